@@ -1,0 +1,57 @@
+//! Command-line arguments: the commands and flags of DESIGN.md.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "smcplan", version, about = "Plan and submit Alibaba Cloud SMC migration jobs in bulk")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every row and the whole batch, offline; writes nothing.
+    Validate(CheckArgs),
+    /// Validate, then show what submit would do, in order, and how long it will take.
+    Plan(PlanArgs),
+    /// Print a CSV header with every column, and commented example rows.
+    Template,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The inventory CSV, one row per CreateReplicationJob call.
+    pub inventory: PathBuf,
+    /// Account state file (from `smcplan snapshot`) to check against.
+    #[arg(long, value_name = "FILE")]
+    pub account: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Treat unknown columns as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// The account's replication job quota (default: the account file's, else 1000).
+    #[arg(long, value_name = "N")]
+    pub quota: Option<u64>,
+    /// The time the schedule rules treat as now, as YYYY-MM-DDThh:mm:ssZ (default: the clock).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Requests per second that submit will send.
+    #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
+    pub rate: f64,
+}

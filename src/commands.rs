@@ -1,0 +1,109 @@
+//! The commands: glue from parsed arguments to the pipeline stages and their output.
+
+use crate::account::{AccountIndex, AccountState};
+use crate::check::{self, Checked, Options};
+use crate::cli::{CheckArgs, Cli, Command, Format, PlanArgs};
+use crate::diagnostics::render;
+use crate::inventory::row::parse_time;
+use crate::plan::{Plan, Step};
+use anyhow::{Context as _, bail};
+use std::io::{self, Write};
+
+/// How a command ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report beyond warnings.
+    Clean,
+    /// The work found problems (invalid rows).
+    Problems,
+}
+
+/// Runs a parsed command line. `Err` means the tool could not do its work (exit 2).
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let result = match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::Plan(args) => plan(&args),
+        Command::Template => {
+            anstream::stdout().write_all(crate::template::render().as_bytes())?;
+            Ok(Outcome::Clean)
+        }
+    };
+    quiet_broken_pipe(result)
+}
+
+/// A reader that went away (`smcplan validate x | head`) is not a failure.
+fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+    match result {
+        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) => Ok(Outcome::Clean),
+        other => other,
+    }
+}
+
+fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
+    let Some(path) = &args.account else { return Ok(None) };
+    Ok(Some(AccountIndex::new(AccountState::load(path)?)))
+}
+
+fn now(args: &CheckArgs) -> anyhow::Result<jiff::Timestamp> {
+    match &args.now {
+        None => Ok(jiff::Timestamp::now()),
+        Some(text) => match parse_time(text) {
+            Some(t) => Ok(t),
+            None => bail!("--now '{text}' is not a UTC time YYYY-MM-DDThh:mm:ssZ"),
+        },
+    }
+}
+
+fn check_with(args: &CheckArgs, visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic])) -> anyhow::Result<Checked> {
+    let account = load_account(args)?;
+    let opts = Options { strict: args.strict, now: now(args)?, account: account.as_ref(), quota: args.quota };
+    Ok(check::run(&args.inventory, &opts, visit)?)
+}
+
+fn outcome(checked: &Checked) -> Outcome {
+    if checked.summary.errors > 0 { Outcome::Problems } else { Outcome::Clean }
+}
+
+fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    let checked = check_with(args, |_, _| {})?;
+    let names = &checked.schema.names;
+    match args.format {
+        Format::Json => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            render::json(&mut out, &checked.summary, &checked.diagnostics, names)?;
+            out.flush()?;
+        }
+        Format::Human => {
+            let mut out = io::BufWriter::new(anstream::stdout().lock());
+            render::human(&mut out, &checked.path, &checked.summary, &checked.diagnostics, names)?;
+            out.flush()?;
+        }
+    }
+    Ok(outcome(&checked))
+}
+
+fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        bail!("--rate must be a positive number of requests per second, got {}", args.rate);
+    }
+    let mut steps = Vec::new();
+    let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;
+    let plan = Plan::new(steps, args.rate);
+    match args.check.format {
+        Format::Json => {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &plan).context("writing the plan")?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            let mut out = io::BufWriter::new(anstream::stdout().lock());
+            let header = checked.diagnostics.iter().filter(|d| d.line == 1);
+            for d in header {
+                render::human_one(&mut out, &checked.path, d, &checked.schema.names)?;
+            }
+            plan.human(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(outcome(&checked))
+}

@@ -1,0 +1,95 @@
+//! Findings as data: what a check found, where, and how it is ordered and printed.
+
+pub mod codes;
+pub mod render;
+
+pub use codes::Code;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Where on a line a finding points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Column {
+    /// The whole row (printed as `null`).
+    Row,
+    /// A column of the file, by position.
+    At(u16),
+    /// A parameter the file has no column for.
+    Named(&'static str),
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub line: u64,
+    pub column: Column,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub related_line: Option<u64>,
+}
+
+impl Diagnostic {
+    /// A finding with the code's own severity.
+    pub fn new(line: u64, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            line,
+            column,
+            severity: code.severity,
+            code: code.id,
+            message: message.into(),
+            related_line: None,
+        }
+    }
+
+    /// A finding about the header (line 1).
+    pub fn header(column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(1, column, code, message)
+    }
+
+    /// Names the earlier line this finding clashes with.
+    pub fn related(mut self, line: u64) -> Diagnostic {
+        self.related_line = Some(line);
+        self
+    }
+
+    /// The hint of this finding's code.
+    pub fn hint(&self) -> &'static str {
+        codes::lookup(self.code).map_or("", |c| c.hint)
+    }
+
+    /// Deterministic order: line, then column, then code.
+    pub fn sort_key(&self) -> (u64, Column, &'static str) {
+        (self.line, self.column, self.code)
+    }
+}
+
+/// Sorts findings deterministically; equal keys keep the order the checks produced them in.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// Counts of a finished check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub rows: u64,
+    pub valid: u64,
+    pub errors: u64,
+    pub warnings: u64,
+}
+
+impl Summary {
+    /// Adds one finding to the counts.
+    pub fn count(&mut self, d: &Diagnostic) {
+        match d.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Printing findings: colored or plain text for people, one JSON object for programs.
+
+use super::{Column, Diagnostic, Severity, Summary};
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Resolves a column to the name printed for it (`None` for a whole-row finding).
+pub fn column_name<'a>(names: &'a [String], column: Column) -> Option<&'a str> {
+    match column {
+        Column::Row => None,
+        Column::At(i) => names.get(i as usize).map(String::as_str),
+        Column::Named(n) => Some(n),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    line: u64,
+    column: Option<&'a str>,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_line: Option<u64>,
+}
+
+/// Writes the DESIGN.md diagnostics object: counts, then every finding in order.
+pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
+    write!(
+        out,
+        "{{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {},\n \"diagnostics\": [",
+        summary.rows, summary.valid, summary.errors, summary.warnings
+    )?;
+    for (i, d) in diags.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n   " } else { b",\n   " })?;
+        let j = JsonDiagnostic {
+            line: d.line,
+            column: column_name(names, d.column),
+            severity: d.severity,
+            code: d.code,
+            message: &d.message,
+            related_line: d.related_line,
+        };
+        serde_json::to_writer(&mut *out, &j)?;
+    }
+    out.write_all(if diags.is_empty() { b"]}\n" } else { b"\n ]}\n" })
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const ACCENT: Style = AnsiColor::Blue.on_default().bold();
+const BOLD: Style = Style::new().bold();
+
+/// Writes one finding for a person, with ANSI styles (the stream strips them when it should).
+pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, names: &[String]) -> io::Result<()> {
+    let (style, label) = match d.severity {
+        Severity::Error => (ERROR, "error"),
+        Severity::Warning => (WARNING, "warning"),
+    };
+    writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
+    match column_name(names, d.column) {
+        Some(c) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} column {c}", d.line)?,
+        None => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}", d.line)?,
+    }
+    if let Some(r) = d.related_line {
+        writeln!(out, "   {ACCENT}={ACCENT:#} see line {r}")?;
+    }
+    let hint = d.hint();
+    if !hint.is_empty() {
+        writeln!(out, "   {ACCENT}={ACCENT:#} hint: {hint}")?;
+    }
+    writeln!(out)
+}
+
+/// Writes every finding and the summary line.
+pub fn human(out: &mut dyn Write, path: &str, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
+    for d in diags {
+        human_one(out, path, d, names)?;
+    }
+    summary_line(out, path, summary)
+}
+
+/// `PATH: N rows, N valid, N errors, N warnings`, styled by outcome.
+pub fn summary_line(out: &mut dyn Write, path: &str, s: &Summary) -> io::Result<()> {
+    let style = if s.errors > 0 {
+        ERROR
+    } else if s.warnings > 0 {
+        WARNING
+    } else {
+        AnsiColor::Green.on_default().bold()
+    };
+    writeln!(
+        out,
+        "{style}{path}: {} {}, {} valid, {} {}, {} {}{style:#}",
+        s.rows,
+        plural(s.rows, "row", "rows"),
+        s.valid,
+        s.errors,
+        plural(s.errors, "error", "errors"),
+        s.warnings,
+        plural(s.warnings, "warning", "warnings"),
+    )
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::codes;
+
+    #[test]
+    fn json_matches_design() {
+        let names = vec!["RegionId".to_string(), "SystemDiskSize".to_string()];
+        let diags = vec![
+            Diagnostic::new(14, Column::At(1), codes::SYSTEM_DISK_SIZE_RANGE, "must be 20..2048 GiB, got 19"),
+            Diagnostic::new(57, Column::Row, codes::QUOTA_EXCEEDED, "quota").related(12),
+        ];
+        let summary = Summary { rows: 3, valid: 1, errors: 2, warnings: 0 };
+        let mut out = Vec::new();
+        json(&mut out, &summary, &diags, &names).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"rows": 3, "valid": 1, "errors": 2, "warnings": 0, "diagnostics": [
+                {"line": 14, "column": "SystemDiskSize", "severity": "error",
+                 "code": "SystemDiskSize.OutOfRange", "message": "must be 20..2048 GiB, got 19"},
+                {"line": 57, "column": null, "severity": "error", "code": "QuotaExceeded.ReplicationJob",
+                 "message": "quota", "related_line": 12}]})
+        );
+        let mut empty = Vec::new();
+        json(&mut empty, &Summary::default(), &[], &names).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&empty).unwrap();
+    }
+}

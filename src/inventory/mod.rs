@@ -1,0 +1,11 @@
+//! The inventory: CSV bytes to typed rows, each named by the line it starts on.
+
+pub mod param;
+pub mod read;
+pub mod row;
+pub mod schema;
+
+pub use param::Param;
+pub use read::{InputError, Reader};
+pub use row::{Cell, Row};
+pub use schema::Schema;

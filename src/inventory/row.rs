@@ -1,0 +1,277 @@
+//! One inventory row as typed views over its cells, named by the physical line it starts on.
+
+use super::param::Param;
+use super::schema::{DiskColumns, PartColumns, Schema, TagColumns};
+use crate::diagnostics::Column;
+use csv::StringRecord;
+use jiff::Timestamp;
+
+/// A non-empty cell: its column and text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell<'a> {
+    pub col: u16,
+    pub text: &'a str,
+}
+
+impl<'a> Cell<'a> {
+    /// Where a finding about this cell points.
+    pub fn column(self) -> Column {
+        Column::At(self.col)
+    }
+
+    /// The value as an integer, if it is one.
+    pub fn int(self) -> Option<i64> {
+        parse_int(self.text)
+    }
+
+    /// The value as a boolean, if it is one.
+    pub fn boolean(self) -> Option<bool> {
+        parse_bool(self.text)
+    }
+}
+
+/// A decimal integer, optionally signed, nothing else.
+pub fn parse_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `true` or `false` in any letter case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A UTC time written exactly as `YYYY-MM-DDThh:mm:ssZ`.
+pub fn parse_time(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    if b.len() != shape.len() {
+        return None;
+    }
+    let fits = b.iter().zip(shape).all(|(c, s)| if *s == b'd' { c.is_ascii_digit() } else { c == s });
+    if !fits {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A row of the inventory, read through the header's schema.
+#[derive(Clone, Copy)]
+pub struct Row<'a> {
+    pub line: u64,
+    pub schema: &'a Schema,
+    record: &'a StringRecord,
+}
+
+impl<'a> Row<'a> {
+    /// Views `record`, which starts on physical line `line`.
+    pub fn new(line: u64, schema: &'a Schema, record: &'a StringRecord) -> Row<'a> {
+        Row { line, schema, record }
+    }
+
+    /// The raw record.
+    pub fn record(&self) -> &'a StringRecord {
+        self.record
+    }
+
+    /// Every field, in column order (empty ones included).
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let record = self.record;
+        (0..record.len()).map(move |i| super::read::field(record, i))
+    }
+
+    /// The cell at a column position, if it is non-empty.
+    pub fn cell(&self, col: Option<u16>) -> Option<Cell<'a>> {
+        let col = col?;
+        let text = super::read::field(self.record, col as usize);
+        (!text.is_empty()).then_some(Cell { col, text })
+    }
+
+    /// The cell of a scalar parameter, if set.
+    pub fn get(&self, p: Param) -> Option<Cell<'a>> {
+        self.cell(self.schema.column(p))
+    }
+
+    /// The text of a scalar parameter, if set.
+    pub fn text(&self, p: Param) -> Option<&'a str> {
+        self.get(p).map(|c| c.text)
+    }
+
+    /// A scalar parameter as an integer, if set and well-formed.
+    pub fn int(&self, p: Param) -> Option<i64> {
+        self.get(p).and_then(Cell::int)
+    }
+
+    /// A scalar parameter as a boolean, if set and well-formed.
+    pub fn boolean(&self, p: Param) -> Option<bool> {
+        self.get(p).and_then(Cell::boolean)
+    }
+
+    /// Where a finding about a parameter points, whether or not the file has its column.
+    pub fn column_of(&self, p: Param) -> Column {
+        match self.schema.column(p) {
+            Some(c) => Column::At(c),
+            None => Column::Named(p.name()),
+        }
+    }
+
+    /// The data disks this row sets (any of their cells non-empty), in list order.
+    pub fn data_disks(&self) -> impl Iterator<Item = Disk<'a>> + 'a {
+        let row = *self;
+        self.schema
+            .disks
+            .iter()
+            .map(move |cols| Disk { row, cols })
+            .filter(|d| d.is_set())
+    }
+
+    /// The system disk partitions this row sets, in list order.
+    pub fn system_parts(&self) -> impl Iterator<Item = Part<'a>> + 'a {
+        let row = *self;
+        parts_of(row, &self.schema.system_parts)
+    }
+
+    /// The tags this row sets, in list order.
+    pub fn tags(&self) -> impl Iterator<Item = Tag<'a>> + 'a {
+        let row = *self;
+        self.schema
+            .tags
+            .iter()
+            .map(move |cols| Tag {
+                n: cols.n,
+                cols,
+                key: row.cell(cols.key),
+                value: row.cell(cols.value),
+            })
+            .filter(|t| t.key.is_some() || t.value.is_some())
+    }
+}
+
+fn parts_of<'a>(row: Row<'a>, cols: &'a [PartColumns]) -> impl Iterator<Item = Part<'a>> + 'a {
+    cols.iter()
+        .map(move |c| Part {
+            m: c.m,
+            device: row.cell(c.device),
+            size_bytes: row.cell(c.size_bytes),
+            block: row.cell(c.block),
+            cols: c,
+        })
+        .filter(|p| p.device.is_some() || p.size_bytes.is_some() || p.block.is_some())
+}
+
+/// One `DataDisk.N` of a row.
+#[derive(Clone, Copy)]
+pub struct Disk<'a> {
+    row: Row<'a>,
+    pub cols: &'a DiskColumns,
+}
+
+impl<'a> Disk<'a> {
+    /// The list position N.
+    pub fn n(&self) -> u32 {
+        self.cols.n
+    }
+
+    /// `DataDisk.N.Index`, if set.
+    pub fn index(&self) -> Option<Cell<'a>> {
+        self.row.cell(self.cols.index)
+    }
+
+    /// `DataDisk.N.Size`, if set.
+    pub fn size(&self) -> Option<Cell<'a>> {
+        self.row.cell(self.cols.size)
+    }
+
+    /// The partitions this disk sets.
+    pub fn parts(&self) -> impl Iterator<Item = Part<'a>> + 'a {
+        parts_of(self.row, &self.cols.parts)
+    }
+
+    /// The column a finding about the whole disk points to: its first column.
+    pub fn column(&self) -> Column {
+        let first = [self.cols.index, self.cols.size].into_iter().flatten().next();
+        first
+            .or_else(|| self.cols.parts.iter().find_map(|p| p.device.or(p.size_bytes).or(p.block)))
+            .map_or(Column::Row, Column::At)
+    }
+
+    fn is_set(&self) -> bool {
+        self.index().is_some() || self.size().is_some() || self.parts().next().is_some()
+    }
+}
+
+/// One partition (`DataDisk.N.Part.M` or `SystemDiskPart.M`) of a row.
+#[derive(Clone, Copy)]
+pub struct Part<'a> {
+    pub m: u32,
+    pub device: Option<Cell<'a>>,
+    pub size_bytes: Option<Cell<'a>>,
+    pub block: Option<Cell<'a>>,
+    pub cols: &'a PartColumns,
+}
+
+/// One `Tag.N` of a row.
+#[derive(Clone, Copy)]
+pub struct Tag<'a> {
+    pub n: u32,
+    pub key: Option<Cell<'a>>,
+    pub value: Option<Cell<'a>>,
+    pub cols: &'a TagColumns,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_values() {
+        assert_eq!(parse_int("42"), Some(42));
+        assert_eq!(parse_int("-3"), Some(-3));
+        assert_eq!(parse_int("4.0"), None);
+        assert_eq!(parse_int("1e3"), None);
+        assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(parse_int("99999999999999999999"), None);
+        assert_eq!(parse_bool("TRUE"), Some(true));
+        assert_eq!(parse_bool("False"), Some(false));
+        assert_eq!(parse_bool("yes"), None);
+    }
+
+    #[test]
+    fn times_are_strict() {
+        let t = parse_time("2026-12-01T02:00:00Z").unwrap();
+        assert_eq!(t.to_string(), "2026-12-01T02:00:00Z");
+        for bad in ["2026-12-01 02:00:00Z", "2026-12-01T02:00:00", "2026-02-30T00:00:00Z", "2026-12-01T24:00:00Z", "２026-12-01T02:00:00Z"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn lists_are_views_over_cells() {
+        let schema = Schema::parse(
+            ["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.2.Index", "DataDisk.2.Part.1.Device", "Tag.1.Key"]
+                .map(String::from)
+                .to_vec(),
+        )
+        .unwrap();
+        let rec = StringRecord::from(vec!["cn-hangzhou", "s-abc", "", "2", "1_1", ""]);
+        let row = Row::new(2, &schema, &rec);
+        let disks: Vec<_> = row.data_disks().collect();
+        assert_eq!(disks.len(), 1);
+        assert_eq!(disks[0].n(), 2);
+        assert_eq!(disks[0].index().unwrap().int(), Some(2));
+        assert_eq!(disks[0].parts().next().unwrap().device.unwrap().text, "1_1");
+        assert_eq!(row.tags().count(), 0);
+        assert_eq!(row.column_of(Param::Name), Column::Named("Name"));
+        assert_eq!(row.column_of(Param::SourceId), Column::At(1));
+    }
+}

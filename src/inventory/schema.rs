@@ -1,0 +1,471 @@
+//! The header row: which column holds which parameter, and what is wrong with the header itself.
+
+use super::param::Param;
+use crate::diagnostics::{Column, Diagnostic, codes};
+
+/// A field of one data disk (`DataDisk.N.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskField {
+    Index,
+    Size,
+}
+
+/// A field of one partition (`DataDisk.N.Part.M.*`, `SystemDiskPart.M.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartField {
+    Device,
+    SizeBytes,
+    Block,
+}
+
+/// A field of one tag (`Tag.N.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagField {
+    Key,
+    Value,
+}
+
+/// What one column of the inventory holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Param(Param),
+    Disk(u32, DiskField),
+    DiskPart(u32, u32, PartField),
+    SystemPart(u32, PartField),
+    Tag(u32, TagField),
+    Unknown,
+}
+
+/// Column positions of one partition's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartColumns {
+    pub m: u32,
+    pub device: Option<u16>,
+    pub size_bytes: Option<u16>,
+    pub block: Option<u16>,
+}
+
+/// Column positions of one data disk's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiskColumns {
+    pub n: u32,
+    pub index: Option<u16>,
+    pub size: Option<u16>,
+    pub parts: Vec<PartColumns>,
+}
+
+/// Column positions of one tag's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagColumns {
+    pub n: u32,
+    pub key: Option<u16>,
+    pub value: Option<u16>,
+}
+
+/// The parsed header: every column's name and meaning, and the list layouts.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub names: Vec<String>,
+    pub kinds: Vec<ColumnKind>,
+    params: [Option<u16>; Param::COUNT],
+    pub disks: Vec<DiskColumns>,
+    pub system_parts: Vec<PartColumns>,
+    pub tags: Vec<TagColumns>,
+}
+
+/// A header that cannot be used at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HeaderError {
+    #[error("the header has no {0} column (it is required)")]
+    MissingRequired(&'static str),
+    #[error("column {name} appears twice (columns {first} and {second})")]
+    Duplicate {
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("the header has {0} columns; at most 65535 are supported")]
+    TooWide(usize),
+}
+
+/// Most columns a header may have (positions are stored as u16).
+const MAX_COLUMNS: usize = u16::MAX as usize;
+
+impl Schema {
+    /// A schema of no columns, before the header is read.
+    pub(crate) fn empty() -> Schema {
+        Schema {
+            names: Vec::new(),
+            kinds: Vec::new(),
+            params: [None; Param::COUNT],
+            disks: Vec::new(),
+            system_parts: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+
+    /// Builds the schema from the header cells (BOM already removed).
+    pub fn parse(names: Vec<String>) -> Result<Schema, HeaderError> {
+        if names.len() > MAX_COLUMNS {
+            return Err(HeaderError::TooWide(names.len()));
+        }
+        let mut schema = Schema {
+            kinds: Vec::with_capacity(names.len()),
+            names: Vec::new(),
+            params: [None; Param::COUNT],
+            disks: Vec::new(),
+            system_parts: Vec::new(),
+            tags: Vec::new(),
+        };
+        for (i, name) in names.iter().enumerate() {
+            if let Some(first) = names[..i].iter().position(|n| n == name) {
+                return Err(HeaderError::Duplicate {
+                    name: name.clone(),
+                    first: first + 1,
+                    second: i + 1,
+                });
+            }
+            let kind = classify(name);
+            schema.place(kind, i as u16);
+            schema.kinds.push(kind);
+        }
+        schema.names = names;
+        schema.disks.sort_by_key(|d| d.n);
+        schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
+        schema.system_parts.sort_by_key(|p| p.m);
+        schema.tags.sort_by_key(|t| t.n);
+        for required in [Param::RegionId, Param::SourceId] {
+            if schema.column(required).is_none() {
+                return Err(HeaderError::MissingRequired(required.name()));
+            }
+        }
+        Ok(schema)
+    }
+
+    /// The column that holds a scalar parameter, if the header has one.
+    pub fn column(&self, p: Param) -> Option<u16> {
+        self.params[p.index()]
+    }
+
+    /// The header name of a column.
+    pub fn name(&self, col: u16) -> &str {
+        &self.names[col as usize]
+    }
+
+    fn place(&mut self, kind: ColumnKind, col: u16) {
+        match kind {
+            ColumnKind::Param(p) => self.params[p.index()] = Some(col),
+            ColumnKind::Disk(n, f) => {
+                let disk = disk_entry(&mut self.disks, n);
+                match f {
+                    DiskField::Index => disk.index = Some(col),
+                    DiskField::Size => disk.size = Some(col),
+                }
+            }
+            ColumnKind::DiskPart(n, m, f) => {
+                let disk = disk_entry(&mut self.disks, n);
+                set_part(part_entry(&mut disk.parts, m), f, col);
+            }
+            ColumnKind::SystemPart(m, f) => set_part(part_entry(&mut self.system_parts, m), f, col),
+            ColumnKind::Tag(n, f) => {
+                let tag = match self.tags.iter().position(|t| t.n == n) {
+                    Some(i) => &mut self.tags[i],
+                    None => {
+                        self.tags.push(TagColumns { n, ..Default::default() });
+                        self.tags.last_mut().expect("just pushed")
+                    }
+                };
+                match f {
+                    TagField::Key => tag.key = Some(col),
+                    TagField::Value => tag.value = Some(col),
+                }
+            }
+            ColumnKind::Unknown => {}
+        }
+    }
+
+    /// Header findings: unknown columns and gaps in list numbering, all on line 1.
+    pub fn diagnostics(&self, strict: bool) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (i, kind) in self.kinds.iter().enumerate() {
+            if *kind == ColumnKind::Unknown {
+                out.push(unknown_column(&self.names[i], i as u16, strict));
+            }
+        }
+        let disk_ns: Vec<(u32, u16)> = self.disks.iter().map(|d| (d.n, first_col_of_disk(d))).collect();
+        gaps("DataDisk", &disk_ns, &mut out);
+        for d in &self.disks {
+            let ms: Vec<(u32, u16)> = d.parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+            gaps(&format!("DataDisk.{}.Part", d.n), &ms, &mut out);
+        }
+        let ms: Vec<(u32, u16)> = self.system_parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+        gaps("SystemDiskPart", &ms, &mut out);
+        let ns: Vec<(u32, u16)> = self.tags.iter().map(|t| (t.n, t.key.or(t.value).unwrap_or(0))).collect();
+        gaps("Tag", &ns, &mut out);
+        out
+    }
+}
+
+fn disk_entry(disks: &mut Vec<DiskColumns>, n: u32) -> &mut DiskColumns {
+    match disks.iter().position(|d| d.n == n) {
+        Some(i) => &mut disks[i],
+        None => {
+            disks.push(DiskColumns { n, ..Default::default() });
+            disks.last_mut().expect("just pushed")
+        }
+    }
+}
+
+fn part_entry(parts: &mut Vec<PartColumns>, m: u32) -> &mut PartColumns {
+    match parts.iter().position(|p| p.m == m) {
+        Some(i) => &mut parts[i],
+        None => {
+            parts.push(PartColumns { m, ..Default::default() });
+            parts.last_mut().expect("just pushed")
+        }
+    }
+}
+
+fn set_part(part: &mut PartColumns, f: PartField, col: u16) {
+    match f {
+        PartField::Device => part.device = Some(col),
+        PartField::SizeBytes => part.size_bytes = Some(col),
+        PartField::Block => part.block = Some(col),
+    }
+}
+
+fn first_col_of_part(p: &PartColumns) -> u16 {
+    [p.device, p.size_bytes, p.block].into_iter().flatten().min().unwrap_or(0)
+}
+
+fn first_col_of_disk(d: &DiskColumns) -> u16 {
+    let parts = d.parts.iter().map(first_col_of_part);
+    [d.index, d.size].into_iter().flatten().chain(parts).min().unwrap_or(0)
+}
+
+/// Reports every number missing below the highest one used in a list's columns.
+fn gaps(list: &str, present: &[(u32, u16)], out: &mut Vec<Diagnostic>) {
+    let mut expected = 1;
+    for &(n, col) in present {
+        if n > expected {
+            let missing = if n == expected + 1 {
+                format!("{list}.{expected}")
+            } else {
+                format!("{list}.{expected} to {list}.{}", n - 1)
+            };
+            out.push(Diagnostic::header(
+                Column::At(col),
+                codes::COLUMN_LIST_GAP,
+                format!("{list}.{n} has no {missing} before it; smcplan sends lists numbered 1, 2, 3, ..."),
+            ));
+        }
+        expected = n + 1;
+    }
+}
+
+/// Parses a list position: decimal, 1 or more, no leading zero.
+fn position(s: &str) -> Option<u32> {
+    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Decides what a header cell names.
+pub fn classify(name: &str) -> ColumnKind {
+    if let Some(p) = Param::from_name(name) {
+        return ColumnKind::Param(p);
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    let part_field = |s: &str| match s {
+        "Device" => Some(PartField::Device),
+        "SizeBytes" => Some(PartField::SizeBytes),
+        "Block" => Some(PartField::Block),
+        _ => None,
+    };
+    let kind = match parts.as_slice() {
+        ["DataDisk", n, "Index"] => position(n).map(|n| ColumnKind::Disk(n, DiskField::Index)),
+        ["DataDisk", n, "Size"] => position(n).map(|n| ColumnKind::Disk(n, DiskField::Size)),
+        ["DataDisk", n, "Part", m, f] => match (position(n), position(m), part_field(f)) {
+            (Some(n), Some(m), Some(f)) => Some(ColumnKind::DiskPart(n, m, f)),
+            _ => None,
+        },
+        ["SystemDiskPart", m, f] => match (position(m), part_field(f)) {
+            (Some(m), Some(f)) => Some(ColumnKind::SystemPart(m, f)),
+            _ => None,
+        },
+        ["Tag", n, "Key"] => position(n).map(|n| ColumnKind::Tag(n, TagField::Key)),
+        ["Tag", n, "Value"] => position(n).map(|n| ColumnKind::Tag(n, TagField::Value)),
+        _ => None,
+    };
+    kind.unwrap_or(ColumnKind::Unknown)
+}
+
+/// Column name templates that a "did you mean" can point to; `N` stands for a number.
+const TEMPLATES: &[&str] = &[
+    "DataDisk.N.Index",
+    "DataDisk.N.Size",
+    "DataDisk.N.Part.N.Device",
+    "DataDisk.N.Part.N.SizeBytes",
+    "DataDisk.N.Part.N.Block",
+    "SystemDiskPart.N.Device",
+    "SystemDiskPart.N.SizeBytes",
+    "SystemDiskPart.N.Block",
+    "Tag.N.Key",
+    "Tag.N.Value",
+];
+
+fn unknown_column(name: &str, col: u16, strict: bool) -> Diagnostic {
+    let message = match suggest(name) {
+        Some(s) => format!("unknown column '{name}' is ignored; did you mean '{s}'?"),
+        None => format!("unknown column '{name}' is ignored"),
+    };
+    let mut d = Diagnostic::header(Column::At(col), codes::COLUMN_UNKNOWN, message);
+    if strict {
+        d.severity = crate::diagnostics::Severity::Error;
+    }
+    d
+}
+
+/// The known column name closest to `name`, if it is close enough to be a typo.
+pub fn suggest(name: &str) -> Option<String> {
+    let numbers: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let shape = generalise(name);
+    let mut best: Option<(usize, String)> = None;
+    let candidates = Param::ALL.iter().map(|p| (p.name(), false));
+    for (cand, templated) in candidates.chain(TEMPLATES.iter().map(|t| (*t, true))) {
+        let probe = if templated { shape.as_str() } else { name };
+        let d = strsim::osa_distance(&probe.to_ascii_lowercase(), &cand.to_ascii_lowercase());
+        let limit = (cand.len() / 3).clamp(1, 4);
+        if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            let text = if templated { fill(cand, &numbers) } else { cand.to_string() };
+            best = Some((d, text));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// Replaces each run of digits by `N`.
+fn generalise(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_digits = false;
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
+/// Puts the user's numbers back into a template, 1 where they gave none.
+fn fill(template: &str, numbers: &[&str]) -> String {
+    let mut it = numbers.iter();
+    template
+        .split('N')
+        .enumerate()
+        .fold(String::new(), |mut acc, (i, piece)| {
+            if i > 0 {
+                acc.push_str(it.next().copied().unwrap_or("1"));
+            }
+            acc.push_str(piece);
+            acc
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(cols: &[&str]) -> Schema {
+        Schema::parse(cols.iter().map(|s| s.to_string()).collect()).unwrap()
+    }
+
+    #[test]
+    fn classifies_flattened_lists() {
+        assert_eq!(classify("DataDisk.2.Size"), ColumnKind::Disk(2, DiskField::Size));
+        assert_eq!(
+            classify("DataDisk.1.Part.3.SizeBytes"),
+            ColumnKind::DiskPart(1, 3, PartField::SizeBytes)
+        );
+        assert_eq!(classify("SystemDiskPart.2.Block"), ColumnKind::SystemPart(2, PartField::Block));
+        assert_eq!(classify("Tag.20.Value"), ColumnKind::Tag(20, TagField::Value));
+        assert_eq!(classify("Tag.0.Key"), ColumnKind::Unknown);
+        assert_eq!(classify("Tag.01.Key"), ColumnKind::Unknown);
+        assert_eq!(classify("owner"), ColumnKind::Unknown);
+    }
+
+    #[test]
+    fn required_columns_and_duplicates() {
+        let err = Schema::parse(vec!["RegionId".into(), "Name".into()]).unwrap_err();
+        assert_eq!(err, HeaderError::MissingRequired("SourceId"));
+        let err = Schema::parse(vec!["RegionId".into(), "SourceId".into(), "RegionId".into()]).unwrap_err();
+        assert_eq!(err.to_string(), "column RegionId appears twice (columns 1 and 3)");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("SystemDiskSise").as_deref(), Some("SystemDiskSize"));
+        assert_eq!(suggest("regionid").as_deref(), Some("RegionId"));
+        assert_eq!(suggest("DataDisk.3.Sizes").as_deref(), Some("DataDisk.3.Size"));
+        assert_eq!(suggest("Tag.2.Kye").as_deref(), Some("Tag.2.Key"));
+        assert_eq!(suggest("wave"), None);
+        assert_eq!(suggest("owner"), None);
+    }
+
+    #[test]
+    fn unknown_columns_warn_or_fail_under_strict() {
+        let s = schema(&["RegionId", "SourceId", "Nmae", "wave"]);
+        let d = s.diagnostics(false);
+        assert_eq!(d.len(), 2);
+        assert_eq!((d[0].line, d[0].code, d[0].column), (1, "Column.Unknown", Column::At(2)));
+        assert_eq!(d[0].message, "unknown column 'Nmae' is ignored; did you mean 'Name'?");
+        assert_eq!(d[0].severity, crate::diagnostics::Severity::Warning);
+        assert_eq!(s.diagnostics(true)[0].severity, crate::diagnostics::Severity::Error);
+    }
+
+    #[test]
+    fn list_gaps_are_reported() {
+        let s = schema(&["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.3.Index", "Tag.2.Key"]);
+        let d = s.diagnostics(false);
+        let got: Vec<_> = d.iter().map(|d| (d.code, d.column, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "Column.ListGap",
+                    Column::At(3),
+                    "DataDisk.3 has no DataDisk.2 before it; smcplan sends lists numbered 1, 2, 3, ..."
+                ),
+                (
+                    "Column.ListGap",
+                    Column::At(4),
+                    "Tag.2 has no Tag.1 before it; smcplan sends lists numbered 1, 2, 3, ..."
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn layout_is_sorted() {
+        let s = schema(&[
+            "RegionId",
+            "SourceId",
+            "DataDisk.2.Size",
+            "DataDisk.1.Part.2.Device",
+            "DataDisk.1.Part.1.Device",
+            "DataDisk.1.Index",
+        ]);
+        assert_eq!(s.disks.iter().map(|d| d.n).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(s.disks[0].parts.iter().map(|p| p.m).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(s.disks[0].index, Some(5));
+    }
+}

@@ -1,0 +1,12 @@
+//! smcplan: plans and submits Alibaba Cloud SMC migration jobs in bulk.
+
+pub mod account;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod conflicts;
+pub mod diagnostics;
+pub mod inventory;
+pub mod plan;
+pub mod template;
+pub mod validate;

@@ -1,0 +1,145 @@
+//! The plan: each validated row in submission order, created or blocked, and how long submitting takes.
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::inventory::{Param, Row};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Requests per second submit sends unless told otherwise (no SMC limit is documented; stay gentle).
+pub const DEFAULT_RATE: f64 = 5.0;
+
+/// What submit will do with one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Blocked,
+}
+
+/// One row of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    pub line: u64,
+    pub action: Action,
+    #[serde(rename = "SourceId")]
+    pub source_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    #[serde(rename = "TargetType")]
+    pub target_type: String,
+    /// The error codes that block the row, in diagnostic order, without repeats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<&'static str>,
+}
+
+impl Step {
+    /// The plan step for a row and its findings.
+    pub fn new(row: &Row, diags: &[Diagnostic]) -> Step {
+        let mut blocked_by: Vec<&'static str> = Vec::new();
+        for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+            if !blocked_by.contains(&d.code) {
+                blocked_by.push(d.code);
+            }
+        }
+        let text = |p: Param| row.text(p).unwrap_or_default().to_string();
+        Step {
+            line: row.line,
+            action: if blocked_by.is_empty() { Action::Create } else { Action::Blocked },
+            source_id: text(Param::SourceId),
+            name: text(Param::Name),
+            region_id: text(Param::RegionId),
+            target_type: text(Param::TargetType),
+            blocked_by,
+        }
+    }
+}
+
+/// The whole plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub creates: u64,
+    pub blocked: u64,
+    pub rate: f64,
+    /// Seconds the creates take at `rate` requests per second.
+    pub seconds: f64,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Totals the steps and estimates the time at `rate`.
+    pub fn new(steps: Vec<Step>, rate: f64) -> Plan {
+        let creates = steps.iter().filter(|s| s.action == Action::Create).count() as u64;
+        let blocked = steps.len() as u64 - creates;
+        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps }
+    }
+
+    /// A table for people.
+    pub fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let w = |f: fn(&Step) -> &str, title: &str| self.steps.iter().map(|s| f(s).len()).chain([title.len()]).max().unwrap_or(0);
+        let (ws, wr, wt) = (w(|s| &s.source_id, "SourceId"), w(|s| &s.region_id, "RegionId"), w(|s| &s.target_type, "TargetType"));
+        let wn = w(|s| &s.name, "Name");
+        writeln!(out, "{:>6}  {:<7}  {:<ws$}  {:<wr$}  {:<wt$}  {:<wn$}  blocked by", "line", "action", "SourceId", "RegionId", "TargetType", "Name")?;
+        for s in &self.steps {
+            let action = if s.action == Action::Create { "create" } else { "blocked" };
+            let line = format!(
+                "{:>6}  {:<7}  {:<ws$}  {:<wr$}  {:<wt$}  {:<wn$}  {}",
+                s.line,
+                action,
+                s.source_id,
+                s.region_id,
+                s.target_type,
+                s.name,
+                s.blocked_by.join(", ")
+            );
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(
+            out,
+            "plan: {} to create, {} blocked; about {} at {} requests/s",
+            self.creates,
+            self.blocked,
+            duration(self.seconds),
+            self.rate
+        )
+    }
+}
+
+/// `42 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.ceil() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(0.0), "0 s");
+        assert_eq!(duration(3.2), "4 s");
+        assert_eq!(duration(200.0), "3 min 20 s");
+        assert_eq!(duration(7500.0), "2 h 5 min");
+    }
+
+    #[test]
+    fn totals_and_estimate() {
+        let step = |line, action| Step {
+            line,
+            action,
+            source_id: String::new(),
+            name: String::new(),
+            region_id: String::new(),
+            target_type: String::new(),
+            blocked_by: vec![],
+        };
+        let plan = Plan::new(vec![step(2, Action::Create), step(3, Action::Blocked), step(4, Action::Create)], 4.0);
+        assert_eq!((plan.creates, plan.blocked, plan.seconds), (2, 1, 0.5));
+    }
+}

@@ -1,0 +1,65 @@
+//! Row rules: pure functions from one inventory row to its findings, one file per rule family.
+
+mod account;
+mod disks;
+mod ids;
+mod incremental;
+mod names;
+mod network;
+mod options;
+mod replication;
+mod schedule;
+mod tags;
+mod target;
+mod values;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use crate::account::AccountIndex;
+use crate::diagnostics::{Code, Column, Diagnostic};
+use crate::inventory::Row;
+use jiff::Timestamp;
+
+/// What the row rules may look at besides the row.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// "Now" for the schedule rules (injectable so that checks are reproducible).
+    pub now: Timestamp,
+    /// The account state, when one was given.
+    pub account: Option<&'a AccountIndex>,
+}
+
+/// Runs every row rule; findings are appended in a fixed order.
+pub fn check_row(row: &Row, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    values::check(row, out);
+    ids::check(row, out);
+    names::check(row, out);
+    target::check(row, out);
+    disks::check(row, out);
+    tags::check(row, out);
+    network::check(row, out);
+    incremental::check(row, out);
+    schedule::check(row, ctx.now, out);
+    replication::check(row, out);
+    options::check(row, out);
+    if let Some(account) = ctx.account {
+        account::check(row, account, out);
+    }
+}
+
+/// Shorthand for a finding on this row.
+fn diag(row: &Row, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(row.line, column, code, message)
+}
+
+/// The target type a row asks for, with the API's example default (Image) when unset.
+pub fn effective_target(row: &Row) -> Option<&'static str> {
+    match row.text(crate::inventory::Param::TargetType) {
+        None => Some("Image"),
+        Some(t) => TARGET_TYPES.iter().copied().find(|k| *k == t),
+    }
+}
+
+/// The API's target types.
+pub const TARGET_TYPES: &[&str] = &["Image", "ContainerImage", "TargetInstance"];

@@ -1,0 +1,83 @@
+//! Times: ScheduledStartTime in the next 30 days, ValidTime 7 to 90 days ahead, both `YYYY-MM-DDThh:mm:ssZ`.
+
+use super::diag;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::inventory::row::{Cell, parse_time};
+use crate::inventory::{Param, Row};
+use jiff::{SignedDuration, Timestamp};
+
+const DAY: i64 = 86_400;
+
+fn time(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) -> Option<Timestamp> {
+    let t = parse_time(cell.text);
+    if t.is_none() {
+        let message = format!("'{}' is not a UTC time YYYY-MM-DDThh:mm:ssZ", cell.text);
+        out.push(diag(row, cell.column(), codes::TIME_FORMAT, message));
+    }
+    t
+}
+
+fn days_after(now: Timestamp, days: i64) -> Timestamp {
+    now.saturating_add(SignedDuration::from_secs(days * DAY)).expect("whole seconds")
+}
+
+pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
+    let start_cell = row.get(Param::ScheduledStartTime);
+    let start = start_cell.and_then(|c| time(row, c, out));
+    if let (Some(c), Some(t)) = (start_cell, start) {
+        if t <= now {
+            out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, format!("{t} is not after now ({now})")));
+        } else if t > days_after(now, 30) {
+            out.push(diag(row, c.column(), codes::SCHEDULED_START_TOO_FAR, format!("{t} is more than 30 days after now ({now})")));
+        }
+    }
+    let valid_cell = row.get(Param::ValidTime);
+    let valid = valid_cell.and_then(|c| time(row, c, out));
+    if let (Some(c), Some(t)) = (valid_cell, valid) {
+        if t < days_after(now, 7) || t > days_after(now, 90) {
+            let message = format!("{t} is not 7 to 90 days after now ({now})");
+            out.push(diag(row, c.column(), codes::VALID_TIME_RANGE, message));
+        }
+        if let Some(s) = start.filter(|s| t <= *s) {
+            out.push(diag(row, c.column(), codes::VALID_TIME_BEFORE_START, format!("the job expires at {t}, before it starts at {s}")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, run};
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-27T08:00:00Z".parse().unwrap()
+    }
+
+    fn rule(row: &Row, out: &mut Vec<Diagnostic>) {
+        check(row, now(), out)
+    }
+
+    #[test]
+    fn scheduled_start() {
+        assert!(run(&[("ScheduledStartTime", "2026-12-27T08:00:00Z")], rule).is_empty(), "30 days is allowed");
+        assert_eq!(
+            run(&[("ScheduledStartTime", "2026-12-27T08:00:01Z")], rule),
+            vec![at("ScheduledStartTime", "ScheduledStartTime.TooFar")]
+        );
+        assert_eq!(run(&[("ScheduledStartTime", "2026-11-27T08:00:00Z")], rule), vec![at("ScheduledStartTime", "ScheduledStartTime.Past")]);
+        assert_eq!(run(&[("ScheduledStartTime", "2026-11-28 08:00")], rule), vec![at("ScheduledStartTime", "Time.Format")]);
+    }
+
+    #[test]
+    fn valid_time() {
+        assert!(run(&[("ValidTime", "2026-12-04T08:00:00Z")], rule).is_empty(), "7 days is allowed");
+        assert!(run(&[("ValidTime", "2027-02-25T08:00:00Z")], rule).is_empty(), "90 days is allowed");
+        assert_eq!(run(&[("ValidTime", "2026-12-04T07:59:59Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
+        assert_eq!(run(&[("ValidTime", "2027-02-25T08:00:01Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
+        assert_eq!(run(&[("ValidTime", "tomorrow")], rule), vec![at("ValidTime", "Time.Format")]);
+        assert_eq!(
+            run(&[("ScheduledStartTime", "2026-12-20T00:00:00Z"), ("ValidTime", "2026-12-10T00:00:00Z")], rule),
+            vec![at("ValidTime", "ValidTime.BeforeStart")]
+        );
+    }
+}

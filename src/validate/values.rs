@@ -1,0 +1,79 @@
+//! Cell typing: integers and booleans where the API wants them, and no stray spaces around values.
+
+use super::diag;
+use crate::diagnostics::{Column, Diagnostic, codes};
+use crate::inventory::row::{parse_bool, parse_int};
+use crate::inventory::schema::{ColumnKind, DiskField, PartField};
+use crate::inventory::{Param, Row};
+
+#[derive(PartialEq)]
+enum Kind {
+    Int,
+    Bool,
+    Text,
+}
+
+fn kind_of(k: ColumnKind) -> Option<Kind> {
+    Some(match k {
+        ColumnKind::Unknown => return None,
+        ColumnKind::Param(
+            Param::SystemDiskSize | Param::NetMode | Param::Frequency | Param::MaxNumberOfImageToKeep | Param::JobType,
+        ) => Kind::Int,
+        ColumnKind::Param(Param::RunOnce) => Kind::Bool,
+        ColumnKind::Disk(_, DiskField::Index | DiskField::Size) => Kind::Int,
+        ColumnKind::DiskPart(_, _, PartField::SizeBytes) | ColumnKind::SystemPart(_, PartField::SizeBytes) => Kind::Int,
+        ColumnKind::DiskPart(_, _, PartField::Block) | ColumnKind::SystemPart(_, PartField::Block) => Kind::Bool,
+        _ => Kind::Text,
+    })
+}
+
+pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
+    for (i, text) in row.fields().enumerate() {
+        if text.is_empty() {
+            continue;
+        }
+        let Some(kind) = kind_of(row.schema.kinds[i]) else { continue };
+        let col = Column::At(i as u16);
+        if text.trim() != text {
+            out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
+            continue;
+        }
+        if kind == Kind::Int && parse_int(text).is_none() {
+            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
+        } else if kind == Kind::Bool && parse_bool(text).is_none() {
+            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{at, run};
+    use super::*;
+
+    #[test]
+    fn integers_booleans_and_spaces() {
+        let got = run(
+            &[
+                ("SystemDiskSize", "40GiB"),
+                ("RunOnce", "yes"),
+                ("DataDisk.1.Index", "1.0"),
+                ("DataDisk.1.Part.1.Block", "1"),
+                ("Name", " web01"),
+                ("owner", " anything "),
+                ("NetMode", "2"),
+            ],
+            check,
+        );
+        assert_eq!(
+            got,
+            vec![
+                at("SystemDiskSize", "Value.NotInteger"),
+                at("RunOnce", "Value.NotBoolean"),
+                at("DataDisk.1.Index", "Value.NotInteger"),
+                at("DataDisk.1.Part.1.Block", "Value.NotBoolean"),
+                at("Name", "Value.Whitespace"),
+            ]
+        );
+    }
+}
