@@ -34,13 +34,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// A reader that went away (`smcplan validate x | head`) is not a failure.
 fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     match result {
-        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) => Ok(Outcome::Clean),
+        Err(e)
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(Outcome::Clean)
+        }
         other => other,
     }
 }
 
 fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
-    let Some(path) = &args.account else { return Ok(None) };
+    let Some(path) = &args.account else {
+        return Ok(None);
+    };
     Ok(Some(AccountIndex::new(AccountState::load(path)?)))
 }
 
@@ -54,14 +61,26 @@ fn now(args: &CheckArgs) -> anyhow::Result<jiff::Timestamp> {
     }
 }
 
-fn check_with(args: &CheckArgs, visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic])) -> anyhow::Result<Checked> {
+fn check_with(
+    args: &CheckArgs,
+    visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic]) + Send,
+) -> anyhow::Result<Checked> {
     let account = load_account(args)?;
-    let opts = Options { strict: args.strict, now: now(args)?, account: account.as_ref(), quota: args.quota };
+    let opts = Options {
+        strict: args.strict,
+        now: now(args)?,
+        account: account.as_ref(),
+        quota: args.quota,
+    };
     Ok(check::run(&args.inventory, &opts, visit)?)
 }
 
 fn outcome(checked: &Checked) -> Outcome {
-    if checked.summary.errors > 0 { Outcome::Problems } else { Outcome::Clean }
+    if checked.summary.errors > 0 {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    }
 }
 
 fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
@@ -75,7 +94,13 @@ fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
         }
         Format::Human => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
-            render::human(&mut out, &checked.path, &checked.summary, &checked.diagnostics, names)?;
+            render::human(
+                &mut out,
+                &checked.path,
+                &checked.summary,
+                &checked.diagnostics,
+                names,
+            )?;
             out.flush()?;
         }
     }
@@ -84,7 +109,10 @@ fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
 
 fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
     if !(args.rate.is_finite() && args.rate > 0.0) {
-        bail!("--rate must be a positive number of requests per second, got {}", args.rate);
+        bail!(
+            "--rate must be a positive number of requests per second, got {}",
+            args.rate
+        );
     }
     let mut steps = Vec::new();
     let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;

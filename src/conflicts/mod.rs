@@ -5,10 +5,11 @@
 //! dozen megabytes; two different values sharing a hash would be reported as a clash
 //! (odds about 1 in 10^7 for a million distinct values of one kind).
 
+mod table;
+
 use crate::diagnostics::{Code, Column, Diagnostic, codes};
 use crate::inventory::{Param, Row};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use table::FirstSeen;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// What two rows may not share.
@@ -21,7 +22,13 @@ enum Kind {
     Token = 5,
 }
 
-const KINDS: [Kind; 5] = [Kind::Name, Kind::Image, Kind::Source, Kind::Instance, Kind::Token];
+const KINDS: [Kind; 5] = [
+    Kind::Name,
+    Kind::Image,
+    Kind::Source,
+    Kind::Instance,
+    Kind::Token,
+];
 
 /// A row's conflict keys, computed alongside its row rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,7 +38,9 @@ pub struct Keys([Option<u64>; 5]);
 pub fn keys(row: &Row) -> Keys {
     let h = |kind: Kind, text: &str| xxh3_64_with_seed(text.as_bytes(), kind as u64);
     let image = match (row.text(Param::RegionId), row.text(Param::ImageName)) {
-        (Some(region), Some(image)) => Some(xxh3_64_with_seed(image.as_bytes(), h(Kind::Image, region))),
+        (Some(region), Some(image)) => {
+            Some(xxh3_64_with_seed(image.as_bytes(), h(Kind::Image, region)))
+        }
         _ => None,
     };
     Keys([
@@ -43,45 +52,71 @@ pub fn keys(row: &Row) -> Keys {
     ])
 }
 
-/// The keys are already hashes: use them as they are.
-#[derive(Default)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys are hashed")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+/// A conflict: the row at `row` (an index into the checked slice) shares a `kind` key with `first`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clash {
+    pub row: usize,
+    kind: Kind,
+    pub first: u64,
 }
 
 /// The batch seen so far.
 pub struct Batch {
-    first_line: HashMap<u64, u64, BuildHasherDefault<Identity>>,
+    seen: FirstSeen,
     existing_jobs: u64,
     quota: u64,
     admitted: u64,
+    items: Vec<(u64, u64)>,
+    owners: Vec<(usize, Kind)>,
+    firsts: Vec<u64>,
 }
 
 impl Batch {
     /// A batch for an account that already holds `existing_jobs` of its `quota`.
     pub fn new(existing_jobs: u64, quota: u64) -> Batch {
-        Batch { first_line: HashMap::default(), existing_jobs, quota, admitted: 0 }
+        Batch {
+            seen: FirstSeen::default(),
+            existing_jobs,
+            quota,
+            admitted: 0,
+            items: Vec::new(),
+            owners: Vec::new(),
+            firsts: Vec::new(),
+        }
     }
 
-    /// Records a row's keys and reports those an earlier row already used.
-    pub fn check(&mut self, row: &Row, keys: &Keys, out: &mut Vec<Diagnostic>) {
-        for (kind, key) in KINDS.iter().zip(keys.0) {
-            let Some(key) = key else { continue };
-            let first = *self.first_line.entry(key).or_insert(row.line);
-            if first != row.line {
-                out.push(clash(row, *kind, first));
+    /// Prepares for about `rows` rows whose keys look like those of `sample`.
+    pub fn expect_rows(&mut self, rows: u64, sample: &[(u64, Keys)]) {
+        if sample.is_empty() {
+            return;
+        }
+        let keys: usize = sample
+            .iter()
+            .map(|(_, k)| k.0.iter().flatten().count())
+            .sum();
+        let total = (rows as f64 * keys as f64 / sample.len() as f64 * 1.05) as usize;
+        self.seen.reserve_total(total);
+    }
+
+    /// Records the keys of the next rows, `(line, keys)` in file order, and returns the
+    /// clashes with earlier rows, in row order.
+    pub fn check(&mut self, rows: &[(u64, Keys)]) -> Vec<Clash> {
+        self.items.clear();
+        self.owners.clear();
+        for (i, (line, keys)) in rows.iter().enumerate() {
+            for (kind, key) in KINDS.iter().zip(keys.0) {
+                if let Some(key) = key {
+                    self.items.push((key, *line));
+                    self.owners.push((i, *kind));
+                }
             }
         }
+        self.seen.insert_batch(&self.items, &mut self.firsts);
+        let found = self.items.iter().zip(&self.owners).zip(&self.firsts);
+        found
+            .filter(|(((_, line), _), first)| *first != line)
+            .map(|((_, &(row, kind)), &first)| Clash { row, kind, first })
+            .collect()
     }
 
     /// Counts a row against the quota once its other findings are known.
@@ -94,20 +129,35 @@ impl Batch {
                 "the account's quota of {} jobs is used up: {} exist and {} earlier rows create the rest",
                 self.quota, self.existing_jobs, self.admitted
             );
-            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message));
+            out.push(Diagnostic::new(
+                row.line,
+                Column::Row,
+                codes::QUOTA_EXCEEDED,
+                message,
+            ));
         } else {
             self.admitted += 1;
         }
     }
 }
 
-fn clash(row: &Row, kind: Kind, first: u64) -> Diagnostic {
+/// The finding for a clash of `row`.
+pub fn clash(row: &Row, clash: &Clash) -> Diagnostic {
+    let (kind, first) = (clash.kind, clash.first);
     let (param, code, what): (Param, Code, &str) = match kind {
         Kind::Name => (Param::Name, codes::NAME_DUPLICATE, "name"),
         Kind::Image => (Param::ImageName, codes::IMAGE_NAME_IN_USE, "image name"),
         Kind::Source => (Param::SourceId, codes::SOURCE_DUPLICATE, "source server"),
-        Kind::Instance => (Param::InstanceId, codes::INSTANCE_DUPLICATE, "destination instance"),
-        Kind::Token => (Param::ClientToken, codes::CLIENT_TOKEN_DUPLICATE, "ClientToken"),
+        Kind::Instance => (
+            Param::InstanceId,
+            codes::INSTANCE_DUPLICATE,
+            "destination instance",
+        ),
+        Kind::Token => (
+            Param::ClientToken,
+            codes::CLIENT_TOKEN_DUPLICATE,
+            "ClientToken",
+        ),
     };
     let cell = row.get(param).expect("a key comes from a set cell");
     let message = match kind {
@@ -127,20 +177,49 @@ mod tests {
     use crate::inventory::Schema;
     use csv::StringRecord;
 
-    fn run(rows: &[[&str; 6]], existing: u64, quota: u64) -> Vec<(u64, &'static str, Option<u64>, String)> {
-        let names = ["RegionId", "SourceId", "Name", "ImageName", "InstanceId", "ClientToken"];
+    fn run(
+        rows: &[[&str; 6]],
+        existing: u64,
+        quota: u64,
+    ) -> Vec<(u64, &'static str, Option<u64>, String)> {
+        let names = [
+            "RegionId",
+            "SourceId",
+            "Name",
+            "ImageName",
+            "InstanceId",
+            "ClientToken",
+        ];
         let schema = Schema::parse(names.map(String::from).to_vec()).unwrap();
         let mut batch = Batch::new(existing, quota);
         let mut out = Vec::new();
-        for (i, cells) in rows.iter().enumerate() {
-            let rec = StringRecord::from(cells.to_vec());
-            let row = Row::new(i as u64 + 2, &schema, &rec);
-            let before = out.len();
-            batch.check(&row, &keys(&row), &mut out);
-            let has_error = out.len() > before;
-            batch.admit(&row, has_error, &mut out);
+        let records: Vec<StringRecord> = rows
+            .iter()
+            .map(|cells| StringRecord::from(cells.to_vec()))
+            .collect();
+        let rows: Vec<Row> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row::new(i as u64 + 2, &schema, r))
+            .collect();
+        // Two calls, so that clashes across calls are covered too.
+        let (a, b) = rows.split_at(rows.len() / 2);
+        for part in [a, b] {
+            let keyed: Vec<(u64, Keys)> = part.iter().map(|r| (r.line, keys(r))).collect();
+            let clashes = batch.check(&keyed);
+            for row in part {
+                let before = out.len();
+                clashes
+                    .iter()
+                    .filter(|c| part[c.row].line == row.line)
+                    .for_each(|c| out.push(clash(row, c)));
+                let has_error = out.len() > before;
+                batch.admit(row, has_error, &mut out);
+            }
         }
-        out.into_iter().map(|d| (d.line, d.code, d.related_line, d.message)).collect()
+        out.into_iter()
+            .map(|d| (d.line, d.code, d.related_line, d.message))
+            .collect()
     }
 
     #[test]
@@ -168,21 +247,40 @@ mod tests {
             ]
         );
         assert_eq!(got[0].3, "name 'web-01' is already used on line 2");
-        assert_eq!(got[1].3, "image name 'img-a' is already used in cn-hangzhou on line 2");
+        assert_eq!(
+            got[1].3,
+            "image name 'img-a' is already used in cn-hangzhou on line 2"
+        );
     }
 
     #[test]
     fn quota_names_exactly_the_rows_past_the_limit() {
-        let rows: Vec<[&str; 6]> = ["s-1", "s-2", "s-3", "s-4"].iter().map(|s| ["cn-hangzhou", s, "", "", "", ""]).collect();
+        let rows: Vec<[&str; 6]> = ["s-1", "s-2", "s-3", "s-4"]
+            .iter()
+            .map(|s| ["cn-hangzhou", s, "", "", "", ""])
+            .collect();
         let got = run(&rows, 998, 1000);
         let short: Vec<_> = got.iter().map(|(l, c, _, _)| (*l, *c)).collect();
-        assert_eq!(short, vec![(4, "QuotaExceeded.ReplicationJob"), (5, "QuotaExceeded.ReplicationJob")]);
-        assert_eq!(got[0].3, "the account's quota of 1000 jobs is used up: 998 exist and 2 earlier rows create the rest");
+        assert_eq!(
+            short,
+            vec![
+                (4, "QuotaExceeded.ReplicationJob"),
+                (5, "QuotaExceeded.ReplicationJob")
+            ]
+        );
+        assert_eq!(
+            got[0].3,
+            "the account's quota of 1000 jobs is used up: 998 exist and 2 earlier rows create the rest"
+        );
     }
 
     #[test]
     fn rows_with_errors_do_not_use_quota() {
-        let rows = [["cn-hangzhou", "s-1", "", "", "", ""], ["cn-hangzhou", "s-1", "", "", "", ""], ["cn-hangzhou", "s-2", "", "", "", ""]];
+        let rows = [
+            ["cn-hangzhou", "s-1", "", "", "", ""],
+            ["cn-hangzhou", "s-1", "", "", "", ""],
+            ["cn-hangzhou", "s-2", "", "", "", ""],
+        ];
         let got = run(&rows, 0, 2);
         let short: Vec<_> = got.iter().map(|(l, c, _, _)| (*l, *c)).collect();
         assert_eq!(short, vec![(3, "SourceId.Duplicate")]);

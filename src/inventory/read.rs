@@ -17,7 +17,11 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(path: &str, line: Option<u64>, message: impl Into<String>) -> InputError {
-        InputError { path: path.to_string(), line, message: message.into() }
+        InputError {
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -32,6 +36,8 @@ pub struct Reader {
     rows_read: u64,
     /// The length of the input when its last byte is not a newline.
     unterminated_end: Option<u64>,
+    /// The length of the input, when known.
+    len: Option<u64>,
 }
 
 impl Reader {
@@ -39,7 +45,8 @@ impl Reader {
     pub fn open(path: &Path) -> Result<Reader, InputError> {
         let shown = path.display().to_string();
         let cannot = |e: std::io::Error| InputError::new(&shown, None, format!("cannot read: {e}"));
-        let mut file = File::open(path).map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
+        let mut file = File::open(path)
+            .map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
         let len = file.metadata().map_err(cannot)?.len();
         let mut last = [b'\n'];
         if len > 0 {
@@ -48,12 +55,18 @@ impl Reader {
             file.seek(SeekFrom::Start(0)).map_err(cannot)?;
         }
         let unterminated_end = (last[0] != b'\n').then_some(len);
-        Reader::from_reader(&shown, Box::new(file), unterminated_end)
+        let mut reader = Reader::from_reader(&shown, Box::new(file), unterminated_end)?;
+        reader.len = Some(len);
+        Ok(reader)
     }
 
     /// Reads an inventory from any byte stream; `path` names it in errors, and
     /// `unterminated_end` is the stream's length if its last byte is not a newline.
-    pub fn from_reader(path: &str, input: Box<dyn Read + Send>, unterminated_end: Option<u64>) -> Result<Reader, InputError> {
+    pub fn from_reader(
+        path: &str,
+        input: Box<dyn Read + Send>,
+        unterminated_end: Option<u64>,
+    ) -> Result<Reader, InputError> {
         // Records end at LF only, so that line counting is exact; a CR before it stays
         // at the end of the last field, and `field` drops it.
         let csv = csv::ReaderBuilder::new()
@@ -63,20 +76,34 @@ impl Reader {
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1 << 20)
             .from_reader(input);
-        let mut reader = Reader { path: path.to_string(), csv, schema: Schema::empty(), rows_read: 0, unterminated_end };
+        let mut reader = Reader {
+            path: path.to_string(),
+            csv,
+            schema: Schema::empty(),
+            rows_read: 0,
+            unterminated_end,
+            len: None,
+        };
         let mut header = ByteRecord::new();
         if !reader.next_record(&mut header)? {
-            return Err(InputError::new(path, None, "the file is empty (expected a header row)"));
+            return Err(InputError::new(
+                path,
+                None,
+                "the file is empty (expected a header row)",
+            ));
         }
         let header = decode(path, header)?;
         let line = record_line_of(&header);
-        let mut names: Vec<String> = (0..header.len()).map(|i| field(&header, i).to_string()).collect();
+        let mut names: Vec<String> = (0..header.len())
+            .map(|i| field(&header, i).to_string())
+            .collect();
         if let Some(first) = names.first_mut()
             && let Some(rest) = first.strip_prefix('\u{feff}')
         {
             *first = rest.to_string();
         }
-        reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
+        reader.schema =
+            Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
         Ok(reader)
     }
 
@@ -84,7 +111,11 @@ impl Reader {
     /// until [`decode`] subtracts the newlines inside its fields.
     fn next_record(&mut self, rec: &mut ByteRecord) -> Result<bool, InputError> {
         loop {
-            if !self.csv.read_byte_record(rec).map_err(|e| csv_error(&self.path, e))? {
+            if !self
+                .csv
+                .read_byte_record(rec)
+                .map_err(|e| csv_error(&self.path, e))?
+            {
                 return Ok(false);
             }
             let end = self.csv.position();
@@ -102,6 +133,11 @@ impl Reader {
     /// The header's schema.
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// The length of the input in bytes, when known.
+    pub fn byte_len(&self) -> Option<u64> {
+        self.len
     }
 
     /// The name the file is reported under.
@@ -127,7 +163,11 @@ impl Reader {
         chunk.truncate(n);
         self.rows_read += n as u64;
         if n == 0 && self.rows_read == 0 {
-            return Err(InputError::new(&self.path, None, "the file has a header but no rows"));
+            return Err(InputError::new(
+                &self.path,
+                None,
+                "the file has a header but no rows",
+            ));
         }
         Ok(n)
     }
@@ -136,9 +176,14 @@ impl Reader {
         let size = rec.as_slice().len();
         let width = self.schema.names.len();
         let problem = if size > MAX_RECORD_BYTES {
-            format!("the row holds {size} bytes; at most {MAX_RECORD_BYTES} are accepted (is this an inventory?)")
+            format!(
+                "the row holds {size} bytes; at most {MAX_RECORD_BYTES} are accepted (is this an inventory?)"
+            )
         } else if rec.len() != width {
-            format!("the row has {} fields but the header has {width}", rec.len())
+            format!(
+                "the row has {} fields but the header has {width}",
+                rec.len()
+            )
         } else {
             return Ok(());
         };
@@ -149,7 +194,10 @@ impl Reader {
 /// The physical line a record read by [`Reader`] starts on.
 fn start_line(rec: &ByteRecord) -> u64 {
     let end = rec.position().map_or(0, |p| p.line());
-    end - rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64
+    match memchr::memchr(b'\n', rec.as_slice()) {
+        None => end,
+        Some(_) => end - memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64,
+    }
 }
 
 /// The physical line a decoded record starts on (1 = the header).
@@ -160,7 +208,11 @@ pub fn record_line_of(rec: &StringRecord) -> u64 {
 /// Field `i` of a record, without the CR of a CRLF line end.
 pub fn field(rec: &StringRecord, i: usize) -> &str {
     let text = rec.get(i).unwrap_or_default();
-    if i + 1 == rec.len() { text.strip_suffix('\r').unwrap_or(text) } else { text }
+    if i + 1 == rec.len() {
+        text.strip_suffix('\r').unwrap_or(text)
+    } else {
+        text
+    }
 }
 
 /// Turns a record into text, refusing bytes that are not UTF-8 or are binary, and
@@ -172,12 +224,20 @@ pub fn decode(path: &str, mut rec: ByteRecord) -> Result<StringRecord, InputErro
         p.set_line(line);
         rec.set_position(Some(p));
     }
-    if rec.as_slice().contains(&0) {
-        return Err(InputError::new(path, Some(line), "the row holds a NUL byte: this looks like a binary file, not a CSV inventory"));
+    if memchr::memchr(0, rec.as_slice()).is_some() {
+        return Err(InputError::new(
+            path,
+            Some(line),
+            "the row holds a NUL byte: this looks like a binary file, not a CSV inventory",
+        ));
     }
     StringRecord::from_byte_record(rec).map_err(|e| {
         let field = e.utf8_error().field() + 1;
-        InputError::new(path, Some(line), format!("field {field} is not valid UTF-8 (save the file as UTF-8)"))
+        InputError::new(
+            path,
+            Some(line),
+            format!("field {field} is not valid UTF-8 (save the file as UTF-8)"),
+        )
     })
 }
 
@@ -196,7 +256,11 @@ mod tests {
 
     fn open(text: &[u8]) -> Result<Reader, InputError> {
         let unterminated = (text.last() != Some(&b'\n')).then_some(text.len() as u64);
-        Reader::from_reader("inv.csv", Box::new(std::io::Cursor::new(text.to_vec())), unterminated)
+        Reader::from_reader(
+            "inv.csv",
+            Box::new(std::io::Cursor::new(text.to_vec())),
+            unterminated,
+        )
     }
 
     fn read_all(text: &[u8]) -> Result<Vec<StringRecord>, InputError> {
@@ -215,7 +279,10 @@ mod tests {
     fn bom_crlf_quotes_and_newlines() {
         let text = "\u{feff}RegionId,SourceId,Description\r\ncn-hangzhou,s-a,\"a, \"\"b\"\"\nc\"\r\ncn-hangzhou,s-b,x\r\n";
         let r = open(text.as_bytes()).unwrap();
-        assert_eq!(r.schema().names, vec!["RegionId", "SourceId", "Description"]);
+        assert_eq!(
+            r.schema().names,
+            vec!["RegionId", "SourceId", "Description"]
+        );
         let rows = read_all(text.as_bytes()).unwrap();
         assert_eq!(field(&rows[0], 2), "a, \"b\"\nc");
         assert_eq!(field(&rows[1], 2), "x");
@@ -241,12 +308,30 @@ mod tests {
     fn unusable_inputs_name_file_and_line() {
         let cases: Vec<(&[u8], &str)> = vec![
             (b"", "inv.csv: the file is empty (expected a header row)"),
-            (b"RegionId,SourceId\n", "inv.csv: the file has a header but no rows"),
-            (b"RegionId,Name\nx,y\n", "inv.csv:1: the header has no SourceId column (it is required)"),
-            (b"RegionId,SourceId\na,b\nc\n", "inv.csv:3: the row has 1 fields but the header has 2"),
-            (b"RegionId,SourceId\na,\xff\xfe\n", "inv.csv:2: field 2 is not valid UTF-8 (save the file as UTF-8)"),
-            (b"RegionId,SourceId\na,b\x00c\n", "inv.csv:2: the row holds a NUL byte: this looks like a binary file, not a CSV inventory"),
-            (b"Region\xffId,SourceId\na,b\n", "inv.csv:1: field 1 is not valid UTF-8 (save the file as UTF-8)"),
+            (
+                b"RegionId,SourceId\n",
+                "inv.csv: the file has a header but no rows",
+            ),
+            (
+                b"RegionId,Name\nx,y\n",
+                "inv.csv:1: the header has no SourceId column (it is required)",
+            ),
+            (
+                b"RegionId,SourceId\na,b\nc\n",
+                "inv.csv:3: the row has 1 fields but the header has 2",
+            ),
+            (
+                b"RegionId,SourceId\na,\xff\xfe\n",
+                "inv.csv:2: field 2 is not valid UTF-8 (save the file as UTF-8)",
+            ),
+            (
+                b"RegionId,SourceId\na,b\x00c\n",
+                "inv.csv:2: the row holds a NUL byte: this looks like a binary file, not a CSV inventory",
+            ),
+            (
+                b"Region\xffId,SourceId\na,b\n",
+                "inv.csv:1: field 1 is not valid UTF-8 (save the file as UTF-8)",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(read_all(input).unwrap_err().to_string(), want);

@@ -32,11 +32,34 @@ impl<'a> Cell<'a> {
 
 /// A decimal integer, optionally signed, nothing else.
 pub fn parse_int(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
         return None;
     }
-    text.parse().ok()
+    let mut n: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i64::from(d))?;
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// Whether a value has white space at either end.
+pub fn is_padded(text: &str) -> bool {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&f), Some(&l)) if f.is_ascii() && l.is_ascii() => {
+            f.is_ascii_whitespace() || l.is_ascii_whitespace()
+        }
+        (None, _) | (_, None) => false,
+        _ => text.trim() != text,
+    }
 }
 
 /// `true` or `false` in any letter case.
@@ -57,7 +80,13 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     if b.len() != shape.len() {
         return None;
     }
-    let fits = b.iter().zip(shape).all(|(c, s)| if *s == b'd' { c.is_ascii_digit() } else { c == s });
+    let fits = b.iter().zip(shape).all(|(c, s)| {
+        if *s == b'd' {
+            c.is_ascii_digit()
+        } else {
+            c == s
+        }
+    });
     if !fits {
         return None;
     }
@@ -75,7 +104,11 @@ pub struct Row<'a> {
 impl<'a> Row<'a> {
     /// Views `record`, which starts on physical line `line`.
     pub fn new(line: u64, schema: &'a Schema, record: &'a StringRecord) -> Row<'a> {
-        Row { line, schema, record }
+        Row {
+            line,
+            schema,
+            record,
+        }
     }
 
     /// The raw record.
@@ -198,9 +231,17 @@ impl<'a> Disk<'a> {
 
     /// The column a finding about the whole disk points to: its first column.
     pub fn column(&self) -> Column {
-        let first = [self.cols.index, self.cols.size].into_iter().flatten().next();
+        let first = [self.cols.index, self.cols.size]
+            .into_iter()
+            .flatten()
+            .next();
         first
-            .or_else(|| self.cols.parts.iter().find_map(|p| p.device.or(p.size_bytes).or(p.block)))
+            .or_else(|| {
+                self.cols
+                    .parts
+                    .iter()
+                    .find_map(|p| p.device.or(p.size_bytes).or(p.block))
+            })
             .map_or(Column::Row, Column::At)
     }
 
@@ -250,7 +291,13 @@ mod tests {
     fn times_are_strict() {
         let t = parse_time("2026-12-01T02:00:00Z").unwrap();
         assert_eq!(t.to_string(), "2026-12-01T02:00:00Z");
-        for bad in ["2026-12-01 02:00:00Z", "2026-12-01T02:00:00", "2026-02-30T00:00:00Z", "2026-12-01T24:00:00Z", "２026-12-01T02:00:00Z"] {
+        for bad in [
+            "2026-12-01 02:00:00Z",
+            "2026-12-01T02:00:00",
+            "2026-02-30T00:00:00Z",
+            "2026-12-01T24:00:00Z",
+            "２026-12-01T02:00:00Z",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
@@ -258,9 +305,16 @@ mod tests {
     #[test]
     fn lists_are_views_over_cells() {
         let schema = Schema::parse(
-            ["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.2.Index", "DataDisk.2.Part.1.Device", "Tag.1.Key"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "RegionId",
+                "SourceId",
+                "DataDisk.1.Index",
+                "DataDisk.2.Index",
+                "DataDisk.2.Part.1.Device",
+                "Tag.1.Key",
+            ]
+            .map(String::from)
+            .to_vec(),
         )
         .unwrap();
         let rec = StringRecord::from(vec!["cn-hangzhou", "s-abc", "", "2", "1_1", ""]);

@@ -131,7 +131,10 @@ impl Schema {
         }
         schema.names = names;
         schema.disks.sort_by_key(|d| d.n);
-        schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
+        schema
+            .disks
+            .iter_mut()
+            .for_each(|d| d.parts.sort_by_key(|p| p.m));
         schema.system_parts.sort_by_key(|p| p.m);
         schema.tags.sort_by_key(|t| t.n);
         for required in [Param::RegionId, Param::SourceId] {
@@ -171,7 +174,10 @@ impl Schema {
                 let tag = match self.tags.iter().position(|t| t.n == n) {
                     Some(i) => &mut self.tags[i],
                     None => {
-                        self.tags.push(TagColumns { n, ..Default::default() });
+                        self.tags.push(TagColumns {
+                            n,
+                            ..Default::default()
+                        });
                         self.tags.last_mut().expect("just pushed")
                     }
                 };
@@ -192,15 +198,31 @@ impl Schema {
                 out.push(unknown_column(&self.names[i], i as u16, strict));
             }
         }
-        let disk_ns: Vec<(u32, u16)> = self.disks.iter().map(|d| (d.n, first_col_of_disk(d))).collect();
+        let disk_ns: Vec<(u32, u16)> = self
+            .disks
+            .iter()
+            .map(|d| (d.n, first_col_of_disk(d)))
+            .collect();
         gaps("DataDisk", &disk_ns, &mut out);
         for d in &self.disks {
-            let ms: Vec<(u32, u16)> = d.parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+            let ms: Vec<(u32, u16)> = d
+                .parts
+                .iter()
+                .map(|p| (p.m, first_col_of_part(p)))
+                .collect();
             gaps(&format!("DataDisk.{}.Part", d.n), &ms, &mut out);
         }
-        let ms: Vec<(u32, u16)> = self.system_parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+        let ms: Vec<(u32, u16)> = self
+            .system_parts
+            .iter()
+            .map(|p| (p.m, first_col_of_part(p)))
+            .collect();
         gaps("SystemDiskPart", &ms, &mut out);
-        let ns: Vec<(u32, u16)> = self.tags.iter().map(|t| (t.n, t.key.or(t.value).unwrap_or(0))).collect();
+        let ns: Vec<(u32, u16)> = self
+            .tags
+            .iter()
+            .map(|t| (t.n, t.key.or(t.value).unwrap_or(0)))
+            .collect();
         gaps("Tag", &ns, &mut out);
         out
     }
@@ -210,7 +232,10 @@ fn disk_entry(disks: &mut Vec<DiskColumns>, n: u32) -> &mut DiskColumns {
     match disks.iter().position(|d| d.n == n) {
         Some(i) => &mut disks[i],
         None => {
-            disks.push(DiskColumns { n, ..Default::default() });
+            disks.push(DiskColumns {
+                n,
+                ..Default::default()
+            });
             disks.last_mut().expect("just pushed")
         }
     }
@@ -220,7 +245,10 @@ fn part_entry(parts: &mut Vec<PartColumns>, m: u32) -> &mut PartColumns {
     match parts.iter().position(|p| p.m == m) {
         Some(i) => &mut parts[i],
         None => {
-            parts.push(PartColumns { m, ..Default::default() });
+            parts.push(PartColumns {
+                m,
+                ..Default::default()
+            });
             parts.last_mut().expect("just pushed")
         }
     }
@@ -235,12 +263,21 @@ fn set_part(part: &mut PartColumns, f: PartField, col: u16) {
 }
 
 fn first_col_of_part(p: &PartColumns) -> u16 {
-    [p.device, p.size_bytes, p.block].into_iter().flatten().min().unwrap_or(0)
+    [p.device, p.size_bytes, p.block]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(0)
 }
 
 fn first_col_of_disk(d: &DiskColumns) -> u16 {
     let parts = d.parts.iter().map(first_col_of_part);
-    [d.index, d.size].into_iter().flatten().chain(parts).min().unwrap_or(0)
+    [d.index, d.size]
+        .into_iter()
+        .flatten()
+        .chain(parts)
+        .min()
+        .unwrap_or(0)
 }
 
 /// Reports every number missing below the highest one used in a list's columns.
@@ -341,7 +378,11 @@ pub fn suggest(name: &str) -> Option<String> {
         let d = strsim::osa_distance(&probe.to_ascii_lowercase(), &cand.to_ascii_lowercase());
         let limit = (cand.len() / 3).clamp(1, 4);
         if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            let text = if templated { fill(cand, &numbers) } else { cand.to_string() };
+            let text = if templated {
+                fill(cand, &numbers)
+            } else {
+                cand.to_string()
+            };
             best = Some((d, text));
         }
     }
@@ -391,13 +432,22 @@ mod tests {
 
     #[test]
     fn classifies_flattened_lists() {
-        assert_eq!(classify("DataDisk.2.Size"), ColumnKind::Disk(2, DiskField::Size));
+        assert_eq!(
+            classify("DataDisk.2.Size"),
+            ColumnKind::Disk(2, DiskField::Size)
+        );
         assert_eq!(
             classify("DataDisk.1.Part.3.SizeBytes"),
             ColumnKind::DiskPart(1, 3, PartField::SizeBytes)
         );
-        assert_eq!(classify("SystemDiskPart.2.Block"), ColumnKind::SystemPart(2, PartField::Block));
-        assert_eq!(classify("Tag.20.Value"), ColumnKind::Tag(20, TagField::Value));
+        assert_eq!(
+            classify("SystemDiskPart.2.Block"),
+            ColumnKind::SystemPart(2, PartField::Block)
+        );
+        assert_eq!(
+            classify("Tag.20.Value"),
+            ColumnKind::Tag(20, TagField::Value)
+        );
         assert_eq!(classify("Tag.0.Key"), ColumnKind::Unknown);
         assert_eq!(classify("Tag.01.Key"), ColumnKind::Unknown);
         assert_eq!(classify("owner"), ColumnKind::Unknown);
@@ -407,15 +457,26 @@ mod tests {
     fn required_columns_and_duplicates() {
         let err = Schema::parse(vec!["RegionId".into(), "Name".into()]).unwrap_err();
         assert_eq!(err, HeaderError::MissingRequired("SourceId"));
-        let err = Schema::parse(vec!["RegionId".into(), "SourceId".into(), "RegionId".into()]).unwrap_err();
-        assert_eq!(err.to_string(), "column RegionId appears twice (columns 1 and 3)");
+        let err = Schema::parse(vec![
+            "RegionId".into(),
+            "SourceId".into(),
+            "RegionId".into(),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column RegionId appears twice (columns 1 and 3)"
+        );
     }
 
     #[test]
     fn suggestions() {
         assert_eq!(suggest("SystemDiskSise").as_deref(), Some("SystemDiskSize"));
         assert_eq!(suggest("regionid").as_deref(), Some("RegionId"));
-        assert_eq!(suggest("DataDisk.3.Sizes").as_deref(), Some("DataDisk.3.Size"));
+        assert_eq!(
+            suggest("DataDisk.3.Sizes").as_deref(),
+            Some("DataDisk.3.Size")
+        );
         assert_eq!(suggest("Tag.2.Kye").as_deref(), Some("Tag.2.Key"));
         assert_eq!(suggest("wave"), None);
         assert_eq!(suggest("owner"), None);
@@ -426,17 +487,35 @@ mod tests {
         let s = schema(&["RegionId", "SourceId", "Nmae", "wave"]);
         let d = s.diagnostics(false);
         assert_eq!(d.len(), 2);
-        assert_eq!((d[0].line, d[0].code, d[0].column), (1, "Column.Unknown", Column::At(2)));
-        assert_eq!(d[0].message, "unknown column 'Nmae' is ignored; did you mean 'Name'?");
+        assert_eq!(
+            (d[0].line, d[0].code, d[0].column),
+            (1, "Column.Unknown", Column::At(2))
+        );
+        assert_eq!(
+            d[0].message,
+            "unknown column 'Nmae' is ignored; did you mean 'Name'?"
+        );
         assert_eq!(d[0].severity, crate::diagnostics::Severity::Warning);
-        assert_eq!(s.diagnostics(true)[0].severity, crate::diagnostics::Severity::Error);
+        assert_eq!(
+            s.diagnostics(true)[0].severity,
+            crate::diagnostics::Severity::Error
+        );
     }
 
     #[test]
     fn list_gaps_are_reported() {
-        let s = schema(&["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.3.Index", "Tag.2.Key"]);
+        let s = schema(&[
+            "RegionId",
+            "SourceId",
+            "DataDisk.1.Index",
+            "DataDisk.3.Index",
+            "Tag.2.Key",
+        ]);
         let d = s.diagnostics(false);
-        let got: Vec<_> = d.iter().map(|d| (d.code, d.column, d.message.as_str())).collect();
+        let got: Vec<_> = d
+            .iter()
+            .map(|d| (d.code, d.column, d.message.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -465,7 +544,10 @@ mod tests {
             "DataDisk.1.Index",
         ]);
         assert_eq!(s.disks.iter().map(|d| d.n).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(s.disks[0].parts.iter().map(|p| p.m).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            s.disks[0].parts.iter().map(|p| p.m).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         assert_eq!(s.disks[0].index, Some(5));
     }
 }

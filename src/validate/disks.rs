@@ -9,23 +9,55 @@ const GIB: i128 = 1 << 30;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let system_size = row.get(Param::SystemDiskSize);
-    if let Some((c, v)) = system_size.and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(20..=2048).contains(v)) {
-        out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, format!("must be 20..2048 GiB, got {v}")));
+    if let Some((c, v)) = system_size
+        .and_then(|c| Some((c, c.int()?)))
+        .filter(|(_, v)| !(20..=2048).contains(v))
+    {
+        out.push(diag(
+            row,
+            c.column(),
+            codes::SYSTEM_DISK_SIZE_RANGE,
+            format!("must be 20..2048 GiB, got {v}"),
+        ));
     }
-    let parts: Vec<Part> = row.system_parts().collect();
-    check_parts(row, "the system disk", &parts, system_size, row.column_of(Param::SystemDiskSize), out);
+    check_parts(
+        row,
+        "the system disk",
+        row.system_parts(),
+        system_size,
+        row.column_of(Param::SystemDiskSize),
+        out,
+    );
     let mut seen: Vec<(i64, u32)> = Vec::new();
     for disk in row.data_disks() {
         let n = disk.n();
         match disk.index() {
-            None => out.push(diag(row, disk.column(), codes::DATA_DISK_INDEX_MISSING, format!("DataDisk.{n} has no Index"))),
+            None => {
+                let col = disk.cols.index.map_or(disk.column(), Column::At);
+                out.push(diag(
+                    row,
+                    col,
+                    codes::DATA_DISK_INDEX_MISSING,
+                    format!("DataDisk.{n} has no Index"),
+                ));
+            }
             Some(c) => {
                 if let Some(v) = c.int() {
                     if !(1..=16).contains(&v) {
-                        out.push(diag(row, c.column(), codes::DATA_DISK_INDEX_RANGE, format!("must be 1..16, got {v}")));
+                        out.push(diag(
+                            row,
+                            c.column(),
+                            codes::DATA_DISK_INDEX_RANGE,
+                            format!("must be 1..16, got {v}"),
+                        ));
                     } else if let Some((_, first)) = seen.iter().find(|(i, _)| *i == v) {
                         let message = format!("index {v} is already used by DataDisk.{first}");
-                        out.push(diag(row, c.column(), codes::DATA_DISK_INDEX_DUPLICATE, message));
+                        out.push(diag(
+                            row,
+                            c.column(),
+                            codes::DATA_DISK_INDEX_DUPLICATE,
+                            message,
+                        ));
                     } else {
                         seen.push((v, n));
                     }
@@ -33,21 +65,49 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             }
         }
         match disk.size() {
-            None => out.push(diag(row, disk.column(), codes::DATA_DISK_SIZE_MISSING, format!("DataDisk.{n} has no Size"))),
+            None => {
+                let col = disk.cols.size.map_or(disk.column(), Column::At);
+                out.push(diag(
+                    row,
+                    col,
+                    codes::DATA_DISK_SIZE_MISSING,
+                    format!("DataDisk.{n} has no Size"),
+                ));
+            }
             Some(c) => {
                 if let Some(v) = c.int().filter(|v| !(20..=32768).contains(v)) {
-                    out.push(diag(row, c.column(), codes::DATA_DISK_SIZE_RANGE, format!("must be 20..32768 GiB, got {v}")));
+                    out.push(diag(
+                        row,
+                        c.column(),
+                        codes::DATA_DISK_SIZE_RANGE,
+                        format!("must be 20..32768 GiB, got {v}"),
+                    ));
                 }
             }
         }
-        let parts: Vec<Part> = disk.parts().collect();
-        let size_column = disk.size().map_or(disk.column(), Cell::column);
-        check_parts(row, &format!("DataDisk.{n}"), &parts, disk.size(), size_column, out);
+        if disk.parts().next().is_some() {
+            let size_column = disk.size().map_or(disk.column(), Cell::column);
+            check_parts(
+                row,
+                &format!("DataDisk.{n}"),
+                disk.parts(),
+                disk.size(),
+                size_column,
+                out,
+            );
+        }
     }
 }
 
 /// Device and SizeBytes together, positive sizes, and a sum that fits the disk.
-fn check_parts(row: &Row, disk: &str, parts: &[Part], size: Option<Cell>, size_column: Column, out: &mut Vec<Diagnostic>) {
+fn check_parts<'a>(
+    row: &Row,
+    disk: &str,
+    parts: impl Iterator<Item = Part<'a>>,
+    size: Option<Cell>,
+    size_column: Column,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut total: i128 = 0;
     for p in parts {
         match (p.device, p.size_bytes) {
@@ -67,7 +127,12 @@ fn check_parts(row: &Row, disk: &str, parts: &[Part], size: Option<Cell>, size_c
             && let Some(v) = s.int()
         {
             if v <= 0 {
-                out.push(diag(row, s.column(), codes::PART_SIZE_BYTES_RANGE, format!("must be more than 0 bytes, got {v}")));
+                out.push(diag(
+                    row,
+                    s.column(),
+                    codes::PART_SIZE_BYTES_RANGE,
+                    format!("must be more than 0 bytes, got {v}"),
+                ));
             }
             total += i128::from(v.max(0));
         }
@@ -77,7 +142,10 @@ fn check_parts(row: &Row, disk: &str, parts: &[Part], size: Option<Cell>, size_c
     }
     match size.and_then(Cell::int) {
         Some(gib) if total > i128::from(gib) * GIB => {
-            let message = format!("the partitions of {disk} add up to {total} bytes, more than its {gib} GiB ({} bytes)", i128::from(gib) * GIB);
+            let message = format!(
+                "the partitions of {disk} add up to {total} bytes, more than its {gib} GiB ({} bytes)",
+                i128::from(gib) * GIB
+            );
             out.push(diag(row, size_column, codes::PART_TOO_LARGE, message));
         }
         None if size.is_none() && disk == "the system disk" => {
@@ -95,10 +163,19 @@ mod tests {
 
     #[test]
     fn system_disk_range() {
-        assert_eq!(run(&[("SystemDiskSize", "19")], check), vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]);
-        assert_eq!(run(&[("SystemDiskSize", "2049")], check), vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]);
+        assert_eq!(
+            run(&[("SystemDiskSize", "19")], check),
+            vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]
+        );
+        assert_eq!(
+            run(&[("SystemDiskSize", "2049")], check),
+            vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]
+        );
         assert!(run(&[("SystemDiskSize", "20")], check).is_empty());
-        assert_eq!(full(&[("SystemDiskSize", "19")], check)[0].0.message, "must be 20..2048 GiB, got 19");
+        assert_eq!(
+            full(&[("SystemDiskSize", "19")], check)[0].0.message,
+            "must be 20..2048 GiB, got 19"
+        );
     }
 
     #[test]
@@ -129,6 +206,10 @@ mod tests {
                 at("DataDisk.6.Index", "DataDisk.Size.Missing"),
             ]
         );
+        assert_eq!(
+            run(&[("DataDisk.1.Index", "1"), ("DataDisk.1.Size", "")], check),
+            vec![at("DataDisk.1.Size", "DataDisk.Size.Missing")]
+        );
     }
 
     #[test]
@@ -158,12 +239,23 @@ mod tests {
             ]
         );
         assert_eq!(
-            run(&[("SystemDiskPart.1.Device", "0_1"), ("SystemDiskPart.1.SizeBytes", "1024")], check),
+            run(
+                &[
+                    ("SystemDiskPart.1.Device", "0_1"),
+                    ("SystemDiskPart.1.SizeBytes", "1024")
+                ],
+                check
+            ),
             vec![at("SystemDiskSize", "Part.WithoutDiskSize")]
         );
         assert!(
             run(
-                &[("SystemDiskSize", "1"), ("SystemDiskSize", "40"), ("SystemDiskPart.1.Device", "0_1"), ("SystemDiskPart.1.SizeBytes", "42949672960")],
+                &[
+                    ("SystemDiskSize", "1"),
+                    ("SystemDiskSize", "40"),
+                    ("SystemDiskPart.1.Device", "0_1"),
+                    ("SystemDiskPart.1.SizeBytes", "42949672960")
+                ],
                 check
             )
             .is_empty()

@@ -2,7 +2,7 @@
 
 mod account;
 mod disks;
-mod ids;
+pub mod ids;
 mod incremental;
 mod names;
 mod network;

@@ -9,21 +9,48 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let message = format!("LicenseType must be empty or BYOL, got '{}'", c.text);
         out.push(diag(row, c.column(), codes::LICENSE_TYPE_INVALID, message));
     }
-    if let Some((c, v)) = row.get(Param::JobType).and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(0..=3).contains(v)) {
-        out.push(diag(row, c.column(), codes::JOB_TYPE_INVALID, format!("JobType must be 0..3, got {v}")));
+    if let Some((c, v)) = row
+        .get(Param::JobType)
+        .and_then(|c| Some((c, c.int()?)))
+        .filter(|(_, v)| !(0..=3).contains(v))
+    {
+        out.push(diag(
+            row,
+            c.column(),
+            codes::JOB_TYPE_INVALID,
+            format!("JobType must be 0..3, got {v}"),
+        ));
     }
     if let Some(c) = row.get(Param::ClientToken) {
-        if let Some(bad) = c.text.chars().find(|ch| !(ch.is_ascii_graphic() || *ch == ' ')) {
-            let message = format!("ClientToken holds '{}', which is not printable ASCII", bad.escape_debug());
+        if let Some(bad) = c
+            .text
+            .chars()
+            .find(|ch| !(ch.is_ascii_graphic() || *ch == ' '))
+        {
+            let message = format!(
+                "ClientToken holds '{}', which is not printable ASCII",
+                bad.escape_debug()
+            );
             out.push(diag(row, c.column(), codes::CLIENT_TOKEN_INVALID, message));
         } else if c.text.len() > 64 {
             let message = format!("ClientToken has {} characters; at most 64", c.text.len());
             out.push(diag(row, c.column(), codes::CLIENT_TOKEN_INVALID, message));
         }
     }
-    if let Some(c) = row.get(Param::LaunchTemplateVersion).filter(|_| row.get(Param::LaunchTemplateId).is_none()) {
-        let message = format!("LaunchTemplateVersion {} is set without a LaunchTemplateId", c.text);
-        out.push(diag(row, c.column(), codes::LAUNCH_TEMPLATE_VERSION_ALONE, message));
+    if let Some(c) = row
+        .get(Param::LaunchTemplateVersion)
+        .filter(|_| row.get(Param::LaunchTemplateId).is_none())
+    {
+        let message = format!(
+            "LaunchTemplateVersion {} is set without a LaunchTemplateId",
+            c.text
+        );
+        out.push(diag(
+            row,
+            c.column(),
+            codes::LAUNCH_TEMPLATE_VERSION_ALONE,
+            message,
+        ));
     }
 }
 
@@ -36,7 +63,12 @@ mod tests {
     fn options() {
         let long = "t".repeat(65);
         let got = run(
-            &[("LicenseType", "byol"), ("JobType", "4"), ("ClientToken", long.as_str()), ("LaunchTemplateVersion", "1")],
+            &[
+                ("LicenseType", "byol"),
+                ("JobType", "4"),
+                ("ClientToken", long.as_str()),
+                ("LaunchTemplateVersion", "1"),
+            ],
             check,
         );
         assert_eq!(
@@ -45,10 +77,16 @@ mod tests {
                 at("LicenseType", "LicenseType.Invalid"),
                 at("JobType", "JobType.Invalid"),
                 at("ClientToken", "ClientToken.Invalid"),
-                at("LaunchTemplateVersion", "LaunchTemplateVersion.WithoutTemplate"),
+                at(
+                    "LaunchTemplateVersion",
+                    "LaunchTemplateVersion.WithoutTemplate"
+                ),
             ]
         );
-        assert_eq!(run(&[("ClientToken", "tökén")], check), vec![at("ClientToken", "ClientToken.Invalid")]);
+        assert_eq!(
+            run(&[("ClientToken", "tökén")], check),
+            vec![at("ClientToken", "ClientToken.Invalid")]
+        );
         let ok = run(
             &[
                 ("LicenseType", "BYOL"),

@@ -5,11 +5,27 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::inventory::row::{Cell, parse_time};
 use crate::inventory::{Param, Row};
 use jiff::{SignedDuration, Timestamp};
+use std::cell::RefCell;
 
 const DAY: i64 = 86_400;
 
+thread_local! {
+    /// The last time this thread parsed: batches repeat the same times on many rows.
+    static LAST: RefCell<(String, Option<Timestamp>)> = const { RefCell::new((String::new(), None)) };
+}
+
+fn parse_cached(text: &str) -> Option<Timestamp> {
+    LAST.with_borrow_mut(|(last, t)| {
+        if last != text {
+            *t = parse_time(text);
+            text.clone_into(last);
+        }
+        *t
+    })
+}
+
 fn time(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) -> Option<Timestamp> {
-    let t = parse_time(cell.text);
+    let t = parse_cached(cell.text);
     if t.is_none() {
         let message = format!("'{}' is not a UTC time YYYY-MM-DDThh:mm:ssZ", cell.text);
         out.push(diag(row, cell.column(), codes::TIME_FORMAT, message));
@@ -18,7 +34,8 @@ fn time(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) -> Option<Timestamp> {
 }
 
 fn days_after(now: Timestamp, days: i64) -> Timestamp {
-    now.saturating_add(SignedDuration::from_secs(days * DAY)).expect("whole seconds")
+    now.saturating_add(SignedDuration::from_secs(days * DAY))
+        .expect("whole seconds")
 }
 
 pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
@@ -26,9 +43,19 @@ pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
     let start = start_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (start_cell, start) {
         if t <= now {
-            out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, format!("{t} is not after now ({now})")));
+            out.push(diag(
+                row,
+                c.column(),
+                codes::SCHEDULED_START_PAST,
+                format!("{t} is not after now ({now})"),
+            ));
         } else if t > days_after(now, 30) {
-            out.push(diag(row, c.column(), codes::SCHEDULED_START_TOO_FAR, format!("{t} is more than 30 days after now ({now})")));
+            out.push(diag(
+                row,
+                c.column(),
+                codes::SCHEDULED_START_TOO_FAR,
+                format!("{t} is more than 30 days after now ({now})"),
+            ));
         }
     }
     let valid_cell = row.get(Param::ValidTime);
@@ -39,7 +66,12 @@ pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
             out.push(diag(row, c.column(), codes::VALID_TIME_RANGE, message));
         }
         if let Some(s) = start.filter(|s| t <= *s) {
-            out.push(diag(row, c.column(), codes::VALID_TIME_BEFORE_START, format!("the job expires at {t}, before it starts at {s}")));
+            out.push(diag(
+                row,
+                c.column(),
+                codes::VALID_TIME_BEFORE_START,
+                format!("the job expires at {t}, before it starts at {s}"),
+            ));
         }
     }
 }
@@ -59,24 +91,54 @@ mod tests {
 
     #[test]
     fn scheduled_start() {
-        assert!(run(&[("ScheduledStartTime", "2026-12-27T08:00:00Z")], rule).is_empty(), "30 days is allowed");
+        assert!(
+            run(&[("ScheduledStartTime", "2026-12-27T08:00:00Z")], rule).is_empty(),
+            "30 days is allowed"
+        );
         assert_eq!(
             run(&[("ScheduledStartTime", "2026-12-27T08:00:01Z")], rule),
             vec![at("ScheduledStartTime", "ScheduledStartTime.TooFar")]
         );
-        assert_eq!(run(&[("ScheduledStartTime", "2026-11-27T08:00:00Z")], rule), vec![at("ScheduledStartTime", "ScheduledStartTime.Past")]);
-        assert_eq!(run(&[("ScheduledStartTime", "2026-11-28 08:00")], rule), vec![at("ScheduledStartTime", "Time.Format")]);
+        assert_eq!(
+            run(&[("ScheduledStartTime", "2026-11-27T08:00:00Z")], rule),
+            vec![at("ScheduledStartTime", "ScheduledStartTime.Past")]
+        );
+        assert_eq!(
+            run(&[("ScheduledStartTime", "2026-11-28 08:00")], rule),
+            vec![at("ScheduledStartTime", "Time.Format")]
+        );
     }
 
     #[test]
     fn valid_time() {
-        assert!(run(&[("ValidTime", "2026-12-04T08:00:00Z")], rule).is_empty(), "7 days is allowed");
-        assert!(run(&[("ValidTime", "2027-02-25T08:00:00Z")], rule).is_empty(), "90 days is allowed");
-        assert_eq!(run(&[("ValidTime", "2026-12-04T07:59:59Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
-        assert_eq!(run(&[("ValidTime", "2027-02-25T08:00:01Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
-        assert_eq!(run(&[("ValidTime", "tomorrow")], rule), vec![at("ValidTime", "Time.Format")]);
+        assert!(
+            run(&[("ValidTime", "2026-12-04T08:00:00Z")], rule).is_empty(),
+            "7 days is allowed"
+        );
+        assert!(
+            run(&[("ValidTime", "2027-02-25T08:00:00Z")], rule).is_empty(),
+            "90 days is allowed"
+        );
         assert_eq!(
-            run(&[("ScheduledStartTime", "2026-12-20T00:00:00Z"), ("ValidTime", "2026-12-10T00:00:00Z")], rule),
+            run(&[("ValidTime", "2026-12-04T07:59:59Z")], rule),
+            vec![at("ValidTime", "ValidTime.OutOfRange")]
+        );
+        assert_eq!(
+            run(&[("ValidTime", "2027-02-25T08:00:01Z")], rule),
+            vec![at("ValidTime", "ValidTime.OutOfRange")]
+        );
+        assert_eq!(
+            run(&[("ValidTime", "tomorrow")], rule),
+            vec![at("ValidTime", "Time.Format")]
+        );
+        assert_eq!(
+            run(
+                &[
+                    ("ScheduledStartTime", "2026-12-20T00:00:00Z"),
+                    ("ValidTime", "2026-12-10T00:00:00Z")
+                ],
+                rule
+            ),
             vec![at("ValidTime", "ValidTime.BeforeStart")]
         );
     }

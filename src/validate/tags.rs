@@ -11,41 +11,72 @@ fn reserved(text: &str) -> Option<&'static str> {
 }
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
-    let mut keys: Vec<(&str, u32)> = Vec::new();
     for tag in row.tags() {
         let n = tag.n;
         let first = tag.key.or(tag.value).map_or(Column::Row, |c| c.column());
         if n > 20 {
-            out.push(diag(row, first, codes::TAG_INDEX_RANGE, format!("Tag.{n}: a job has at most 20 tags")));
+            out.push(diag(
+                row,
+                first,
+                codes::TAG_INDEX_RANGE,
+                format!("Tag.{n}: a job has at most 20 tags"),
+            ));
         }
         match tag.key {
             None => {
                 let col = tag.cols.key.map_or(first, Column::At);
-                out.push(diag(row, col, codes::TAG_KEY_MISSING, format!("Tag.{n} has a Value but no Key")));
+                out.push(diag(
+                    row,
+                    col,
+                    codes::TAG_KEY_MISSING,
+                    format!("Tag.{n} has a Value but no Key"),
+                ));
             }
             Some(k) => {
                 let len = k.text.chars().count();
                 if len > 128 {
-                    out.push(diag(row, k.column(), codes::TAG_KEY_LENGTH, format!("tag key has {len} characters; at most 128")));
+                    out.push(diag(
+                        row,
+                        k.column(),
+                        codes::TAG_KEY_LENGTH,
+                        format!("tag key has {len} characters; at most 128"),
+                    ));
                 }
                 if let Some(p) = reserved(k.text) {
-                    out.push(diag(row, k.column(), codes::TAG_KEY_RESERVED, format!("tag key starts with reserved '{p}'")));
+                    out.push(diag(
+                        row,
+                        k.column(),
+                        codes::TAG_KEY_RESERVED,
+                        format!("tag key starts with reserved '{p}'"),
+                    ));
                 }
-                if let Some((_, first_n)) = keys.iter().find(|(t, _)| *t == k.text) {
-                    let message = format!("tag key '{}' is already set by Tag.{first_n}", k.text);
+                let earlier = row
+                    .tags()
+                    .take_while(|t| t.n < n)
+                    .find(|t| t.key.is_some_and(|e| e.text == k.text));
+                if let Some(first) = earlier {
+                    let message = format!("tag key '{}' is already set by Tag.{}", k.text, first.n);
                     out.push(diag(row, k.column(), codes::TAG_KEY_DUPLICATE, message));
-                } else {
-                    keys.push((k.text, n));
                 }
             }
         }
         if let Some(v) = tag.value {
             let len = v.text.chars().count();
             if len > 128 {
-                out.push(diag(row, v.column(), codes::TAG_VALUE_LENGTH, format!("tag value has {len} characters; at most 128")));
+                out.push(diag(
+                    row,
+                    v.column(),
+                    codes::TAG_VALUE_LENGTH,
+                    format!("tag value has {len} characters; at most 128"),
+                ));
             }
             if let Some(p) = reserved(v.text) {
-                out.push(diag(row, v.column(), codes::TAG_VALUE_RESERVED, format!("tag value starts with reserved '{p}'")));
+                out.push(diag(
+                    row,
+                    v.column(),
+                    codes::TAG_VALUE_RESERVED,
+                    format!("tag value starts with reserved '{p}'"),
+                ));
             }
         }
     }
@@ -86,6 +117,9 @@ mod tests {
                 at("Tag.21.Key", "Tag.Index.OutOfRange"),
             ]
         );
-        assert!(run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(), "an empty value is fine");
+        assert!(
+            run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(),
+            "an empty value is fine"
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use super::diag;
 use crate::diagnostics::{Column, Diagnostic, codes};
-use crate::inventory::row::{parse_bool, parse_int};
+use crate::inventory::row::{is_padded, parse_bool, parse_int};
 use crate::inventory::schema::{ColumnKind, DiskField, PartField};
 use crate::inventory::{Param, Row};
 
@@ -17,12 +17,18 @@ fn kind_of(k: ColumnKind) -> Option<Kind> {
     Some(match k {
         ColumnKind::Unknown => return None,
         ColumnKind::Param(
-            Param::SystemDiskSize | Param::NetMode | Param::Frequency | Param::MaxNumberOfImageToKeep | Param::JobType,
+            Param::SystemDiskSize
+            | Param::NetMode
+            | Param::Frequency
+            | Param::MaxNumberOfImageToKeep
+            | Param::JobType,
         ) => Kind::Int,
         ColumnKind::Param(Param::RunOnce) => Kind::Bool,
         ColumnKind::Disk(_, DiskField::Index | DiskField::Size) => Kind::Int,
-        ColumnKind::DiskPart(_, _, PartField::SizeBytes) | ColumnKind::SystemPart(_, PartField::SizeBytes) => Kind::Int,
-        ColumnKind::DiskPart(_, _, PartField::Block) | ColumnKind::SystemPart(_, PartField::Block) => Kind::Bool,
+        ColumnKind::DiskPart(_, _, PartField::SizeBytes)
+        | ColumnKind::SystemPart(_, PartField::SizeBytes) => Kind::Int,
+        ColumnKind::DiskPart(_, _, PartField::Block)
+        | ColumnKind::SystemPart(_, PartField::Block) => Kind::Bool,
         _ => Kind::Text,
     })
 }
@@ -32,16 +38,33 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         if text.is_empty() {
             continue;
         }
-        let Some(kind) = kind_of(row.schema.kinds[i]) else { continue };
+        let Some(kind) = kind_of(row.schema.kinds[i]) else {
+            continue;
+        };
         let col = Column::At(i as u16);
-        if text.trim() != text {
-            out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
+        if is_padded(text) {
+            out.push(diag(
+                row,
+                col,
+                codes::VALUE_WHITESPACE,
+                format!("'{text}' has spaces around it"),
+            ));
             continue;
         }
         if kind == Kind::Int && parse_int(text).is_none() {
-            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
+            out.push(diag(
+                row,
+                col,
+                codes::VALUE_NOT_INTEGER,
+                format!("expected an integer, got '{text}'"),
+            ));
         } else if kind == Kind::Bool && parse_bool(text).is_none() {
-            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
+            out.push(diag(
+                row,
+                col,
+                codes::VALUE_NOT_BOOLEAN,
+                format!("expected true or false, got '{text}'"),
+            ));
         }
     }
 }

@@ -1,0 +1,85 @@
+//! Writes a large, realistic inventory to stdout for the validate benchmark.
+//!
+//! `cargo run --release --example gen_inventory -- ROWS [SEED]`: about 330 bytes a row,
+//! a few percent of rows invalid (bad sizes, names, times, JSON) and a few percent
+//! duplicating an earlier row's Name or SourceId.
+
+use std::io::{self, BufWriter, Write};
+
+/// xorshift64*: small, fast and reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const HEADER: &str = "RegionId,SourceId,Name,Description,TargetType,ImageName,SystemDiskSize,NetMode,VSwitchId,RunOnce,Frequency,MaxNumberOfImageToKeep,ReplicationParameters,DataDisk.1.Index,DataDisk.1.Size,Tag.1.Key,Tag.1.Value,Tag.2.Key,Tag.2.Value,ValidTime,ResourceGroupId,owner,wave";
+const REGIONS: &[&str] = &[
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-beijing",
+    "ap-southeast-1",
+    "eu-central-1",
+];
+const ROLES: &[&str] = &["web", "app", "db", "cache", "mq", "api", "batch", "files"];
+
+fn main() -> io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let rows: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut rng = Rng(args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0x5eed_cafe_f00d));
+    let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    writeln!(out, "{HEADER}")?;
+    for i in 0..rows {
+        let dup = i > 10 && rng.below(100) < 2;
+        let id = if dup { rng.below(i) } else { i };
+        let region = REGIONS[rng.below(REGIONS.len() as u64) as usize];
+        let role = ROLES[(id % ROLES.len() as u64) as usize];
+        let mut system = 40 + 20 * rng.below(10);
+        let mut name = format!("{role}-{id:07}-wave{}", 1 + id % 9);
+        let mut valid = "2026-12-20T00:00:00Z".to_string();
+        let mut params =
+            r#"{""bandwidth_limit"":0,""compress_level"":1,""checksum"":true}"#.to_string();
+        match rng.below(100) {
+            0 => system = 19,
+            1 => name = format!("{id}-starts-with-a-digit"),
+            2 => valid = "2026-12-20 00:00".to_string(),
+            3 => params = r#"{""checksum"":""yes""}"#.to_string(),
+            _ => {}
+        }
+        let vpc = rng.below(2) == 0;
+        let (net, vsw) = if vpc {
+            ("2", format!("vsw-bp1ddbrxdlrcbim46{:04}", id % 10_000))
+        } else {
+            ("0", String::new())
+        };
+        let incremental = rng.below(4) == 0;
+        let (run_once, freq, keep) = if incremental {
+            ("false", "12", "3")
+        } else {
+            ("true", "", "")
+        };
+        writeln!(
+            out,
+            "{region},s-bp1e2fsl57knvuu{id:07},{name},Migration_of_{role}_{id:07}_to_{region},Image,img-{name},{system},{net},{vsw},{run_once},{freq},{keep},\"{params}\",1,{},project,dc-exit-2026,cost-center,cc-{:04},{valid},rg-acfmw3ty5y7a{:04},team-{role},{}",
+            100 + 50 * rng.below(8),
+            id % 1000,
+            id % 7,
+            1 + id % 9,
+        )?;
+    }
+    out.flush()
+}

@@ -1,0 +1,144 @@
+//! A hash table from 64-bit key hashes to the first line that used each, filled a batch at a time.
+//!
+//! A million-row batch holds millions of keys, far more than the caches, so nearly
+//! every insert misses. Inserting a group at a time lets the home slots of the whole
+//! group load in parallel before any of them is probed.
+
+/// Slot value meaning "empty"; a key hashing to it is stored as 1.
+const EMPTY: u64 = 0;
+/// Keys whose home slots are loaded together.
+const GROUP: usize = 32;
+
+/// Open addressing with linear probing, kept at most three quarters full.
+pub struct FirstSeen {
+    slots: Vec<(u64, u64)>,
+    len: usize,
+}
+
+impl Default for FirstSeen {
+    fn default() -> FirstSeen {
+        FirstSeen {
+            slots: vec![(EMPTY, 0); 1 << 12],
+            len: 0,
+        }
+    }
+}
+
+impl FirstSeen {
+    /// Inserts `(key, line)` pairs in order; `firsts[i]` becomes the first line key i was seen on
+    /// (its own line when it is new).
+    pub fn insert_batch(&mut self, items: &[(u64, u64)], firsts: &mut Vec<u64>) {
+        firsts.clear();
+        for group in items.chunks(GROUP) {
+            self.reserve(group.len());
+            let mut warm = 0;
+            for &(key, _) in group {
+                warm ^= self.slots[self.home(key)].0;
+            }
+            std::hint::black_box(warm);
+            for &(key, line) in group {
+                firsts.push(self.insert(key, line));
+            }
+        }
+    }
+
+    /// Number of distinct keys.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no key was inserted.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn home(&self, key: u64) -> usize {
+        (stored(key) as usize) & (self.slots.len() - 1)
+    }
+
+    fn insert(&mut self, key: u64, line: u64) -> u64 {
+        let key = stored(key);
+        let mask = self.slots.len() - 1;
+        let mut i = (key as usize) & mask;
+        loop {
+            let (k, first) = self.slots[i];
+            if k == EMPTY {
+                self.slots[i] = (key, line);
+                self.len += 1;
+                return line;
+            }
+            if k == key {
+                return first;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn reserve(&mut self, extra: usize) {
+        if (self.len + extra) * 4 <= self.slots.len() * 3 {
+            return;
+        }
+        self.resize(self.slots.len() * 2);
+    }
+
+    /// Makes room for `keys` keys in all without growing again: growing moves every key,
+    /// which costs as many cache misses as inserting them did.
+    pub fn reserve_total(&mut self, keys: usize) {
+        let want = (keys * 4 / 3 + 1).next_power_of_two();
+        if want > self.slots.len() {
+            self.resize(want);
+        }
+    }
+
+    fn resize(&mut self, slots: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, 0); slots]);
+        self.len = 0;
+        for (key, line) in old.into_iter().filter(|(k, _)| *k != EMPTY) {
+            self.insert(key, line);
+        }
+    }
+}
+
+fn stored(key: u64) -> u64 {
+    key.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn first_line_wins_across_batches_and_growth() {
+        let mut table = FirstSeen::default();
+        let mut reference: HashMap<u64, u64> = HashMap::new();
+        let mut firsts = Vec::new();
+        let mut x: u64 = 7;
+        for batch in 0..50u64 {
+            let items: Vec<(u64, u64)> = (0..1000)
+                .map(|i| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (x % 20_000, batch * 1000 + i)
+                })
+                .collect();
+            table.insert_batch(&items, &mut firsts);
+            for (&(k, line), &first) in items.iter().zip(&firsts) {
+                assert_eq!(first, *reference.entry(k).or_insert(line));
+            }
+        }
+        assert_eq!(table.len(), reference.len());
+    }
+
+    #[test]
+    fn zero_and_one_share_a_slot_value() {
+        let mut table = FirstSeen::default();
+        let mut firsts = Vec::new();
+        table.insert_batch(&[(0, 2), (1, 3), (5, 4)], &mut firsts);
+        assert_eq!(firsts, vec![2, 2, 4]);
+        assert!(!table.is_empty());
+    }
+}
