@@ -1,0 +1,394 @@
+//! The `smcplan` binary end to end: exit codes, output formats, unusable input.
+
+use assert_cmd::Command;
+use std::io::Write;
+use std::path::Path;
+
+const NOW: &str = "2026-11-27T08:00:00Z";
+
+fn smcplan() -> Command {
+    let mut cmd = Command::cargo_bin("smcplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sample_inventory_is_clean_against_sample_account() {
+    let out = stdout_of(
+        smcplan().args([
+            "validate",
+            "samples/inventory.csv",
+            "--account",
+            "samples/account.json",
+            "--now",
+            NOW,
+        ]),
+        0,
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn broken_sample_reports_every_code() {
+    let args = [
+        "validate",
+        "samples/broken.csv",
+        "--account",
+        "samples/account.json",
+        "--quota",
+        "14",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ];
+    let out = stdout_of(smcplan().args(args), 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: std::collections::BTreeSet<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for code in smcplan::diagnostics::codes::ALL {
+        assert!(
+            found.contains(code.id),
+            "samples/broken.csv does not show {}",
+            code.id
+        );
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let args = [
+        "validate",
+        "samples/broken.csv",
+        "--account",
+        "samples/account.json",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ];
+    let one = stdout_of(smcplan().env("RAYON_NUM_THREADS", "1").args(args), 1);
+    for threads in ["2", "3", "8"] {
+        assert_eq!(
+            stdout_of(smcplan().env("RAYON_NUM_THREADS", threads).args(args), 1),
+            one
+        );
+    }
+}
+
+#[test]
+fn human_output_names_file_line_column_code_and_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "inv.csv",
+        b"RegionId,SourceId,SystemDiskSize,Nmae\ncn-hangzhou,s-bp1e2fsl57knvuug0001,19,x\n",
+    );
+    let out = stdout_of(
+        smcplan()
+            .current_dir(dir.path())
+            .args(["validate", "inv.csv", "--now", NOW]),
+        1,
+    );
+    insta::assert_snapshot!(out, @r"
+    warning[Column.Unknown]: unknown column 'Nmae' is ignored; did you mean 'Name'?
+      --> inv.csv:1 column Nmae
+       = hint: the column is ignored; rename it to an API parameter, or keep it for your own notes (an error under --strict)
+
+    error[SystemDiskSize.OutOfRange]: must be 20..2048 GiB, got 19
+      --> inv.csv:2 column SystemDiskSize
+       = hint: the system disk is 20 to 2048 GiB
+
+    error[ImageName.Missing]: TargetType Image requires ImageName
+      --> inv.csv:2 column ImageName
+       = hint: an Image target needs ImageName
+
+    warning[TargetType.Missing]: TargetType is not set; checked as Image, the API's documented example
+      --> inv.csv:2 column TargetType
+       = hint: the API's default target type is not documented; set TargetType explicitly
+
+    inv.csv: 1 row, 0 valid, 2 errors, 2 warnings
+    ");
+}
+
+#[test]
+fn colors_follow_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "inv.csv",
+        b"RegionId,SourceId\nHangzhou,s-bp1e2fsl57knvuug0001\n",
+    );
+    let plain = stdout_of(
+        smcplan()
+            .current_dir(dir.path())
+            .args(["validate", "inv.csv"]),
+        1,
+    );
+    assert!(!plain.contains('\x1b'));
+    let colored = stdout_of(
+        smcplan()
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+            .args(["validate", "inv.csv"]),
+        1,
+    );
+    assert!(colored.contains('\x1b'), "{colored}");
+}
+
+#[test]
+fn strict_makes_unknown_columns_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = b"RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,wave\ncn-hangzhou,s-bp1e2fsl57knvuug0001,web01,Image,img-web01,40,1\n";
+    write(dir.path(), "inv.csv", body);
+    smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "inv.csv"])
+        .assert()
+        .code(0);
+    smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "inv.csv", "--strict"])
+        .assert()
+        .code(1);
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    path
+}
+
+#[test]
+fn unusable_input_is_one_line_naming_the_file_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = b"RegionId,SourceId\ncn-hangzhou,".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 50 << 20));
+    big.push(b'\n');
+    let mut garbage = Vec::new();
+    let mut x: u32 = 12345;
+    for _ in 0..100_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        garbage.push((x >> 16) as u8);
+    }
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "empty.csv",
+            vec![],
+            "empty.csv: the file is empty (expected a header row)",
+        ),
+        (
+            "header.csv",
+            b"RegionId,SourceId\n".to_vec(),
+            "header.csv: the file has a header but no rows",
+        ),
+        (
+            "noregion.csv",
+            b"SourceId,Name\ns-a,b\n".to_vec(),
+            "noregion.csv:1: the header has no RegionId column (it is required)",
+        ),
+        (
+            "nosource.csv",
+            b"RegionId,Name\ncn-hangzhou,b\n".to_vec(),
+            "nosource.csv:1: the header has no SourceId column (it is required)",
+        ),
+        (
+            "ragged.csv",
+            b"RegionId,SourceId\na,b\nc,d,e\n".to_vec(),
+            "ragged.csv:3: the row has 3 fields but the header has 2",
+        ),
+        (
+            "latin1.csv",
+            b"RegionId,SourceId,Name\na,b,caf\xe9\n".to_vec(),
+            "latin1.csv:2: field 3 is not valid UTF-8 (save the file as UTF-8)",
+        ),
+        (
+            "big.csv",
+            big,
+            "big.csv:2: the row holds 52428811 bytes; at most 1048576 are accepted (is this an inventory?)",
+        ),
+        ("garbage.bin", garbage, "garbage.bin"),
+    ];
+    for (name, bytes, want) in cases {
+        write(dir.path(), name, &bytes);
+        let out = smcplan()
+            .current_dir(dir.path())
+            .args(["validate", name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.starts_with(&format!("error: {want}")), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    let out = smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "missing.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("error: missing.csv: cannot open: ")
+    );
+}
+
+#[test]
+fn bad_account_file_and_flags_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "inv.csv",
+        b"RegionId,SourceId\ncn-hangzhou,s-bp1e2fsl57knvuug0001\n",
+    );
+    write(
+        dir.path(),
+        "acct.json",
+        br#"{"format":"smcplan-account/2"}"#,
+    );
+    let out = smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "inv.csv", "--account", "acct.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: acct.json: unknown format 'smcplan-account/2'; this smcplan reads 'smcplan-account/1'\n"
+    );
+    smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "inv.csv", "--now", "yesterday"])
+        .assert()
+        .code(2);
+    smcplan()
+        .current_dir(dir.path())
+        .args(["plan", "inv.csv", "--rate", "0"])
+        .assert()
+        .code(2);
+    smcplan().args(["validate"]).assert().code(2);
+}
+
+#[test]
+fn plan_lists_rows_in_order_with_time_estimate() {
+    let out = stdout_of(
+        smcplan().args([
+            "plan",
+            "samples/inventory.csv",
+            "--account",
+            "samples/account.json",
+            "--rate",
+            "4",
+            "--now",
+            NOW,
+        ]),
+        0,
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn plan_json_shows_blocked_rows_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\n\
+                cn-hangzhou,s-bp1e2fsl57knvuug0001,web01,Image,img-web01,40\n\
+                cn-hangzhou,s-bp1e2fsl57knvuug0002,web01,Image,img-web02,19\n";
+    write(dir.path(), "inv.csv", body.as_bytes());
+    let out = stdout_of(
+        smcplan()
+            .current_dir(dir.path())
+            .args(["plan", "inv.csv", "--format", "json", "--rate", "2"]),
+        1,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["creates"], 1);
+    assert_eq!(v["blocked"], 1);
+    assert_eq!(v["seconds"], 0.5);
+    assert_eq!(v["steps"][0]["action"], "create");
+    assert_eq!(v["steps"][1]["action"], "blocked");
+    assert_eq!(
+        v["steps"][1]["blocked_by"],
+        serde_json::json!(["ReplicationJobName.Duplicate", "SystemDiskSize.OutOfRange"])
+    );
+}
+
+#[test]
+fn template_examples_validate_once_uncommented() {
+    let template = stdout_of(smcplan().arg("template"), 0);
+    let mut lines = template.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("RegionId,SourceId,Name,Description,TargetType"));
+    let rows: Vec<&str> = lines
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| l.starts_with("cn-"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.csv",
+        format!("{header}\n{}\n", rows.join("\n")).as_bytes(),
+    );
+    let out = stdout_of(
+        smcplan()
+            .current_dir(dir.path())
+            .args(["validate", "t.csv", "--strict"]),
+        0,
+    );
+    assert!(
+        out.ends_with("t.csv: 3 rows, 3 valid, 0 errors, 0 warnings\n"),
+        "{out}"
+    );
+    // The template itself, comments and all, is a valid (empty of rows) header.
+    write(dir.path(), "raw.csv", template.as_bytes());
+    let out = smcplan()
+        .current_dir(dir.path())
+        .args(["validate", "raw.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: raw.csv: the file has a header but no rows\n"
+    );
+}
+
+#[test]
+fn readme_documents_every_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for code in smcplan::diagnostics::codes::ALL {
+        assert!(
+            readme.contains(&format!(
+                "| `{}` | {} |",
+                code.id,
+                format!("{:?}", code.severity).to_lowercase()
+            )),
+            "{}",
+            code.id
+        );
+    }
+}
