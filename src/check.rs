@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 /// Records handed to the workers at a time.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 4096;
 /// Chunks parsed ahead of validation.
 const AHEAD: usize = 4;
 

@@ -218,13 +218,19 @@ pub fn field(rec: &StringRecord, i: usize) -> &str {
 /// Turns a record into text, refusing bytes that are not UTF-8 or are binary, and
 /// settles its position on the physical line where it starts.
 pub fn decode(path: &str, mut rec: ByteRecord) -> Result<StringRecord, InputError> {
-    let line = start_line(&rec);
-    if let Some(p) = rec.position() {
+    // One scan finds both rare bytes: a newline inside a field, a NUL.
+    let rare = memchr::memchr2(b'\n', 0, rec.as_slice()).is_some();
+    let line = if rare {
+        start_line(&rec)
+    } else {
+        rec.position().map_or(0, |p| p.line())
+    };
+    if let Some(p) = rec.position().filter(|p| p.line() != line) {
         let mut p = p.clone();
         p.set_line(line);
         rec.set_position(Some(p));
     }
-    if memchr::memchr(0, rec.as_slice()).is_some() {
+    if rare && memchr::memchr(0, rec.as_slice()).is_some() {
         return Err(InputError::new(
             path,
             Some(line),

@@ -64,7 +64,7 @@ pub fn is_padded(text: &str) -> bool {
 
 /// `true` or `false` in any letter case.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    if text.eq_ignore_ascii_case("true") {
+    if text.len() == 4 && text.eq_ignore_ascii_case("true") {
         Some(true)
     } else if text.eq_ignore_ascii_case("false") {
         Some(false)
@@ -118,8 +118,14 @@ impl<'a> Row<'a> {
 
     /// Every field, in column order (empty ones included).
     pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let record = self.record;
-        (0..record.len()).map(move |i| super::read::field(record, i))
+        let last = self.record.len().saturating_sub(1);
+        self.record.iter().enumerate().map(move |(i, f)| {
+            if i == last {
+                f.strip_suffix('\r').unwrap_or(f)
+            } else {
+                f
+            }
+        })
     }
 
     /// The cell at a column position, if it is non-empty.

@@ -36,6 +36,39 @@ pub enum ColumnKind {
     Unknown,
 }
 
+/// The type of value a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    Int,
+    Bool,
+    Text,
+    /// A column the API does not know.
+    Ignored,
+}
+
+impl ColumnKind {
+    /// The type of the values in such a column.
+    pub fn value_type(self) -> ValueType {
+        match self {
+            ColumnKind::Unknown => ValueType::Ignored,
+            ColumnKind::Param(
+                Param::SystemDiskSize
+                | Param::NetMode
+                | Param::Frequency
+                | Param::MaxNumberOfImageToKeep
+                | Param::JobType,
+            ) => ValueType::Int,
+            ColumnKind::Param(Param::RunOnce) => ValueType::Bool,
+            ColumnKind::Disk(..) => ValueType::Int,
+            ColumnKind::DiskPart(_, _, PartField::SizeBytes)
+            | ColumnKind::SystemPart(_, PartField::SizeBytes) => ValueType::Int,
+            ColumnKind::DiskPart(_, _, PartField::Block)
+            | ColumnKind::SystemPart(_, PartField::Block) => ValueType::Bool,
+            _ => ValueType::Text,
+        }
+    }
+}
+
 /// Column positions of one partition's fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PartColumns {
@@ -67,6 +100,8 @@ pub struct TagColumns {
 pub struct Schema {
     pub names: Vec<String>,
     pub kinds: Vec<ColumnKind>,
+    /// `kinds[i].value_type()`, looked up once.
+    pub value_types: Vec<ValueType>,
     params: [Option<u16>; Param::COUNT],
     pub disks: Vec<DiskColumns>,
     pub system_parts: Vec<PartColumns>,
@@ -97,6 +132,7 @@ impl Schema {
         Schema {
             names: Vec::new(),
             kinds: Vec::new(),
+            value_types: Vec::new(),
             params: [None; Param::COUNT],
             disks: Vec::new(),
             system_parts: Vec::new(),
@@ -111,6 +147,7 @@ impl Schema {
         }
         let mut schema = Schema {
             kinds: Vec::with_capacity(names.len()),
+            value_types: Vec::with_capacity(names.len()),
             names: Vec::new(),
             params: [None; Param::COUNT],
             disks: Vec::new(),
@@ -128,6 +165,7 @@ impl Schema {
             let kind = classify(name);
             schema.place(kind, i as u16);
             schema.kinds.push(kind);
+            schema.value_types.push(kind.value_type());
         }
         schema.names = names;
         schema.disks.sort_by_key(|d| d.n);

@@ -16,18 +16,16 @@ pub fn is_resource_id(text: &str, prefix: &str) -> bool {
 
 /// Lower-case words of letters and digits joined by single hyphens, starting with letters: `cn-hangzhou`.
 pub fn is_region(text: &str) -> bool {
-    let mut words = text.split('-');
-    let first = words.next().unwrap_or_default();
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    text.len() <= 64
-        && first.len() >= 2
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && text.contains('-')
-        && words.all(word)
+    let b = text.as_bytes();
+    let first = b.iter().position(|&c| c == b'-').unwrap_or(b.len());
+    b.len() <= 64
+        && first >= 2
+        && first < b.len()
+        && b[..first].iter().all(u8::is_ascii_lowercase)
+        && b.last() != Some(&b'-')
+        && !text.contains("--")
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
 }
 
 /// `ecs.<family>.<size>`, e.g. `ecs.c6.large`, `ecs.g7ne.2xlarge`.

@@ -33,7 +33,11 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                 ));
             }
             Some(k) => {
-                let len = k.text.chars().count();
+                let len = if k.text.len() <= 128 {
+                    0
+                } else {
+                    k.text.chars().count()
+                };
                 if len > 128 {
                     out.push(diag(
                         row,
@@ -61,7 +65,11 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(v) = tag.value {
-            let len = v.text.chars().count();
+            let len = if v.text.len() <= 128 {
+                0
+            } else {
+                v.text.chars().count()
+            };
             if len > 128 {
                 out.push(diag(
                     row,

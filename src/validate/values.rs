@@ -2,45 +2,16 @@
 
 use super::diag;
 use crate::diagnostics::{Column, Diagnostic, codes};
+use crate::inventory::Row;
 use crate::inventory::row::{is_padded, parse_bool, parse_int};
-use crate::inventory::schema::{ColumnKind, DiskField, PartField};
-use crate::inventory::{Param, Row};
-
-#[derive(PartialEq)]
-enum Kind {
-    Int,
-    Bool,
-    Text,
-}
-
-fn kind_of(k: ColumnKind) -> Option<Kind> {
-    Some(match k {
-        ColumnKind::Unknown => return None,
-        ColumnKind::Param(
-            Param::SystemDiskSize
-            | Param::NetMode
-            | Param::Frequency
-            | Param::MaxNumberOfImageToKeep
-            | Param::JobType,
-        ) => Kind::Int,
-        ColumnKind::Param(Param::RunOnce) => Kind::Bool,
-        ColumnKind::Disk(_, DiskField::Index | DiskField::Size) => Kind::Int,
-        ColumnKind::DiskPart(_, _, PartField::SizeBytes)
-        | ColumnKind::SystemPart(_, PartField::SizeBytes) => Kind::Int,
-        ColumnKind::DiskPart(_, _, PartField::Block)
-        | ColumnKind::SystemPart(_, PartField::Block) => Kind::Bool,
-        _ => Kind::Text,
-    })
-}
+use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
-    for (i, text) in row.fields().enumerate() {
-        if text.is_empty() {
+    let types = &row.schema.value_types;
+    for (i, (text, ty)) in row.fields().zip(types).enumerate() {
+        if text.is_empty() || *ty == ValueType::Ignored {
             continue;
         }
-        let Some(kind) = kind_of(row.schema.kinds[i]) else {
-            continue;
-        };
         let col = Column::At(i as u16);
         if is_padded(text) {
             out.push(diag(
@@ -51,14 +22,14 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        if kind == Kind::Int && parse_int(text).is_none() {
+        if *ty == ValueType::Int && parse_int(text).is_none() {
             out.push(diag(
                 row,
                 col,
                 codes::VALUE_NOT_INTEGER,
                 format!("expected an integer, got '{text}'"),
             ));
-        } else if kind == Kind::Bool && parse_bool(text).is_none() {
+        } else if *ty == ValueType::Bool && parse_bool(text).is_none() {
             out.push(diag(
                 row,
                 col,
