@@ -43,17 +43,42 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+#[derive(Default)]
 struct RowOutcome {
     diags: Vec<Diagnostic>,
     keys: Keys,
 }
 
+/// One chunk of rows on its way through the pipeline. Its buffers keep their
+/// capacity from one trip to the next, so the steady state allocates nothing.
+#[derive(Default)]
+struct Chunk {
+    bytes: Vec<ByteRecord>,
+    decoded: Vec<Result<StringRecord, InputError>>,
+    records: Vec<StringRecord>,
+    outcomes: Vec<RowOutcome>,
+}
+
+impl Chunk {
+    /// Decodes and checks the rows in parallel; the first bad record in file order wins.
+    fn validate(&mut self, path: &str, schema: &Schema, ctx: &Context) -> Result<(), InputError> {
+        self.bytes.par_drain(..).map(|rec| read::decode(path, rec)).collect_into_vec(&mut self.decoded);
+        for rec in self.decoded.drain(..) {
+            self.records.push(rec?);
+        }
+        self.records.par_iter().map(|rec| check_one(rec, schema, ctx)).collect_into_vec(&mut self.outcomes);
+        Ok(())
+    }
+
+    /// Empties the chunk for the reader, keeping every buffer.
+    fn recycle(&mut self) {
+        self.bytes.extend(self.records.drain(..).map(StringRecord::into_byte_record));
+        self.outcomes.clear();
+    }
+}
+
 /// Checks the inventory at `path`; `visit` sees every row, in file order, with its findings.
-pub fn run(
-    path: &Path,
-    opts: &Options,
-    visit: impl FnMut(&Row, &[Diagnostic]) + Send,
-) -> Result<Checked, InputError> {
+pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic]) + Send) -> Result<Checked, InputError> {
     let reader = Reader::open(path)?;
     run_reader(reader, opts, visit)
 }
@@ -67,25 +92,21 @@ struct Ordered<'s, V> {
     visit: V,
     /// The input's length, to size the batch tables from the first chunk.
     len_hint: Option<u64>,
+    keyed: Vec<(u64, Keys)>,
 }
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
-    fn finish(&mut self, records: &[StringRecord], outcomes: Vec<RowOutcome>) {
-        let keyed: Vec<(u64, Keys)> = records
-            .iter()
-            .zip(&outcomes)
-            .map(|(r, o)| (read::record_line_of(r), o.keys))
-            .collect();
-        if let (Some(len), Some(last)) = (
-            self.len_hint.take(),
-            records.last().and_then(|r| r.position()),
-        ) {
-            let per_row = (last.byte() / records.len().max(1) as u64).max(1);
-            self.batch.expect_rows(len / per_row, &keyed);
+    fn finish(&mut self, chunk: &mut Chunk) {
+        self.keyed.clear();
+        let lines = chunk.records.iter().map(read::record_line_of);
+        self.keyed.extend(lines.zip(chunk.outcomes.iter().map(|o| o.keys)));
+        if let (Some(len), Some(last)) = (self.len_hint.take(), chunk.records.last().and_then(|r| r.position())) {
+            let per_row = (last.byte() / chunk.records.len().max(1) as u64).max(1);
+            self.batch.expect_rows(len / per_row, &self.keyed);
         }
-        let clashes = self.batch.check(&keyed);
+        let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
-        for (i, (rec, mut out)) in records.iter().zip(outcomes).enumerate() {
+        for (i, (rec, out)) in chunk.records.iter().zip(&mut chunk.outcomes).enumerate() {
             let row = Row::new(read::record_line_of(rec), self.schema, rec);
             while let Some(c) = clashes.next_if(|c| c.row == i) {
                 out.diags.push(conflicts::clash(&row, c));
@@ -101,45 +122,35 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             (self.visit)(&row, &out.diags);
             self.diags.append(&mut out.diags);
         }
+        chunk.recycle();
     }
 }
 
-type Validated = (Vec<StringRecord>, Vec<RowOutcome>);
-
 /// Like [`run`], on an already open reader.
-pub fn run_reader(
-    mut reader: Reader,
-    opts: &Options,
-    visit: impl FnMut(&Row, &[Diagnostic]) + Send,
-) -> Result<Checked, InputError> {
+pub fn run_reader(mut reader: Reader, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic]) + Send) -> Result<Checked, InputError> {
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
-    let quota = opts
-        .quota
-        .or(opts.account.map(|a| a.state.quota.replication_jobs))
-        .unwrap_or(DEFAULT_JOB_QUOTA);
+    let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
+    let header = schema.diagnostics(opts.strict);
+    let mut summary = Summary::default();
+    header.iter().for_each(|d| summary.count(d));
     let mut ordered = Ordered {
         schema: &schema,
         batch: Batch::new(opts.account.map_or(0, AccountIndex::job_count), quota),
-        summary: Summary::default(),
-        diags: schema.diagnostics(opts.strict),
+        summary,
+        diags: header,
         visit,
         len_hint: reader.byte_len(),
+        keyed: Vec::new(),
     };
-    let header = std::mem::take(&mut ordered.diags);
-    header.iter().for_each(|d| ordered.summary.count(d));
-    ordered.diags = header;
-    let ctx = Context {
-        now: opts.now,
-        account: opts.account,
-    };
-    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Vec<ByteRecord>, InputError>>(AHEAD);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<ByteRecord>>();
+    let ctx = Context { now: opts.now, account: opts.account };
+    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Chunk, InputError>>(AHEAD);
+    let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
             loop {
                 let mut chunk = empty_rx.try_recv().unwrap_or_default();
-                let filled = reader.fill(&mut chunk, CHUNK);
+                let filled = reader.fill(&mut chunk.bytes, CHUNK);
                 let done = !matches!(filled, Ok(n) if n > 0);
                 let sent = match filled {
                     Ok(0) => Ok(()),
@@ -152,70 +163,31 @@ pub fn run_reader(
             }
         });
         // Chunk k's batch checks run while the pool validates chunk k+1.
-        let mut pending: Option<Validated> = None;
-        let recycle = |records: Vec<StringRecord>| {
-            let _ = empty_tx.send(
-                records
-                    .into_iter()
-                    .map(StringRecord::into_byte_record)
-                    .collect(),
-            );
-        };
-        for chunk in full_rx {
+        let mut pending: Option<Chunk> = None;
+        for next in full_rx {
             let done = pending.take();
             let (next, ()) = rayon::join(
-                || chunk.and_then(|c| validate_chunk(&path, c, &schema, &ctx)),
+                || next.and_then(|mut c| c.validate(&path, &schema, &ctx).map(|()| c)),
                 || {
-                    if let Some((records, outcomes)) = done {
-                        ordered.finish(&records, outcomes);
-                        recycle(records);
+                    if let Some(mut chunk) = done {
+                        ordered.finish(&mut chunk);
+                        let _ = empty_tx.send(chunk);
                     }
                 },
             );
             pending = Some(next?);
         }
-        if let Some((records, outcomes)) = pending {
-            ordered.finish(&records, outcomes);
+        if let Some(mut chunk) = pending {
+            ordered.finish(&mut chunk);
         }
         Ok::<(), InputError>(())
     })?;
-    Ok(Checked {
-        path,
-        schema: schema.clone(),
-        summary: ordered.summary,
-        diagnostics: ordered.diags,
-    })
-}
-
-fn validate_chunk(
-    path: &str,
-    chunk: Vec<ByteRecord>,
-    schema: &Schema,
-    ctx: &Context,
-) -> Result<Validated, InputError> {
-    let records = decode(path, chunk)?;
-    let outcomes = records
-        .par_iter()
-        .map(|rec| check_one(rec, schema, ctx))
-        .collect();
-    Ok((records, outcomes))
-}
-
-/// Turns a chunk into text in parallel; the first bad record in file order wins.
-fn decode(path: &str, chunk: Vec<ByteRecord>) -> Result<Vec<StringRecord>, InputError> {
-    let decoded: Vec<Result<StringRecord, InputError>> = chunk
-        .into_par_iter()
-        .map(|rec| read::decode(path, rec))
-        .collect();
-    decoded.into_iter().collect()
+    Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
 }
 
 fn check_one(rec: &StringRecord, schema: &Schema, ctx: &Context) -> RowOutcome {
     let row = Row::new(read::record_line_of(rec), schema, rec);
     let mut diags = Vec::new();
     validate::check_row(&row, ctx, &mut diags);
-    RowOutcome {
-        diags,
-        keys: conflicts::keys(&row),
-    }
+    RowOutcome { diags, keys: conflicts::keys(&row) }
 }
