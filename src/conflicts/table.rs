@@ -9,7 +9,9 @@ const EMPTY: u64 = 0;
 /// Keys whose home slots are loaded together.
 const GROUP: usize = 32;
 
-/// Open addressing with linear probing, kept at most three quarters full.
+/// Open addressing with linear probing, kept at most three quarters full. The table
+/// can have any size (a key's home slot is its hash scaled to the size), so a
+/// presized table holds no more slots than it needs.
 pub struct FirstSeen {
     slots: Vec<(u64, u64)>,
     len: usize,
@@ -55,13 +57,14 @@ impl FirstSeen {
     }
 
     fn home(&self, key: u64) -> usize {
-        (stored(key) as usize) & (self.slots.len() - 1)
+        // Keys are hashes already; the multiply spreads any that are not (tests use small numbers).
+        let spread = stored(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((u128::from(spread) * self.slots.len() as u128) >> 64) as usize
     }
 
     fn insert(&mut self, key: u64, line: u64) -> u64 {
+        let mut i = self.home(key);
         let key = stored(key);
-        let mask = self.slots.len() - 1;
-        let mut i = (key as usize) & mask;
         loop {
             let (k, first) = self.slots[i];
             if k == EMPTY {
@@ -72,7 +75,10 @@ impl FirstSeen {
             if k == key {
                 return first;
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == self.slots.len() {
+                i = 0;
+            }
         }
     }
 
@@ -86,7 +92,7 @@ impl FirstSeen {
     /// Makes room for `keys` keys in all without growing again: growing moves every key,
     /// which costs as many cache misses as inserting them did.
     pub fn reserve_total(&mut self, keys: usize) {
-        let want = (keys * 4 / 3 + 1).next_power_of_two();
+        let want = keys * 4 / 3 + 1;
         if want > self.slots.len() {
             self.resize(want);
         }
