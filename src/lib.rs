@@ -1,6 +1,7 @@
 //! smcplan: plans and submits Alibaba Cloud SMC migration jobs in bulk.
 
 pub mod account;
+pub mod api;
 pub mod check;
 pub mod cli;
 pub mod commands;
