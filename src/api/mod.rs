@@ -1,4 +1,6 @@
 //! The SMC and VPC APIs: parameter encoding, signing, credentials, typed calls and errors.
 
+pub mod credentials;
 pub mod encode;
+pub mod error;
 pub mod sign;
