@@ -1,5 +1,7 @@
 //! The SMC and VPC APIs: parameter encoding, signing, credentials, typed calls and errors.
 
+pub mod calls;
+pub mod client;
 pub mod credentials;
 pub mod encode;
 pub mod error;

@@ -1,0 +1,380 @@
+//! Typed calls: CreateReplicationJob, the Describe calls as paged streams, Start and Delete, DescribeVSwitches.
+
+use super::client::{Api, Client};
+use super::error::ApiError;
+use crate::account::{ReplicationJob, SourceServer, VSwitch};
+use futures_util::stream::{self, Stream, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Page size of every Describe call (the API's maximum).
+pub const PAGE_SIZE: u32 = 50;
+
+/// A partition of `DataDisk.N.Part.M` / `SystemDiskPart.M`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Part {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<bool>,
+}
+
+/// `DataDisk.N`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DataDisk {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub part: Vec<Part>,
+}
+
+/// `Tag.N`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A partition of the newer `Disks` object, named by path.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DisksPart {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<bool>,
+}
+
+/// `Disks.System`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DisksSystem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    #[serde(rename = "LVM", skip_serializing_if = "Option::is_none")]
+    pub lvm: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub part: Vec<DisksPart>,
+}
+
+/// `Disks.Data.N`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DisksData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    #[serde(rename = "LVM", skip_serializing_if = "Option::is_none")]
+    pub lvm: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub part: Vec<DisksPart>,
+}
+
+/// The `Disks` object (an object, not a list).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Disks {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<DisksSystem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<DisksData>,
+}
+
+/// Every parameter of CreateReplicationJob.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateReplicationJob {
+    pub region_id: String,
+    pub source_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_disk_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    pub vswitch_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication_parameters: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub net_mode: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_once: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_number_of_image_to_keep: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_template_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_ram_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_repository: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_time: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_disk: Vec<DataDisk>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system_disk_part: Vec<Part>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag: Vec<Tag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disks: Option<Disks>,
+}
+
+/// CreateReplicationJob's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Created {
+    pub request_id: String,
+    pub job_id: String,
+}
+
+/// Filters of DescribeSourceServers.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SourceServerFilter {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_id: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Filters of DescribeReplicationJobs (at most 50 JobIds or SourceIds a call).
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobFilter {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub job_id: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_id: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A JobId-only request (Start, Delete).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ById<'a> {
+    job_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct VSwitchFilter<'a> {
+    region_id: &'a str,
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    vswitch_id: Option<&'a str>,
+}
+
+impl Client {
+    /// Creates a replication job.
+    pub async fn create_replication_job(
+        &self,
+        request: &CreateReplicationJob,
+    ) -> Result<Created, ApiError> {
+        let v = self
+            .call(&Api::Smc, "CreateReplicationJob", request)
+            .await?;
+        decode("CreateReplicationJob", v)
+    }
+
+    /// Starts a job in Ready, Stopped or InError; returns the RequestId.
+    pub async fn start_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
+        let v = self
+            .call(&Api::Smc, "StartReplicationJob", &ById { job_id })
+            .await?;
+        Ok(request_id(&v))
+    }
+
+    /// Deletes a job; returns the RequestId.
+    pub async fn delete_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
+        let v = self
+            .call(&Api::Smc, "DeleteReplicationJob", &ById { job_id })
+            .await?;
+        Ok(request_id(&v))
+    }
+
+    /// Every source server matching `filter`, page after page.
+    pub fn describe_source_servers(
+        &self,
+        filter: &SourceServerFilter,
+    ) -> impl Stream<Item = Result<SourceServer, ApiError>> + '_ {
+        self.paged(
+            Api::Smc,
+            "DescribeSourceServers",
+            flat(filter),
+            ("SourceServers", "SourceServer"),
+            |mut v| {
+                unwrap_list(&mut v, "SystemDiskParts", "SystemDiskPart");
+                unwrap_list(&mut v, "DataDisks", "DataDisk");
+                if let Some(disks) = v.get_mut("DataDisks").and_then(Value::as_array_mut) {
+                    disks
+                        .iter_mut()
+                        .for_each(|d| unwrap_list(d, "Parts", "Part"));
+                }
+                v
+            },
+        )
+    }
+
+    /// Every replication job matching `filter`, page after page.
+    pub fn describe_replication_jobs(
+        &self,
+        filter: &JobFilter,
+    ) -> impl Stream<Item = Result<ReplicationJob, ApiError>> + '_ {
+        self.paged(
+            Api::Smc,
+            "DescribeReplicationJobs",
+            flat(filter),
+            ("ReplicationJobs", "ReplicationJob"),
+            |v| v,
+        )
+    }
+
+    /// Every vSwitch of a region (or the one named), page after page. An unknown vSwitch
+    /// ends the stream whether the service answers with an empty list or with
+    /// `InvalidVSwitchId.NotFound`.
+    pub fn describe_vswitches(
+        &self,
+        region: &str,
+        vswitch_id: Option<&str>,
+    ) -> impl Stream<Item = Result<VSwitch, ApiError>> + '_ {
+        let params = flat(&VSwitchFilter {
+            region_id: region,
+            vswitch_id,
+        });
+        let api = Api::Vpc {
+            region: region.to_string(),
+        };
+        let region = region.to_string();
+        self.paged(
+            api,
+            "DescribeVSwitches",
+            params,
+            ("VSwitches", "VSwitch"),
+            move |mut v| {
+                if v.get("RegionId").is_none() {
+                    v["RegionId"] = Value::String(region.clone());
+                }
+                v
+            },
+        )
+    }
+
+    /// Pages through a Describe call (PageSize 50) until TotalCount rows were seen or a page is empty.
+    fn paged<'a, T: serde::de::DeserializeOwned + 'a>(
+        &'a self,
+        api: Api,
+        action: &'static str,
+        filter: Vec<(String, String)>,
+        list: (&'static str, &'static str),
+        shape: impl Fn(Value) -> Value + Clone + 'a,
+    ) -> impl Stream<Item = Result<T, ApiError>> + 'a {
+        let pages = stream::try_unfold((1u32, 0u64, false), move |(page, seen, done)| {
+            let (api, shape) = (api.clone(), shape.clone());
+            let mut params = filter.clone();
+            params.push(("PageNumber".into(), page.to_string()));
+            params.push(("PageSize".into(), PAGE_SIZE.to_string()));
+            async move {
+                if done {
+                    return Ok(None);
+                }
+                let v = match self.call_params(&api, action, &params).await {
+                    Err(e) if e.code() == Some("InvalidVSwitchId.NotFound") => return Ok(None),
+                    other => other?,
+                };
+                let total = v.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
+                let items = v
+                    .get(list.0)
+                    .and_then(|o| o.get(list.1))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let seen = seen + items.len() as u64;
+                let done = items.is_empty() || seen >= total;
+                let decoded: Result<Vec<T>, ApiError> = items
+                    .into_iter()
+                    .map(|i| decode(action, shape(i)))
+                    .collect();
+                Ok(Some((decoded?, (page + 1, seen, done))))
+            }
+        });
+        pages
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+}
+
+fn flat<T: Serialize>(request: &T) -> Vec<(String, String)> {
+    super::encode::flatten(&serde_json::to_value(request).expect("requests serialise"))
+}
+
+/// `{"Outer": {"Inner": [...]}}` becomes `{"Outer": [...]}`, as the account file keeps lists.
+fn unwrap_list(v: &mut Value, outer: &str, inner: &str) {
+    if let Some(list) = v
+        .get_mut(outer)
+        .and_then(|o| o.get_mut(inner))
+        .map(Value::take)
+    {
+        v[outer] = list;
+    }
+}
+
+fn request_id(v: &Value) -> String {
+    v.get("RequestId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(action: &str, v: Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::Decode {
+        action: action.to_string(),
+        status: 200,
+        detail: e.to_string(),
+    })
+}

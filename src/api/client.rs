@@ -1,0 +1,387 @@
+//! Transport: one pooled HTTPS client, the endpoints, and a freshly signed request for every attempt.
+
+use super::credentials::Credentials;
+use super::encode::{flatten, query_string};
+use super::error::{ApiError, TransportKind, parse_retry_after};
+use super::sign::{V3Request, sha256_hex, sign_v1, sign_v3};
+use reqwest::Url;
+use serde_json::Value;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The SMC API version.
+pub const SMC_VERSION: &str = "2019-06-01";
+/// The VPC API version (DescribeVSwitches).
+pub const VPC_VERSION: &str = "2016-04-28";
+/// The central SMC endpoint, for every region.
+pub const SMC_ENDPOINT: &str = "https://smc.aliyuncs.com";
+/// Regions served by the central VPC endpoint; the others have `vpc.<region>.aliyuncs.com`.
+const CENTRAL_VPC_REGIONS: &[&str] = &[
+    "cn-hangzhou",
+    "cn-beijing",
+    "cn-shanghai",
+    "cn-shenzhen",
+    "cn-qingdao",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "us-west-1",
+    "us-east-1",
+];
+
+/// Which signature scheme requests use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignatureVersion {
+    /// ACS3-HMAC-SHA256.
+    #[default]
+    V3,
+    /// The legacy HMAC-SHA1 RPC scheme (SignatureVersion 1.0).
+    V1,
+}
+
+/// Where requests go and how they are sent.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Every call, SMC and VPC, goes here when set.
+    pub endpoint: Option<String>,
+    /// VPC calls go here when set (over `endpoint`).
+    pub vpc_endpoint: Option<String>,
+    pub signature: SignatureVersion,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig {
+            endpoint: None,
+            vpc_endpoint: None,
+            signature: SignatureVersion::V3,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which API a call belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Api {
+    Smc,
+    /// The VPC API, whose endpoint depends on the region.
+    Vpc {
+        region: String,
+    },
+}
+
+/// An endpoint smcplan refuses.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EndpointError {
+    #[error("endpoint '{0}' is not a URL")]
+    NotUrl(String),
+    #[error(
+        "endpoint '{0}': plain http is allowed only to loopback addresses (127.0.0.0/8, ::1, localhost); use https"
+    )]
+    PlainHttp(String),
+    #[error("endpoint '{0}': only https:// (or http:// to loopback) is supported")]
+    Scheme(String),
+}
+
+/// Checks and normalises an endpoint URL.
+pub fn parse_endpoint(text: &str) -> Result<Url, EndpointError> {
+    let url = Url::parse(text).map_err(|_| EndpointError::NotUrl(text.to_string()))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(EndpointError::PlainHttp(text.to_string())),
+        _ => Err(EndpointError::Scheme(text.to_string())),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The default VPC endpoint of a region.
+pub fn vpc_endpoint_for(region: &str) -> String {
+    if CENTRAL_VPC_REGIONS.contains(&region) {
+        "https://vpc.aliyuncs.com".to_string()
+    } else {
+        format!("https://vpc.{region}.aliyuncs.com")
+    }
+}
+
+/// A signed-request client. Its `Debug` shows no secret.
+pub struct Client {
+    http: reqwest::Client,
+    credentials: Credentials,
+    smc: Url,
+    vpc: Option<Url>,
+    signature: SignatureVersion,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("smc", &self.smc.as_str())
+            .field("vpc", &self.vpc.as_ref().map(Url::as_str))
+            .field("signature", &self.signature)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+/// The User-Agent of every request.
+pub fn user_agent() -> String {
+    format!("smcplan/{}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Client {
+    /// Builds the client; endpoints are checked here, before anything is sent.
+    pub fn new(config: &ClientConfig, credentials: Credentials) -> Result<Client, EndpointError> {
+        let smc = parse_endpoint(config.endpoint.as_deref().unwrap_or(SMC_ENDPOINT))?;
+        let vpc = match (&config.vpc_endpoint, &config.endpoint) {
+            (Some(v), _) | (None, Some(v)) => Some(parse_endpoint(v)?),
+            (None, None) => None,
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client with rustls and static settings builds");
+        Ok(Client {
+            http,
+            credentials,
+            smc,
+            vpc,
+            signature: config.signature,
+        })
+    }
+
+    /// The endpoint a call goes to.
+    pub fn endpoint(&self, api: &Api) -> Url {
+        match api {
+            Api::Smc => self.smc.clone(),
+            Api::Vpc { region } => self.vpc.clone().unwrap_or_else(|| {
+                parse_endpoint(&vpc_endpoint_for(region))
+                    .expect("built-in VPC endpoints are https URLs")
+            }),
+        }
+    }
+
+    /// Calls `action` with a typed request (flattened as the SDKs do) and returns the JSON response.
+    pub async fn call<T: serde::Serialize>(
+        &self,
+        api: &Api,
+        action: &str,
+        request: &T,
+    ) -> Result<Value, ApiError> {
+        let value = serde_json::to_value(request).expect("requests serialise");
+        self.call_params(api, action, &flatten(&value)).await
+    }
+
+    /// Calls `action` with flat parameters. Each call is signed anew (nonce and time).
+    pub async fn call_params(
+        &self,
+        api: &Api,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Result<Value, ApiError> {
+        let version = match api {
+            Api::Smc => SMC_VERSION,
+            Api::Vpc { .. } => VPC_VERSION,
+        };
+        let url = self.endpoint(api);
+        let request = match self.signature {
+            SignatureVersion::V3 => self.build_v3(url, action, version, params),
+            SignatureVersion::V1 => self.build_v1(url, action, version, params),
+        };
+        let response = request.send().await.map_err(|e| transport(action, e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = response.bytes().await.map_err(|e| transport(action, e))?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::from_response(action, status, &body, retry_after));
+        }
+        serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
+            action: action.to_string(),
+            status,
+            detail: e.to_string(),
+        })
+    }
+
+    fn build_v3(
+        &self,
+        mut url: Url,
+        action: &str,
+        version: &str,
+        params: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".into(), host),
+            ("x-acs-action".into(), action.into()),
+            ("x-acs-version".into(), version.into()),
+            ("x-acs-date".into(), timestamp()),
+            ("x-acs-signature-nonce".into(), nonce()),
+            ("x-acs-content-sha256".into(), sha256_hex(b"")),
+            ("accept".into(), "application/json".into()),
+        ];
+        if let Some(token) = &self.credentials.security_token {
+            headers.push(("x-acs-security-token".into(), token.expose().to_string()));
+        }
+        let signed = sign_v3(
+            &V3Request {
+                method: "POST",
+                path: "/",
+                query: params,
+                headers: &headers,
+                body: b"",
+            },
+            &self.credentials.access_key_id,
+            self.credentials.access_key_secret.expose(),
+        );
+        url.set_path("/");
+        url.set_query(
+            (!params.is_empty())
+                .then(|| query_string(params))
+                .as_deref(),
+        );
+        let mut builder = self.http.post(url);
+        for (name, value) in headers.iter().filter(|(n, _)| n != "host") {
+            builder = builder.header(name, value);
+        }
+        builder.header("authorization", signed.authorization)
+    }
+
+    fn build_v1(
+        &self,
+        mut url: Url,
+        action: &str,
+        version: &str,
+        params: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        let mut all: Vec<(String, String)> = vec![
+            ("Action".into(), action.into()),
+            ("Version".into(), version.into()),
+            ("Format".into(), "JSON".into()),
+            ("AccessKeyId".into(), self.credentials.access_key_id.clone()),
+            ("SignatureMethod".into(), "HMAC-SHA1".into()),
+            ("SignatureVersion".into(), "1.0".into()),
+            ("SignatureNonce".into(), nonce()),
+            ("Timestamp".into(), timestamp()),
+        ];
+        if let Some(token) = &self.credentials.security_token {
+            all.push(("SecurityToken".into(), token.expose().to_string()));
+        }
+        all.extend(params.iter().cloned());
+        let signed = sign_v1("POST", &all, self.credentials.access_key_secret.expose());
+        all.push(("Signature".into(), signed.signature));
+        url.set_path("/");
+        url.set_query(Some(&query_string(&all)));
+        self.http.post(url).header("accept", "application/json")
+    }
+}
+
+/// Classifies a transport failure; the URL (which may carry a token) is left out.
+fn transport(action: &str, e: reqwest::Error) -> ApiError {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_builder() {
+        TransportKind::Other
+    } else {
+        TransportKind::Reset
+    };
+    let e = e.without_url();
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    ApiError::Transport {
+        action: action.to_string(),
+        kind,
+        detail,
+    }
+}
+
+/// `yyyy-MM-ddTHH:mm:ssZ`, now.
+fn timestamp() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// 32 random hex digits.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS has a random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(parse_endpoint("https://smc.aliyuncs.com").is_ok());
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:9",
+            "http://localhost:1",
+        ] {
+            assert!(parse_endpoint(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            parse_endpoint("http://10.0.0.1:80")
+                .unwrap_err()
+                .to_string(),
+            "endpoint 'http://10.0.0.1:80': plain http is allowed only to loopback addresses (127.0.0.0/8, ::1, localhost); use https"
+        );
+        assert!(matches!(
+            parse_endpoint("http://smc.aliyuncs.com"),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            parse_endpoint("ftp://x"),
+            Err(EndpointError::Scheme(_))
+        ));
+        assert!(matches!(
+            parse_endpoint("smc.aliyuncs.com"),
+            Err(EndpointError::NotUrl(_))
+        ));
+    }
+
+    #[test]
+    fn vpc_endpoints_by_region() {
+        assert_eq!(vpc_endpoint_for("cn-hangzhou"), "https://vpc.aliyuncs.com");
+        assert_eq!(
+            vpc_endpoint_for("eu-central-1"),
+            "https://vpc.eu-central-1.aliyuncs.com"
+        );
+    }
+
+    #[test]
+    fn nonces_and_timestamps() {
+        assert_ne!(nonce(), nonce());
+        assert_eq!(nonce().len(), 32);
+        assert!(crate::inventory::row::parse_time(&timestamp()).is_some());
+    }
+}
