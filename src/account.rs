@@ -232,6 +232,11 @@ impl AccountIndex {
         self.vswitches.get(id).map(|&i| &self.state.vswitches[i])
     }
 
+    /// Whether the state lists any vSwitch of `region` (a snapshot fetches them per region).
+    pub fn has_vswitches_in(&self, region: &str) -> bool {
+        self.state.vswitches.iter().any(|v| v.region_id == region)
+    }
+
     /// Jobs that count against the quota (every job the account holds).
     pub fn job_count(&self) -> u64 {
         self.state.replication_jobs.len() as u64

@@ -22,6 +22,40 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print a CSV header with every column, and commented example rows.
     Template,
+    /// Fetch the account state (source servers, replication jobs, vSwitches) into a file for --account.
+    Snapshot(SnapshotArgs),
+}
+
+/// How to reach the API.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectArgs {
+    /// Send every call, SMC and VPC, to this URL (https, or http to a loopback address).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Send the VPC calls (DescribeVSwitches) to this URL.
+    #[arg(long, value_name = "URL")]
+    pub vpc_endpoint: Option<String>,
+    /// Credentials profile of ~/.aliyun/config.json (else ALIBABA_CLOUD_PROFILE, then the environment).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Signature scheme: v3 (ACS3-HMAC-SHA256) or v1 (legacy HMAC-SHA1).
+    #[arg(long, value_enum, default_value = "v3")]
+    pub signature: crate::api::client::SignatureVersion,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// The account state file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// A region whose vSwitches to fetch (repeat for more).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// The account's replication job quota to record (the API does not report it).
+    #[arg(long, value_name = "N", default_value_t = crate::account::DEFAULT_JOB_QUOTA)]
+    pub quota: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

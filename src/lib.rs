@@ -9,5 +9,6 @@ pub mod conflicts;
 pub mod diagnostics;
 pub mod inventory;
 pub mod plan;
+pub mod snapshot;
 pub mod template;
 pub mod validate;

@@ -79,12 +79,14 @@ fn vswitch(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
         return;
     };
     let Some(vsw) = account.vswitch(c.text) else {
-        out.push(diag(
-            row,
-            c.column(),
-            codes::VSWITCH_NOT_FOUND,
-            format!("vSwitch {} is not in the account", c.text),
-        ));
+        // A snapshot taken without this region holds none of its vSwitches: nothing to tell.
+        if row
+            .text(Param::RegionId)
+            .is_none_or(|r| account.has_vswitches_in(r))
+        {
+            let message = format!("vSwitch {} is not in the account", c.text);
+            out.push(diag(row, c.column(), codes::VSWITCH_NOT_FOUND, message));
+        }
         return;
     };
     if let Some(vpc) = row
@@ -349,6 +351,18 @@ mod tests {
     #[test]
     fn vswitches() {
         let src = ("SourceId", "s-bp1e2fsl57knvuug0002");
+        let unfetched = run(
+            &[
+                src,
+                ("RegionId", "eu-central-1"),
+                ("VSwitchId", "vsw-gw8nothere0001"),
+            ],
+            rule,
+        );
+        assert!(
+            unfetched.is_empty(),
+            "no vSwitch of the region was fetched: {unfetched:?}"
+        );
         assert_eq!(
             run(&[src, ("VSwitchId", "vsw-bp1nothere")], rule),
             vec![at("VSwitchId", "InvalidVSwitchId.NotFound")]
