@@ -458,3 +458,34 @@ fn client_debug_and_endpoint_errors_hold_no_secret() {
             .contains("plain http is allowed only to loopback")
     );
 }
+
+#[tokio::test]
+async fn start_and_delete_send_the_job_id() {
+    let server = start(|req| match req.action().as_str() {
+        "StartReplicationJob" => ok(json!({"RequestId": "R-START"})),
+        "DeleteReplicationJob" => ok(json!({"RequestId": "R-DELETE"})),
+        _ => error(404, "InvalidAction.NotFound"),
+    });
+    let c = client(&server.url(), SignatureVersion::V1, false);
+    assert_eq!(
+        c.start_replication_job("j-bp17bclvg344jlyt0001")
+            .await
+            .unwrap(),
+        "R-START"
+    );
+    assert_eq!(
+        c.delete_replication_job("j-bp17bclvg344jlyt0001")
+            .await
+            .unwrap(),
+        "R-DELETE"
+    );
+    let reqs = server.requests();
+    assert!(
+        reqs.iter()
+            .all(|r| verify_v1(r, SECRET) && r.param("JobId") == Some("j-bp17bclvg344jlyt0001"))
+    );
+    assert_eq!(
+        reqs.iter().map(Seen::action).collect::<Vec<_>>(),
+        vec!["StartReplicationJob", "DeleteReplicationJob"]
+    );
+}
