@@ -24,6 +24,45 @@ pub enum Command {
     Template,
     /// Fetch the account state (source servers, replication jobs, vSwitches) into a file for --account.
     Snapshot(SnapshotArgs),
+    /// Serve a local SMC-compatible endpoint (for rehearsals and tests) until interrupted.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Account state file to serve (default: the bundled sample account).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Save the account state here on every change and on shutdown.
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+    /// The one AccessKey ID accepted.
+    #[arg(long, default_value = crate::emulator::DEFAULT_KEY_ID)]
+    pub access_key_id: String,
+    /// Its secret.
+    #[arg(long, default_value = crate::emulator::DEFAULT_KEY_SECRET)]
+    pub access_key_secret: String,
+    /// Require this STS security token with the key.
+    #[arg(long, value_name = "TOKEN")]
+    pub security_token: Option<String>,
+    /// Delay before answering each request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Admit at most N requests a second (the rest get Throttling.User).
+    #[arg(long, value_name = "N")]
+    pub qps: Option<f64>,
+    /// Share of requests that fail: 500, 503, throttling, or a connection closed before or after the work.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed of the fault dice and ids.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated seconds per real second for job progress.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
 }
 
 /// How to reach the API.

@@ -4,7 +4,9 @@ use crate::account::{AccountIndex, AccountState};
 use crate::api::client::{Client, ClientConfig};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
-use crate::cli::{CheckArgs, Cli, Command, ConnectArgs, Format, PlanArgs, SnapshotArgs};
+use crate::cli::{
+    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs,
+};
 use crate::diagnostics::render;
 use crate::inventory::row::parse_time;
 use crate::plan::{Plan, Step};
@@ -18,6 +20,8 @@ pub enum Outcome {
     Clean,
     /// The work found problems (invalid rows).
     Problems,
+    /// Stopped by Ctrl-C (or SIGTERM) after a clean shutdown.
+    Interrupted,
 }
 
 /// Runs a parsed command line. `Err` means the tool could not do its work (exit 2).
@@ -26,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate(&args),
         Command::Plan(args) => plan(&args),
         Command::Snapshot(args) => snapshot(&args),
+        Command::Emulator(args) => emulator(&args),
         Command::Template => {
             anstream::stdout().write_all(crate::template::render().as_bytes())?;
             Ok(Outcome::Clean)
@@ -175,4 +180,54 @@ fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
         )?;
     }
     Ok(Outcome::Clean)
+}
+
+fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
+    use crate::emulator::{Config, KeyPair, Running, demo_account};
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        bail!(
+            "--fault-rate must be between 0 and 1, got {}",
+            args.fault_rate
+        );
+    }
+    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0) || args.time_scale.is_nan() || args.time_scale <= 0.0 {
+        bail!("--qps and --time-scale must be positive");
+    }
+    let state = match &args.state {
+        Some(path) => AccountState::load(path)?,
+        None => demo_account(),
+    };
+    let config = Config {
+        listen: args.listen,
+        state,
+        state_out: args.state_out.clone(),
+        keys: KeyPair {
+            id: args.access_key_id.clone(),
+            secret: args.access_key_secret.clone(),
+            token: args.security_token.clone(),
+        },
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        qps: args.qps,
+        fault_rate: args.fault_rate,
+        seed: args.seed,
+        time_scale: args.time_scale,
+    };
+    let running =
+        Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening on {}", running.url())?;
+    out.flush()?;
+    drop(out);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    })?;
+    running.stop()?;
+    Ok(Outcome::Interrupted)
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod conflicts;
 pub mod diagnostics;
+pub mod emulator;
 pub mod inventory;
 pub mod plan;
 pub mod snapshot;

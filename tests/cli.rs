@@ -392,3 +392,38 @@ fn readme_documents_every_code() {
         );
     }
 }
+
+#[test]
+fn emulator_prints_its_address_first_and_saves_state_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-out",
+            state.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .unwrap();
+    assert!(addr.parse::<u16>().unwrap() > 0);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let saved = smcplan::account::AccountState::load(&state).unwrap();
+    assert_eq!(saved.source_servers.len(), 142);
+}

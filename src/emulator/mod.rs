@@ -1,0 +1,410 @@
+//! `smcplan emulator`: a local SMC endpoint with the API's wire protocol, signatures, business
+//! rules, flow control and fault injection, usable from the command line and from tests.
+
+mod auth;
+mod describe;
+mod fault;
+mod flow;
+mod params;
+mod rules;
+mod wire;
+mod world;
+
+pub use auth::KeyPair;
+
+use crate::account::{AccountState, ReplicationJob};
+use auth::{Nonces, authenticate};
+use bytes::Bytes;
+use fault::Fault;
+use flow::{Dice, FaultKind, TokenBucket};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wire::WireRequest;
+use world::World;
+
+/// The key pair served when none is given (README documents it).
+pub const DEFAULT_KEY_ID: &str = "emulator-key-id";
+pub const DEFAULT_KEY_SECRET: &str = "emulator-key-secret";
+
+/// The account served when no state file is given: the bundled sample account.
+pub fn demo_account() -> AccountState {
+    AccountState::parse(include_str!("../../samples/account.json"))
+        .expect("the bundled sample account parses")
+}
+
+/// How to run.
+pub struct Config {
+    pub listen: SocketAddr,
+    pub state: AccountState,
+    pub state_out: Option<PathBuf>,
+    pub keys: KeyPair,
+    pub latency: Duration,
+    pub qps: Option<f64>,
+    pub fault_rate: f64,
+    pub seed: u64,
+    pub time_scale: f64,
+}
+
+impl Config {
+    /// Loopback, any port, the demo account, the default keys, no faults, real time.
+    pub fn local(state: AccountState) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state,
+            state_out: None,
+            keys: KeyPair {
+                id: DEFAULT_KEY_ID.into(),
+                secret: DEFAULT_KEY_SECRET.into(),
+                token: None,
+            },
+            latency: Duration::ZERO,
+            qps: None,
+            fault_rate: 0.0,
+            seed: 1,
+            time_scale: 1.0,
+        }
+    }
+}
+
+struct Shared {
+    world: Mutex<World>,
+    nonces: Mutex<Nonces>,
+    keys: KeyPair,
+    bucket: Option<Mutex<TokenBucket>>,
+    dice: Mutex<Dice>,
+    latency: Duration,
+    requests: AtomicU64,
+    dirty: AtomicBool,
+    state_out: Option<PathBuf>,
+    host: String,
+}
+
+impl Shared {
+    fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_out else {
+            return Ok(());
+        };
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let state = self.world.lock().expect("world lock").state();
+        crate::snapshot::write(path, &state)
+    }
+}
+
+/// A running emulator; dropping it stops it (and saves `--state-out`).
+pub struct Running {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Binds and starts serving on its own threads.
+    pub fn start(config: Config) -> std::io::Result<Running> {
+        let listener = std::net::TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new(config.state, config.time_scale, config.seed)),
+            nonces: Mutex::new(Nonces::default()),
+            keys: config.keys,
+            bucket: config.qps.map(|q| Mutex::new(TokenBucket::new(q))),
+            dice: Mutex::new(Dice::new(config.fault_rate, config.seed)),
+            latency: config.latency,
+            requests: AtomicU64::new(0),
+            dirty: AtomicBool::new(config.state_out.is_some()),
+            state_out: config.state_out,
+            host: addr.to_string(),
+        });
+        shared.save()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let served = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("smcplan-emulator".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime");
+                runtime.block_on(serve(listener, served, stopped));
+            })?;
+        Ok(Running {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests received so far, answered or not.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// The account now.
+    pub fn state(&self) -> AccountState {
+        self.shared.world.lock().expect("world lock").state()
+    }
+
+    /// The jobs now, as DescribeReplicationJobs would list them.
+    pub fn jobs(&self) -> Vec<ReplicationJob> {
+        self.state().replication_jobs
+    }
+
+    /// Stops serving and saves the state file; also done on drop.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.shared.save()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+    let saver = Arc::clone(&shared);
+    let saving = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let _ = saver.save();
+        }
+    });
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), req));
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        }
+    }
+    saving.abort();
+}
+
+/// Closing the connection without an answer: hyper drops it when the service fails.
+#[derive(Debug)]
+struct Closed;
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed by fault injection")
+    }
+}
+
+impl std::error::Error for Closed {}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Closed> {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let method = req.method().as_str().to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = match Limited::new(req.into_body(), 1 << 20).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => {
+            return Ok(answer(
+                &shared,
+                Err(Fault::invalid("body", "larger than 1 MiB or unreadable")),
+            ));
+        }
+    };
+    let outcome = match WireRequest::new(&method, &target, headers, body) {
+        Some(wire) => process(&shared, &wire),
+        None => Err(Fault::invalid("query", "not valid form encoding")),
+    };
+    match outcome {
+        Err(Fault::Close) => Err(Closed),
+        Ok((_, true)) => Err(Closed),
+        other => Ok(answer(&shared, other.map(|(v, _)| v))),
+    }
+}
+
+/// Authentication, routing, flow control, faults and the action. `Ok((body, close))`.
+fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> {
+    if wire.method != "GET" && wire.method != "POST" {
+        return Err(Fault::new(
+            400,
+            "UnsupportedHTTPMethod",
+            format!("{} is not supported.", wire.method),
+        ));
+    }
+    if wire.path != "/" {
+        return Err(Fault::new(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        ));
+    }
+    let auth = authenticate(wire, &shared.keys, &shared.nonces, jiff::Timestamp::now())?;
+    let version = match auth.action.as_str() {
+        "CreateReplicationJob"
+        | "DescribeSourceServers"
+        | "DescribeReplicationJobs"
+        | "StartReplicationJob"
+        | "StopReplicationJob"
+        | "DeleteReplicationJob" => crate::api::client::SMC_VERSION,
+        "DescribeVSwitches" => crate::api::client::VPC_VERSION,
+        _ => {
+            return Err(Fault::new(
+                404,
+                "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.",
+            ));
+        }
+    };
+    if auth.version != version {
+        return Err(Fault::new(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: {}", auth.version),
+        ));
+    }
+    if let Some(bucket) = &shared.bucket
+        && let Err(wait) = bucket.lock().expect("bucket lock").take()
+    {
+        let ms = wait.as_millis().max(1) as u64;
+        let message = "Request was denied due to user flow control.";
+        return Err(Fault::Api {
+            status: 400,
+            code: "Throttling.User".into(),
+            message: message.into(),
+            retry_after_ms: Some(ms),
+        });
+    }
+    let close_after = match shared.dice.lock().expect("dice lock").roll() {
+        None => false,
+        Some(FaultKind::InternalError) => {
+            return Err(Fault::new(
+                500,
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+            ));
+        }
+        Some(FaultKind::ServiceUnavailable) => {
+            return Err(Fault::new(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ));
+        }
+        Some(FaultKind::Throttling) => {
+            return Err(Fault::Api {
+                status: 400,
+                code: "Throttling".into(),
+                message: "Request was denied due to request throttling.".into(),
+                retry_after_ms: Some(100),
+            });
+        }
+        Some(FaultKind::CloseBefore) => return Err(Fault::Close),
+        Some(FaultKind::CloseAfter) => true,
+    };
+    let params = wire::api_params(wire);
+    let mut world = shared.world.lock().expect("world lock");
+    let body = match auth.action.as_str() {
+        "CreateReplicationJob" => world.create(&params).map(|id| json!({ "JobId": id }))?,
+        "StartReplicationJob" => world.start(&params).map(|()| json!({}))?,
+        "StopReplicationJob" => world.stop(&params).map(|()| json!({}))?,
+        "DeleteReplicationJob" => world.delete(&params).map(|()| json!({}))?,
+        "DescribeSourceServers" => describe::source_servers(&mut world, &params)?,
+        "DescribeReplicationJobs" => describe::replication_jobs(&mut world, &params)?,
+        _ => describe::vswitches(&world, &params)?,
+    };
+    if !auth.action.starts_with("Describe") {
+        shared.dirty.store(true, Ordering::Release);
+    }
+    Ok((body, close_after))
+}
+
+fn answer(shared: &Shared, outcome: Result<Value, Fault>) -> Response<Full<Bytes>> {
+    let request_id = shared.world.lock().expect("world lock").request_id();
+    let (status, body, retry) = match outcome {
+        Ok(mut v) => {
+            v["RequestId"] = json!(request_id);
+            (200, v.to_string(), None)
+        }
+        Err(Fault::Api {
+            status,
+            code,
+            message,
+            retry_after_ms,
+        }) => (
+            status,
+            Fault::body(&code, &message, &request_id, &shared.host),
+            retry_after_ms,
+        ),
+        Err(Fault::Close) => (
+            500,
+            Fault::body("InternalError", "closed", &request_id, &shared.host),
+            None,
+        ),
+    };
+    let mut response = Response::builder()
+        .status(status)
+        .header("content-type", "application/json;charset=utf-8")
+        .header("x-acs-request-id", request_id);
+    if let Some(ms) = retry {
+        response = response.header("x-acs-retry-after", ms.to_string());
+    }
+    response
+        .body(Full::new(Bytes::from(body)))
+        .expect("a valid response")
+}

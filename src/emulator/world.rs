@@ -1,0 +1,652 @@
+//! The emulated account: source servers, vSwitches, jobs on a simulated clock, and ClientTokens.
+
+use super::fault::Fault;
+use super::params::Params;
+use super::rules;
+use crate::account::{ACTIVE_STATUSES, AccountState, ReplicationJob, SourceServer};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Simulated seconds a job's run takes.
+pub const RUN_SECONDS: i64 = 1800;
+
+/// Simulated time: `scale` simulated seconds pass each real second.
+pub struct Clock {
+    origin: Instant,
+    start: Timestamp,
+    scale: f64,
+}
+
+impl Clock {
+    pub fn new(scale: f64) -> Clock {
+        Clock {
+            origin: Instant::now(),
+            start: Timestamp::now(),
+            scale,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        let elapsed = self.origin.elapsed().as_secs_f64() * self.scale;
+        self.start
+            .saturating_add(SignedDuration::from_secs_f64(elapsed))
+            .expect("time moves forward")
+    }
+}
+
+/// A job the emulator holds.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub source_id: String,
+    pub region_id: String,
+    pub image_name: String,
+    pub status: String,
+    pub business_status: String,
+    pub progress: f64,
+    pub run_once: bool,
+    pub frequency_hours: i64,
+    pub scheduled: Option<Timestamp>,
+    pub valid_until: Option<Timestamp>,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub created: Timestamp,
+    /// The parameters it was created with, and fields loaded from a state file.
+    pub fields: Map<String, Value>,
+}
+
+impl Job {
+    /// Moves the job along its statuses up to `now`.
+    fn advance(&mut self, now: Timestamp) {
+        if let Some(valid) = self.valid_until
+            && now >= valid
+            && self.status != "Finished"
+        {
+            self.status = "Expired".into();
+            return;
+        }
+        if self.status == "Ready" && self.scheduled.is_some_and(|s| s <= now) {
+            self.run_from(self.scheduled.expect("checked"));
+        }
+        if self.status == "Waiting"
+            && let Some(next) = self
+                .started
+                .map(|s| s + SignedDuration::from_hours(self.frequency_hours.max(1)))
+            && next <= now
+        {
+            self.run_from(next);
+        }
+        if self.status == "Running"
+            && let Some(start) = self.started
+        {
+            let done = now.duration_since(start).as_secs_f64() / RUN_SECONDS as f64;
+            if done >= 1.0 {
+                self.progress = 100.0;
+                self.business_status.clear();
+                self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS));
+                self.status = if self.run_once {
+                    "Finished".into()
+                } else {
+                    "Waiting".into()
+                };
+                if !self.run_once {
+                    self.advance(now);
+                }
+            } else {
+                self.progress = (done * 1000.0).floor() / 10.0;
+            }
+        }
+    }
+
+    fn run_from(&mut self, start: Timestamp) {
+        self.status = "Running".into();
+        self.business_status = "Syncing".into();
+        self.started = Some(start);
+        self.progress = 0.0;
+    }
+
+    fn active(&self) -> bool {
+        ACTIVE_STATUSES.contains(&self.status.as_str())
+    }
+
+    /// The job as DescribeReplicationJobs returns it.
+    pub fn to_json(&self) -> Value {
+        let time = |t: Option<Timestamp>| {
+            t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default()
+        };
+        let mut v = Value::Object(self.fields.clone());
+        for (k, val) in [
+            ("JobId", json!(self.id)),
+            ("Name", json!(self.name)),
+            ("SourceId", json!(self.source_id)),
+            ("RegionId", json!(self.region_id)),
+            ("ImageName", json!(self.image_name)),
+            ("Status", json!(self.status)),
+            ("BusinessStatus", json!(self.business_status)),
+            ("Progress", json!(self.progress)),
+            ("RunOnce", json!(self.run_once)),
+            ("CreationTime", json!(time(Some(self.created)))),
+            ("StartTime", json!(time(self.started))),
+            ("EndTime", json!(time(self.ended))),
+            ("ErrorCode", json!("")),
+            ("StatusInfo", json!("")),
+        ] {
+            v[k] = val;
+        }
+        for (outer, inner) in [
+            ("ReplicationJobRuns", "ReplicationJobRun"),
+            ("Tags", "Tag"),
+            ("DataDisks", "DataDisk"),
+            ("SystemDiskParts", "SystemDiskPart"),
+        ] {
+            if v.get(outer).is_none() {
+                v[outer] = json!({ inner: [] });
+            }
+        }
+        v
+    }
+}
+
+/// A successful request's parameters and the job it created.
+type Remembered = (Vec<(String, String)>, String);
+
+/// The account.
+pub struct World {
+    pub clock: Clock,
+    sources: Vec<SourceServer>,
+    source_index: HashMap<String, usize>,
+    vswitches: Vec<crate::account::VSwitch>,
+    quota: u64,
+    jobs: Vec<Job>,
+    job_index: HashMap<String, usize>,
+    names: HashMap<String, usize>,
+    images: HashMap<(String, String), usize>,
+    by_source: HashMap<String, Vec<usize>>,
+    live: u64,
+    /// (action, token) → what the first request sent, and its JobId.
+    tokens: HashMap<(String, String), Remembered>,
+    next_id: u64,
+    pub rng: u64,
+}
+
+impl World {
+    pub fn new(state: AccountState, scale: f64, seed: u64) -> World {
+        let clock = Clock::new(scale);
+        let now = clock.now();
+        let mut w = World {
+            clock,
+            source_index: HashMap::new(),
+            vswitches: state.vswitches,
+            quota: state.quota.replication_jobs,
+            sources: state.source_servers,
+            jobs: Vec::new(),
+            job_index: HashMap::new(),
+            names: HashMap::new(),
+            images: HashMap::new(),
+            by_source: HashMap::new(),
+            live: 0,
+            tokens: HashMap::new(),
+            next_id: 1,
+            rng: seed | 1,
+        };
+        for (i, s) in w.sources.iter().enumerate() {
+            w.source_index.insert(s.source_id.clone(), i);
+        }
+        for j in state.replication_jobs {
+            let mut fields = j.extra.clone();
+            fields.remove("Progress");
+            let job = Job {
+                progress: j
+                    .extra
+                    .get("Progress")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0),
+                business_status: j
+                    .extra
+                    .get("BusinessStatus")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                run_once: j
+                    .extra
+                    .get("RunOnce")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                frequency_hours: j
+                    .extra
+                    .get("Frequency")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
+                id: j.job_id,
+                name: j.name,
+                source_id: j.source_id,
+                region_id: j.region_id,
+                image_name: j.image_name,
+                status: j.status,
+                scheduled: None,
+                valid_until: None,
+                started: None,
+                ended: None,
+                created: now,
+                fields,
+            };
+            w.insert(job);
+        }
+        w
+    }
+
+    fn insert(&mut self, job: Job) {
+        let i = self.jobs.len();
+        self.job_index.insert(job.id.clone(), i);
+        if !job.name.is_empty() {
+            self.names.insert(job.name.clone(), i);
+        }
+        if !job.image_name.is_empty() {
+            self.images
+                .insert((job.region_id.clone(), job.image_name.clone()), i);
+        }
+        self.by_source
+            .entry(job.source_id.clone())
+            .or_default()
+            .push(i);
+        self.live += 1;
+        self.jobs.push(job);
+    }
+
+    /// splitmix64: well mixed from the first call, whatever the seed.
+    fn random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn new_job_id(&mut self) -> String {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut id = String::from("j-");
+        let mut x = self.random() ^ self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.next_id += 1;
+        for _ in 0..20 {
+            id.push(ALPHABET[(x % 36) as usize] as char);
+            x = (x / 36) ^ self.random().rotate_left(7);
+        }
+        id
+    }
+
+    /// An upper-case UUID-shaped request id.
+    pub fn request_id(&mut self) -> String {
+        let (a, b) = (self.random(), self.random());
+        let h = format!("{a:016X}{b:016X}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    }
+
+    /// CreateReplicationJob, with ClientToken idempotence. Returns the JobId.
+    pub fn create(&mut self, params: &[(String, String)]) -> Result<String, Fault> {
+        let p = Params(params);
+        let now = self.clock.now();
+        rules::check_create(&p, now)?;
+        if let Some(token) = p.get("ClientToken")
+            && let Some((sent, job)) = self
+                .tokens
+                .get(&("CreateReplicationJob".to_string(), token.to_string()))
+        {
+            if sent.as_slice() == params {
+                return Ok(job.clone());
+            }
+            return Err(Fault::new(
+                400,
+                "IdempotentParameterMismatch",
+                "The request uses the same client token as a previous, but non-identical request.",
+            ));
+        }
+        self.check_account(&p, now)?;
+        let id = self.new_job_id();
+        let job = self.build_job(&id, &p, params, now)?;
+        self.set_source_state(&job.source_id, "InUse");
+        self.insert(job);
+        if let Some(token) = p.get("ClientToken") {
+            self.tokens.insert(
+                ("CreateReplicationJob".into(), token.into()),
+                (params.to_vec(), id.clone()),
+            );
+        }
+        Ok(id)
+    }
+
+    fn check_account(&mut self, p: &Params, now: Timestamp) -> Result<(), Fault> {
+        let source_id = p.required("SourceId")?;
+        let state = |s: &str| {
+            Fault::new(
+                400,
+                "SourceServerState.Invalid",
+                format!(
+                    "The specified source server status: {s} is invalid. This operation can only be performed in the following status: Available."
+                ),
+            )
+        };
+        let Some(&si) = self.source_index.get(source_id) else {
+            return Err(state("NotFound"));
+        };
+        let held: Vec<usize> = self.by_source.get(source_id).cloned().unwrap_or_default();
+        for i in held {
+            self.jobs[i].advance(now);
+            if self.jobs[i].active() {
+                return Err(Fault::new(
+                    400,
+                    "SourceServer.WithRunningReplicationJob",
+                    format!(
+                        "The source server has a replication job: {}.",
+                        self.jobs[i].id
+                    ),
+                ));
+            }
+        }
+        if self.sources[si].state != "Available" {
+            return Err(state(&self.sources[si].state.clone()));
+        }
+        if let Some(name) = p.get("Name")
+            && self.names.contains_key(name)
+        {
+            return Err(Fault::new(
+                400,
+                "ReplicationJobName.Duplicate",
+                "The specified replication job name already exists.",
+            ));
+        }
+        let region = p.required("RegionId")?;
+        if let Some(image) = p.get("ImageName")
+            && self
+                .images
+                .contains_key(&(region.to_string(), image.to_string()))
+        {
+            return Err(Fault::new(
+                400,
+                "ImageName.UsedByReplicationJob",
+                format!(
+                    "The specified imageName: \"{image}\" was used by another replication job in the current region."
+                ),
+            ));
+        }
+        let disks: Vec<i64> = self.sources[si]
+            .data_disks
+            .iter()
+            .map(|d| d.index)
+            .collect();
+        for n in p.indexes("DataDisk") {
+            if let Some(index) = p.int(&format!("DataDisk.{n}.Index"))?
+                && !disks.contains(&index)
+            {
+                return Err(Fault::new(
+                    400,
+                    "ReplicationJobDataDiskIndex.Invalid",
+                    "The specified replication job contains data disk index not found in source server.",
+                ));
+            }
+        }
+        if let Some(vsw) = p.get("VSwitchId") {
+            let found = self.vswitches.iter().find(|v| v.vswitch_id == vsw);
+            let found = found.ok_or_else(|| {
+                Fault::new(
+                    404,
+                    "InvalidVSwitchId.NotFound",
+                    format!("The specified vSwitch {vsw} does not exist."),
+                )
+            })?;
+            if p.get("VpcId").is_some_and(|vpc| vpc != found.vpc_id) {
+                return Err(Fault::new(
+                    400,
+                    "VSwitchIdVpcId.Mismatch",
+                    "The specified VSwitchId and VpcId does not match.",
+                ));
+            }
+        }
+        if self.live >= self.quota {
+            return Err(Fault::new(
+                400,
+                "QuotaExceeded.ReplicationJob",
+                "The maximum number of replication jobs is exceeded. Please submit a ticket to raise the quota.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn build_job(
+        &self,
+        id: &str,
+        p: &Params,
+        params: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<Job, Fault> {
+        let mut fields = Map::new();
+        for key in [
+            "Description",
+            "TargetType",
+            "InstanceId",
+            "VpcId",
+            "VSwitchId",
+            "ReplicationParameters",
+            "InstanceType",
+            "LaunchTemplateId",
+            "LaunchTemplateVersion",
+            "InstanceRamRole",
+            "ContainerNamespace",
+            "ContainerRepository",
+            "ContainerTag",
+            "LicenseType",
+            "ResourceGroupId",
+            "ScheduledStartTime",
+            "ValidTime",
+        ] {
+            fields.insert(key.into(), json!(p.get(key).unwrap_or_default()));
+        }
+        for key in [
+            "SystemDiskSize",
+            "NetMode",
+            "Frequency",
+            "MaxNumberOfImageToKeep",
+            "JobType",
+        ] {
+            fields.insert(key.into(), json!(p.int(key)?.unwrap_or(0)));
+        }
+        let disks: Vec<Value> = p
+            .indexes("DataDisk")
+            .into_iter()
+            .map(|n| json!({"Index": p.int(&format!("DataDisk.{n}.Index")).ok().flatten(), "Size": p.int(&format!("DataDisk.{n}.Size")).ok().flatten(), "Parts": {"Part": []}}))
+            .collect();
+        fields.insert("DataDisks".into(), json!({ "DataDisk": disks }));
+        let tags: Vec<Value> = p
+            .indexes("Tag")
+            .into_iter()
+            .map(|n| json!({"Key": p.get(&format!("Tag.{n}.Key")), "Value": p.get(&format!("Tag.{n}.Value")).unwrap_or_default()}))
+            .collect();
+        fields.insert("Tags".into(), json!({ "Tag": tags }));
+        let _ = params;
+        let time = |k| p.get(k).and_then(crate::inventory::row::parse_time);
+        Ok(Job {
+            id: id.to_string(),
+            name: p.get("Name").unwrap_or_default().to_string(),
+            source_id: p.required("SourceId")?.to_string(),
+            region_id: p.required("RegionId")?.to_string(),
+            image_name: p.get("ImageName").unwrap_or_default().to_string(),
+            status: "Ready".into(),
+            business_status: String::new(),
+            progress: 0.0,
+            run_once: p.boolean("RunOnce")?.unwrap_or(true),
+            frequency_hours: p.int("Frequency")?.unwrap_or(0),
+            scheduled: time("ScheduledStartTime"),
+            valid_until: time("ValidTime"),
+            started: None,
+            ended: None,
+            created: now,
+            fields,
+        })
+    }
+
+    fn set_source_state(&mut self, source_id: &str, state: &str) {
+        if let Some(&i) = self.source_index.get(source_id) {
+            self.sources[i].state = state.to_string();
+        }
+    }
+
+    fn job_mut(&mut self, params: &[(String, String)]) -> Result<usize, Fault> {
+        let id = Params(params).required("JobId")?;
+        let i = *self.job_index.get(id).ok_or_else(|| {
+            Fault::new(
+                404,
+                "InvalidJobId.NotFound",
+                format!("The specified replication job {id} does not exist."),
+            )
+        })?;
+        let now = self.clock.now();
+        self.jobs[i].advance(now);
+        Ok(i)
+    }
+
+    fn invalid_status(status: &str, allowed: &str) -> Fault {
+        Fault::new(
+            400,
+            "ReplicationJob.InvalidStatus",
+            format!(
+                "The specified replication job status: {status} is invalid. This operation can only be performed in the following status: {allowed}."
+            ),
+        )
+    }
+
+    /// StartReplicationJob: Ready, Stopped or InError become Running.
+    pub fn start(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
+        let i = self.job_mut(params)?;
+        if !["Ready", "Stopped", "InError"].contains(&self.jobs[i].status.as_str()) {
+            return Err(Self::invalid_status(
+                &self.jobs[i].status,
+                "Ready, Stopped, InError",
+            ));
+        }
+        let now = self.clock.now();
+        self.jobs[i].run_from(now);
+        Ok(())
+    }
+
+    /// StopReplicationJob: Running and Syncing becomes Stopped.
+    pub fn stop(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
+        let i = self.job_mut(params)?;
+        let job = &mut self.jobs[i];
+        if job.status != "Running" || job.business_status != "Syncing" {
+            return Err(Self::invalid_status(&job.status, "Running"));
+        }
+        job.status = "Stopped".into();
+        job.business_status.clear();
+        Ok(())
+    }
+
+    /// DeleteReplicationJob: gone at once; frees the source server, the name and the image name.
+    pub fn delete(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
+        let i = self.job_mut(params)?;
+        if self.jobs[i].status == "Running" {
+            return Err(Self::invalid_status(
+                "Running",
+                "Ready, Stopped, InError, Finished, Waiting, Expired",
+            ));
+        }
+        let job = self.jobs[i].clone();
+        self.job_index.remove(&job.id);
+        if self.names.get(&job.name) == Some(&i) {
+            self.names.remove(&job.name);
+        }
+        if self
+            .images
+            .get(&(job.region_id.clone(), job.image_name.clone()))
+            == Some(&i)
+        {
+            self.images
+                .remove(&(job.region_id.clone(), job.image_name.clone()));
+        }
+        if let Some(list) = self.by_source.get_mut(&job.source_id) {
+            list.retain(|&j| j != i);
+        }
+        self.jobs[i].status = "Deleted".into();
+        self.live -= 1;
+        self.set_source_state(&job.source_id, "Available");
+        Ok(())
+    }
+
+    /// The live jobs, advanced to now, in creation order.
+    pub fn jobs(&mut self) -> Vec<&Job> {
+        let now = self.clock.now();
+        for (i, job) in self.jobs.iter_mut().enumerate() {
+            if self.job_index.get(&job.id) == Some(&i) {
+                job.advance(now);
+            }
+        }
+        // A finished job no longer holds its source server.
+        let finished: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|j| j.status == "Finished")
+            .map(|j| j.source_id.clone())
+            .collect();
+        for s in finished {
+            let busy = self
+                .by_source
+                .get(&s)
+                .is_some_and(|l| l.iter().any(|&i| self.jobs[i].active()));
+            if !busy {
+                self.set_source_state(&s, "Available");
+            }
+        }
+        let index = &self.job_index;
+        self.jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, j)| index.get(&j.id) == Some(i))
+            .map(|(_, j)| j)
+            .collect()
+    }
+
+    pub fn sources(&self) -> &[SourceServer] {
+        &self.sources
+    }
+
+    pub fn vswitches(&self) -> &[crate::account::VSwitch] {
+        &self.vswitches
+    }
+
+    /// The last job of a source server.
+    pub fn last_job_of(&self, source_id: &str) -> Option<&str> {
+        self.by_source
+            .get(source_id)?
+            .last()
+            .map(|&i| self.jobs[i].id.as_str())
+    }
+
+    /// The account as a state file.
+    pub fn state(&mut self) -> AccountState {
+        let quota = self.quota;
+        let replication_jobs: Vec<ReplicationJob> = self
+            .jobs()
+            .into_iter()
+            .filter_map(|j| serde_json::from_value(j.to_json()).ok())
+            .collect();
+        AccountState {
+            format: crate::account::FORMAT.into(),
+            captured_at: Some(self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            quota: crate::account::Quota {
+                replication_jobs: quota,
+            },
+            source_servers: self.sources.clone(),
+            replication_jobs,
+            vswitches: self.vswitches.clone(),
+        }
+    }
+}
