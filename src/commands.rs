@@ -190,7 +190,10 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
             args.fault_rate
         );
     }
-    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0) || args.time_scale.is_nan() || args.time_scale <= 0.0 {
+    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0)
+        || args.time_scale.is_nan()
+        || args.time_scale <= 0.0
+    {
         bail!("--qps and --time-scale must be positive");
     }
     let state = match &args.state {
