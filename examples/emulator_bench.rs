@@ -25,7 +25,9 @@ fn state(sources: usize) -> AccountState {
     AccountState {
         format: smcplan::account::FORMAT.into(),
         captured_at: None,
-        quota: Quota { replication_jobs: 10_000_000 },
+        quota: Quota {
+            replication_jobs: 10_000_000,
+        },
         source_servers: (0..sources).map(source).collect(),
         replication_jobs: vec![],
         vswitches: vec![],
@@ -37,9 +39,25 @@ fn main() {
     let requests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let in_flight: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
     let emulator = Running::start(Config::local(state(requests))).expect("the emulator starts");
-    let creds = Credentials { access_key_id: DEFAULT_KEY_ID.into(), access_key_secret: Secret::new(DEFAULT_KEY_SECRET), security_token: None, source: "bench".into() };
-    let client = Client::new(&ClientConfig { endpoint: Some(emulator.url()), ..ClientConfig::default() }, creds).expect("a client");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    let creds = Credentials {
+        access_key_id: DEFAULT_KEY_ID.into(),
+        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
+        security_token: None,
+        source: "bench".into(),
+    };
+    let client = Client::new(
+        &ClientConfig {
+            endpoint: Some(emulator.url()),
+            ..ClientConfig::default()
+        },
+        creds,
+    )
+    .expect("a client");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
     let started = Instant::now();
     let (ok, failed) = runtime.block_on(async {
         let results: Vec<bool> = stream::iter(0..requests)
@@ -62,9 +80,15 @@ fn main() {
             .buffer_unordered(in_flight)
             .collect()
             .await;
-        (results.iter().filter(|r| **r).count(), results.iter().filter(|r| !**r).count())
+        (
+            results.iter().filter(|r| **r).count(),
+            results.iter().filter(|r| !**r).count(),
+        )
     });
     let elapsed = started.elapsed().as_secs_f64();
-    println!("{ok} jobs created, {failed} failed, in {elapsed:.2} s with {in_flight} in flight: {:.0} CreateReplicationJob/s", ok as f64 / elapsed);
+    println!(
+        "{ok} jobs created, {failed} failed, in {elapsed:.2} s with {in_flight} in flight: {:.0} CreateReplicationJob/s",
+        ok as f64 / elapsed
+    );
     assert_eq!(emulator.jobs().len(), ok);
 }

@@ -26,6 +26,59 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Serve a local SMC-compatible endpoint (for rehearsals and tests) until interrupted.
     Emulator(EmulatorArgs),
+    /// Create the jobs: rate-limited, journaled, resumable; writes an audit report to DIR.
+    Submit(SubmitArgs),
+    /// Update a report with each job's status (DescribeReplicationJobs).
+    Status(StatusArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    /// The inventory CSV.
+    pub inventory: PathBuf,
+    /// Report directory: journal, report.csv, report.json, failed.csv. Re-running with it resumes.
+    #[arg(long, value_name = "DIR")]
+    pub report: PathBuf,
+    /// Requests per second at most.
+    #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
+    pub rate: f64,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Attempts per row (retryable errors only) before giving up.
+    #[arg(long, default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Do everything but send.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Submit the valid rows and mark the others invalid (default: any error stops the run).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Check against the account state fetched through the Describe APIs first.
+    #[arg(long)]
+    pub online: bool,
+    /// Regions whose vSwitches --online fetches.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Print only the summary.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The report directory of a submit.
+    pub report: PathBuf,
+    /// Repeat until every job is in a final status.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between checks with --watch.
+    #[arg(long, default_value_t = 10.0)]
+    pub interval: f64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Args, Debug)]

@@ -5,7 +5,8 @@ use crate::api::client::{Client, ClientConfig};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
 use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs,
+    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs, StatusArgs,
+    SubmitArgs,
 };
 use crate::diagnostics::render;
 use crate::inventory::row::parse_time;
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Plan(args) => plan(&args),
         Command::Snapshot(args) => snapshot(&args),
         Command::Emulator(args) => emulator(&args),
+        Command::Submit(args) => submit(&args),
+        Command::Status(args) => status(&args),
         Command::Template => {
             anstream::stdout().write_all(crate::template::render().as_bytes())?;
             Ok(Outcome::Clean)
@@ -233,4 +236,52 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
     })?;
     running.stop()?;
     Ok(Outcome::Interrupted)
+}
+
+fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
+    use crate::submit::session::{self, Ended, Request};
+    if !(args.rate.is_finite() && args.rate > 0.0)
+        || args.concurrency == 0
+        || args.max_attempts == 0
+    {
+        bail!("--rate, --concurrency and --max-attempts must be positive");
+    }
+    let client = connect(&args.connect)?;
+    let request = Request {
+        inventory: &args.inventory,
+        dir: &args.report,
+        options: crate::submit::Options {
+            rate: args.rate,
+            concurrency: args.concurrency,
+            max_attempts: args.max_attempts,
+        },
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+        online_regions: args.online.then_some(args.regions.as_slice()),
+        quiet: args.quiet,
+    };
+    Ok(match session::submit(&client, &request)? {
+        Ended::AllCreated => Outcome::Clean,
+        Ended::SomeFailedOrInvalid => Outcome::Problems,
+        Ended::Interrupted => Outcome::Interrupted,
+    })
+}
+
+fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
+    if !(args.interval.is_finite() && args.interval > 0.0) {
+        bail!("--interval must be a positive number of seconds");
+    }
+    let client = connect(&args.connect)?;
+    let counts = crate::submit::session::status(
+        &client,
+        &args.report,
+        args.watch,
+        std::time::Duration::from_secs_f64(args.interval),
+    )?;
+    let bad = ["InError", "Expired", "NotFound"];
+    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    })
 }

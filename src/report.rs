@@ -1,0 +1,216 @@
+//! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
+//! (the original rows to fix and submit again), each rewritten atomically.
+
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// One inventory line in the report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub line: u64,
+    #[serde(rename = "SourceId")]
+    pub source_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `created`, `failed`, `invalid`, `skipped` or `pending`.
+    pub status: String,
+    #[serde(rename = "JobId")]
+    pub job_id: String,
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+    #[serde(rename = "ErrorCode")]
+    pub error_code: String,
+    #[serde(rename = "ErrorMessage")]
+    pub error_message: String,
+    #[serde(rename = "ClientToken")]
+    pub client_token: String,
+    pub attempts: u32,
+    pub submitted_at: String,
+    /// Filled by `smcplan status`.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub job_status: Option<String>,
+    #[serde(
+        rename = "BusinessStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub business_status: Option<String>,
+    #[serde(rename = "Progress", default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f64>,
+    #[serde(
+        rename = "JobErrorCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub job_error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+}
+
+const COLUMNS: &[&str] = &[
+    "line",
+    "SourceId",
+    "Name",
+    "RegionId",
+    "status",
+    "JobId",
+    "RequestId",
+    "ErrorCode",
+    "ErrorMessage",
+    "ClientToken",
+    "attempts",
+    "submitted_at",
+];
+const STATUS_COLUMNS: &[&str] = &[
+    "Status",
+    "BusinessStatus",
+    "Progress",
+    "JobErrorCode",
+    "checked_at",
+];
+
+/// A cell a spreadsheet would run as a formula gets a leading `'`.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+impl ReportRow {
+    fn cells(&self, with_status: bool) -> Vec<String> {
+        let mut cells = vec![
+            self.line.to_string(),
+            self.source_id.clone(),
+            self.name.clone(),
+            self.region_id.clone(),
+            self.status.clone(),
+            self.job_id.clone(),
+            self.request_id.clone(),
+            self.error_code.clone(),
+            self.error_message.clone(),
+            self.client_token.clone(),
+            self.attempts.to_string(),
+            self.submitted_at.clone(),
+        ];
+        if with_status {
+            cells.extend([
+                self.job_status.clone().unwrap_or_default(),
+                self.business_status.clone().unwrap_or_default(),
+                self.progress.map(|p| p.to_string()).unwrap_or_default(),
+                self.job_error_code.clone().unwrap_or_default(),
+                self.checked_at.clone().unwrap_or_default(),
+            ]);
+        }
+        cells.iter().map(|c| neutralise(c)).collect()
+    }
+}
+
+/// Writes `path` through a temporary file and a rename, synced, so that readers see the old or the new file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes `report.csv` and `report.json`.
+pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
+    let with_status = rows.iter().any(|r| r.checked_at.is_some());
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .chain(if with_status { STATUS_COLUMNS } else { &[] })
+        .copied()
+        .collect();
+    csv.write_record(&header)?;
+    for r in rows {
+        csv.write_record(r.cells(with_status))?;
+    }
+    write_atomic(
+        &dir.join("report.csv"),
+        &csv.into_inner().map_err(|e| e.into_error())?,
+    )?;
+    let json = serde_json::to_vec_pretty(rows).expect("rows serialise");
+    write_atomic(&dir.join("report.json"), &json)
+}
+
+/// Reads `report.json`.
+pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
+    let path = dir.join("report.json");
+    let text = std::fs::read(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
+}
+
+/// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
+/// failed. API columns are copied unchanged (the file is meant to be submitted again); other
+/// columns (notes, owners) are neutralised like the report.
+pub fn write_failed(
+    dir: &Path,
+    header: &[String],
+    api_column: &[bool],
+    rows: &[&csv::StringRecord],
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(header)?;
+    for rec in rows {
+        let cells: Vec<String> = rec
+            .iter()
+            .zip(api_column)
+            .map(|(c, api)| if *api { c.to_string() } else { neutralise(c) })
+            .collect();
+        csv.write_record(&cells)?;
+    }
+    write_atomic(
+        &dir.join("failed.csv"),
+        &csv.into_inner().map_err(|e| e.into_error())?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("web-01"), "web-01");
+    }
+
+    #[test]
+    fn report_round_trips_and_is_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let row = ReportRow {
+            line: 2,
+            name: "=cmd".into(),
+            status: "created".into(),
+            ..Default::default()
+        };
+        write(dir.path(), std::slice::from_ref(&row)).unwrap();
+        assert_eq!(read(dir.path()).unwrap(), vec![row]);
+        let csv = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+        assert!(csv.starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at\n"));
+        assert!(csv.contains(",'=cmd,"));
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp"))
+        );
+    }
+}

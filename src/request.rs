@@ -1,0 +1,169 @@
+//! From an inventory row to the CreateReplicationJob request it stands for, and its ClientToken.
+
+use crate::api::calls::{CreateReplicationJob, DataDisk, Part, Tag};
+use crate::api::encode::flatten;
+use crate::inventory::row::Part as RowPart;
+use crate::inventory::{Param, Row};
+use sha2::{Digest, Sha256};
+
+/// The request a (valid) row makes; lists are numbered densely, in column order.
+pub fn of_row(row: &Row) -> CreateReplicationJob {
+    let text = |p: Param| row.text(p).map(str::to_string);
+    let part = |p: RowPart| Part {
+        device: p.device.map(|c| c.text.to_string()),
+        size_bytes: p.size_bytes.and_then(|c| c.int()),
+        block: p.block.and_then(|c| c.boolean()),
+    };
+    CreateReplicationJob {
+        region_id: text(Param::RegionId).unwrap_or_default(),
+        source_id: text(Param::SourceId).unwrap_or_default(),
+        client_token: text(Param::ClientToken),
+        name: text(Param::Name),
+        description: text(Param::Description),
+        target_type: text(Param::TargetType),
+        image_name: text(Param::ImageName),
+        instance_id: text(Param::InstanceId),
+        system_disk_size: row.int(Param::SystemDiskSize),
+        vpc_id: text(Param::VpcId),
+        vswitch_id: text(Param::VSwitchId),
+        replication_parameters: text(Param::ReplicationParameters),
+        net_mode: row.int(Param::NetMode),
+        run_once: row.boolean(Param::RunOnce),
+        frequency: row.int(Param::Frequency),
+        max_number_of_image_to_keep: row.int(Param::MaxNumberOfImageToKeep),
+        instance_type: text(Param::InstanceType),
+        launch_template_id: text(Param::LaunchTemplateId),
+        launch_template_version: text(Param::LaunchTemplateVersion),
+        instance_ram_role: text(Param::InstanceRamRole),
+        container_namespace: text(Param::ContainerNamespace),
+        container_repository: text(Param::ContainerRepository),
+        container_tag: text(Param::ContainerTag),
+        license_type: text(Param::LicenseType),
+        job_type: row.int(Param::JobType),
+        resource_group_id: text(Param::ResourceGroupId),
+        scheduled_start_time: text(Param::ScheduledStartTime),
+        valid_time: text(Param::ValidTime),
+        data_disk: row
+            .data_disks()
+            .map(|d| DataDisk {
+                index: d.index().and_then(|c| c.int()),
+                size: d.size().and_then(|c| c.int()),
+                part: d.parts().map(part).collect(),
+            })
+            .collect(),
+        system_disk_part: row.system_parts().map(part).collect(),
+        tag: row
+            .tags()
+            .map(|t| Tag {
+                key: t.key.map(|c| c.text.to_string()).unwrap_or_default(),
+                value: t.value.map(|c| c.text.to_string()),
+            })
+            .collect(),
+        disks: None,
+    }
+}
+
+/// The flat parameters of a request, sorted: what the journal records and the token is derived from.
+pub fn canonical(request: &CreateReplicationJob) -> Vec<(String, String)> {
+    let mut params = flatten(&serde_json::to_value(request).expect("requests serialise"));
+    params.sort();
+    params
+}
+
+/// The row's own ClientToken, or one derived from its parameters: an unchanged row gets the
+/// same token on every run, an edited row a new one. 48 ASCII characters.
+pub fn client_token(request: &CreateReplicationJob) -> String {
+    if let Some(token) = &request.client_token {
+        return token.clone();
+    }
+    let mut hash = Sha256::new();
+    for (k, v) in canonical(request) {
+        hash.update(k.as_bytes());
+        hash.update([0]);
+        hash.update(v.as_bytes());
+        hash.update([0]);
+    }
+    let digest: String = hash
+        .finalize()
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("smcplan-{digest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Schema;
+    use csv::StringRecord;
+
+    fn request(cells: &[(&str, &str)]) -> CreateReplicationJob {
+        let schema = Schema::parse(cells.iter().map(|(k, _)| k.to_string()).collect()).unwrap();
+        let rec = StringRecord::from(cells.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+        of_row(&Row::new(2, &schema, &rec))
+    }
+
+    #[test]
+    fn lists_are_dense_and_typed() {
+        let r = request(&[
+            ("RegionId", "cn-hangzhou"),
+            ("SourceId", "s-1"),
+            ("DataDisk.1.Index", ""),
+            ("DataDisk.3.Index", "2"),
+            ("DataDisk.3.Size", "100"),
+            ("DataDisk.3.Part.2.Device", "2_1"),
+            ("DataDisk.3.Part.2.SizeBytes", "1024"),
+            ("Tag.4.Key", "env"),
+            ("RunOnce", "FALSE"),
+        ]);
+        let flat = canonical(&r);
+        let keys: Vec<&str> = flat.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "DataDisk.1.Index",
+                "DataDisk.1.Part.1.Device",
+                "DataDisk.1.Part.1.SizeBytes",
+                "DataDisk.1.Size",
+                "RegionId",
+                "RunOnce",
+                "SourceId",
+                "Tag.1.Key"
+            ]
+        );
+        assert!(flat.contains(&("RunOnce".into(), "false".into())));
+    }
+
+    #[test]
+    fn tokens_follow_the_parameters() {
+        let a = request(&[
+            ("RegionId", "cn-hangzhou"),
+            ("SourceId", "s-1"),
+            ("Name", "web01"),
+        ]);
+        let b = request(&[
+            ("Name", "web01"),
+            ("SourceId", "s-1"),
+            ("RegionId", "cn-hangzhou"),
+        ]);
+        let c = request(&[
+            ("RegionId", "cn-hangzhou"),
+            ("SourceId", "s-1"),
+            ("Name", "web02"),
+        ]);
+        assert_eq!(
+            client_token(&a),
+            client_token(&b),
+            "column order does not matter"
+        );
+        assert_ne!(client_token(&a), client_token(&c));
+        assert!(client_token(&a).len() <= 64 && client_token(&a).is_ascii());
+        let own = request(&[
+            ("RegionId", "cn-hangzhou"),
+            ("SourceId", "s-1"),
+            ("ClientToken", "mine"),
+        ]);
+        assert_eq!(client_token(&own), "mine");
+    }
+}

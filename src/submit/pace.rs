@@ -1,0 +1,122 @@
+//! Sending pace: the governor limiter at `--rate`, an AIMD brake below it when the service
+//! throttles, and exponential backoff with full jitter between attempts.
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Requests a second: at most the configured rate, less after throttling, recovering on success.
+pub struct Pace {
+    ceiling: f64,
+    limiter: DefaultDirectRateLimiter,
+    state: Mutex<Brake>,
+}
+
+struct Brake {
+    rate: f64,
+    next: Instant,
+    seed: u64,
+}
+
+/// The lowest rate the brake goes down to.
+const FLOOR: f64 = 0.2;
+
+impl Pace {
+    pub fn new(rate: f64) -> Pace {
+        // governor counts whole cells a period: express the rate per minute for fractional rates.
+        let per_minute =
+            NonZeroU32::new((rate * 60.0).round().max(1.0) as u32).expect("at least one");
+        let quota = Quota::per_minute(per_minute).allow_burst(NonZeroU32::new(1).expect("one"));
+        Pace {
+            ceiling: rate,
+            limiter: RateLimiter::direct(quota),
+            state: Mutex::new(Brake {
+                rate,
+                next: Instant::now(),
+                seed: 0x5EED,
+            }),
+        }
+    }
+
+    /// Waits until a request may leave.
+    pub async fn ready(&self) {
+        self.limiter.until_ready().await;
+        let at = {
+            let mut b = self.state.lock().expect("pace lock");
+            let now = Instant::now();
+            let at = b.next.max(now);
+            b.next = at + Duration::from_secs_f64(1.0 / b.rate);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// The service throttled: halve the rate.
+    pub fn throttled(&self) {
+        let mut b = self.state.lock().expect("pace lock");
+        b.rate = (b.rate / 2.0).max(FLOOR);
+    }
+
+    /// A request went through: win back a little.
+    pub fn succeeded(&self) {
+        let mut b = self.state.lock().expect("pace lock");
+        b.rate = (b.rate + self.ceiling / 20.0).min(self.ceiling);
+    }
+
+    /// The current rate.
+    pub fn rate(&self) -> f64 {
+        self.state.lock().expect("pace lock").rate
+    }
+
+    /// Full-jitter backoff before attempt `attempt` (2, 3, ...): a random time up to
+    /// min(10 s, 200 ms × 2^(attempt-2)), and never less than the server's hint.
+    pub fn backoff(&self, attempt: u32, hint: Option<Duration>) -> Duration {
+        let cap = Duration::from_millis(200)
+            .saturating_mul(1 << (attempt.saturating_sub(2)).min(6))
+            .min(Duration::from_secs(10));
+        let mut b = self.state.lock().expect("pace lock");
+        b.seed = b
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let fraction = (b.seed >> 11) as f64 / (1u64 << 53) as f64;
+        cap.mul_f64(fraction).max(hint.unwrap_or(Duration::ZERO))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn paces_at_the_rate_and_brakes_on_throttling() {
+        let pace = Pace::new(10.0);
+        let start = Instant::now();
+        for _ in 0..11 {
+            pace.ready().await;
+        }
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(990) && took < Duration::from_millis(1100),
+            "{took:?}"
+        );
+        pace.throttled();
+        assert_eq!(pace.rate(), 5.0);
+        for _ in 0..20 {
+            pace.succeeded();
+        }
+        assert_eq!(pace.rate(), 10.0);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_honours_the_hint() {
+        let pace = Pace::new(1.0);
+        for attempt in 2..10 {
+            let cap = Duration::from_millis(200) * (1 << (attempt - 2).min(6));
+            assert!(pace.backoff(attempt, None) <= cap.min(Duration::from_secs(10)));
+        }
+        assert!(pace.backoff(2, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
+    }
+}

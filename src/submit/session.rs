@@ -1,0 +1,402 @@
+//! A whole submit: validate, take the directory, resolve the journal, send, report; and `status`.
+
+use super::{Counters, Options, Settled, Work};
+use crate::account::AccountIndex;
+use crate::api::calls::JobFilter;
+use crate::api::client::Client;
+use crate::check::{self, Options as CheckOptions};
+use crate::diagnostics::{Severity, render};
+use crate::inventory::Param;
+use crate::journal::{History, Journal, Lock};
+use crate::report::{self, ReportRow};
+use crate::request;
+use anyhow::Context as _;
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the command line asked for.
+pub struct Request<'a> {
+    pub inventory: &'a Path,
+    pub dir: &'a Path,
+    pub options: Options,
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+    pub online_regions: Option<&'a [String]>,
+    pub quiet: bool,
+}
+
+/// How a submit ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    AllCreated,
+    SomeFailedOrInvalid,
+    Interrupted,
+}
+
+/// One inventory row, kept for the report and failed.csv.
+struct Line {
+    line: u64,
+    record: csv::StringRecord,
+    errors: Vec<(String, String)>,
+    work: Option<Work>,
+}
+
+pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let account = match req.online_regions {
+        Some(regions) => Some(AccountIndex::new(runtime.block_on(
+            crate::snapshot::fetch(client, regions, crate::account::DEFAULT_JOB_QUOTA),
+        )?)),
+        None => None,
+    };
+    let opts = CheckOptions {
+        strict: false,
+        now: jiff::Timestamp::now(),
+        account: account.as_ref(),
+        quota: None,
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let checked = check::run(req.inventory, &opts, |row, diags| {
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.code.to_string(), d.message.clone()))
+            .collect();
+        lines.push(Line {
+            line: row.line,
+            record: row.record().clone(),
+            errors,
+            work: None,
+        });
+    })?;
+    let header_errors = checked
+        .diagnostics
+        .iter()
+        .any(|d| d.line == 1 && d.severity == Severity::Error);
+    if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
+        let mut out = anstream::stderr().lock();
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
+        render::human(
+            &mut out,
+            &checked.path,
+            &checked.summary,
+            &errors,
+            &checked.schema.names,
+        )?;
+        writeln!(
+            out,
+            "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows"
+        )?;
+        return Ok(Ended::SomeFailedOrInvalid);
+    }
+    std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
+    let _lock = Lock::take(req.dir)?;
+    let (journal, entries) = Journal::open(req.dir)?;
+    let history = History::of(&entries);
+    for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
+        let row = crate::inventory::Row::new(l.line, &checked.schema, &l.record);
+        l.work = plan_work(&row, &history);
+    }
+    let todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
+    let started = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let counters = Arc::new(Counters::default());
+    let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
+    if !req.dry_run && !todo.is_empty() {
+        let journal = Arc::new(Mutex::new(journal));
+        let total = todo.len() as u64;
+        settled = runtime
+            .block_on(async {
+                let watcher = tokio::spawn(interrupts(Arc::clone(&stop)));
+                let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
+                let result =
+                    super::run(client, todo, journal, &req.options, &stop, &counters).await;
+                watcher.abort();
+                progress.abort();
+                result
+            })?
+            .into_iter()
+            .collect();
+    }
+    let rows = report_rows(&lines, &checked.schema, &history, &settled, req.dry_run);
+    report::write(req.dir, &rows)?;
+    let failed: Vec<&csv::StringRecord> = lines
+        .iter()
+        .zip(&rows)
+        .filter(|(_, r)| r.status == "failed" || r.status == "invalid")
+        .map(|(l, _)| &l.record)
+        .collect();
+    let api: Vec<bool> = checked
+        .schema
+        .kinds
+        .iter()
+        .map(|k| *k != crate::inventory::schema::ColumnKind::Unknown)
+        .collect();
+    report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
+    summary(
+        &rows,
+        started.elapsed(),
+        counters.created.load(Ordering::Relaxed),
+        req.dir,
+    )?;
+    Ok(if stop.load(Ordering::SeqCst) {
+        Ended::Interrupted
+    } else if rows.iter().all(|r| r.status == "created") {
+        Ended::AllCreated
+    } else {
+        Ended::SomeFailedOrInvalid
+    })
+}
+
+/// What to do with a valid row, given what the journal says about its line.
+fn plan_work(row: &crate::inventory::Row, history: &History) -> Option<Work> {
+    let mut request = request::of_row(row);
+    let token = request::client_token(&request);
+    request.client_token = Some(token.clone());
+    let params = request::canonical(&request).into_iter().collect();
+    let line = row.line;
+    if let Some(outcome) = history.outcomes.get(&line) {
+        // Settled rows are not sent again; a row edited after a failure is.
+        if outcome.status == "created" || outcome.token == token {
+            return None;
+        }
+    }
+    let look_up_first = history.intents.get(&line).is_some_and(|(t, _)| *t != token)
+        && !history.outcomes.contains_key(&line);
+    Some(Work {
+        line,
+        request,
+        token,
+        params,
+        look_up_first,
+    })
+}
+
+fn report_rows(
+    lines: &[Line],
+    schema: &crate::inventory::Schema,
+    history: &History,
+    settled: &BTreeMap<u64, Settled>,
+    dry_run: bool,
+) -> Vec<ReportRow> {
+    lines
+        .iter()
+        .map(|l| {
+            let row = crate::inventory::Row::new(l.line, schema, &l.record);
+            let text = |p: Param| row.text(p).unwrap_or_default().to_string();
+            let mut r = ReportRow {
+                line: l.line,
+                source_id: text(Param::SourceId),
+                name: text(Param::Name),
+                region_id: text(Param::RegionId),
+                ..ReportRow::default()
+            };
+            if let Some((code, message)) = l.errors.first() {
+                r.status = "invalid".into();
+                r.error_code = code.clone();
+                r.error_message = message.clone();
+                return r;
+            }
+            let outcome = match settled.get(&l.line) {
+                Some(Settled::Done(o)) => Some(o.clone()),
+                Some(Settled::Unknown { attempts, error }) => {
+                    r.status = "pending".into();
+                    r.attempts = *attempts;
+                    r.error_message = format!("no answer ({error}); the next run resolves it");
+                    None
+                }
+                Some(Settled::NotSent) => {
+                    r.status = "skipped".into();
+                    None
+                }
+                None => history.outcomes.get(&l.line).cloned(),
+            };
+            r.client_token = l
+                .work
+                .as_ref()
+                .map(|w| w.token.clone())
+                .or_else(|| outcome.as_ref().map(|o| o.token.clone()))
+                .unwrap_or_default();
+            match outcome {
+                Some(o) => {
+                    r.status = o.status;
+                    r.job_id = o.job_id.unwrap_or_default();
+                    r.request_id = o.request_id.unwrap_or_default();
+                    r.error_code = o.error_code.unwrap_or_default();
+                    r.error_message = o.error_message.unwrap_or_default();
+                    r.attempts = o.attempts;
+                    r.submitted_at = o.at;
+                }
+                None if r.status.is_empty() => {
+                    r.status = if dry_run {
+                        "pending".into()
+                    } else {
+                        "skipped".into()
+                    }
+                }
+                None => {}
+            }
+            r
+        })
+        .collect()
+}
+
+fn summary(
+    rows: &[ReportRow],
+    elapsed: Duration,
+    created_now: u64,
+    dir: &Path,
+) -> std::io::Result<()> {
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.status == "failed") {
+        *failed.entry(r.error_code.as_str()).or_default() += 1;
+    }
+    let by_code: Vec<String> = failed.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    let secs = elapsed.as_secs_f64();
+    let mut out = anstream::stdout().lock();
+    writeln!(
+        out,
+        "{}: {} created ({} in this run), {} failed{}, {} invalid, {} skipped, {} pending; {:.1} s, {:.1} jobs/s",
+        dir.display(),
+        count("created"),
+        created_now,
+        count("failed"),
+        if by_code.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_code.join(", "))
+        },
+        count("invalid"),
+        count("skipped"),
+        count("pending"),
+        secs,
+        created_now as f64 / secs.max(1e-9)
+    )
+}
+
+/// First Ctrl-C: stop starting requests. Second: leave at once (every journal line is whole).
+async fn interrupts(stop: Arc<AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        stop.store(true, Ordering::SeqCst);
+        eprintln!("interrupted: finishing the requests in flight (Ctrl-C again to quit now)");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(130);
+        }
+    }
+}
+
+/// A bar on a terminal, a line every 5 s otherwise, nothing with --quiet.
+async fn progress(counters: Arc<Counters>, total: u64, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let started = Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ETA {eta}")
+            .expect("static template"),
+    );
+    loop {
+        let (c, f, i) = (
+            counters.created.load(Ordering::Relaxed),
+            counters.failed.load(Ordering::Relaxed),
+            counters.in_flight.load(Ordering::Relaxed),
+        );
+        let rate = c as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let message = format!("created {c}, failed {f}, in flight {i}, {rate:.1}/s");
+        if terminal {
+            bar.set_position(c + f);
+            bar.set_message(message);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        } else {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            eprintln!("{}/{total}: {message}", c + f);
+        }
+    }
+}
+
+/// Counts of each job status, after updating the report.
+pub fn status(
+    client: &Client,
+    dir: &Path,
+    watch: bool,
+    interval: Duration,
+) -> anyhow::Result<BTreeMap<String, usize>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    loop {
+        let mut rows = report::read(dir)?;
+        let ids: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.job_id.is_empty())
+            .map(|r| r.job_id.clone())
+            .collect();
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(50) {
+            let filter = JobFilter {
+                job_id: chunk.to_vec(),
+                ..JobFilter::default()
+            };
+            let jobs: Vec<_> =
+                runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
+            found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
+        }
+        let checked_at = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
+            let job = found.get(&r.job_id);
+            let field = |k: &str| {
+                job.and_then(|j| j.extra.get(k))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            r.job_status = Some(job.map_or("NotFound".to_string(), |j| j.status.clone()));
+            r.business_status = Some(field("BusinessStatus"));
+            r.progress = job
+                .and_then(|j| j.extra.get("Progress"))
+                .and_then(|v| v.as_f64());
+            r.job_error_code = Some(field("ErrorCode"));
+            r.checked_at = Some(checked_at.clone());
+            *counts
+                .entry(r.job_status.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        report::write(dir, &rows)?;
+        let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!(
+            "{}: {}",
+            dir.display(),
+            if line.is_empty() {
+                "no jobs".to_string()
+            } else {
+                line.join(", ")
+            }
+        );
+        let open = counts.keys().any(|s| {
+            !["Finished", "InError", "Expired", "NotFound", "Deleting"].contains(&s.as_str())
+        });
+        if !watch || !open {
+            return Ok(counts);
+        }
+        std::thread::sleep(interval);
+    }
+}
