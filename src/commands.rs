@@ -220,19 +220,23 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
     };
     let running =
         Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
-    let mut out = io::stdout().lock();
-    writeln!(out, "listening on {}", running.url())?;
-    out.flush()?;
-    drop(out);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        use tokio::signal::unix::{SignalKind, signal};
+        // The handlers are in place before the address is printed: a client may stop us at once.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut out = io::stdout().lock();
+        writeln!(out, "listening on {}", running.url())?;
+        out.flush()?;
+        drop(out);
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
+        Ok::<(), anyhow::Error>(())
     })?;
     running.stop()?;
     Ok(Outcome::Interrupted)

@@ -1,0 +1,351 @@
+//! `smcplan submit` against the in-process emulator: exactly once, through kills, faults and throttling.
+
+use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
+use smcplan::report::ReportRow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
+    let mut config = Config::local(demo_account());
+    tweak(&mut config);
+    Running::start(config).unwrap()
+}
+
+/// An inventory of `n` plain Image jobs on the sample account's demo servers (s-...1001 on).
+fn inventory(dir: &Path, n: u32, extra_bad_row: bool) -> PathBuf {
+    let mut text = String::from(
+        "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n",
+    );
+    for i in 0..n {
+        let s = 1001 + i;
+        text.push_str(&format!(
+            "cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"
+        ));
+    }
+    if extra_bad_row {
+        text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n");
+    }
+    let path = dir.join("inventory.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn submit_cmd(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smcplan"));
+    cmd.arg("submit")
+        .arg(inv)
+        .arg("--report")
+        .arg(report)
+        .args(["--endpoint", &e.url(), "--quiet"])
+        .args(extra)
+        .env("HOME", report.parent().unwrap())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
+        .env_remove("ALIBABA_CLOUD_PROFILE")
+        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
+    submit_cmd(e, inv, report, extra).output().unwrap()
+}
+
+fn report(dir: &Path) -> Vec<ReportRow> {
+    smcplan::report::read(dir).unwrap()
+}
+
+/// Every valid row has exactly one job, and the report names it.
+fn assert_exactly_once(e: &Running, dir: &Path, rows: u32) {
+    let jobs = e.jobs();
+    let mut per_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for j in jobs.iter().filter(|j| j.name.starts_with("wave-")) {
+        per_source
+            .entry(j.source_id.clone())
+            .or_default()
+            .push(j.job_id.clone());
+    }
+    assert_eq!(per_source.len(), rows as usize, "one job per row");
+    assert!(
+        per_source.values().all(|ids| ids.len() == 1),
+        "no duplicates: {per_source:?}"
+    );
+    let created: BTreeMap<String, String> = report(dir)
+        .into_iter()
+        .filter(|r| r.status == "created")
+        .map(|r| (r.source_id, r.job_id))
+        .collect();
+    let emulated: BTreeMap<String, String> = per_source
+        .into_iter()
+        .map(|(s, ids)| (s, ids[0].clone()))
+        .collect();
+    assert_eq!(
+        created, emulated,
+        "every JobId in the report is the emulator's"
+    );
+}
+
+#[test]
+fn creates_every_row_exactly_once_and_reports_it() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 12, false);
+    let out_dir = dir.path().join("report");
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(": 12 created (12 in this run), 0 failed")
+    );
+    assert_exactly_once(&e, &out_dir, 12);
+    let before = e.request_count();
+    let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        e.request_count(),
+        before,
+        "a finished run sends nothing again"
+    );
+    let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 13);
+    for file in ["report.csv", "report.json", "journal.jsonl", "failed.csv"] {
+        let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
+        assert!(
+            !text.contains(DEFAULT_KEY_SECRET),
+            "{file} holds the secret"
+        );
+    }
+    assert!(!out_dir.join("lock").exists());
+}
+
+#[test]
+fn invalid_rows_stop_the_run_unless_skipped() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 3, true);
+    let out_dir = dir.path().join("report");
+    let out = submit(&e, &inv, &out_dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SystemDiskSize.OutOfRange"));
+    assert_eq!(e.request_count(), 0, "nothing was sent");
+    let out = submit(&e, &inv, &out_dir, &["--skip-invalid", "--rate", "50"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid row is a problem found"
+    );
+    let rows = report(&out_dir);
+    assert_eq!(rows.iter().filter(|r| r.status == "created").count(), 3);
+    let bad = rows.iter().find(|r| r.status == "invalid").unwrap();
+    assert_eq!(
+        (bad.line, bad.error_code.as_str()),
+        (5, "SystemDiskSize.OutOfRange")
+    );
+    let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
+    assert_eq!(failed.lines().count(), 2);
+    assert!(
+        failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"),
+        "{failed}"
+    );
+    let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
+    assert!(
+        !csv.contains(",=") && !csv.contains(",+"),
+        "no cell starts a formula"
+    );
+}
+
+#[test]
+fn dry_run_sends_nothing() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 3, false);
+    let out_dir = dir.path().join("report");
+    let out = submit(&e, &inv, &out_dir, &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(1), "rows left pending are not done");
+    assert_eq!(e.request_count(), 0);
+    assert!(report(&out_dir).iter().all(|r| r.status == "pending"));
+}
+
+#[test]
+fn resumes_after_sigkill_at_random_points() {
+    let mut x: u64 = 0x2545_F491;
+    for trial in 0..20 {
+        let e = emulator(|c| c.latency = Duration::from_millis(15));
+        let dir = tempfile::tempdir().unwrap();
+        let inv = inventory(dir.path(), 30, false);
+        let out_dir = dir.path().join("report");
+        let mut child = submit_cmd(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        std::thread::sleep(Duration::from_millis(20 + x % 250));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "trial {trial}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_exactly_once(&e, &out_dir, 30);
+    }
+}
+
+#[test]
+fn faults_with_lost_answers_make_no_duplicates_and_lose_no_row() {
+    let e = emulator(|c| {
+        c.fault_rate = 0.3;
+        c.seed = 7;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 40, false);
+    let out_dir = dir.path().join("report");
+    let out = submit(
+        &e,
+        &inv,
+        &out_dir,
+        &[
+            "--rate",
+            "100",
+            "--concurrency",
+            "8",
+            "--max-attempts",
+            "12",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_exactly_once(&e, &out_dir, 40);
+    assert!(
+        report(&out_dir).iter().any(|r| r.attempts > 1),
+        "faults happened"
+    );
+}
+
+#[test]
+fn throttling_below_the_client_rate_costs_no_row() {
+    let e = emulator(|c| c.qps = Some(8.0));
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 24, false);
+    let out_dir = dir.path().join("report");
+    let started = std::time::Instant::now();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "30", "--concurrency", "6"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_exactly_once(&e, &out_dir, 24);
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn torn_journal_line_and_the_lock() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 5, false);
+    let out_dir = dir.path().join("report");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(
+        out_dir.join("journal.jsonl"),
+        "{\"event\":\"intent\",\"line\":2,\"tok",
+    )
+    .unwrap();
+    std::fs::write(out_dir.join("lock"), format!("{}\n", std::process::id())).unwrap();
+    let out = submit(&e, &inv, &out_dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("another submit is using this report directory")
+    );
+    std::fs::remove_file(out_dir.join("lock")).unwrap();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_exactly_once(&e, &out_dir, 5);
+}
+
+#[test]
+fn first_interrupt_finishes_in_flight_and_exits_130() {
+    let e = emulator(|c| c.latency = Duration::from_millis(50));
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 40, false);
+    let out_dir = dir.path().join("report");
+    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let rows = report(&out_dir);
+    let created = rows.iter().filter(|r| r.status == "created").count();
+    assert!(created > 0 && created < 40, "{created}");
+    assert!(
+        rows.iter()
+            .all(|r| r.status == "created" || r.status == "skipped"),
+        "in-flight requests finished"
+    );
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_exactly_once(&e, &out_dir, 40);
+}
+
+#[test]
+fn status_reads_every_job_and_updates_the_report() {
+    let e = emulator(|c| c.time_scale = 7200.0);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 3, false);
+    let out_dir = dir.path().join("report");
+    assert_eq!(
+        submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(),
+        Some(0)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .arg("status")
+        .arg(&out_dir)
+        .args(["--endpoint", &e.url()])
+        .env("HOME", dir.path())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
+    let rows = report(&out_dir);
+    assert!(
+        rows.iter()
+            .all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some())
+    );
+    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,Status,BusinessStatus,Progress,JobErrorCode,checked_at\n"));
+}
