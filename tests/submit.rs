@@ -349,3 +349,119 @@ fn status_reads_every_job_and_updates_the_report() {
     );
     assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,Status,BusinessStatus,Progress,JobErrorCode,checked_at\n"));
 }
+
+#[test]
+fn second_interrupt_exits_at_once_with_the_journal_whole() {
+    let e = emulator(|c| c.latency = Duration::from_millis(400));
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 20, false);
+    let out_dir = dir.path().join("report");
+    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let started = std::time::Instant::now();
+    for _ in 0..2 {
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_millis(350),
+        "did not wait for the requests in flight"
+    );
+    let (_, entries) = smcplan::journal::Journal::open(&out_dir).unwrap();
+    assert!(!entries.is_empty());
+    assert_eq!(
+        submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "8"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_exactly_once(&e, &out_dir, 20);
+}
+
+#[test]
+fn an_edited_row_with_an_unsettled_intent_is_looked_up_before_anything_is_created() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 2, false);
+    let out_dir = dir.path().join("report");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // An earlier run sent line 2 with another token (the row was edited since) and died before
+    // the answer; the job exists.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let creds = smcplan::api::credentials::Credentials {
+        access_key_id: DEFAULT_KEY_ID.into(),
+        access_key_secret: smcplan::api::credentials::Secret::new(DEFAULT_KEY_SECRET),
+        security_token: None,
+        source: "test".into(),
+    };
+    let client = smcplan::api::client::Client::new(
+        &smcplan::api::client::ClientConfig {
+            endpoint: Some(e.url()),
+            ..Default::default()
+        },
+        creds,
+    )
+    .unwrap();
+    let earlier = smcplan::api::calls::CreateReplicationJob {
+        region_id: "cn-hangzhou".into(),
+        source_id: "s-bp1e2fsl57knvuug1001".into(),
+        name: Some("wave-1001".into()),
+        target_type: Some("Image".into()),
+        image_name: Some("img-wave-1001".into()),
+        system_disk_size: Some(40),
+        client_token: Some("old-token".into()),
+        ..Default::default()
+    };
+    let existing = runtime
+        .block_on(client.create_replication_job(&earlier))
+        .unwrap()
+        .job_id;
+    std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"token\":\"old-token\",\"params\":{},\"at\":\"2026-11-27T08:00:00Z\"}\n").unwrap();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_exactly_once(&e, &out_dir, 2);
+    assert_eq!(report(&out_dir)[0].job_id, existing);
+}
+
+#[test]
+fn online_checks_against_the_live_account_first() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.csv");
+    std::fs::write(&path, "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\ncn-hangzhou,s-bp1e2fsl57knvuug0021,down,Image,img-down,60\n").unwrap();
+    let out_dir = dir.path().join("report");
+    let offline = submit(&e, &path, &out_dir, &["--dry-run"]);
+    assert_eq!(offline.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&offline.stderr).contains("SourceServerState.Invalid"));
+    let online = submit(
+        &e,
+        &path,
+        &out_dir,
+        &["--online", "--region", "cn-hangzhou"],
+    );
+    assert_eq!(online.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&online.stderr).contains("SourceServerState.Invalid"),
+        "{}",
+        String::from_utf8_lossy(&online.stderr)
+    );
+    assert!(
+        e.jobs()
+            .iter()
+            .all(|j| j.source_id != "s-bp1e2fsl57knvuug0021")
+    );
+}

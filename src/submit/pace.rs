@@ -1,5 +1,9 @@
 //! Sending pace: the governor limiter at `--rate`, an AIMD brake below it when the service
 //! throttles, and exponential backoff with full jitter between attempts.
+//!
+//! The brake cuts the rate by 15% at most once a second (the requests in flight when a limit
+//! is hit all come back throttled together; one cut is enough) and wins back 2 requests a
+//! second each second of successes, so it settles just under the service's limit.
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -18,6 +22,7 @@ struct Brake {
     rate: f64,
     next: Instant,
     seed: u64,
+    last_cut: Option<Instant>,
 }
 
 /// The lowest rate the brake goes down to.
@@ -36,6 +41,7 @@ impl Pace {
                 rate,
                 next: Instant::now(),
                 seed: 0x5EED,
+                last_cut: None,
             }),
         }
     }
@@ -53,16 +59,22 @@ impl Pace {
         tokio::time::sleep_until(at).await;
     }
 
-    /// The service throttled: halve the rate.
+    /// The service throttled: slow down, once a second at most.
     pub fn throttled(&self) {
         let mut b = self.state.lock().expect("pace lock");
-        b.rate = (b.rate / 2.0).max(FLOOR);
+        let now = Instant::now();
+        if b.last_cut
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            b.rate = (b.rate * 0.85).max(FLOOR);
+            b.last_cut = Some(now);
+        }
     }
 
-    /// A request went through: win back a little.
+    /// A request went through: win back a little (2 requests a second per second of successes).
     pub fn succeeded(&self) {
         let mut b = self.state.lock().expect("pace lock");
-        b.rate = (b.rate + self.ceiling / 20.0).min(self.ceiling);
+        b.rate = (b.rate + 2.0 / b.rate).min(self.ceiling);
     }
 
     /// The current rate.
@@ -103,7 +115,8 @@ mod tests {
             "{took:?}"
         );
         pace.throttled();
-        assert_eq!(pace.rate(), 5.0);
+        pace.throttled();
+        assert_eq!(pace.rate(), 8.5, "one cut a second");
         for _ in 0..20 {
             pace.succeeded();
         }
