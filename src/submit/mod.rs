@@ -71,6 +71,7 @@ pub async fn run(
         options,
         pace: &pace,
         counters,
+        stop,
     };
     stream::iter(work)
         .map(|w| {
@@ -96,6 +97,7 @@ struct Ctx<'a> {
     options: &'a Options,
     pace: &'a Pace,
     counters: &'a Counters,
+    stop: &'a AtomicBool,
 }
 
 fn now() -> String {
@@ -118,6 +120,11 @@ impl Ctx<'_> {
         {
             return self.done(w, Ok((job_id, String::new())), 0).await;
         }
+        // A row waiting for its turn when the run is interrupted is not sent at all.
+        self.pace.ready().await;
+        if self.stop.load(Ordering::SeqCst) {
+            return Ok(Settled::NotSent);
+        }
         self.append(Entry::Intent {
             line: w.line,
             token: w.token.clone(),
@@ -129,7 +136,9 @@ impl Ctx<'_> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.pace.ready().await;
+            if attempt > 1 {
+                self.pace.ready().await;
+            }
             match self.client.create_replication_job(&w.request).await {
                 Ok(created) => {
                     self.pace.succeeded();
