@@ -2,10 +2,7 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: csv_floor FILE")?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path)?;
     let mut record = csv::ByteRecord::new();
     let (mut records, mut fields) = (0u64, 0u64);
     while reader.read_byte_record(&mut record)? {

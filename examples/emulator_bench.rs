@@ -25,9 +25,7 @@ fn state(sources: usize) -> AccountState {
     AccountState {
         format: smcplan::account::FORMAT.into(),
         captured_at: None,
-        quota: Quota {
-            replication_jobs: 10_000_000,
-        },
+        quota: Quota { replication_jobs: 10_000_000 },
         source_servers: (0..sources).map(source).collect(),
         replication_jobs: vec![],
         vswitches: vec![],
@@ -45,19 +43,10 @@ fn main() {
         security_token: None,
         source: "bench".into(),
     };
-    let client = Client::new(
-        &ClientConfig {
-            endpoint: Some(emulator.url()),
-            ..ClientConfig::default()
-        },
-        creds,
-    )
-    .expect("a client");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let client = Client::new(&ClientConfig { endpoint: Some(emulator.url()), ..ClientConfig::default() }, creds)
+        .expect("a client");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     let started = Instant::now();
     let (ok, failed) = runtime.block_on(async {
         let results: Vec<bool> = stream::iter(0..requests)
@@ -80,10 +69,7 @@ fn main() {
             .buffer_unordered(in_flight)
             .collect()
             .await;
-        (
-            results.iter().filter(|r| **r).count(),
-            results.iter().filter(|r| !**r).count(),
-        )
+        (results.iter().filter(|r| **r).count(), results.iter().filter(|r| !**r).count())
     });
     let elapsed = started.elapsed().as_secs_f64();
     println!(

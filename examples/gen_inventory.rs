@@ -22,25 +22,13 @@ impl Rng {
 }
 
 const HEADER: &str = "RegionId,SourceId,Name,Description,TargetType,ImageName,SystemDiskSize,NetMode,VSwitchId,RunOnce,Frequency,MaxNumberOfImageToKeep,ReplicationParameters,DataDisk.1.Index,DataDisk.1.Size,Tag.1.Key,Tag.1.Value,Tag.2.Key,Tag.2.Value,ValidTime,ResourceGroupId,owner,wave";
-const REGIONS: &[&str] = &[
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-beijing",
-    "ap-southeast-1",
-    "eu-central-1",
-];
+const REGIONS: &[&str] = &["cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1", "eu-central-1"];
 const ROLES: &[&str] = &["web", "app", "db", "cache", "mq", "api", "batch", "files"];
 
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let rows: u64 = args
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let mut rng = Rng(args
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0x5eed_cafe_f00d));
+    let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let mut rng = Rng(args.next().and_then(|a| a.parse().ok()).unwrap_or(0x5eed_cafe_f00d));
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     writeln!(out, "{HEADER}")?;
     for i in 0..rows {
@@ -51,8 +39,7 @@ fn main() -> io::Result<()> {
         let mut system = 40 + 20 * rng.below(10);
         let mut name = format!("{role}-{id:07}-wave{}", 1 + id % 9);
         let mut valid = "2026-12-20T00:00:00Z".to_string();
-        let mut params =
-            r#"{""bandwidth_limit"":0,""compress_level"":1,""checksum"":true}"#.to_string();
+        let mut params = r#"{""bandwidth_limit"":0,""compress_level"":1,""checksum"":true}"#.to_string();
         match rng.below(100) {
             0 => system = 19,
             1 => name = format!("{id}-starts-with-a-digit"),
@@ -61,17 +48,10 @@ fn main() -> io::Result<()> {
             _ => {}
         }
         let vpc = rng.below(2) == 0;
-        let (net, vsw) = if vpc {
-            ("2", format!("vsw-bp1ddbrxdlrcbim46{:04}", id % 10_000))
-        } else {
-            ("0", String::new())
-        };
+        let (net, vsw) =
+            if vpc { ("2", format!("vsw-bp1ddbrxdlrcbim46{:04}", id % 10_000)) } else { ("0", String::new()) };
         let incremental = rng.below(4) == 0;
-        let (run_once, freq, keep) = if incremental {
-            ("false", "12", "3")
-        } else {
-            ("true", "", "")
-        };
+        let (run_once, freq, keep) = if incremental { ("false", "12", "3") } else { ("true", "", "") };
         writeln!(
             out,
             "{region},s-bp1e2fsl57knvuu{id:07},{name},Migration_of_{role}_{id:07}_to_{region},Image,img-{name},{system},{net},{vsw},{run_once},{freq},{keep},\"{params}\",1,{},project,dc-exit-2026,cost-center,cc-{:04},{valid},rg-acfmw3ty5y7a{:04},team-{role},{}",

@@ -12,9 +12,7 @@ pub const FORMAT: &str = "smcplan-account/1";
 pub const DEFAULT_JOB_QUOTA: u64 = 1000;
 
 /// Job statuses that hold a source server (at most one such job per source).
-pub const ACTIVE_STATUSES: &[&str] = &[
-    "Ready", "Running", "Stopped", "Waiting", "InError", "Expired",
-];
+pub const ACTIVE_STATUSES: &[&str] = &["Ready", "Running", "Stopped", "Waiting", "InError", "Expired"];
 
 /// The whole account state.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -40,9 +38,7 @@ pub struct Quota {
 
 impl Default for Quota {
     fn default() -> Quota {
-        Quota {
-            replication_jobs: DEFAULT_JOB_QUOTA,
-        }
+        Quota { replication_jobs: DEFAULT_JOB_QUOTA }
     }
 }
 
@@ -131,10 +127,7 @@ impl AccountState {
     /// Reads and checks a state file.
     pub fn load(path: &Path) -> Result<AccountState, AccountError> {
         let shown = path.display().to_string();
-        let err = |message: String| AccountError {
-            path: shown.clone(),
-            message,
-        };
+        let err = |message: String| AccountError { path: shown.clone(), message };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
         AccountState::parse(&text).map_err(err)
     }
@@ -145,9 +138,7 @@ impl AccountState {
         match v.get("format").and_then(Value::as_str) {
             Some(FORMAT) => {}
             Some(other) => {
-                return Err(format!(
-                    "unknown format '{other}'; this smcplan reads '{FORMAT}'"
-                ));
+                return Err(format!("unknown format '{other}'; this smcplan reads '{FORMAT}'"));
             }
             None => return Err(format!("no \"format\" field; expected \"{FORMAT}\"")),
         }
@@ -186,17 +177,13 @@ impl AccountIndex {
         }
         for (i, j) in ix.state.replication_jobs.iter().enumerate() {
             if ACTIVE_STATUSES.contains(&j.status.as_str()) {
-                ix.active_job_by_source
-                    .entry(j.source_id.clone())
-                    .or_insert(i);
+                ix.active_job_by_source.entry(j.source_id.clone()).or_insert(i);
             }
             if !j.name.is_empty() {
                 ix.job_by_name.entry(j.name.clone()).or_insert(i);
             }
             if !j.image_name.is_empty() {
-                ix.job_by_image
-                    .entry((j.region_id.clone(), j.image_name.clone()))
-                    .or_insert(i);
+                ix.job_by_image.entry((j.region_id.clone(), j.image_name.clone())).or_insert(i);
             }
         }
         for (i, v) in ix.state.vswitches.iter().enumerate() {
@@ -211,21 +198,15 @@ impl AccountIndex {
 
     /// The job that holds this source server, if any.
     pub fn active_job(&self, source_id: &str) -> Option<&ReplicationJob> {
-        self.active_job_by_source
-            .get(source_id)
-            .map(|&i| &self.state.replication_jobs[i])
+        self.active_job_by_source.get(source_id).map(|&i| &self.state.replication_jobs[i])
     }
 
     pub fn job_named(&self, name: &str) -> Option<&ReplicationJob> {
-        self.job_by_name
-            .get(name)
-            .map(|&i| &self.state.replication_jobs[i])
+        self.job_by_name.get(name).map(|&i| &self.state.replication_jobs[i])
     }
 
     pub fn job_with_image(&self, region: &str, image: &str) -> Option<&ReplicationJob> {
-        self.job_by_image
-            .get(&(region.to_string(), image.to_string()))
-            .map(|&i| &self.state.replication_jobs[i])
+        self.job_by_image.get(&(region.to_string(), image.to_string())).map(|&i| &self.state.replication_jobs[i])
     }
 
     pub fn vswitch(&self, id: &str) -> Option<&VSwitch> {
@@ -265,18 +246,12 @@ mod tests {
     #[test]
     fn design_example_round_trips_with_extra_fields() {
         let s = AccountState::parse(EXAMPLE).unwrap();
-        assert_eq!(
-            s.source_servers[0].data_disks[0].parts[0].size_bytes,
-            107374182400
-        );
+        assert_eq!(s.source_servers[0].data_disks[0].parts[0].size_bytes, 107374182400);
         assert_eq!(s.source_servers[0].extra["Platform"], "CentOS Linux 7");
         let again = AccountState::parse(&s.to_json()).unwrap();
         assert_eq!(again, s);
         let ix = AccountIndex::new(s);
-        assert_eq!(
-            ix.active_job("s-bp1e2fsl57knvuug0009").unwrap().job_id,
-            "j-bp17bclvg344jlyt0001"
-        );
+        assert_eq!(ix.active_job("s-bp1e2fsl57knvuug0009").unwrap().job_id, "j-bp17bclvg344jlyt0001");
         assert!(ix.job_with_image("cn-hangzhou", "img-old-db01").is_some());
         assert!(ix.job_with_image("cn-beijing", "img-old-db01").is_none());
     }
@@ -284,14 +259,7 @@ mod tests {
     #[test]
     fn unknown_format_is_refused() {
         let err = AccountState::parse(r#"{"format":"smcplan-account/9"}"#).unwrap_err();
-        assert_eq!(
-            err,
-            "unknown format 'smcplan-account/9'; this smcplan reads 'smcplan-account/1'"
-        );
-        assert!(
-            AccountState::parse("[]")
-                .unwrap_err()
-                .contains("no \"format\"")
-        );
+        assert_eq!(err, "unknown format 'smcplan-account/9'; this smcplan reads 'smcplan-account/1'");
+        assert!(AccountState::parse("[]").unwrap_err().contains("no \"format\""));
     }
 }

@@ -62,34 +62,23 @@ struct Chunk {
 impl Chunk {
     /// Decodes and checks the rows in parallel; the first bad record in file order wins.
     fn validate(&mut self, path: &str, schema: &Schema, ctx: &Context) -> Result<(), InputError> {
-        self.bytes
-            .par_drain(..)
-            .map(|rec| read::decode(path, rec))
-            .collect_into_vec(&mut self.decoded);
+        self.bytes.par_drain(..).map(|rec| read::decode(path, rec)).collect_into_vec(&mut self.decoded);
         for rec in self.decoded.drain(..) {
             self.records.push(rec?);
         }
-        self.records
-            .par_iter()
-            .map(|rec| check_one(rec, schema, ctx))
-            .collect_into_vec(&mut self.outcomes);
+        self.records.par_iter().map(|rec| check_one(rec, schema, ctx)).collect_into_vec(&mut self.outcomes);
         Ok(())
     }
 
     /// Empties the chunk for the reader, keeping every buffer.
     fn recycle(&mut self) {
-        self.bytes
-            .extend(self.records.drain(..).map(StringRecord::into_byte_record));
+        self.bytes.extend(self.records.drain(..).map(StringRecord::into_byte_record));
         self.outcomes.clear();
     }
 }
 
 /// Checks the inventory at `path`; `visit` sees every row, in file order, with its findings.
-pub fn run(
-    path: &Path,
-    opts: &Options,
-    visit: impl FnMut(&Row, &[Diagnostic]) + Send,
-) -> Result<Checked, InputError> {
+pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic]) + Send) -> Result<Checked, InputError> {
     let reader = Reader::open(path)?;
     run_reader(reader, opts, visit)
 }
@@ -110,12 +99,8 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
     fn finish(&mut self, chunk: &mut Chunk) {
         self.keyed.clear();
         let lines = chunk.records.iter().map(read::record_line_of);
-        self.keyed
-            .extend(lines.zip(chunk.outcomes.iter().map(|o| o.keys)));
-        if let (Some(len), Some(last)) = (
-            self.len_hint.take(),
-            chunk.records.last().and_then(|r| r.position()),
-        ) {
+        self.keyed.extend(lines.zip(chunk.outcomes.iter().map(|o| o.keys)));
+        if let (Some(len), Some(last)) = (self.len_hint.take(), chunk.records.last().and_then(|r| r.position())) {
             let per_row = (last.byte() / chunk.records.len().max(1) as u64).max(1);
             self.batch.expect_rows(len / per_row, &self.keyed);
         }
@@ -149,10 +134,7 @@ pub fn run_reader(
 ) -> Result<Checked, InputError> {
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
-    let quota = opts
-        .quota
-        .or(opts.account.map(|a| a.state.quota.replication_jobs))
-        .unwrap_or(DEFAULT_JOB_QUOTA);
+    let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
     let header = schema.diagnostics(opts.strict);
     let mut summary = Summary::default();
     header.iter().for_each(|d| summary.count(d));
@@ -165,10 +147,7 @@ pub fn run_reader(
         len_hint: reader.byte_len(),
         keyed: Vec::new(),
     };
-    let ctx = Context {
-        now: opts.now,
-        account: opts.account,
-    };
+    let ctx = Context { now: opts.now, account: opts.account };
     let (full_tx, full_rx) = mpsc::sync_channel::<Result<Chunk, InputError>>(AHEAD);
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
     std::thread::scope(|scope| {
@@ -207,20 +186,12 @@ pub fn run_reader(
         }
         Ok::<(), InputError>(())
     })?;
-    Ok(Checked {
-        path,
-        schema: schema.clone(),
-        summary: ordered.summary,
-        diagnostics: ordered.diags,
-    })
+    Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
 }
 
 fn check_one(rec: &StringRecord, schema: &Schema, ctx: &Context) -> RowOutcome {
     let row = Row::new(read::record_line_of(rec), schema, rec);
     let mut diags = Vec::new();
     validate::check_row(&row, ctx, &mut diags);
-    RowOutcome {
-        diags,
-        keys: conflicts::keys(&row),
-    }
+    RowOutcome { diags, keys: conflicts::keys(&row) }
 }

@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "smcplan",
-    version,
-    about = "Plan and submit Alibaba Cloud SMC migration jobs in bulk"
-)]
+#[command(name = "smcplan", version, about = "Plan and submit Alibaba Cloud SMC migration jobs in bulk")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -5,8 +5,7 @@ use crate::api::client::{Client, ClientConfig};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
 use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs, StatusArgs,
-    SubmitArgs,
+    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs, StatusArgs, SubmitArgs,
 };
 use crate::diagnostics::render;
 use crate::inventory::row::parse_time;
@@ -45,10 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// A reader that went away (`smcplan validate x | head`) is not a failure.
 fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     match result {
-        Err(e)
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) =>
-        {
+        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) => {
             Ok(Outcome::Clean)
         }
         other => other,
@@ -77,21 +73,12 @@ fn check_with(
     visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic]) + Send,
 ) -> anyhow::Result<Checked> {
     let account = load_account(args)?;
-    let opts = Options {
-        strict: args.strict,
-        now: now(args)?,
-        account: account.as_ref(),
-        quota: args.quota,
-    };
+    let opts = Options { strict: args.strict, now: now(args)?, account: account.as_ref(), quota: args.quota };
     Ok(check::run(&args.inventory, &opts, visit)?)
 }
 
 fn outcome(checked: &Checked) -> Outcome {
-    if checked.summary.errors > 0 {
-        Outcome::Problems
-    } else {
-        Outcome::Clean
-    }
+    if checked.summary.errors > 0 { Outcome::Problems } else { Outcome::Clean }
 }
 
 fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
@@ -105,13 +92,7 @@ fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
         }
         Format::Human => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
-            render::human(
-                &mut out,
-                &checked.path,
-                &checked.summary,
-                &checked.diagnostics,
-                names,
-            )?;
+            render::human(&mut out, &checked.path, &checked.summary, &checked.diagnostics, names)?;
             out.flush()?;
         }
     }
@@ -120,10 +101,7 @@ fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
 
 fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
     if !(args.rate.is_finite() && args.rate > 0.0) {
-        bail!(
-            "--rate must be a positive number of requests per second, got {}",
-            args.rate
-        );
+        bail!("--rate must be a positive number of requests per second, got {}", args.rate);
     }
     let mut steps = Vec::new();
     let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;
@@ -161,12 +139,9 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
 
 fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let state = runtime.block_on(crate::snapshot::fetch(&client, &args.regions, args.quota))?;
-    crate::snapshot::write(&args.out, &state)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    crate::snapshot::write(&args.out, &state).with_context(|| format!("writing {}", args.out.display()))?;
     let mut out = anstream::stdout().lock();
     writeln!(
         out,
@@ -177,10 +152,7 @@ fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
         state.vswitches.len()
     )?;
     if args.regions.is_empty() {
-        writeln!(
-            out,
-            "no --region given: vSwitches were not fetched, so validate cannot check them"
-        )?;
+        writeln!(out, "no --region given: vSwitches were not fetched, so validate cannot check them")?;
     }
     Ok(Outcome::Clean)
 }
@@ -188,15 +160,9 @@ fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
 fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
     use crate::emulator::{Config, KeyPair, Running, demo_account};
     if !(0.0..=1.0).contains(&args.fault_rate) {
-        bail!(
-            "--fault-rate must be between 0 and 1, got {}",
-            args.fault_rate
-        );
+        bail!("--fault-rate must be between 0 and 1, got {}", args.fault_rate);
     }
-    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0)
-        || args.time_scale.is_nan()
-        || args.time_scale <= 0.0
-    {
+    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0) || args.time_scale.is_nan() || args.time_scale <= 0.0 {
         bail!("--qps and --time-scale must be positive");
     }
     let state = match &args.state {
@@ -218,11 +184,8 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         time_scale: args.time_scale,
     };
-    let running =
-        Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let running = Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         use tokio::signal::unix::{SignalKind, signal};
         // The handlers are in place before the address is printed: a client may stop us at once.
@@ -244,10 +207,7 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
 
 fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     use crate::submit::session::{self, Ended, Request};
-    if !(args.rate.is_finite() && args.rate > 0.0)
-        || args.concurrency == 0
-        || args.max_attempts == 0
-    {
+    if !(args.rate.is_finite() && args.rate > 0.0) || args.concurrency == 0 || args.max_attempts == 0 {
         bail!("--rate, --concurrency and --max-attempts must be positive");
     }
     let client = connect(&args.connect)?;
@@ -283,9 +243,5 @@ fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
         std::time::Duration::from_secs_f64(args.interval),
     )?;
     let bad = ["InError", "Expired", "NotFound"];
-    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) {
-        Outcome::Problems
-    } else {
-        Outcome::Clean
-    })
+    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }

@@ -12,12 +12,7 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "event", rename_all = "lowercase")]
 pub enum Entry {
     /// Written (and synced) before a request leaves.
-    Intent {
-        line: u64,
-        token: String,
-        params: BTreeMap<String, String>,
-        at: String,
-    },
+    Intent { line: u64, token: String, params: BTreeMap<String, String>, at: String },
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
 }
@@ -51,11 +46,7 @@ impl Journal {
     /// Opens (or creates) `DIR/journal.jsonl` and reads what it holds, cutting a torn last line.
     pub fn open(dir: &Path) -> io::Result<(Journal, Vec<Entry>)> {
         let path = dir.join("journal.jsonl");
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)?;
+        let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
         let mut text = Vec::new();
         file.read_to_end(&mut text)?;
         let mut entries = Vec::new();
@@ -68,11 +59,8 @@ impl Journal {
                 }
                 Err(_) if start + line.len() >= text.len() => break,
                 Err(e) => {
-                    let message = format!(
-                        "{}: line {} is not a journal entry ({e})",
-                        path.display(),
-                        entries.len() + 1
-                    );
+                    let message =
+                        format!("{}: line {} is not a journal entry ({e})", path.display(), entries.len() + 1);
                     return Err(io::Error::new(io::ErrorKind::InvalidData, message));
                 }
             }
@@ -125,12 +113,7 @@ impl History {
         let mut h = History::default();
         for e in entries {
             match e {
-                Entry::Intent {
-                    line,
-                    token,
-                    params,
-                    ..
-                } => {
+                Entry::Intent { line, token, params, .. } => {
                     h.intents.insert(*line, (token.clone(), params.clone()));
                     h.outcomes.remove(line);
                 }
@@ -160,11 +143,7 @@ impl Lock {
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path)
-                        .unwrap_or_default()
-                        .trim()
-                        .parse::<u32>()
-                        .ok();
+                    let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().parse::<u32>().ok();
                     if let Some(pid) = pid.filter(|p| Path::new(&format!("/proc/{p}")).exists()) {
                         let message = format!(
                             "{} is held by process {pid}: another submit is using this report directory",
@@ -228,11 +207,7 @@ mod tests {
     #[test]
     fn a_bad_line_in_the_middle_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("journal.jsonl"),
-            "garbage\n{\"event\":\"outcome\"}\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("journal.jsonl"), "garbage\n{\"event\":\"outcome\"}\n").unwrap();
         assert!(Journal::open(dir.path()).is_err());
     }
 

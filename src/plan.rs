@@ -46,11 +46,7 @@ impl Step {
         let text = |p: Param| row.text(p).unwrap_or_default().to_string();
         Step {
             line: row.line,
-            action: if blocked_by.is_empty() {
-                Action::Create
-            } else {
-                Action::Blocked
-            },
+            action: if blocked_by.is_empty() { Action::Create } else { Action::Blocked },
             source_id: text(Param::SourceId),
             name: text(Param::Name),
             region_id: text(Param::RegionId),
@@ -76,30 +72,16 @@ impl Plan {
     pub fn new(steps: Vec<Step>, rate: f64) -> Plan {
         let creates = steps.iter().filter(|s| s.action == Action::Create).count() as u64;
         let blocked = steps.len() as u64 - creates;
-        Plan {
-            creates,
-            blocked,
-            rate,
-            seconds: creates as f64 / rate,
-            steps,
-        }
+        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps }
     }
 
     /// A table for people.
     pub fn human(&self, out: &mut dyn Write) -> io::Result<()> {
         let w = |f: fn(&Step) -> &str, title: &str| {
-            self.steps
-                .iter()
-                .map(|s| f(s).len())
-                .chain([title.len()])
-                .max()
-                .unwrap_or(0)
+            self.steps.iter().map(|s| f(s).len()).chain([title.len()]).max().unwrap_or(0)
         };
-        let (ws, wr, wt) = (
-            w(|s| &s.source_id, "SourceId"),
-            w(|s| &s.region_id, "RegionId"),
-            w(|s| &s.target_type, "TargetType"),
-        );
+        let (ws, wr, wt) =
+            (w(|s| &s.source_id, "SourceId"), w(|s| &s.region_id, "RegionId"), w(|s| &s.target_type, "TargetType"));
         let wn = w(|s| &s.name, "Name");
         writeln!(
             out,
@@ -107,11 +89,7 @@ impl Plan {
             "line", "action", "SourceId", "RegionId", "TargetType", "Name"
         )?;
         for s in &self.steps {
-            let action = if s.action == Action::Create {
-                "create"
-            } else {
-                "blocked"
-            };
+            let action = if s.action == Action::Create { "create" } else { "blocked" };
             let line = format!(
                 "{:>6}  {:<7}  {:<ws$}  {:<wr$}  {:<wt$}  {:<wn$}  {}",
                 s.line,
@@ -168,14 +146,7 @@ mod tests {
             target_type: String::new(),
             blocked_by: vec![],
         };
-        let plan = Plan::new(
-            vec![
-                step(2, Action::Create),
-                step(3, Action::Blocked),
-                step(4, Action::Create),
-            ],
-            4.0,
-        );
+        let plan = Plan::new(vec![step(2, Action::Create), step(3, Action::Blocked), step(4, Action::Create)], 4.0);
         assert_eq!((plan.creates, plan.blocked, plan.seconds), (2, 1, 0.5));
     }
 }

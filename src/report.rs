@@ -32,19 +32,11 @@ pub struct ReportRow {
     /// Filled by `smcplan status`.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
-    #[serde(
-        rename = "BusinessStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "BusinessStatus", default, skip_serializing_if = "Option::is_none")]
     pub business_status: Option<String>,
     #[serde(rename = "Progress", default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<f64>,
-    #[serde(
-        rename = "JobErrorCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "JobErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub job_error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<String>,
@@ -64,13 +56,7 @@ const COLUMNS: &[&str] = &[
     "attempts",
     "submitted_at",
 ];
-const STATUS_COLUMNS: &[&str] = &[
-    "Status",
-    "BusinessStatus",
-    "Progress",
-    "JobErrorCode",
-    "checked_at",
-];
+const STATUS_COLUMNS: &[&str] = &["Status", "BusinessStatus", "Progress", "JobErrorCode", "checked_at"];
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn neutralise(cell: &str) -> String {
@@ -111,10 +97,7 @@ impl ReportRow {
 
 /// Writes `path` through a temporary file and a rename, synced, so that readers see the old or the new file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
@@ -125,19 +108,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
     let with_status = rows.iter().any(|r| r.checked_at.is_some());
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = COLUMNS
-        .iter()
-        .chain(if with_status { STATUS_COLUMNS } else { &[] })
-        .copied()
-        .collect();
+    let header: Vec<&str> = COLUMNS.iter().chain(if with_status { STATUS_COLUMNS } else { &[] }).copied().collect();
     csv.write_record(&header)?;
     for r in rows {
         csv.write_record(r.cells(with_status))?;
     }
-    write_atomic(
-        &dir.join("report.csv"),
-        &csv.into_inner().map_err(|e| e.into_error())?,
-    )?;
+    write_atomic(&dir.join("report.csv"), &csv.into_inner().map_err(|e| e.into_error())?)?;
     let json = serde_json::to_vec_pretty(rows).expect("rows serialise");
     write_atomic(&dir.join("report.json"), &json)
 }
@@ -145,39 +121,23 @@ pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
 /// Reads `report.json`.
 pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
     let path = dir.join("report.json");
-    let text = std::fs::read(&path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    serde_json::from_slice(&text).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {e}", path.display()),
-        )
-    })
+    let text = std::fs::read(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&text)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
 }
 
 /// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
 /// failed. API columns are copied unchanged (the file is meant to be submitted again); other
 /// columns (notes, owners) are neutralised like the report.
-pub fn write_failed(
-    dir: &Path,
-    header: &[String],
-    api_column: &[bool],
-    rows: &[&csv::StringRecord],
-) -> io::Result<()> {
+pub fn write_failed(dir: &Path, header: &[String], api_column: &[bool], rows: &[&csv::StringRecord]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(header)?;
     for rec in rows {
-        let cells: Vec<String> = rec
-            .iter()
-            .zip(api_column)
-            .map(|(c, api)| if *api { c.to_string() } else { neutralise(c) })
-            .collect();
+        let cells: Vec<String> =
+            rec.iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) }).collect();
         csv.write_record(&cells)?;
     }
-    write_atomic(
-        &dir.join("failed.csv"),
-        &csv.into_inner().map_err(|e| e.into_error())?,
-    )
+    write_atomic(&dir.join("failed.csv"), &csv.into_inner().map_err(|e| e.into_error())?)
 }
 
 #[cfg(test)]
@@ -194,23 +154,14 @@ mod tests {
     #[test]
     fn report_round_trips_and_is_atomic() {
         let dir = tempfile::tempdir().unwrap();
-        let row = ReportRow {
-            line: 2,
-            name: "=cmd".into(),
-            status: "created".into(),
-            ..Default::default()
-        };
+        let row = ReportRow { line: 2, name: "=cmd".into(), status: "created".into(), ..Default::default() };
         write(dir.path(), std::slice::from_ref(&row)).unwrap();
         assert_eq!(read(dir.path()).unwrap(), vec![row]);
         let csv = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
         assert!(csv.starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at\n"));
         assert!(csv.contains(",'=cmd,"));
         assert!(
-            std::fs::read_dir(dir.path()).unwrap().all(|e| !e
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".tmp"))
+            std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
         );
     }
 }

@@ -83,12 +83,7 @@ pub fn client_token(request: &CreateReplicationJob) -> String {
         hash.update(v.as_bytes());
         hash.update([0]);
     }
-    let digest: String = hash
-        .finalize()
-        .iter()
-        .take(20)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest: String = hash.finalize().iter().take(20).map(|b| format!("{b:02x}")).collect();
     format!("smcplan-{digest}")
 }
 
@@ -137,33 +132,13 @@ mod tests {
 
     #[test]
     fn tokens_follow_the_parameters() {
-        let a = request(&[
-            ("RegionId", "cn-hangzhou"),
-            ("SourceId", "s-1"),
-            ("Name", "web01"),
-        ]);
-        let b = request(&[
-            ("Name", "web01"),
-            ("SourceId", "s-1"),
-            ("RegionId", "cn-hangzhou"),
-        ]);
-        let c = request(&[
-            ("RegionId", "cn-hangzhou"),
-            ("SourceId", "s-1"),
-            ("Name", "web02"),
-        ]);
-        assert_eq!(
-            client_token(&a),
-            client_token(&b),
-            "column order does not matter"
-        );
+        let a = request(&[("RegionId", "cn-hangzhou"), ("SourceId", "s-1"), ("Name", "web01")]);
+        let b = request(&[("Name", "web01"), ("SourceId", "s-1"), ("RegionId", "cn-hangzhou")]);
+        let c = request(&[("RegionId", "cn-hangzhou"), ("SourceId", "s-1"), ("Name", "web02")]);
+        assert_eq!(client_token(&a), client_token(&b), "column order does not matter");
         assert_ne!(client_token(&a), client_token(&c));
         assert!(client_token(&a).len() <= 64 && client_token(&a).is_ascii());
-        let own = request(&[
-            ("RegionId", "cn-hangzhou"),
-            ("SourceId", "s-1"),
-            ("ClientToken", "mine"),
-        ]);
+        let own = request(&[("RegionId", "cn-hangzhou"), ("SourceId", "s-1"), ("ClientToken", "mine")]);
         assert_eq!(client_token(&own), "mine");
     }
 }

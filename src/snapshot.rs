@@ -10,45 +10,24 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Fetches every source server and replication job, and the vSwitches of `regions`.
-pub async fn fetch(
-    client: &Client,
-    regions: &[String],
-    quota: u64,
-) -> Result<AccountState, ApiError> {
+pub async fn fetch(client: &Client, regions: &[String], quota: u64) -> Result<AccountState, ApiError> {
     let progress = ProgressBar::new_spinner()
         .with_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
     progress.enable_steady_tick(Duration::from_millis(120));
     let filter = SourceServerFilter::default();
-    let source_servers = collect(
-        client.describe_source_servers(&filter),
-        &progress,
-        "source servers",
-    )
-    .await?;
+    let source_servers = collect(client.describe_source_servers(&filter), &progress, "source servers").await?;
     let jobs = JobFilter::default();
-    let replication_jobs = collect(
-        client.describe_replication_jobs(&jobs),
-        &progress,
-        "replication jobs",
-    )
-    .await?;
+    let replication_jobs = collect(client.describe_replication_jobs(&jobs), &progress, "replication jobs").await?;
     let mut vswitches = Vec::new();
     for region in regions {
         let label = format!("vSwitches in {region}");
-        vswitches
-            .extend(collect(client.describe_vswitches(region, None), &progress, &label).await?);
+        vswitches.extend(collect(client.describe_vswitches(region, None), &progress, &label).await?);
     }
     progress.finish_and_clear();
     Ok(AccountState {
         format: FORMAT.to_string(),
-        captured_at: Some(
-            jiff::Timestamp::now()
-                .strftime("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
-        ),
-        quota: Quota {
-            replication_jobs: quota,
-        },
+        captured_at: Some(jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        quota: Quota { replication_jobs: quota },
         source_servers,
         replication_jobs,
         vswitches,

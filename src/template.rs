@@ -29,10 +29,7 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             ("SystemDiskSize", "80"),
             ("NetMode", "2"),
             ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001"),
-            (
-                "ReplicationParameters",
-                r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#,
-            ),
+            ("ReplicationParameters", r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#),
             ("DataDisk.1.Index", "1"),
             ("DataDisk.1.Size", "200"),
             ("Tag.1.Key", "wave"),
@@ -68,11 +65,7 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
 
 /// Every column of the template, in order.
 pub fn columns() -> Vec<&'static str> {
-    Param::ALL
-        .iter()
-        .map(|p| p.name())
-        .chain(LIST_COLUMNS.iter().copied())
-        .collect()
+    Param::ALL.iter().map(|p| p.name()).chain(LIST_COLUMNS.iter().copied()).collect()
 }
 
 /// The template text.
@@ -82,10 +75,7 @@ pub fn render() -> String {
     out.push_str("# Lines starting with # are comments. Remove the '# ' of an example to use it; leave a cell empty for \"not set\".\n");
     for (comment, cells) in EXAMPLES {
         out.push_str(&format!("# Example: {comment}\n# "));
-        out.push_str(&line(
-            cols.iter()
-                .map(|c| cells.iter().find(|(k, _)| k == c).map_or("", |(_, v)| v)),
-        ));
+        out.push_str(&line(cols.iter().map(|c| cells.iter().find(|(k, _)| k == c).map_or("", |(_, v)| v))));
     }
     out
 }

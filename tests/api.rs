@@ -5,8 +5,7 @@ mod support;
 use futures_util::TryStreamExt;
 use serde_json::json;
 use smcplan::api::calls::{
-    CreateReplicationJob, DataDisk, Disks, DisksData, DisksPart, DisksSystem, JobFilter, Part,
-    SourceServerFilter, Tag,
+    CreateReplicationJob, DataDisk, Disks, DisksData, DisksPart, DisksSystem, JobFilter, Part, SourceServerFilter, Tag,
 };
 use smcplan::api::client::{Api, Client, ClientConfig, SignatureVersion};
 use smcplan::api::credentials::{Credentials, Secret};
@@ -20,11 +19,7 @@ const TOKEN: &str = "CAIS+sts/TOKEN==never-in-output";
 
 fn creds(sts: bool) -> Credentials {
     Credentials {
-        access_key_id: if sts {
-            "STS.testid".into()
-        } else {
-            "testid".into()
-        },
+        access_key_id: if sts { "STS.testid".into() } else { "testid".into() },
         access_key_secret: Secret::new(SECRET),
         security_token: sts.then(|| Secret::new(TOKEN)),
         source: "test".into(),
@@ -55,46 +50,22 @@ fn full_request() -> CreateReplicationJob {
         vpc_id: Some("vpc-bp1vwnn14rqpyiczj0001".into()),
         vswitch_id: Some("vsw-bp1ddbrxdlrcbim460001".into()),
         run_once: Some(true),
-        replication_parameters: Some(
-            r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#.into(),
-        ),
+        replication_parameters: Some(r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#.into()),
         data_disk: vec![
             DataDisk {
                 index: Some(1),
                 size: Some(100),
                 part: vec![
-                    Part {
-                        device: Some("0_1".into()),
-                        size_bytes: Some(254803968),
-                        block: Some(true),
-                    },
-                    Part {
-                        device: Some("0_2".into()),
-                        size_bytes: Some(1073741824),
-                        block: Some(false),
-                    },
+                    Part { device: Some("0_1".into()), size_bytes: Some(254803968), block: Some(true) },
+                    Part { device: Some("0_2".into()), size_bytes: Some(1073741824), block: Some(false) },
                 ],
             },
-            DataDisk {
-                index: Some(2),
-                size: Some(200),
-                part: vec![],
-            },
+            DataDisk { index: Some(2), size: Some(200), part: vec![] },
         ],
-        system_disk_part: vec![Part {
-            device: Some("0_1".into()),
-            size_bytes: Some(536870912),
-            block: Some(true),
-        }],
+        system_disk_part: vec![Part { device: Some("0_1".into()), size_bytes: Some(536870912), block: Some(true) }],
         tag: vec![
-            Tag {
-                key: "env".into(),
-                value: Some("prod".into()),
-            },
-            Tag {
-                key: "owner".into(),
-                value: Some("team a/β".into()),
-            },
+            Tag { key: "env".into(), value: Some("prod".into()) },
+            Tag { key: "owner".into(), value: Some("team a/β".into()) },
         ],
         ..CreateReplicationJob::default()
     }
@@ -105,9 +76,7 @@ fn fixture() -> serde_json::Value {
 }
 
 fn created(_: &Seen) -> Reply {
-    ok(
-        json!({"RequestId": "C8B26B44-0189-443E-9816-D951F59623A9", "JobId": "j-bp17bclvg344jlyt0001"}),
-    )
+    ok(json!({"RequestId": "C8B26B44-0189-443E-9816-D951F59623A9", "JobId": "j-bp17bclvg344jlyt0001"}))
 }
 
 #[tokio::test]
@@ -118,18 +87,12 @@ async fn create_sends_the_sdk_flattening_signed_v3() {
     assert_eq!(got.job_id, "j-bp17bclvg344jlyt0001");
     let req = &server.requests()[0];
     assert_eq!(req.method, "POST");
-    assert!(
-        verify_v3(req, SECRET),
-        "the server's own check of the signature"
-    );
+    assert!(verify_v3(req, SECRET), "the server's own check of the signature");
     assert!(!verify_v3(req, "wrong-secret"));
     assert_eq!(req.header("x-acs-action"), Some("CreateReplicationJob"));
     assert_eq!(req.header("x-acs-version"), Some("2019-06-01"));
     assert_eq!(req.header("host"), Some(server.addr.to_string().as_str()));
-    assert_eq!(
-        req.header("user-agent"),
-        Some(format!("smcplan/{}", env!("CARGO_PKG_VERSION")).as_str())
-    );
+    assert_eq!(req.header("user-agent"), Some(format!("smcplan/{}", env!("CARGO_PKG_VERSION")).as_str()));
     let sent: BTreeMap<String, String> = req.query.iter().cloned().collect();
     let want: BTreeMap<String, String> = fixture()["flattening"][0]["flattened"]
         .as_object()
@@ -144,39 +107,24 @@ async fn create_sends_the_sdk_flattening_signed_v3() {
 async fn disks_object_flattens_as_the_sdk_does() {
     let server = start(created);
     let c = client(&server.url(), SignatureVersion::V3, false);
-    let mut request = CreateReplicationJob {
-        region_id: "cn-hangzhou".into(),
-        source_id: "s-x".into(),
-        ..Default::default()
-    };
+    let mut request =
+        CreateReplicationJob { region_id: "cn-hangzhou".into(), source_id: "s-x".into(), ..Default::default() };
     request.disks = Some(Disks {
         system: Some(DisksSystem {
             size: Some(60),
             lvm: Some(false),
-            part: vec![DisksPart {
-                path: Some("/".into()),
-                size_bytes: Some(42949672960),
-                block: Some(true),
-            }],
+            part: vec![DisksPart { path: Some("/".into()), size_bytes: Some(42949672960), block: Some(true) }],
         }),
         data: vec![DisksData {
             disk_id: Some("d-0001".into()),
             size: Some(100),
             lvm: Some(true),
-            part: vec![DisksPart {
-                path: Some("/data".into()),
-                size_bytes: Some(107374182400),
-                block: Some(true),
-            }],
+            part: vec![DisksPart { path: Some("/data".into()), size_bytes: Some(107374182400), block: Some(true) }],
         }],
     });
     c.create_replication_job(&request).await.unwrap();
-    let sent: BTreeMap<String, String> = server.requests()[0]
-        .query
-        .iter()
-        .filter(|(k, _)| k.starts_with("Disks."))
-        .cloned()
-        .collect();
+    let sent: BTreeMap<String, String> =
+        server.requests()[0].query.iter().filter(|(k, _)| k.starts_with("Disks.")).cloned().collect();
     let want: BTreeMap<String, String> = fixture()["flattening"][1]["flattened"]
         .as_object()
         .unwrap()
@@ -193,10 +141,7 @@ async fn every_attempt_is_signed_with_a_fresh_nonce() {
     c.create_replication_job(&full_request()).await.unwrap();
     c.create_replication_job(&full_request()).await.unwrap();
     let reqs = server.requests();
-    assert_ne!(
-        reqs[0].header("x-acs-signature-nonce"),
-        reqs[1].header("x-acs-signature-nonce")
-    );
+    assert_ne!(reqs[0].header("x-acs-signature-nonce"), reqs[1].header("x-acs-signature-nonce"));
     assert_eq!(reqs[0].param("ClientToken"), reqs[1].param("ClientToken"));
 }
 
@@ -223,11 +168,7 @@ async fn v3_sts_token_is_a_signed_header() {
     let req = &server.requests()[0];
     assert!(verify_v3(req, SECRET));
     assert_eq!(req.header("x-acs-security-token"), Some(TOKEN));
-    assert!(
-        req.header("authorization")
-            .unwrap()
-            .contains("x-acs-security-token")
-    );
+    assert!(req.header("authorization").unwrap().contains("x-acs-security-token"));
 }
 
 fn pages(req: &Seen) -> Reply {
@@ -253,23 +194,13 @@ fn pages(req: &Seen) -> Reply {
 async fn describe_pages_through_every_result() {
     let server = start(pages);
     let c = client(&server.url(), SignatureVersion::V3, false);
-    let all: Vec<_> = c
-        .describe_source_servers(&SourceServerFilter::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let all: Vec<_> = c.describe_source_servers(&SourceServerFilter::default()).try_collect().await.unwrap();
     assert_eq!(all.len(), 120);
     assert_eq!(all[119].source_id, "s-bp1e2fsl57knvu000119");
-    assert_eq!(
-        all[0].data_disks[0].parts[0].device, "1_1",
-        "nested lists are unwrapped"
-    );
+    assert_eq!(all[0].data_disks[0].parts[0].device, "1_1", "nested lists are unwrapped");
     assert_eq!(all[0].extra["Platform"], "CentOS Linux 7");
     let reqs = server.requests();
-    let numbers: Vec<&str> = reqs
-        .iter()
-        .map(|r| r.param("PageNumber").unwrap())
-        .collect();
+    let numbers: Vec<&str> = reqs.iter().map(|r| r.param("PageNumber").unwrap()).collect();
     assert_eq!(numbers, vec!["1", "2", "3"]);
     assert!(reqs.iter().all(|r| r.param("PageSize") == Some("50")));
 }
@@ -285,22 +216,12 @@ async fn describe_stops_on_an_empty_page_and_sends_filters() {
         ok(json!({"RequestId": "R", "TotalCount": 99, "ReplicationJobs": {"ReplicationJob": jobs}}))
     });
     let c = client(&server.url(), SignatureVersion::V3, false);
-    let filter = JobFilter {
-        job_id: vec!["j-1".into(), "j-2".into()],
-        ..Default::default()
-    };
-    let jobs: Vec<_> = c
-        .describe_replication_jobs(&filter)
-        .try_collect()
-        .await
-        .unwrap();
+    let filter = JobFilter { job_id: vec!["j-1".into(), "j-2".into()], ..Default::default() };
+    let jobs: Vec<_> = c.describe_replication_jobs(&filter).try_collect().await.unwrap();
     assert_eq!(jobs.len(), 1);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!(
-        (reqs[0].param("JobId.1"), reqs[0].param("JobId.2")),
-        (Some("j-1"), Some("j-2"))
-    );
+    assert_eq!((reqs[0].param("JobId.1"), reqs[0].param("JobId.2")), (Some("j-1"), Some("j-2")));
 }
 
 async fn fail_with(reply: fn(&Seen) -> Reply) -> ApiError {
@@ -336,61 +257,23 @@ async fn each_error_class() {
     );
 
     let dropped = fail_with(|_| Reply::Drop).await;
-    assert!(
-        matches!(
-            dropped,
-            ApiError::Transport {
-                kind: TransportKind::Reset,
-                ..
-            }
-        ),
-        "{dropped:?}"
-    );
+    assert!(matches!(dropped, ApiError::Transport { kind: TransportKind::Reset, .. }), "{dropped:?}");
     assert!(dropped.is_retryable() && dropped.outcome_unknown());
 
     let slow = fail_with(|_| Reply::Sleep(Duration::from_secs(3))).await;
-    assert!(
-        matches!(
-            slow,
-            ApiError::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        ),
-        "{slow:?}"
-    );
+    assert!(matches!(slow, ApiError::Transport { kind: TransportKind::Timeout, .. }), "{slow:?}");
 
     let refused = {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let c = client(
-            &format!("http://127.0.0.1:{port}"),
-            SignatureVersion::V1,
-            true,
-        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let c = client(&format!("http://127.0.0.1:{port}"), SignatureVersion::V1, true);
         c.create_replication_job(&full_request()).await.unwrap_err()
     };
-    assert!(
-        matches!(
-            refused,
-            ApiError::Transport {
-                kind: TransportKind::Connect,
-                ..
-            }
-        ),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, ApiError::Transport { kind: TransportKind::Connect, .. }), "{refused:?}");
     assert!(refused.is_retryable() && !refused.outcome_unknown());
 
     for e in [&throttled, &final_error, &dropped, &slow, &refused] {
         let shown = format!("{e} {e:?}");
-        assert!(
-            !shown.contains(SECRET) && !shown.contains(TOKEN) && !shown.contains("Signature="),
-            "{shown}"
-        );
+        assert!(!shown.contains(SECRET) && !shown.contains(TOKEN) && !shown.contains("Signature="), "{shown}");
     }
 }
 
@@ -402,11 +285,7 @@ async fn vpc_calls_follow_the_endpoint_flags() {
         )
     });
     let c = client(&server.url(), SignatureVersion::V3, false);
-    let found: Vec<_> = c
-        .describe_vswitches("eu-central-1", None)
-        .try_collect()
-        .await
-        .unwrap();
+    let found: Vec<_> = c.describe_vswitches("eu-central-1", None).try_collect().await.unwrap();
     assert_eq!(found[0].region_id, "eu-central-1");
     let req = &server.requests()[0];
     assert_eq!(req.header("x-acs-version"), Some("2016-04-28"));
@@ -414,33 +293,19 @@ async fn vpc_calls_follow_the_endpoint_flags() {
     assert!(verify_v3(req, SECRET));
 
     let other = start(|_| error(404, "InvalidVSwitchId.NotFound"));
-    let config = ClientConfig {
-        endpoint: Some(server.url()),
-        vpc_endpoint: Some(other.url()),
-        ..ClientConfig::default()
-    };
+    let config =
+        ClientConfig { endpoint: Some(server.url()), vpc_endpoint: Some(other.url()), ..ClientConfig::default() };
     let c = Client::new(&config, creds(false)).unwrap();
     assert_eq!(c.endpoint(&Api::Smc).as_str(), format!("{}/", server.url()));
-    let none: Vec<_> = c
-        .describe_vswitches("cn-hangzhou", Some("vsw-nope"))
-        .try_collect()
-        .await
-        .unwrap();
+    let none: Vec<_> = c.describe_vswitches("cn-hangzhou", Some("vsw-nope")).try_collect().await.unwrap();
     assert!(none.is_empty(), "an unknown vSwitch is no vSwitch");
     assert_eq!(other.requests().len(), 1);
     let default = Client::new(&ClientConfig::default(), creds(false)).unwrap();
     assert_eq!(
-        default
-            .endpoint(&Api::Vpc {
-                region: "eu-central-1".into()
-            })
-            .as_str(),
+        default.endpoint(&Api::Vpc { region: "eu-central-1".into() }).as_str(),
         "https://vpc.eu-central-1.aliyuncs.com/"
     );
-    assert_eq!(
-        default.endpoint(&Api::Smc).as_str(),
-        "https://smc.aliyuncs.com/"
-    );
+    assert_eq!(default.endpoint(&Api::Smc).as_str(), "https://smc.aliyuncs.com/");
 }
 
 #[test]
@@ -448,15 +313,9 @@ fn client_debug_and_endpoint_errors_hold_no_secret() {
     let c = Client::new(&ClientConfig::default(), creds(true)).unwrap();
     let shown = format!("{c:?}");
     assert!(!shown.contains(SECRET) && !shown.contains(TOKEN), "{shown}");
-    let config = ClientConfig {
-        endpoint: Some("http://192.168.1.10:80".into()),
-        ..ClientConfig::default()
-    };
+    let config = ClientConfig { endpoint: Some("http://192.168.1.10:80".into()), ..ClientConfig::default() };
     let err = Client::new(&config, creds(true)).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("plain http is allowed only to loopback")
-    );
+    assert!(err.to_string().contains("plain http is allowed only to loopback"));
 }
 
 #[tokio::test]
@@ -467,25 +326,9 @@ async fn start_and_delete_send_the_job_id() {
         _ => error(404, "InvalidAction.NotFound"),
     });
     let c = client(&server.url(), SignatureVersion::V1, false);
-    assert_eq!(
-        c.start_replication_job("j-bp17bclvg344jlyt0001")
-            .await
-            .unwrap(),
-        "R-START"
-    );
-    assert_eq!(
-        c.delete_replication_job("j-bp17bclvg344jlyt0001")
-            .await
-            .unwrap(),
-        "R-DELETE"
-    );
+    assert_eq!(c.start_replication_job("j-bp17bclvg344jlyt0001").await.unwrap(), "R-START");
+    assert_eq!(c.delete_replication_job("j-bp17bclvg344jlyt0001").await.unwrap(), "R-DELETE");
     let reqs = server.requests();
-    assert!(
-        reqs.iter()
-            .all(|r| verify_v1(r, SECRET) && r.param("JobId") == Some("j-bp17bclvg344jlyt0001"))
-    );
-    assert_eq!(
-        reqs.iter().map(Seen::action).collect::<Vec<_>>(),
-        vec!["StartReplicationJob", "DeleteReplicationJob"]
-    );
+    assert!(reqs.iter().all(|r| verify_v1(r, SECRET) && r.param("JobId") == Some("j-bp17bclvg344jlyt0001")));
+    assert_eq!(reqs.iter().map(Seen::action).collect::<Vec<_>>(), vec!["StartReplicationJob", "DeleteReplicationJob"]);
 }

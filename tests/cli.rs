@@ -8,34 +8,20 @@ const NOW: &str = "2026-11-27T08:00:00Z";
 
 fn smcplan() -> Command {
     let mut cmd = Command::cargo_bin("smcplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CLICOLOR_FORCE")
-        .env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("CLICOLOR_FORCE").env("NO_COLOR", "1");
     cmd
 }
 
 fn stdout_of(cmd: &mut Command, code: i32) -> String {
     let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn sample_inventory_is_clean_against_sample_account() {
     let out = stdout_of(
-        smcplan().args([
-            "validate",
-            "samples/inventory.csv",
-            "--account",
-            "samples/account.json",
-            "--now",
-            NOW,
-        ]),
+        smcplan().args(["validate", "samples/inventory.csv", "--account", "samples/account.json", "--now", NOW]),
         0,
     );
     insta::assert_snapshot!(out);
@@ -57,57 +43,29 @@ fn broken_sample_reports_every_code() {
     ];
     let out = stdout_of(smcplan().args(args), 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: std::collections::BTreeSet<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let found: std::collections::BTreeSet<&str> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     for code in smcplan::diagnostics::codes::ALL {
-        assert!(
-            found.contains(code.id),
-            "samples/broken.csv does not show {}",
-            code.id
-        );
+        assert!(found.contains(code.id), "samples/broken.csv does not show {}", code.id);
     }
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
-    let args = [
-        "validate",
-        "samples/broken.csv",
-        "--account",
-        "samples/account.json",
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ];
+    let args =
+        ["validate", "samples/broken.csv", "--account", "samples/account.json", "--format", "json", "--now", NOW];
     let one = stdout_of(smcplan().env("RAYON_NUM_THREADS", "1").args(args), 1);
     for threads in ["2", "3", "8"] {
-        assert_eq!(
-            stdout_of(smcplan().env("RAYON_NUM_THREADS", threads).args(args), 1),
-            one
-        );
+        assert_eq!(stdout_of(smcplan().env("RAYON_NUM_THREADS", threads).args(args), 1), one);
     }
 }
 
 #[test]
 fn human_output_names_file_line_column_code_and_hint() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "inv.csv",
-        b"RegionId,SourceId,SystemDiskSize,Nmae\ncn-hangzhou,s-bp1e2fsl57knvuug0001,19,x\n",
-    );
-    let out = stdout_of(
-        smcplan()
-            .current_dir(dir.path())
-            .args(["validate", "inv.csv", "--now", NOW]),
-        1,
-    );
+    write(dir.path(), "inv.csv", b"RegionId,SourceId,SystemDiskSize,Nmae\ncn-hangzhou,s-bp1e2fsl57knvuug0001,19,x\n");
+    let out = stdout_of(smcplan().current_dir(dir.path()).args(["validate", "inv.csv", "--now", NOW]), 1);
     insta::assert_snapshot!(out, @r"
     warning[Column.Unknown]: unknown column 'Nmae' is ignored; did you mean 'Name'?
       --> inv.csv:1 column Nmae
@@ -132,17 +90,8 @@ fn human_output_names_file_line_column_code_and_hint() {
 #[test]
 fn colors_follow_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "inv.csv",
-        b"RegionId,SourceId\nHangzhou,s-bp1e2fsl57knvuug0001\n",
-    );
-    let plain = stdout_of(
-        smcplan()
-            .current_dir(dir.path())
-            .args(["validate", "inv.csv"]),
-        1,
-    );
+    write(dir.path(), "inv.csv", b"RegionId,SourceId\nHangzhou,s-bp1e2fsl57knvuug0001\n");
+    let plain = stdout_of(smcplan().current_dir(dir.path()).args(["validate", "inv.csv"]), 1);
     assert!(!plain.contains('\x1b'));
     let colored = stdout_of(
         smcplan()
@@ -160,24 +109,13 @@ fn strict_makes_unknown_columns_errors() {
     let dir = tempfile::tempdir().unwrap();
     let body = b"RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,wave\ncn-hangzhou,s-bp1e2fsl57knvuug0001,web01,Image,img-web01,40,1\n";
     write(dir.path(), "inv.csv", body);
-    smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "inv.csv"])
-        .assert()
-        .code(0);
-    smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "inv.csv", "--strict"])
-        .assert()
-        .code(1);
+    smcplan().current_dir(dir.path()).args(["validate", "inv.csv"]).assert().code(0);
+    smcplan().current_dir(dir.path()).args(["validate", "inv.csv", "--strict"]).assert().code(1);
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
+    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
     path
 }
 
@@ -194,16 +132,8 @@ fn unusable_input_is_one_line_naming_the_file_and_exit_2() {
         garbage.push((x >> 16) as u8);
     }
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        (
-            "empty.csv",
-            vec![],
-            "empty.csv: the file is empty (expected a header row)",
-        ),
-        (
-            "header.csv",
-            b"RegionId,SourceId\n".to_vec(),
-            "header.csv: the file has a header but no rows",
-        ),
+        ("empty.csv", vec![], "empty.csv: the file is empty (expected a header row)"),
+        ("header.csv", b"RegionId,SourceId\n".to_vec(), "header.csv: the file has a header but no rows"),
         (
             "noregion.csv",
             b"SourceId,Name\ns-a,b\n".to_vec(),
@@ -233,63 +163,32 @@ fn unusable_input_is_one_line_naming_the_file_and_exit_2() {
     ];
     for (name, bytes, want) in cases {
         write(dir.path(), name, &bytes);
-        let out = smcplan()
-            .current_dir(dir.path())
-            .args(["validate", name])
-            .output()
-            .unwrap();
+        let out = smcplan().current_dir(dir.path()).args(["validate", name]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.lines().count(), 1, "{name}: {err}");
         assert!(err.starts_with(&format!("error: {want}")), "{name}: {err}");
         assert!(out.stdout.is_empty(), "{name}");
     }
-    let out = smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "missing.csv"])
-        .output()
-        .unwrap();
+    let out = smcplan().current_dir(dir.path()).args(["validate", "missing.csv"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .starts_with("error: missing.csv: cannot open: ")
-    );
+    assert!(String::from_utf8(out.stderr).unwrap().starts_with("error: missing.csv: cannot open: "));
 }
 
 #[test]
 fn bad_account_file_and_flags_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "inv.csv",
-        b"RegionId,SourceId\ncn-hangzhou,s-bp1e2fsl57knvuug0001\n",
-    );
-    write(
-        dir.path(),
-        "acct.json",
-        br#"{"format":"smcplan-account/2"}"#,
-    );
-    let out = smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "inv.csv", "--account", "acct.json"])
-        .output()
-        .unwrap();
+    write(dir.path(), "inv.csv", b"RegionId,SourceId\ncn-hangzhou,s-bp1e2fsl57knvuug0001\n");
+    write(dir.path(), "acct.json", br#"{"format":"smcplan-account/2"}"#);
+    let out =
+        smcplan().current_dir(dir.path()).args(["validate", "inv.csv", "--account", "acct.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         "error: acct.json: unknown format 'smcplan-account/2'; this smcplan reads 'smcplan-account/1'\n"
     );
-    smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "inv.csv", "--now", "yesterday"])
-        .assert()
-        .code(2);
-    smcplan()
-        .current_dir(dir.path())
-        .args(["plan", "inv.csv", "--rate", "0"])
-        .assert()
-        .code(2);
+    smcplan().current_dir(dir.path()).args(["validate", "inv.csv", "--now", "yesterday"]).assert().code(2);
+    smcplan().current_dir(dir.path()).args(["plan", "inv.csv", "--rate", "0"]).assert().code(2);
     smcplan().args(["validate"]).assert().code(2);
 }
 
@@ -318,12 +217,8 @@ fn plan_json_shows_blocked_rows_and_why() {
                 cn-hangzhou,s-bp1e2fsl57knvuug0001,web01,Image,img-web01,40\n\
                 cn-hangzhou,s-bp1e2fsl57knvuug0002,web01,Image,img-web02,19\n";
     write(dir.path(), "inv.csv", body.as_bytes());
-    let out = stdout_of(
-        smcplan()
-            .current_dir(dir.path())
-            .args(["plan", "inv.csv", "--format", "json", "--rate", "2"]),
-        1,
-    );
+    let out =
+        stdout_of(smcplan().current_dir(dir.path()).args(["plan", "inv.csv", "--format", "json", "--rate", "2"]), 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["creates"], 1);
     assert_eq!(v["blocked"], 1);
@@ -342,51 +237,24 @@ fn template_examples_validate_once_uncommented() {
     let mut lines = template.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("RegionId,SourceId,Name,Description,TargetType"));
-    let rows: Vec<&str> = lines
-        .filter_map(|l| l.strip_prefix("# "))
-        .filter(|l| l.starts_with("cn-"))
-        .collect();
+    let rows: Vec<&str> = lines.filter_map(|l| l.strip_prefix("# ")).filter(|l| l.starts_with("cn-")).collect();
     assert_eq!(rows.len(), 3);
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.csv",
-        format!("{header}\n{}\n", rows.join("\n")).as_bytes(),
-    );
-    let out = stdout_of(
-        smcplan()
-            .current_dir(dir.path())
-            .args(["validate", "t.csv", "--strict"]),
-        0,
-    );
-    assert!(
-        out.ends_with("t.csv: 3 rows, 3 valid, 0 errors, 0 warnings\n"),
-        "{out}"
-    );
+    write(dir.path(), "t.csv", format!("{header}\n{}\n", rows.join("\n")).as_bytes());
+    let out = stdout_of(smcplan().current_dir(dir.path()).args(["validate", "t.csv", "--strict"]), 0);
+    assert!(out.ends_with("t.csv: 3 rows, 3 valid, 0 errors, 0 warnings\n"), "{out}");
     // The template itself, comments and all, is a valid (empty of rows) header.
     write(dir.path(), "raw.csv", template.as_bytes());
-    let out = smcplan()
-        .current_dir(dir.path())
-        .args(["validate", "raw.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8(out.stderr).unwrap(),
-        "error: raw.csv: the file has a header but no rows\n"
-    );
+    let out = smcplan().current_dir(dir.path()).args(["validate", "raw.csv"]).output().unwrap();
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "error: raw.csv: the file has a header but no rows\n");
 }
 
 #[test]
 fn readme_documents_every_code() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for code in smcplan::diagnostics::codes::ALL {
         assert!(
-            readme.contains(&format!(
-                "| `{}` | {} |",
-                code.id,
-                format!("{:?}", code.severity).to_lowercase()
-            )),
+            readme.contains(&format!("| `{}` | {} |", code.id, format!("{:?}", code.severity).to_lowercase())),
             "{}",
             code.id
         );
@@ -399,29 +267,15 @@ fn emulator_prints_its_address_first_and_saves_state_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-out",
-            state.to_str().unwrap(),
-        ])
+        .args(["emulator", "--listen", "127.0.0.1:0", "--state-out", state.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://127.0.0.1:")
-        .unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let addr = first.trim().strip_prefix("listening on http://127.0.0.1:").unwrap();
     assert!(addr.parse::<u16>().unwrap() > 0);
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let saved = smcplan::account::AccountState::load(&state).unwrap();

@@ -7,9 +7,7 @@ use smcplan::api::calls::{CreateReplicationJob, DataDisk, JobFilter, SourceServe
 use smcplan::api::client::{Client, ClientConfig, SignatureVersion};
 use smcplan::api::credentials::{Credentials, Secret};
 use smcplan::api::error::{ApiError, TransportKind};
-use smcplan::emulator::{
-    Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, KeyPair, Running, demo_account,
-};
+use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, KeyPair, Running, demo_account};
 use std::time::{Duration, Instant};
 
 fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
@@ -18,24 +16,15 @@ fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
     Running::start(config).unwrap()
 }
 
-fn client_for(
-    e: &Running,
-    signature: SignatureVersion,
-    secret: &str,
-    token: Option<&str>,
-) -> Client {
+fn client_for(e: &Running, signature: SignatureVersion, secret: &str, token: Option<&str>) -> Client {
     let creds = Credentials {
         access_key_id: DEFAULT_KEY_ID.into(),
         access_key_secret: Secret::new(secret),
         security_token: token.map(Secret::new),
         source: "test".into(),
     };
-    let config = ClientConfig {
-        endpoint: Some(e.url()),
-        signature,
-        timeout: Duration::from_secs(5),
-        ..ClientConfig::default()
-    };
+    let config =
+        ClientConfig { endpoint: Some(e.url()), signature, timeout: Duration::from_secs(5), ..ClientConfig::default() };
     Client::new(&config, creds).unwrap()
 }
 
@@ -67,25 +56,14 @@ fn code(r: Result<impl std::fmt::Debug, ApiError>) -> (u16, String) {
 }
 
 /// A V1 request signed by hand, so that time, nonce, key and parameter placement can be wrong on purpose.
-async fn raw(
-    e: &Running,
-    query: &[(&str, &str)],
-    body: &[(&str, &str)],
-    secret: &str,
-) -> (u16, Value) {
-    let mut all: Vec<(String, String)> = query
-        .iter()
-        .chain(body)
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+async fn raw(e: &Running, query: &[(&str, &str)], body: &[(&str, &str)], secret: &str) -> (u16, Value) {
+    let mut all: Vec<(String, String)> =
+        query.iter().chain(body).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let signature = smcplan::api::sign::sign_v1("POST", &all, secret).signature;
     all.truncate(query.len());
     all.push(("Signature".into(), signature));
     let url = format!("{}/?{}", e.url(), smcplan::api::encode::query_string(&all));
-    let form: Vec<(String, String)> = body
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let form: Vec<(String, String)> = body.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let http = reqwest::Client::new().post(url);
     let http = if form.is_empty() {
         http
@@ -95,16 +73,11 @@ async fn raw(
     };
     let response = http.send().await.unwrap();
     let status = response.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap(),
-    )
+    (status, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap())
 }
 
 fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn common<'a>(nonce: &'a str, timestamp: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -124,101 +97,53 @@ fn common<'a>(nonce: &'a str, timestamp: &'a str, key: &'a str) -> Vec<(&'a str,
 async fn signature_errors() {
     let e = emulator(|_| {});
     let t = now();
-    let (status, ok) = raw(
-        &e,
-        &common("n-1", &t, DEFAULT_KEY_ID),
-        &[],
-        DEFAULT_KEY_SECRET,
-    )
-    .await;
+    let (status, ok) = raw(&e, &common("n-1", &t, DEFAULT_KEY_ID), &[], DEFAULT_KEY_SECRET).await;
     assert_eq!((status, ok["TotalCount"].as_u64()), (200, Some(142)));
     assert!(ok["RequestId"].as_str().unwrap().len() == 36);
-    let (status, v) = raw(
-        &e,
-        &common("n-1", &t, DEFAULT_KEY_ID),
-        &[],
-        DEFAULT_KEY_SECRET,
-    )
-    .await;
-    assert_eq!(
-        (status, v["Code"].as_str().unwrap()),
-        (400, "SignatureNonceUsed")
-    );
+    let (status, v) = raw(&e, &common("n-1", &t, DEFAULT_KEY_ID), &[], DEFAULT_KEY_SECRET).await;
+    assert_eq!((status, v["Code"].as_str().unwrap()), (400, "SignatureNonceUsed"));
     let (status, v) = raw(&e, &common("n-2", &t, DEFAULT_KEY_ID), &[], "wrong").await;
-    assert_eq!(
-        (status, v["Code"].as_str().unwrap()),
-        (400, "SignatureDoesNotMatch")
+    assert_eq!((status, v["Code"].as_str().unwrap()), (400, "SignatureDoesNotMatch"));
+    assert!(
+        v["Message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Specified signature is not matched with our calculation. server string to sign is:POST&%2F&")
     );
-    assert!(v["Message"].as_str().unwrap().starts_with("Specified signature is not matched with our calculation. server string to sign is:POST&%2F&"));
     let (status, v) = raw(&e, &common("n-3", &t, "nobody"), &[], DEFAULT_KEY_SECRET).await;
-    assert_eq!(
-        (status, v["Code"].as_str().unwrap()),
-        (404, "InvalidAccessKeyId.NotFound")
-    );
-    let old = (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(16))
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
-    let (status, v) = raw(
-        &e,
-        &common("n-4", &old, DEFAULT_KEY_ID),
-        &[],
-        DEFAULT_KEY_SECRET,
-    )
-    .await;
-    assert_eq!(
-        (status, v["Code"].as_str().unwrap()),
-        (400, "InvalidTimeStamp.Expired")
-    );
-    let unsigned = reqwest::get(format!("{}/?Action=DescribeSourceServers", e.url()))
-        .await
-        .unwrap();
+    assert_eq!((status, v["Code"].as_str().unwrap()), (404, "InvalidAccessKeyId.NotFound"));
+    let old = (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(16)).strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (status, v) = raw(&e, &common("n-4", &old, DEFAULT_KEY_ID), &[], DEFAULT_KEY_SECRET).await;
+    assert_eq!((status, v["Code"].as_str().unwrap()), (400, "InvalidTimeStamp.Expired"));
+    let unsigned = reqwest::get(format!("{}/?Action=DescribeSourceServers", e.url())).await.unwrap();
     assert_eq!(unsigned.status().as_u16(), 400);
     let v: Value = serde_json::from_slice(&unsigned.bytes().await.unwrap()).unwrap();
     assert_eq!(v["Code"], "IncompleteSignature");
     let mut bad_action = common("n-5", &t, DEFAULT_KEY_ID);
     bad_action[0] = ("Action", "DescribeEverything");
-    assert_eq!(
-        raw(&e, &bad_action, &[], DEFAULT_KEY_SECRET).await.1["Code"],
-        "InvalidAction.NotFound"
-    );
+    assert_eq!(raw(&e, &bad_action, &[], DEFAULT_KEY_SECRET).await.1["Code"], "InvalidAction.NotFound");
     let mut bad_version = common("n-6", &t, DEFAULT_KEY_ID);
     bad_version[1] = ("Version", "2014-05-26");
-    assert_eq!(
-        raw(&e, &bad_version, &[], DEFAULT_KEY_SECRET).await.1["Code"],
-        "InvalidVersion"
-    );
+    assert_eq!(raw(&e, &bad_version, &[], DEFAULT_KEY_SECRET).await.1["Code"], "InvalidVersion");
     let wrong = client_for(&e, SignatureVersion::V3, "wrong", None);
-    assert_eq!(
-        code(wrong.start_replication_job("j-x").await),
-        (400, "SignatureDoesNotMatch".into())
-    );
+    assert_eq!(code(wrong.start_replication_job("j-x").await), (400, "SignatureDoesNotMatch".into()));
 }
 
 #[tokio::test]
 async fn sts_tokens_are_required_when_configured() {
     let e = emulator(|c| {
-        c.keys = KeyPair {
-            id: DEFAULT_KEY_ID.into(),
-            secret: DEFAULT_KEY_SECRET.into(),
-            token: Some("tok".into()),
-        }
+        c.keys = KeyPair { id: DEFAULT_KEY_ID.into(), secret: DEFAULT_KEY_SECRET.into(), token: Some("tok".into()) }
     });
     for signature in [SignatureVersion::V3, SignatureVersion::V1] {
         let none = client_for(&e, signature, DEFAULT_KEY_SECRET, None);
-        assert_eq!(
-            code(none.delete_replication_job("j-x").await),
-            (400, "MissingSecurityToken".into())
-        );
+        assert_eq!(code(none.delete_replication_job("j-x").await), (400, "MissingSecurityToken".into()));
         let wrong = client_for(&e, signature, DEFAULT_KEY_SECRET, Some("other"));
         assert_eq!(
             code(wrong.delete_replication_job("j-x").await),
             (400, "InvalidSecurityToken.MismatchWithAccessKey".into())
         );
         let right = client_for(&e, signature, DEFAULT_KEY_SECRET, Some("tok"));
-        assert_eq!(
-            code(right.delete_replication_job("j-x").await),
-            (404, "InvalidJobId.NotFound".into())
-        );
+        assert_eq!(code(right.delete_replication_job("j-x").await), (404, "InvalidJobId.NotFound".into()));
     }
 }
 
@@ -241,14 +166,8 @@ async fn parameters_in_query_body_or_both_with_plus_as_space() {
     let (status, v) = raw(&e, &query, &body, DEFAULT_KEY_SECRET).await;
     assert_eq!(status, 200, "{v}");
     let jobs = e.jobs();
-    let created = jobs
-        .iter()
-        .find(|j| j.job_id == v["JobId"].as_str().unwrap())
-        .unwrap();
-    assert_eq!(
-        created.extra["Tags"]["Tag"][0]["Value"],
-        "split between query and body"
-    );
+    let created = jobs.iter().find(|j| j.job_id == v["JobId"].as_str().unwrap()).unwrap();
+    assert_eq!(created.extra["Tags"]["Tag"][0]["Value"], "split between query and body");
 }
 
 #[tokio::test]
@@ -258,93 +177,36 @@ async fn create_rules_answer_with_api_codes() {
     let id = c.create_replication_job(&job(1001)).await.unwrap().job_id;
     assert!(id.starts_with("j-") && id.len() == 22);
     let state = e.state();
-    assert_eq!(
-        state
-            .source_servers
-            .iter()
-            .find(|s| s.source_id == source(1001))
-            .unwrap()
-            .state,
-        "InUse"
-    );
+    assert_eq!(state.source_servers.iter().find(|s| s.source_id == source(1001)).unwrap().state, "InUse");
     let cases: Vec<(CreateReplicationJob, u16, &str)> = vec![
-        (
-            CreateReplicationJob {
-                source_id: String::new(),
-                ..job(1002)
-            },
-            400,
-            "MissingParameter",
-        ),
-        (
-            CreateReplicationJob {
-                system_disk_size: Some(19),
-                ..job(1002)
-            },
-            400,
-            "InvalidParameter",
-        ),
-        (
-            CreateReplicationJob {
-                image_name: None,
-                ..job(1002)
-            },
-            400,
-            "MissingParameter",
-        ),
-        (
-            CreateReplicationJob {
-                name: Some("1bad".into()),
-                ..job(1002)
-            },
-            400,
-            "InvalidParameter",
-        ),
+        (CreateReplicationJob { source_id: String::new(), ..job(1002) }, 400, "MissingParameter"),
+        (CreateReplicationJob { system_disk_size: Some(19), ..job(1002) }, 400, "InvalidParameter"),
+        (CreateReplicationJob { image_name: None, ..job(1002) }, 400, "MissingParameter"),
+        (CreateReplicationJob { name: Some("1bad".into()), ..job(1002) }, 400, "InvalidParameter"),
         (job(21), 400, "SourceServerState.Invalid"),
         (job(9999), 400, "SourceServerState.Invalid"),
         (job(22), 400, "SourceServer.WithRunningReplicationJob"),
+        (CreateReplicationJob { source_id: source(1002), ..job(1001) }, 400, "ReplicationJobName.Duplicate"),
         (
-            CreateReplicationJob {
-                source_id: source(1002),
-                ..job(1001)
-            },
+            CreateReplicationJob { name: Some("legacy02-wave0".into()), ..job(1002) },
             400,
             "ReplicationJobName.Duplicate",
         ),
         (
-            CreateReplicationJob {
-                name: Some("legacy02-wave0".into()),
-                ..job(1002)
-            },
-            400,
-            "ReplicationJobName.Duplicate",
-        ),
-        (
-            CreateReplicationJob {
-                image_name: Some("img-1001".into()),
-                ..job(1002)
-            },
+            CreateReplicationJob { image_name: Some("img-1001".into()), ..job(1002) },
             400,
             "ImageName.UsedByReplicationJob",
         ),
         (
             CreateReplicationJob {
-                data_disk: vec![DataDisk {
-                    index: Some(2),
-                    size: Some(100),
-                    part: vec![],
-                }],
+                data_disk: vec![DataDisk { index: Some(2), size: Some(100), part: vec![] }],
                 ..job(2001)
             },
             400,
             "ReplicationJobDataDiskIndex.Invalid",
         ),
         (
-            CreateReplicationJob {
-                net_mode: Some(2),
-                vswitch_id: Some("vsw-bp1nothere0001".into()),
-                ..job(1002)
-            },
+            CreateReplicationJob { net_mode: Some(2), vswitch_id: Some("vsw-bp1nothere0001".into()), ..job(1002) },
             404,
             "InvalidVSwitchId.NotFound",
         ),
@@ -360,24 +222,13 @@ async fn create_rules_answer_with_api_codes() {
         ),
     ];
     for (request, status, want) in cases {
-        assert_eq!(
-            code(c.create_replication_job(&request).await),
-            (status, want.to_string()),
-            "{request:?}"
-        );
+        assert_eq!(code(c.create_replication_job(&request).await), (status, want.to_string()), "{request:?}");
     }
-    let in_other_region = CreateReplicationJob {
-        region_id: "cn-beijing".into(),
-        image_name: Some("img-1001".into()),
-        ..job(1003)
-    };
+    let in_other_region =
+        CreateReplicationJob { region_id: "cn-beijing".into(), image_name: Some("img-1001".into()), ..job(1003) };
     c.create_replication_job(&in_other_region).await.unwrap();
     let with_disk = CreateReplicationJob {
-        data_disk: vec![DataDisk {
-            index: Some(1),
-            size: Some(100),
-            part: vec![],
-        }],
+        data_disk: vec![DataDisk { index: Some(1), size: Some(100), part: vec![] }],
         ..job(2001)
     };
     c.create_replication_job(&with_disk).await.unwrap();
@@ -390,52 +241,30 @@ async fn quota_is_enforced() {
     for n in [1001, 1002] {
         c.create_replication_job(&job(n)).await.unwrap();
     }
-    assert_eq!(
-        code(c.create_replication_job(&job(1003)).await),
-        (400, "QuotaExceeded.ReplicationJob".into())
-    );
+    assert_eq!(code(c.create_replication_job(&job(1003)).await), (400, "QuotaExceeded.ReplicationJob".into()));
 }
 
 #[tokio::test]
 async fn client_token_idempotence() {
     let e = emulator(|_| {});
     let c = client(&e);
-    let request = CreateReplicationJob {
-        client_token: Some("tok-1".into()),
-        ..job(1001)
-    };
+    let request = CreateReplicationJob { client_token: Some("tok-1".into()), ..job(1001) };
     let first = c.create_replication_job(&request).await.unwrap();
     let again = c.create_replication_job(&request).await.unwrap();
     assert_eq!(first.job_id, again.job_id);
     assert_ne!(first.request_id, again.request_id);
-    assert_eq!(
-        e.jobs().len(),
-        3,
-        "two jobs of the sample account and one new"
-    );
-    let changed = CreateReplicationJob {
-        description: Some("Different".into()),
-        ..request.clone()
-    };
-    assert_eq!(
-        code(c.create_replication_job(&changed).await),
-        (400, "IdempotentParameterMismatch".into())
-    );
+    assert_eq!(e.jobs().len(), 3, "two jobs of the sample account and one new");
+    let changed = CreateReplicationJob { description: Some("Different".into()), ..request.clone() };
+    assert_eq!(code(c.create_replication_job(&changed).await), (400, "IdempotentParameterMismatch".into()));
     let v1 = client_for(&e, SignatureVersion::V1, DEFAULT_KEY_SECRET, None);
     assert_eq!(
         v1.create_replication_job(&request).await.unwrap().job_id,
         first.job_id,
         "the scheme is not a parameter"
     );
-    let failed = CreateReplicationJob {
-        client_token: Some("tok-2".into()),
-        ..job(21)
-    };
+    let failed = CreateReplicationJob { client_token: Some("tok-2".into()), ..job(21) };
     code(c.create_replication_job(&failed).await);
-    let fixed = CreateReplicationJob {
-        client_token: Some("tok-2".into()),
-        ..job(1002)
-    };
+    let fixed = CreateReplicationJob { client_token: Some("tok-2".into()), ..job(1002) };
     c.create_replication_job(&fixed).await.unwrap();
 }
 
@@ -443,59 +272,26 @@ async fn client_token_idempotence() {
 async fn describe_filters_and_paging() {
     let e = emulator(|_| {});
     let c = client(&e);
-    let all: Vec<_> = c
-        .describe_source_servers(&SourceServerFilter::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let all: Vec<_> = c.describe_source_servers(&SourceServerFilter::default()).try_collect().await.unwrap();
     assert_eq!(all.len(), 142);
-    let available = SourceServerFilter {
-        state: Some("Unavailable".into()),
-        ..Default::default()
-    };
-    let some: Vec<_> = c
-        .describe_source_servers(&available)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        some.iter()
-            .map(|s| s.source_id.as_str())
-            .collect::<Vec<_>>(),
-        vec![source(21)]
-    );
+    let available = SourceServerFilter { state: Some("Unavailable".into()), ..Default::default() };
+    let some: Vec<_> = c.describe_source_servers(&available).try_collect().await.unwrap();
+    assert_eq!(some.iter().map(|s| s.source_id.as_str()).collect::<Vec<_>>(), vec![source(21)]);
     let t = now();
     let mut q = common("p-1", &t, DEFAULT_KEY_ID);
     q.push(("PageSize", "51"));
-    assert_eq!(
-        raw(&e, &q, &[], DEFAULT_KEY_SECRET).await.1["Code"],
-        "InvalidParameter"
-    );
+    assert_eq!(raw(&e, &q, &[], DEFAULT_KEY_SECRET).await.1["Code"], "InvalidParameter");
     let mut q = common("p-2", &t, DEFAULT_KEY_ID);
     q.extend([("PageSize", "50"), ("PageNumber", "3")]);
     let (_, v) = raw(&e, &q, &[], DEFAULT_KEY_SECRET).await;
     assert_eq!(
-        (
-            v["TotalCount"].as_u64(),
-            v["SourceServers"]["SourceServer"].as_array().unwrap().len()
-        ),
+        (v["TotalCount"].as_u64(), v["SourceServers"]["SourceServer"].as_array().unwrap().len()),
         (Some(142), 42)
     );
-    let running = JobFilter {
-        status: Some("Running".into()),
-        ..Default::default()
-    };
-    let jobs: Vec<_> = c
-        .describe_replication_jobs(&running)
-        .try_collect()
-        .await
-        .unwrap();
+    let running = JobFilter { status: Some("Running".into()), ..Default::default() };
+    let jobs: Vec<_> = c.describe_replication_jobs(&running).try_collect().await.unwrap();
     assert_eq!(jobs.len(), 1);
-    let vsw: Vec<_> = c
-        .describe_vswitches("cn-shanghai", None)
-        .try_collect()
-        .await
-        .unwrap();
+    let vsw: Vec<_> = c.describe_vswitches("cn-shanghai", None).try_collect().await.unwrap();
     assert_eq!(vsw.len(), 1);
 }
 
@@ -505,30 +301,17 @@ async fn jobs_run_on_the_simulated_clock() {
     let c = client(&e);
     let id = c.create_replication_job(&job(1001)).await.unwrap().job_id;
     let status = || e.jobs().into_iter().find(|j| j.job_id == id).unwrap();
-    assert_eq!(
-        status().status,
-        "Ready",
-        "no ScheduledStartTime: waits for StartReplicationJob"
-    );
+    assert_eq!(status().status, "Ready", "no ScheduledStartTime: waits for StartReplicationJob");
     c.start_replication_job(&id).await.unwrap();
-    assert_eq!(
-        code(c.start_replication_job(&id).await),
-        (400, "ReplicationJob.InvalidStatus".into())
-    );
+    assert_eq!(code(c.start_replication_job(&id).await), (400, "ReplicationJob.InvalidStatus".into()));
     assert_eq!(status().status, "Running");
-    assert_eq!(
-        code(c.delete_replication_job(&id).await),
-        (400, "ReplicationJob.InvalidStatus".into())
-    );
+    assert_eq!(code(c.delete_replication_job(&id).await), (400, "ReplicationJob.InvalidStatus".into()));
     let deadline = Instant::now() + Duration::from_secs(5);
     while status().status == "Running" && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let done = status();
-    assert_eq!(
-        (done.status.as_str(), done.extra["Progress"].as_f64()),
-        ("Finished", Some(100.0))
-    );
+    assert_eq!((done.status.as_str(), done.extra["Progress"].as_f64()), ("Finished", Some(100.0)));
     c.delete_replication_job(&id).await.unwrap();
     assert!(e.jobs().iter().all(|j| j.job_id != id));
     c.create_replication_job(&job(1001)).await.unwrap();
@@ -549,17 +332,9 @@ async fn flow_control_throttles_at_the_configured_rate() {
     assert!((5..=7).contains(&admitted), "{admitted}");
     assert_eq!(throttled[0].code(), Some("Throttling.User"));
     let wait = throttled[0].retry_after().unwrap();
-    assert!(
-        wait > Duration::ZERO && wait <= Duration::from_millis(200),
-        "{wait:?}"
-    );
+    assert!(wait > Duration::ZERO && wait <= Duration::from_millis(200), "{wait:?}");
     tokio::time::sleep(Duration::from_millis(450)).await;
-    assert!(
-        !c.delete_replication_job("j-x")
-            .await
-            .unwrap_err()
-            .is_throttling()
-    );
+    assert!(!c.delete_replication_job("j-x").await.unwrap_err().is_throttling());
 }
 
 #[tokio::test]
@@ -572,18 +347,12 @@ async fn every_fault_kind_and_lost_answers_after_commit() {
     let mut seen = std::collections::BTreeSet::new();
     let mut lost_after_commit = 0;
     for n in 1001..1061 {
-        let request = CreateReplicationJob {
-            client_token: Some(format!("t-{n}")),
-            ..job(n)
-        };
+        let request = CreateReplicationJob { client_token: Some(format!("t-{n}")), ..job(n) };
         match c.create_replication_job(&request).await {
             Ok(_) => {
                 seen.insert("ok".to_string());
             }
-            Err(ApiError::Transport {
-                kind: TransportKind::Reset,
-                ..
-            }) => {
+            Err(ApiError::Transport { kind: TransportKind::Reset, .. }) => {
                 seen.insert("closed".to_string());
                 if e.jobs().iter().any(|j| j.source_id == source(n)) {
                     lost_after_commit += 1;
@@ -594,19 +363,10 @@ async fn every_fault_kind_and_lost_answers_after_commit() {
             }
         }
     }
-    for want in [
-        "ok",
-        "closed",
-        "InternalError",
-        "ServiceUnavailable",
-        "Throttling",
-    ] {
+    for want in ["ok", "closed", "InternalError", "ServiceUnavailable", "Throttling"] {
         assert!(seen.contains(want), "{want} not seen: {seen:?}");
     }
-    assert!(
-        lost_after_commit > 0,
-        "a connection closed after the job was created"
-    );
+    assert!(lost_after_commit > 0, "a connection closed after the job was created");
 }
 
 #[tokio::test]
@@ -628,21 +388,9 @@ async fn state_out_is_saved_on_change_and_on_shutdown() {
     c.start_replication_job(&id).await.unwrap();
     e.stop().unwrap();
     let state = smcplan::account::AccountState::load(&path).unwrap();
-    let saved_job = state
-        .replication_jobs
-        .iter()
-        .find(|j| j.job_id == id)
-        .unwrap();
+    let saved_job = state.replication_jobs.iter().find(|j| j.job_id == id).unwrap();
     assert_eq!(saved_job.status, "Running");
-    assert_eq!(
-        state
-            .source_servers
-            .iter()
-            .find(|s| s.source_id == source(1001))
-            .unwrap()
-            .state,
-        "InUse"
-    );
+    assert_eq!(state.source_servers.iter().find(|s| s.source_id == source(1001)).unwrap().state, "InUse");
     let again = emulator(|c| c.state = state.clone());
     assert_eq!(
         code(client(&again).create_replication_job(&job(1001)).await),

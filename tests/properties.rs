@@ -7,12 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 fn options() -> Options<'static> {
-    Options {
-        strict: false,
-        now: "2026-11-27T08:00:00Z".parse().unwrap(),
-        account: None,
-        quota: Some(1_000_000),
-    }
+    Options { strict: false, now: "2026-11-27T08:00:00Z".parse().unwrap(), account: None, quota: Some(1_000_000) }
 }
 
 fn check_bytes(bytes: &[u8]) -> Result<check::Checked, smcplan::inventory::InputError> {
@@ -45,11 +40,7 @@ fn csvish() -> impl Strategy<Value = Vec<u8>> {
         ],
         0..8,
     );
-    (
-        header,
-        prop::collection::vec(prop::collection::vec(cell, 0..9), 0..6),
-        prop::sample::select(vec!["\n", "\r\n"]),
-    )
+    (header, prop::collection::vec(prop::collection::vec(cell, 0..9), 0..6), prop::sample::select(vec!["\n", "\r\n"]))
         .prop_map(|(header, rows, eol)| {
             let mut out = header.join(",");
             for row in rows {
@@ -76,16 +67,10 @@ proptest! {
 
 /// A row from small pools of values, so that rows clash often.
 fn row() -> impl Strategy<Value = Vec<String>> {
-    let pick =
-        |v: &[&str]| prop::sample::select(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let pick = |v: &[&str]| prop::sample::select(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     (
         pick(&["cn-hangzhou", "cn-beijing", "Hangzhou"]),
-        pick(&[
-            "s-bp1e2fsl57knvuug0001",
-            "s-bp1e2fsl57knvuug0002",
-            "s-bp1e2fsl57knvuug0003",
-            "s-x",
-        ]),
+        pick(&["s-bp1e2fsl57knvuug0001", "s-bp1e2fsl57knvuug0002", "s-bp1e2fsl57knvuug0003", "s-x"]),
         pick(&["web01", "web02", "db01", "1bad"]),
         pick(&["img-a", "img-b", ""]),
         pick(&["40", "19", "x"]),
@@ -123,41 +108,29 @@ fn findings(bytes: &[u8]) -> (Own, Groups) {
     for d in checked.diagnostics.iter().filter(|d| d.line > 1) {
         let id = ids[&d.line];
         match d.related_line {
-            Some(r) => links
-                .entry(d.code.to_string())
-                .or_default()
-                .push((id, ids[&r])),
+            Some(r) => links.entry(d.code.to_string()).or_default().push((id, ids[&r])),
             None => {
-                own.entry(id)
-                    .or_default()
-                    .insert((d.code.to_string(), column(&checked, d)));
+                own.entry(id).or_default().insert((d.code.to_string(), column(&checked, d)));
             }
         }
     }
     let groups = links
         .into_iter()
-        .flat_map(|(code, pairs)| {
-            components(pairs)
-                .into_iter()
-                .map(move |g| (code.clone(), g))
-        })
+        .flat_map(|(code, pairs)| components(pairs).into_iter().map(move |g| (code.clone(), g)))
         .collect();
     (own, groups)
 }
 
 fn column(checked: &check::Checked, d: &Diagnostic) -> String {
-    smcplan::diagnostics::render::column_name(&checked.schema.names, d.column)
-        .unwrap_or("-")
-        .to_string()
+    smcplan::diagnostics::render::column_name(&checked.schema.names, d.column).unwrap_or("-").to_string()
 }
 
 /// Connected groups of rows linked by clashes.
 fn components(pairs: Vec<(usize, usize)>) -> Vec<BTreeSet<usize>> {
     let mut groups: Vec<BTreeSet<usize>> = Vec::new();
     for (a, b) in pairs {
-        let joined: Vec<usize> = (0..groups.len())
-            .filter(|&i| groups[i].contains(&a) || groups[i].contains(&b))
-            .collect();
+        let joined: Vec<usize> =
+            (0..groups.len()).filter(|&i| groups[i].contains(&a) || groups[i].contains(&b)).collect();
         let mut merged: BTreeSet<usize> = [a, b].into();
         for i in joined.into_iter().rev() {
             merged.extend(groups.remove(i));

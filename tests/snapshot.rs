@@ -25,41 +25,31 @@ fn serve(req: &Seen) -> Reply {
     let account = sample();
     let (outer, inner, items): (&str, &str, Vec<Value>) = match req.action().as_str() {
         "DescribeSourceServers" => {
-            let servers = account["source_servers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    let mut s = s.clone();
-                    s["SystemDiskParts"] = wrap(&s["SystemDiskParts"], "SystemDiskPart");
-                    let disks: Vec<Value> = s["DataDisks"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|d| {
-                            let mut d = d.clone();
-                            d["Parts"] = wrap(&d["Parts"], "Part");
-                            d
-                        })
-                        .collect();
-                    s["DataDisks"] = wrap(&json!(disks), "DataDisk");
-                    s
-                });
+            let servers = account["source_servers"].as_array().unwrap().iter().map(|s| {
+                let mut s = s.clone();
+                s["SystemDiskParts"] = wrap(&s["SystemDiskParts"], "SystemDiskPart");
+                let disks: Vec<Value> = s["DataDisks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| {
+                        let mut d = d.clone();
+                        d["Parts"] = wrap(&d["Parts"], "Part");
+                        d
+                    })
+                    .collect();
+                s["DataDisks"] = wrap(&json!(disks), "DataDisk");
+                s
+            });
             ("SourceServers", "SourceServer", servers.collect())
         }
-        "DescribeReplicationJobs" => (
-            "ReplicationJobs",
-            "ReplicationJob",
-            account["replication_jobs"].as_array().unwrap().clone(),
-        ),
+        "DescribeReplicationJobs" => {
+            ("ReplicationJobs", "ReplicationJob", account["replication_jobs"].as_array().unwrap().clone())
+        }
         "DescribeVSwitches" => {
             let region = req.param("RegionId").unwrap_or_default().to_string();
-            let v = account["vswitches"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|v| v["RegionId"] == region.as_str())
-                .map(|v| {
+            let v =
+                account["vswitches"].as_array().unwrap().iter().filter(|v| v["RegionId"] == region.as_str()).map(|v| {
                     let mut v = v.clone();
                     v.as_object_mut().unwrap().remove("RegionId");
                     v
@@ -70,12 +60,7 @@ fn serve(req: &Seen) -> Reply {
     };
     let page: usize = req.param("PageNumber").unwrap_or("1").parse().unwrap();
     let size: usize = req.param("PageSize").unwrap_or("10").parse().unwrap();
-    let slice: Vec<Value> = items
-        .iter()
-        .skip((page - 1) * size)
-        .take(size)
-        .cloned()
-        .collect();
+    let slice: Vec<Value> = items.iter().skip((page - 1) * size).take(size).cloned().collect();
     ok(
         json!({"RequestId": "R", "TotalCount": items.len(), "PageNumber": page, "PageSize": size, outer: { inner: slice }}),
     )
@@ -113,44 +98,23 @@ fn snapshot_writes_a_state_file_that_validate_accepts() {
             signature,
         ];
         let run = smcplan(dir.path()).args(args).output().unwrap();
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
         let stdout = String::from_utf8(run.stdout).unwrap();
-        assert!(
-            stdout.contains(": 142 source servers, 2 replication jobs, 3 vSwitches"),
-            "{stdout}"
-        );
+        assert!(stdout.contains(": 142 source servers, 2 replication jobs, 3 vSwitches"), "{stdout}");
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(!text.contains(SECRET));
         let state = smcplan::account::AccountState::parse(&text).unwrap();
-        let want =
-            smcplan::account::AccountState::parse(include_str!("../samples/account.json")).unwrap();
+        let want = smcplan::account::AccountState::parse(include_str!("../samples/account.json")).unwrap();
         assert_eq!(state.source_servers, want.source_servers);
         assert_eq!(state.replication_jobs, want.replication_jobs);
         assert_eq!(state.vswitches.len(), 3);
         smcplan(dir.path())
-            .args([
-                "validate",
-                "samples/inventory.csv",
-                "--account",
-                out.to_str().unwrap(),
-            ])
+            .args(["validate", "samples/inventory.csv", "--account", out.to_str().unwrap()])
             .assert()
             .code(0);
     }
-    let pages = server
-        .requests()
-        .iter()
-        .filter(|r| r.action() == "DescribeSourceServers")
-        .count();
-    assert_eq!(
-        pages, 6,
-        "142 servers are 3 pages of 50, for each of the two runs"
-    );
+    let pages = server.requests().iter().filter(|r| r.action() == "DescribeSourceServers").count();
+    assert_eq!(pages, 6, "142 servers are 3 pages of 50, for each of the two runs");
 }
 
 #[test]
@@ -159,33 +123,18 @@ fn snapshot_failures_are_clear_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.json");
     let run = smcplan(dir.path())
-        .args([
-            "snapshot",
-            "--out",
-            out.to_str().unwrap(),
-            "--endpoint",
-            &server.url(),
-        ])
+        .args(["snapshot", "--out", out.to_str().unwrap(), "--endpoint", &server.url()])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     let err = String::from_utf8(run.stderr).unwrap();
-    assert!(
-        err.starts_with("error: DescribeSourceServers: SignatureDoesNotMatch (HTTP 400)"),
-        "{err}"
-    );
+    assert!(err.starts_with("error: DescribeSourceServers: SignatureDoesNotMatch (HTTP 400)"), "{err}");
     assert!(!err.contains(SECRET));
     assert!(!out.exists());
 
     let run = smcplan(dir.path())
         .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-        .args([
-            "snapshot",
-            "--out",
-            out.to_str().unwrap(),
-            "--endpoint",
-            &server.url(),
-        ])
+        .args(["snapshot", "--out", out.to_str().unwrap(), "--endpoint", &server.url()])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
@@ -194,19 +143,9 @@ fn snapshot_failures_are_clear_and_exit_2() {
         "error: ALIBABA_CLOUD_ACCESS_KEY_ID is set but ALIBABA_CLOUD_ACCESS_KEY_SECRET is not; set both, or neither\n"
     );
     let run = smcplan(dir.path())
-        .args([
-            "snapshot",
-            "--out",
-            out.to_str().unwrap(),
-            "--endpoint",
-            "http://192.168.0.1",
-        ])
+        .args(["snapshot", "--out", out.to_str().unwrap(), "--endpoint", "http://192.168.0.1"])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
-    assert!(
-        String::from_utf8(run.stderr)
-            .unwrap()
-            .contains("plain http is allowed only to loopback")
-    );
+    assert!(String::from_utf8(run.stderr).unwrap().contains("plain http is allowed only to loopback"));
 }

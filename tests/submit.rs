@@ -15,14 +15,10 @@ fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
 
 /// An inventory of `n` plain Image jobs on the sample account's demo servers (s-...1001 on).
 fn inventory(dir: &Path, n: u32, extra_bad_row: bool) -> PathBuf {
-    let mut text = String::from(
-        "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n",
-    );
+    let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n");
     for i in 0..n {
         let s = 1001 + i;
-        text.push_str(&format!(
-            "cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"
-        ));
+        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"));
     }
     if extra_bad_row {
         text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n");
@@ -62,29 +58,14 @@ fn assert_exactly_once(e: &Running, dir: &Path, rows: u32) {
     let jobs = e.jobs();
     let mut per_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for j in jobs.iter().filter(|j| j.name.starts_with("wave-")) {
-        per_source
-            .entry(j.source_id.clone())
-            .or_default()
-            .push(j.job_id.clone());
+        per_source.entry(j.source_id.clone()).or_default().push(j.job_id.clone());
     }
     assert_eq!(per_source.len(), rows as usize, "one job per row");
-    assert!(
-        per_source.values().all(|ids| ids.len() == 1),
-        "no duplicates: {per_source:?}"
-    );
-    let created: BTreeMap<String, String> = report(dir)
-        .into_iter()
-        .filter(|r| r.status == "created")
-        .map(|r| (r.source_id, r.job_id))
-        .collect();
-    let emulated: BTreeMap<String, String> = per_source
-        .into_iter()
-        .map(|(s, ids)| (s, ids[0].clone()))
-        .collect();
-    assert_eq!(
-        created, emulated,
-        "every JobId in the report is the emulator's"
-    );
+    assert!(per_source.values().all(|ids| ids.len() == 1), "no duplicates: {per_source:?}");
+    let created: BTreeMap<String, String> =
+        report(dir).into_iter().filter(|r| r.status == "created").map(|r| (r.source_id, r.job_id)).collect();
+    let emulated: BTreeMap<String, String> = per_source.into_iter().map(|(s, ids)| (s, ids[0].clone())).collect();
+    assert_eq!(created, emulated, "every JobId in the report is the emulator's");
 }
 
 #[test]
@@ -94,32 +75,18 @@ fn creates_every_row_exactly_once_and_reports_it() {
     let inv = inventory(dir.path(), 12, false);
     let out_dir = dir.path().join("report");
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains(": 12 created (12 in this run), 0 failed")
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": 12 created (12 in this run), 0 failed"));
     assert_exactly_once(&e, &out_dir, 12);
     let before = e.request_count();
     let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(again.status.code(), Some(0));
-    assert_eq!(
-        e.request_count(),
-        before,
-        "a finished run sends nothing again"
-    );
+    assert_eq!(e.request_count(), before, "a finished run sends nothing again");
     let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
     assert_eq!(csv.lines().count(), 13);
     for file in ["report.csv", "report.json", "journal.jsonl", "failed.csv"] {
         let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
-        assert!(
-            !text.contains(DEFAULT_KEY_SECRET),
-            "{file} holds the secret"
-        );
+        assert!(!text.contains(DEFAULT_KEY_SECRET), "{file} holds the secret");
     }
     assert!(!out_dir.join("lock").exists());
 }
@@ -135,29 +102,16 @@ fn invalid_rows_stop_the_run_unless_skipped() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SystemDiskSize.OutOfRange"));
     assert_eq!(e.request_count(), 0, "nothing was sent");
     let out = submit(&e, &inv, &out_dir, &["--skip-invalid", "--rate", "50"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "an invalid row is a problem found"
-    );
+    assert_eq!(out.status.code(), Some(1), "an invalid row is a problem found");
     let rows = report(&out_dir);
     assert_eq!(rows.iter().filter(|r| r.status == "created").count(), 3);
     let bad = rows.iter().find(|r| r.status == "invalid").unwrap();
-    assert_eq!(
-        (bad.line, bad.error_code.as_str()),
-        (5, "SystemDiskSize.OutOfRange")
-    );
+    assert_eq!((bad.line, bad.error_code.as_str()), (5, "SystemDiskSize.OutOfRange"));
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
     assert_eq!(failed.lines().count(), 2);
-    assert!(
-        failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"),
-        "{failed}"
-    );
+    assert!(failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"), "{failed}");
     let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
-    assert!(
-        !csv.contains(",=") && !csv.contains(",+"),
-        "no cell starts a formula"
-    );
+    assert!(!csv.contains(",=") && !csv.contains(",+"), "no cell starts a formula");
 }
 
 #[test]
@@ -192,12 +146,7 @@ fn resumes_after_sigkill_at_random_points() {
         let _ = child.kill();
         let _ = child.wait();
         let out = submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "trial {trial}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
         assert_exactly_once(&e, &out_dir, 30);
     }
 }
@@ -211,30 +160,10 @@ fn faults_with_lost_answers_make_no_duplicates_and_lose_no_row() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 40, false);
     let out_dir = dir.path().join("report");
-    let out = submit(
-        &e,
-        &inv,
-        &out_dir,
-        &[
-            "--rate",
-            "100",
-            "--concurrency",
-            "8",
-            "--max-attempts",
-            "12",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = submit(&e, &inv, &out_dir, &["--rate", "100", "--concurrency", "8", "--max-attempts", "12"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert_exactly_once(&e, &out_dir, 40);
-    assert!(
-        report(&out_dir).iter().any(|r| r.attempts > 1),
-        "faults happened"
-    );
+    assert!(report(&out_dir).iter().any(|r| r.attempts > 1), "faults happened");
 }
 
 #[test]
@@ -245,12 +174,7 @@ fn throttling_below_the_client_rate_costs_no_row() {
     let out_dir = dir.path().join("report");
     let started = std::time::Instant::now();
     let out = submit(&e, &inv, &out_dir, &["--rate", "30", "--concurrency", "6"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert_exactly_once(&e, &out_dir, 24);
     assert!(started.elapsed() < Duration::from_secs(20));
 }
@@ -262,26 +186,14 @@ fn torn_journal_line_and_the_lock() {
     let inv = inventory(dir.path(), 5, false);
     let out_dir = dir.path().join("report");
     std::fs::create_dir_all(&out_dir).unwrap();
-    std::fs::write(
-        out_dir.join("journal.jsonl"),
-        "{\"event\":\"intent\",\"line\":2,\"tok",
-    )
-    .unwrap();
+    std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"tok").unwrap();
     std::fs::write(out_dir.join("lock"), format!("{}\n", std::process::id())).unwrap();
     let out = submit(&e, &inv, &out_dir, &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("another submit is using this report directory")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another submit is using this report directory"));
     std::fs::remove_file(out_dir.join("lock")).unwrap();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_exactly_once(&e, &out_dir, 5);
 }
 
@@ -297,20 +209,13 @@ fn first_interrupt_finishes_in_flight_and_exits_130() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let rows = report(&out_dir);
     let created = rows.iter().filter(|r| r.status == "created").count();
     assert!(created > 0 && created < 40, "{created}");
-    assert!(
-        rows.iter()
-            .all(|r| r.status == "created" || r.status == "skipped"),
-        "in-flight requests finished"
-    );
+    assert!(rows.iter().all(|r| r.status == "created" || r.status == "skipped"), "in-flight requests finished");
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 40);
@@ -322,10 +227,7 @@ fn status_reads_every_job_and_updates_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 3, false);
     let out_dir = dir.path().join("report");
-    assert_eq!(
-        submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(),
-        Some(0)
-    );
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
     let out = Command::new(env!("CARGO_BIN_EXE_smcplan"))
         .arg("status")
         .arg(&out_dir)
@@ -335,18 +237,10 @@ fn status_reads_every_job_and_updates_the_report() {
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
-    assert!(
-        rows.iter()
-            .all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some())
-    );
+    assert!(rows.iter().all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some()));
     assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,Status,BusinessStatus,Progress,JobErrorCode,checked_at\n"));
 }
 
@@ -364,26 +258,15 @@ fn second_interrupt_exits_at_once_with_the_journal_whole() {
     std::thread::sleep(Duration::from_millis(600));
     let started = std::time::Instant::now();
     for _ in 0..2 {
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
         std::thread::sleep(Duration::from_millis(30));
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
-    assert!(
-        started.elapsed() < Duration::from_millis(350),
-        "did not wait for the requests in flight"
-    );
+    assert!(started.elapsed() < Duration::from_millis(350), "did not wait for the requests in flight");
     let (_, entries) = smcplan::journal::Journal::open(&out_dir).unwrap();
     assert!(!entries.is_empty());
-    assert_eq!(
-        submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "8"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "8"]).status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 20);
 }
 
@@ -404,10 +287,7 @@ fn an_edited_row_with_an_unsettled_intent_is_looked_up_before_anything_is_create
         source: "test".into(),
     };
     let client = smcplan::api::client::Client::new(
-        &smcplan::api::client::ClientConfig {
-            endpoint: Some(e.url()),
-            ..Default::default()
-        },
+        &smcplan::api::client::ClientConfig { endpoint: Some(e.url()), ..Default::default() },
         creds,
     )
     .unwrap();
@@ -421,18 +301,14 @@ fn an_edited_row_with_an_unsettled_intent_is_looked_up_before_anything_is_create
         client_token: Some("old-token".into()),
         ..Default::default()
     };
-    let existing = runtime
-        .block_on(client.create_replication_job(&earlier))
-        .unwrap()
-        .job_id;
-    std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"token\":\"old-token\",\"params\":{},\"at\":\"2026-11-27T08:00:00Z\"}\n").unwrap();
+    let existing = runtime.block_on(client.create_replication_job(&earlier)).unwrap().job_id;
+    std::fs::write(
+        out_dir.join("journal.jsonl"),
+        "{\"event\":\"intent\",\"line\":2,\"token\":\"old-token\",\"params\":{},\"at\":\"2026-11-27T08:00:00Z\"}\n",
+    )
+    .unwrap();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_exactly_once(&e, &out_dir, 2);
     assert_eq!(report(&out_dir)[0].job_id, existing);
 }
@@ -447,21 +323,12 @@ fn online_checks_against_the_live_account_first() {
     let offline = submit(&e, &path, &out_dir, &["--dry-run"]);
     assert_eq!(offline.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&offline.stderr).contains("SourceServerState.Invalid"));
-    let online = submit(
-        &e,
-        &path,
-        &out_dir,
-        &["--online", "--region", "cn-hangzhou"],
-    );
+    let online = submit(&e, &path, &out_dir, &["--online", "--region", "cn-hangzhou"]);
     assert_eq!(online.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&online.stderr).contains("SourceServerState.Invalid"),
         "{}",
         String::from_utf8_lossy(&online.stderr)
     );
-    assert!(
-        e.jobs()
-            .iter()
-            .all(|j| j.source_id != "s-bp1e2fsl57knvuug0021")
-    );
+    assert!(e.jobs().iter().all(|j| j.source_id != "s-bp1e2fsl57knvuug0021"));
 }

@@ -212,29 +212,20 @@ struct VSwitchFilter<'a> {
 
 impl Client {
     /// Creates a replication job.
-    pub async fn create_replication_job(
-        &self,
-        request: &CreateReplicationJob,
-    ) -> Result<Created, ApiError> {
-        let v = self
-            .call(&Api::Smc, "CreateReplicationJob", request)
-            .await?;
+    pub async fn create_replication_job(&self, request: &CreateReplicationJob) -> Result<Created, ApiError> {
+        let v = self.call(&Api::Smc, "CreateReplicationJob", request).await?;
         decode("CreateReplicationJob", v)
     }
 
     /// Starts a job in Ready, Stopped or InError; returns the RequestId.
     pub async fn start_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
-        let v = self
-            .call(&Api::Smc, "StartReplicationJob", &ById { job_id })
-            .await?;
+        let v = self.call(&Api::Smc, "StartReplicationJob", &ById { job_id }).await?;
         Ok(request_id(&v))
     }
 
     /// Deletes a job; returns the RequestId.
     pub async fn delete_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
-        let v = self
-            .call(&Api::Smc, "DeleteReplicationJob", &ById { job_id })
-            .await?;
+        let v = self.call(&Api::Smc, "DeleteReplicationJob", &ById { job_id }).await?;
         Ok(request_id(&v))
     }
 
@@ -243,22 +234,14 @@ impl Client {
         &self,
         filter: &SourceServerFilter,
     ) -> impl Stream<Item = Result<SourceServer, ApiError>> + '_ {
-        self.paged(
-            Api::Smc,
-            "DescribeSourceServers",
-            flat(filter),
-            ("SourceServers", "SourceServer"),
-            |mut v| {
-                unwrap_list(&mut v, "SystemDiskParts", "SystemDiskPart");
-                unwrap_list(&mut v, "DataDisks", "DataDisk");
-                if let Some(disks) = v.get_mut("DataDisks").and_then(Value::as_array_mut) {
-                    disks
-                        .iter_mut()
-                        .for_each(|d| unwrap_list(d, "Parts", "Part"));
-                }
-                v
-            },
-        )
+        self.paged(Api::Smc, "DescribeSourceServers", flat(filter), ("SourceServers", "SourceServer"), |mut v| {
+            unwrap_list(&mut v, "SystemDiskParts", "SystemDiskPart");
+            unwrap_list(&mut v, "DataDisks", "DataDisk");
+            if let Some(disks) = v.get_mut("DataDisks").and_then(Value::as_array_mut) {
+                disks.iter_mut().for_each(|d| unwrap_list(d, "Parts", "Part"));
+            }
+            v
+        })
     }
 
     /// Every replication job matching `filter`, page after page.
@@ -266,13 +249,7 @@ impl Client {
         &self,
         filter: &JobFilter,
     ) -> impl Stream<Item = Result<ReplicationJob, ApiError>> + '_ {
-        self.paged(
-            Api::Smc,
-            "DescribeReplicationJobs",
-            flat(filter),
-            ("ReplicationJobs", "ReplicationJob"),
-            |v| v,
-        )
+        self.paged(Api::Smc, "DescribeReplicationJobs", flat(filter), ("ReplicationJobs", "ReplicationJob"), |v| v)
     }
 
     /// Every vSwitch of a region (or the one named), page after page. An unknown vSwitch
@@ -283,26 +260,15 @@ impl Client {
         region: &str,
         vswitch_id: Option<&str>,
     ) -> impl Stream<Item = Result<VSwitch, ApiError>> + '_ {
-        let params = flat(&VSwitchFilter {
-            region_id: region,
-            vswitch_id,
-        });
-        let api = Api::Vpc {
-            region: region.to_string(),
-        };
+        let params = flat(&VSwitchFilter { region_id: region, vswitch_id });
+        let api = Api::Vpc { region: region.to_string() };
         let region = region.to_string();
-        self.paged(
-            api,
-            "DescribeVSwitches",
-            params,
-            ("VSwitches", "VSwitch"),
-            move |mut v| {
-                if v.get("RegionId").is_none() {
-                    v["RegionId"] = Value::String(region.clone());
-                }
-                v
-            },
-        )
+        self.paged(api, "DescribeVSwitches", params, ("VSwitches", "VSwitch"), move |mut v| {
+            if v.get("RegionId").is_none() {
+                v["RegionId"] = Value::String(region.clone());
+            }
+            v
+        })
     }
 
     /// Pages through a Describe call (PageSize 50) until TotalCount rows were seen or a page is empty.
@@ -328,24 +294,15 @@ impl Client {
                     other => other?,
                 };
                 let total = v.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
-                let items = v
-                    .get(list.0)
-                    .and_then(|o| o.get(list.1))
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                let items =
+                    v.get(list.0).and_then(|o| o.get(list.1)).and_then(Value::as_array).cloned().unwrap_or_default();
                 let seen = seen + items.len() as u64;
                 let done = items.is_empty() || seen >= total;
-                let decoded: Result<Vec<T>, ApiError> = items
-                    .into_iter()
-                    .map(|i| decode(action, shape(i)))
-                    .collect();
+                let decoded: Result<Vec<T>, ApiError> = items.into_iter().map(|i| decode(action, shape(i))).collect();
                 Ok(Some((decoded?, (page + 1, seen, done))))
             }
         });
-        pages
-            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
+        pages.map_ok(|items| stream::iter(items.into_iter().map(Ok))).try_flatten()
     }
 }
 
@@ -355,20 +312,13 @@ fn flat<T: Serialize>(request: &T) -> Vec<(String, String)> {
 
 /// `{"Outer": {"Inner": [...]}}` becomes `{"Outer": [...]}`, as the account file keeps lists.
 fn unwrap_list(v: &mut Value, outer: &str, inner: &str) {
-    if let Some(list) = v
-        .get_mut(outer)
-        .and_then(|o| o.get_mut(inner))
-        .map(Value::take)
-    {
+    if let Some(list) = v.get_mut(outer).and_then(|o| o.get_mut(inner)).map(Value::take) {
         v[outer] = list;
     }
 }
 
 fn request_id(v: &Value) -> String {
-    v.get("RequestId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    v.get("RequestId").and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(action: &str, v: Value) -> Result<T, ApiError> {

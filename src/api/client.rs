@@ -154,13 +154,7 @@ impl Client {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a client with rustls and static settings builds");
-        Ok(Client {
-            http,
-            credentials,
-            smc,
-            vpc,
-            signature: config.signature,
-        })
+        Ok(Client { http, credentials, smc, vpc, signature: config.signature })
     }
 
     /// The endpoint a call goes to.
@@ -168,30 +162,19 @@ impl Client {
         match api {
             Api::Smc => self.smc.clone(),
             Api::Vpc { region } => self.vpc.clone().unwrap_or_else(|| {
-                parse_endpoint(&vpc_endpoint_for(region))
-                    .expect("built-in VPC endpoints are https URLs")
+                parse_endpoint(&vpc_endpoint_for(region)).expect("built-in VPC endpoints are https URLs")
             }),
         }
     }
 
     /// Calls `action` with a typed request (flattened as the SDKs do) and returns the JSON response.
-    pub async fn call<T: serde::Serialize>(
-        &self,
-        api: &Api,
-        action: &str,
-        request: &T,
-    ) -> Result<Value, ApiError> {
+    pub async fn call<T: serde::Serialize>(&self, api: &Api, action: &str, request: &T) -> Result<Value, ApiError> {
         let value = serde_json::to_value(request).expect("requests serialise");
         self.call_params(api, action, &flatten(&value)).await
     }
 
     /// Calls `action` with flat parameters. Each call is signed anew (nonce and time).
-    pub async fn call_params(
-        &self,
-        api: &Api,
-        action: &str,
-        params: &[(String, String)],
-    ) -> Result<Value, ApiError> {
+    pub async fn call_params(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
         let version = match api {
             Api::Smc => SMC_VERSION,
             Api::Vpc { .. } => VPC_VERSION,
@@ -203,11 +186,8 @@ impl Client {
         };
         let response = request.send().await.map_err(|e| transport(action, e))?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("x-acs-retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after =
+            response.headers().get("x-acs-retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
         let body = response.bytes().await.map_err(|e| transport(action, e))?;
         if !(200..300).contains(&status) {
             return Err(ApiError::from_response(action, status, &body, retry_after));
@@ -243,22 +223,12 @@ impl Client {
             headers.push(("x-acs-security-token".into(), token.expose().to_string()));
         }
         let signed = sign_v3(
-            &V3Request {
-                method: "POST",
-                path: "/",
-                query: params,
-                headers: &headers,
-                body: b"",
-            },
+            &V3Request { method: "POST", path: "/", query: params, headers: &headers, body: b"" },
             &self.credentials.access_key_id,
             self.credentials.access_key_secret.expose(),
         );
         url.set_path("/");
-        url.set_query(
-            (!params.is_empty())
-                .then(|| query_string(params))
-                .as_deref(),
-        );
+        url.set_query((!params.is_empty()).then(|| query_string(params)).as_deref());
         let mut builder = self.http.post(url);
         for (name, value) in headers.iter().filter(|(n, _)| n != "host") {
             builder = builder.header(name, value);
@@ -313,18 +283,12 @@ fn transport(action: &str, e: reqwest::Error) -> ApiError {
         detail.push_str(&format!(": {s}"));
         source = s.source();
     }
-    ApiError::Transport {
-        action: action.to_string(),
-        kind,
-        detail,
-    }
+    ApiError::Transport { action: action.to_string(), kind, detail }
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ`, now.
 fn timestamp() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// 32 random hex digits.
@@ -341,41 +305,22 @@ mod tests {
     #[test]
     fn plain_http_only_to_loopback() {
         assert!(parse_endpoint("https://smc.aliyuncs.com").is_ok());
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://127.9.9.9",
-            "http://[::1]:9",
-            "http://localhost:1",
-        ] {
+        for ok in ["http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:9", "http://localhost:1"] {
             assert!(parse_endpoint(ok).is_ok(), "{ok}");
         }
         assert_eq!(
-            parse_endpoint("http://10.0.0.1:80")
-                .unwrap_err()
-                .to_string(),
+            parse_endpoint("http://10.0.0.1:80").unwrap_err().to_string(),
             "endpoint 'http://10.0.0.1:80': plain http is allowed only to loopback addresses (127.0.0.0/8, ::1, localhost); use https"
         );
-        assert!(matches!(
-            parse_endpoint("http://smc.aliyuncs.com"),
-            Err(EndpointError::PlainHttp(_))
-        ));
-        assert!(matches!(
-            parse_endpoint("ftp://x"),
-            Err(EndpointError::Scheme(_))
-        ));
-        assert!(matches!(
-            parse_endpoint("smc.aliyuncs.com"),
-            Err(EndpointError::NotUrl(_))
-        ));
+        assert!(matches!(parse_endpoint("http://smc.aliyuncs.com"), Err(EndpointError::PlainHttp(_))));
+        assert!(matches!(parse_endpoint("ftp://x"), Err(EndpointError::Scheme(_))));
+        assert!(matches!(parse_endpoint("smc.aliyuncs.com"), Err(EndpointError::NotUrl(_))));
     }
 
     #[test]
     fn vpc_endpoints_by_region() {
         assert_eq!(vpc_endpoint_for("cn-hangzhou"), "https://vpc.aliyuncs.com");
-        assert_eq!(
-            vpc_endpoint_for("eu-central-1"),
-            "https://vpc.eu-central-1.aliyuncs.com"
-        );
+        assert_eq!(vpc_endpoint_for("eu-central-1"), "https://vpc.eu-central-1.aliyuncs.com");
     }
 
     #[test]

@@ -54,20 +54,10 @@ pub enum CredentialError {
     Config { path: String, message: String },
     #[error("profile '{profile}' is not in {path}")]
     NoSuchProfile { profile: String, path: String },
-    #[error(
-        "profile '{profile}' in {path} uses mode '{mode}'; smcplan supports the modes AK and StsToken"
-    )]
-    UnsupportedMode {
-        profile: String,
-        path: String,
-        mode: String,
-    },
+    #[error("profile '{profile}' in {path} uses mode '{mode}'; smcplan supports the modes AK and StsToken")]
+    UnsupportedMode { profile: String, path: String, mode: String },
     #[error("profile '{profile}' in {path} has no {field}")]
-    Incomplete {
-        profile: String,
-        path: String,
-        field: &'static str,
-    },
+    Incomplete { profile: String, path: String, field: &'static str },
 }
 
 /// What credential lookup may read: environment variables and the home directory.
@@ -80,13 +70,8 @@ pub struct Lookup<'a> {
 impl Lookup<'_> {
     /// Looks in the process environment and `$HOME`.
     pub fn from_process(profile: Option<&str>) -> Lookup<'_> {
-        static ENV: fn(&str) -> Option<String> =
-            |k| std::env::var(k).ok().filter(|v| !v.is_empty());
-        Lookup {
-            profile,
-            env: &ENV,
-            home: std::env::var_os("HOME").map(PathBuf::from),
-        }
+        static ENV: fn(&str) -> Option<String> = |k| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Lookup { profile, env: &ENV, home: std::env::var_os("HOME").map(PathBuf::from) }
     }
 }
 
@@ -113,19 +98,9 @@ struct Profile {
 
 /// Finds credentials: a named profile first, then the environment, then the config's current profile.
 pub fn resolve(lookup: &Lookup) -> Result<Credentials, CredentialError> {
-    let config = lookup
-        .home
-        .as_ref()
-        .map(|h| h.join(".aliyun").join("config.json"));
-    let shown = config
-        .as_ref()
-        .map_or("~/.aliyun/config.json".to_string(), |p| {
-            p.display().to_string()
-        });
-    let named = lookup
-        .profile
-        .map(str::to_string)
-        .or_else(|| (lookup.env)("ALIBABA_CLOUD_PROFILE"));
+    let config = lookup.home.as_ref().map(|h| h.join(".aliyun").join("config.json"));
+    let shown = config.as_ref().map_or("~/.aliyun/config.json".to_string(), |p| p.display().to_string());
+    let named = lookup.profile.map(str::to_string).or_else(|| (lookup.env)("ALIBABA_CLOUD_PROFILE"));
     if let Some(name) = named {
         let path = config.ok_or(CredentialError::NotFound(shown))?;
         return from_profile(&path, Some(&name));
@@ -142,16 +117,10 @@ pub fn resolve(lookup: &Lookup) -> Result<Credentials, CredentialError> {
             });
         }
         (Some(_), None) => {
-            return Err(CredentialError::Partial(
-                "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            ));
+            return Err(CredentialError::Partial("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"));
         }
         (None, Some(_)) => {
-            return Err(CredentialError::Partial(
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            ));
+            return Err(CredentialError::Partial("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_ID"));
         }
         (None, None) => {}
     }
@@ -163,40 +132,22 @@ pub fn resolve(lookup: &Lookup) -> Result<Credentials, CredentialError> {
 
 fn from_profile(path: &Path, name: Option<&str>) -> Result<Credentials, CredentialError> {
     let shown = path.display().to_string();
-    let config_error = |message: String| CredentialError::Config {
-        path: shown.clone(),
-        message,
-    };
+    let config_error = |message: String| CredentialError::Config { path: shown.clone(), message };
     let text = std::fs::read_to_string(path).map_err(|e| config_error(e.to_string()))?;
     // Only the position: serde's messages may quote values, and values here are secrets.
-    let config: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-        config_error(format!(
-            "not a CLI config file (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let config: ConfigFile = serde_json::from_str(&text)
+        .map_err(|e| config_error(format!("not a CLI config file (line {}, column {})", e.line(), e.column())))?;
     let name = name.unwrap_or(&config.current).to_string();
     let profile = config.profiles.into_iter().find(|p| p.name == name);
-    let profile = profile.ok_or_else(|| CredentialError::NoSuchProfile {
-        profile: name.clone(),
-        path: shown.clone(),
-    })?;
-    let incomplete = |field| CredentialError::Incomplete {
-        profile: name.clone(),
-        path: shown.clone(),
-        field,
-    };
+    let profile =
+        profile.ok_or_else(|| CredentialError::NoSuchProfile { profile: name.clone(), path: shown.clone() })?;
+    let incomplete = |field| CredentialError::Incomplete { profile: name.clone(), path: shown.clone(), field };
     let token = match profile.mode.as_str() {
         "AK" | "" => None,
         "StsToken" if profile.sts_token.is_empty() => return Err(incomplete("sts_token")),
         "StsToken" => Some(Secret(profile.sts_token)),
         other => {
-            return Err(CredentialError::UnsupportedMode {
-                profile: name,
-                path: shown,
-                mode: other.to_string(),
-            });
+            return Err(CredentialError::UnsupportedMode { profile: name, path: shown, mode: other.to_string() });
         }
     };
     if profile.access_key_id.is_empty() {
@@ -221,16 +172,8 @@ mod tests {
     const SECRET: &str = "s3cr3t-VALUE-never-shown";
     const TOKEN: &str = "CAIS+sts-TOKEN-never-shown";
 
-    fn lookup_with<'a>(
-        env: &'a dyn Fn(&str) -> Option<String>,
-        home: &Path,
-        profile: Option<&'a str>,
-    ) -> Lookup<'a> {
-        Lookup {
-            profile,
-            env,
-            home: Some(home.to_path_buf()),
-        }
+    fn lookup_with<'a>(env: &'a dyn Fn(&str) -> Option<String>, home: &Path, profile: Option<&'a str>) -> Lookup<'a> {
+        Lookup { profile, env, home: Some(home.to_path_buf()) }
     }
 
     fn write_config(home: &Path, text: &str) {
@@ -260,13 +203,7 @@ mod tests {
         .into();
         let env = |k: &str| vars.get(k).cloned();
         let c = resolve(&lookup_with(&env, home.path(), Some("sts"))).unwrap();
-        assert_eq!(
-            (
-                c.access_key_id.as_str(),
-                c.security_token.as_ref().map(Secret::expose)
-            ),
-            ("STS.id", Some(TOKEN))
-        );
+        assert_eq!((c.access_key_id.as_str(), c.security_token.as_ref().map(Secret::expose)), ("STS.id", Some(TOKEN)));
         let c = resolve(&lookup_with(&env, home.path(), None)).unwrap();
         assert_eq!(c.access_key_id, "LTAIenv");
         assert_eq!(c.source, "environment variables");
@@ -274,12 +211,7 @@ mod tests {
         let c = resolve(&lookup_with(&none, home.path(), None)).unwrap();
         assert_eq!(c.access_key_id, "LTAIak");
         let profile_env = |k: &str| (k == "ALIBABA_CLOUD_PROFILE").then(|| "sts".to_string());
-        assert_eq!(
-            resolve(&lookup_with(&profile_env, home.path(), None))
-                .unwrap()
-                .access_key_id,
-            "STS.id"
-        );
+        assert_eq!(resolve(&lookup_with(&profile_env, home.path(), None)).unwrap().access_key_id, "STS.id");
     }
 
     #[test]
@@ -287,36 +219,23 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let none = |_: &str| None;
         let err = resolve(&lookup_with(&none, home.path(), None)).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("no credentials found: looked for a profile"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("no credentials found: looked for a profile"), "{err}");
         assert!(err.to_string().contains(".aliyun/config.json"));
         let half = |k: &str| (k == "ALIBABA_CLOUD_ACCESS_KEY_ID").then(|| "LTAIx".to_string());
         assert_eq!(
-            resolve(&lookup_with(&half, home.path(), None))
-                .unwrap_err()
-                .to_string(),
+            resolve(&lookup_with(&half, home.path(), None)).unwrap_err().to_string(),
             "ALIBABA_CLOUD_ACCESS_KEY_ID is set but ALIBABA_CLOUD_ACCESS_KEY_SECRET is not; set both, or neither"
         );
         write_config(home.path(), &config());
         let err = resolve(&lookup_with(&none, home.path(), Some("ram"))).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("uses mode 'RamRoleArn'; smcplan supports the modes AK and StsToken"),
+            err.to_string().contains("uses mode 'RamRoleArn'; smcplan supports the modes AK and StsToken"),
             "{err}"
         );
         let err = resolve(&lookup_with(&none, home.path(), Some("half"))).unwrap_err();
-        assert!(
-            err.to_string().ends_with("has no access_key_secret"),
-            "{err}"
-        );
+        assert!(err.to_string().ends_with("has no access_key_secret"), "{err}");
         let err = resolve(&lookup_with(&none, home.path(), Some("nope"))).unwrap_err();
-        assert!(
-            err.to_string().starts_with("profile 'nope' is not in "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("profile 'nope' is not in "), "{err}");
     }
 
     #[test]
@@ -325,11 +244,7 @@ mod tests {
         write_config(home.path(), &config());
         let none = |_: &str| None;
         let c = resolve(&lookup_with(&none, home.path(), Some("sts"))).unwrap();
-        let shown = format!(
-            "{c:?} {} {}",
-            c.access_key_secret,
-            c.security_token.as_ref().unwrap()
-        );
+        let shown = format!("{c:?} {} {}", c.access_key_secret, c.security_token.as_ref().unwrap());
         assert!(!shown.contains(SECRET) && !shown.contains(TOKEN), "{shown}");
         for name in ["ram", "half", "nope"] {
             let err = resolve(&lookup_with(&none, home.path(), Some(name))).unwrap_err();

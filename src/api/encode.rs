@@ -21,10 +21,7 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// `name=value&...` with both sides percent-encoded, in the given order.
 pub fn query_string(params: &[(String, String)]) -> String {
-    let pairs: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
-        .collect();
+    let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", pct(k), pct(v))).collect();
     pairs.join("&")
 }
 
@@ -133,21 +130,14 @@ mod tests {
     #[test]
     fn nulls_and_empty_lists_vanish() {
         let got = flatten(&json!({"A": null, "B": [], "C": [{"D": true}], "E": {"F": 1}}));
-        assert_eq!(
-            got,
-            vec![("C.1.D".into(), "true".into()), ("E.F".into(), "1".into())]
-        );
+        assert_eq!(got, vec![("C.1.D".into(), "true".into()), ("E.F".into(), "1".into())]);
     }
 
     #[test]
     fn form_decoding() {
         assert_eq!(
             form_decode("a=x+y&b=%2B%20%E2%82%AC&c").unwrap(),
-            vec![
-                ("a".into(), "x y".into()),
-                ("b".into(), "+ €".into()),
-                ("c".into(), String::new())
-            ]
+            vec![("a".into(), "x y".into()), ("b".into(), "+ €".into()), ("c".into(), String::new())]
         );
         assert_eq!(form_decode("a=%2"), None);
         assert_eq!(form_decode("a=%ff"), None);

@@ -17,18 +17,10 @@ pub enum ApiError {
     },
     /// No usable answer: the connection failed, timed out or was cut.
     #[error("{action}: {kind} ({detail})")]
-    Transport {
-        action: String,
-        kind: TransportKind,
-        detail: String,
-    },
+    Transport { action: String, kind: TransportKind, detail: String },
     /// A success status with a body that is not what the API returns.
     #[error("{action}: unexpected response (HTTP {status}): {detail}")]
-    Decode {
-        action: String,
-        status: u16,
-        detail: String,
-    },
+    Decode { action: String, status: u16, detail: String },
 }
 
 /// How a request failed to get an answer.
@@ -57,24 +49,10 @@ const RETRYABLE_CODES: &[&str] = &["ServiceUnavailable", "InternalError", "Unkno
 
 impl ApiError {
     /// Builds the error for an error status from its body, which should be the API's JSON error.
-    pub fn from_response(
-        action: &str,
-        status: u16,
-        body: &[u8],
-        retry_after: Option<Duration>,
-    ) -> ApiError {
+    pub fn from_response(action: &str, status: u16, body: &[u8], retry_after: Option<Duration>) -> ApiError {
         let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        let field = |a: &str, b: &str| {
-            v.get(a)
-                .or_else(|| v.get(b))
-                .and_then(|x| x.as_str())
-                .map(str::to_string)
-        };
-        let snippet = || {
-            String::from_utf8_lossy(&body[..body.len().min(200)])
-                .trim()
-                .to_string()
-        };
+        let field = |a: &str, b: &str| v.get(a).or_else(|| v.get(b)).and_then(|x| x.as_str()).map(str::to_string);
+        let snippet = || String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string();
         ApiError::Service {
             action: action.to_string(),
             status,
@@ -103,8 +81,7 @@ impl ApiError {
 
     /// Flow control (`Throttling`, `Throttling.User`, `Throttling.Api`, ...).
     pub fn is_throttling(&self) -> bool {
-        self.code()
-            .is_some_and(|c| c == "Throttling" || c.starts_with("Throttling."))
+        self.code().is_some_and(|c| c == "Throttling" || c.starts_with("Throttling."))
     }
 
     /// Whether the same request (same ClientToken, new signature) may succeed later.
@@ -147,9 +124,7 @@ mod tests {
     use super::*;
 
     fn service(status: u16, code: &str) -> ApiError {
-        let body = format!(
-            r#"{{"RequestId":"R-1","HostId":"smc.aliyuncs.com","Code":"{code}","Message":"m"}}"#
-        );
+        let body = format!(r#"{{"RequestId":"R-1","HostId":"smc.aliyuncs.com","Code":"{code}","Message":"m"}}"#);
         ApiError::from_response("CreateReplicationJob", status, body.as_bytes(), None)
     }
 
@@ -163,11 +138,7 @@ mod tests {
             let code = c["code"].as_str().unwrap();
             let status = c["http_status"].as_u64().unwrap_or(400) as u16;
             let retry = c["retryable"].as_bool().unwrap_or(false);
-            assert_eq!(
-                service(status, code).is_retryable(),
-                retry,
-                "{code} ({status})"
-            );
+            assert_eq!(service(status, code).is_retryable(), retry, "{code} ({status})");
         }
     }
 
@@ -176,10 +147,7 @@ mod tests {
         let e = service(400, "ReplicationJobName.Duplicate");
         assert_eq!(e.code(), Some("ReplicationJobName.Duplicate"));
         assert_eq!(e.request_id(), Some("R-1"));
-        assert_eq!(
-            e.to_string(),
-            "CreateReplicationJob: ReplicationJobName.Duplicate (HTTP 400): m [RequestId R-1]"
-        );
+        assert_eq!(e.to_string(), "CreateReplicationJob: ReplicationJobName.Duplicate (HTTP 400): m [RequestId R-1]");
         let odd = ApiError::from_response("X", 502, b"<html>bad gateway</html>", None);
         assert_eq!(odd.code(), Some("HTTP502"));
         assert!(odd.is_retryable());
@@ -195,21 +163,10 @@ mod tests {
 
     #[test]
     fn transport_failures() {
-        let t = |kind| ApiError::Transport {
-            action: "A".into(),
-            kind,
-            detail: "d".into(),
-        };
-        assert!(
-            t(TransportKind::Timeout).is_retryable() && t(TransportKind::Timeout).outcome_unknown()
-        );
-        assert!(
-            t(TransportKind::Reset).is_retryable() && t(TransportKind::Reset).outcome_unknown()
-        );
-        assert!(
-            t(TransportKind::Connect).is_retryable()
-                && !t(TransportKind::Connect).outcome_unknown()
-        );
+        let t = |kind| ApiError::Transport { action: "A".into(), kind, detail: "d".into() };
+        assert!(t(TransportKind::Timeout).is_retryable() && t(TransportKind::Timeout).outcome_unknown());
+        assert!(t(TransportKind::Reset).is_retryable() && t(TransportKind::Reset).outcome_unknown());
+        assert!(t(TransportKind::Connect).is_retryable() && !t(TransportKind::Connect).outcome_unknown());
         assert!(!t(TransportKind::Other).is_retryable());
     }
 

@@ -46,19 +46,11 @@ fn hex(bytes: &[u8]) -> String {
 /// Signs a request with ACS3-HMAC-SHA256.
 pub fn sign_v3(req: &V3Request, access_key_id: &str, secret: &str) -> V3Signature {
     let hashed_payload = sha256_hex(req.body);
-    let canonical_uri = if req.path.is_empty() {
-        "/".to_string()
-    } else {
-        req.path.split('/').map(pct).collect::<Vec<_>>().join("/")
-    };
-    let mut query: Vec<(String, String)> =
-        req.query.iter().map(|(k, v)| (pct(k), pct(v))).collect();
+    let canonical_uri =
+        if req.path.is_empty() { "/".to_string() } else { req.path.split('/').map(pct).collect::<Vec<_>>().join("/") };
+    let mut query: Vec<(String, String)> = req.query.iter().map(|(k, v)| (pct(k), pct(v))).collect();
     query.sort();
-    let canonical_query_string = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let canonical_query_string = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
     let mut headers: Vec<(String, String)> = req
         .headers
         .iter()
@@ -85,13 +77,11 @@ pub fn sign_v3(req: &V3Request, access_key_id: &str, secret: &str) -> V3Signatur
     );
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let string_to_sign = format!("{V3_ALGORITHM}\n{hashed_canonical_request}");
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());
     let signature = hex(&mac.finalize().into_bytes());
-    let authorization = format!(
-        "{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
-    );
+    let authorization =
+        format!("{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}");
     V3Signature {
         hashed_payload,
         canonical_uri,
@@ -116,24 +106,16 @@ pub struct V1Signature {
 
 /// Signs the parameter set (query and form body, without `Signature`) with HMAC-SHA1.
 pub fn sign_v1(method: &str, params: &[(String, String)], secret: &str) -> V1Signature {
-    let mut sorted: Vec<&(String, String)> =
-        params.iter().filter(|(k, _)| k != "Signature").collect();
+    let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "Signature").collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
-    let canonicalized_query_string = sorted
-        .iter()
-        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let canonicalized_query_string =
+        sorted.iter().map(|(k, v)| format!("{}={}", pct(k), pct(v))).collect::<Vec<_>>().join("&");
     let string_to_sign = format!("{method}&{}&{}", pct("/"), pct(&canonicalized_query_string));
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes())
-        .expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    V1Signature {
-        canonicalized_query_string,
-        string_to_sign,
-        signature,
-    }
+    V1Signature { canonicalized_query_string, string_to_sign, signature }
 }
 
 #[cfg(test)]
@@ -142,18 +124,13 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Vec<Value> {
-        let v: Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/signature-vectors.json"))
-                .unwrap();
+        let v: Value = serde_json::from_str(include_str!("../../tests/fixtures/signature-vectors.json")).unwrap();
         v["vectors"].as_array().unwrap().clone()
     }
 
     fn pairs(v: &Value) -> Vec<(String, String)> {
-        v.as_object().map_or_else(Vec::new, |m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-                .collect()
-        })
+        v.as_object()
+            .map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
     }
 
     fn s(v: &Value) -> &str {
@@ -180,19 +157,11 @@ mod tests {
             let id = &v["id"];
             assert_eq!(got.hashed_payload, s(&m["hashed_payload"]), "{id}");
             assert_eq!(got.canonical_uri, s(&m["canonical_uri"]), "{id}");
-            assert_eq!(
-                got.canonical_query_string,
-                s(&m["canonical_query_string"]),
-                "{id}"
-            );
+            assert_eq!(got.canonical_query_string, s(&m["canonical_query_string"]), "{id}");
             assert_eq!(got.canonical_headers, s(&m["canonical_headers"]), "{id}");
             assert_eq!(got.signed_headers, s(&m["signed_headers"]), "{id}");
             assert_eq!(got.canonical_request, s(&m["canonical_request"]), "{id}");
-            assert_eq!(
-                got.hashed_canonical_request,
-                s(&m["hashed_canonical_request"]),
-                "{id}"
-            );
+            assert_eq!(got.hashed_canonical_request, s(&m["hashed_canonical_request"]), "{id}");
             assert_eq!(got.string_to_sign, s(&m["string_to_sign"]), "{id}");
             assert_eq!(got.signature, s(&v["outputs"]["signature"]), "{id}");
             assert_eq!(got.authorization, s(&v["outputs"]["authorization"]), "{id}");
@@ -216,29 +185,17 @@ mod tests {
                 p.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 p.iter().map(|(k, _)| k.clone()).collect()
             };
-            let want_names: Vec<String> = m["sorted_parameter_names"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|n| s(n).to_string())
-                .collect();
+            let want_names: Vec<String> =
+                m["sorted_parameter_names"].as_array().unwrap().iter().map(|n| s(n).to_string()).collect();
             assert_eq!(names, want_names, "{id}");
             let mut signed = params.clone();
             signed.sort();
             let mut want_signed = pairs(&m["signed_params"]);
             want_signed.sort();
             assert_eq!(signed, want_signed, "{id}");
-            assert_eq!(
-                got.canonicalized_query_string,
-                s(&m["canonicalized_query_string"]),
-                "{id}"
-            );
+            assert_eq!(got.canonicalized_query_string, s(&m["canonicalized_query_string"]), "{id}");
             assert_eq!(got.string_to_sign, s(&m["string_to_sign"]), "{id}");
-            assert_eq!(
-                format!("{}&", s(&i["access_key_secret"])),
-                s(&m["hmac_key"]),
-                "{id}"
-            );
+            assert_eq!(format!("{}&", s(&i["access_key_secret"])), s(&m["hmac_key"]), "{id}");
             assert_eq!(got.signature, s(&v["outputs"]["signature"]), "{id}");
             seen += 1;
         }
@@ -248,12 +205,7 @@ mod tests {
     #[test]
     fn v1_signature_does_not_depend_on_where_parameters_travel() {
         let all = vectors();
-        let sig = |id: &str| {
-            s(&all.iter().find(|v| v["id"] == id).unwrap()["outputs"]["signature"]).to_string()
-        };
-        assert_eq!(
-            sig("v1_tea_create_replication_job_form_body"),
-            sig("v1_tea_create_replication_job_query")
-        );
+        let sig = |id: &str| s(&all.iter().find(|v| v["id"] == id).unwrap()["outputs"]["signature"]).to_string();
+        assert_eq!(sig("v1_tea_create_replication_job_form_body"), sig("v1_tea_create_replication_job_query"));
     }
 }

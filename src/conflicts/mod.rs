@@ -22,13 +22,7 @@ enum Kind {
     Token = 5,
 }
 
-const KINDS: [Kind; 5] = [
-    Kind::Name,
-    Kind::Image,
-    Kind::Source,
-    Kind::Instance,
-    Kind::Token,
-];
+const KINDS: [Kind; 5] = [Kind::Name, Kind::Image, Kind::Source, Kind::Instance, Kind::Token];
 
 /// A row's conflict keys, computed alongside its row rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,9 +32,7 @@ pub struct Keys([Option<u64>; 5]);
 pub fn keys(row: &Row) -> Keys {
     let h = |kind: Kind, text: &str| xxh3_64_with_seed(text.as_bytes(), kind as u64);
     let image = match (row.text(Param::RegionId), row.text(Param::ImageName)) {
-        (Some(region), Some(image)) => {
-            Some(xxh3_64_with_seed(image.as_bytes(), h(Kind::Image, region)))
-        }
+        (Some(region), Some(image)) => Some(xxh3_64_with_seed(image.as_bytes(), h(Kind::Image, region))),
         _ => None,
     };
     Keys([
@@ -90,10 +82,7 @@ impl Batch {
         if sample.is_empty() {
             return;
         }
-        let keys: usize = sample
-            .iter()
-            .map(|(_, k)| k.0.iter().flatten().count())
-            .sum();
+        let keys: usize = sample.iter().map(|(_, k)| k.0.iter().flatten().count()).sum();
         let total = (rows as f64 * keys as f64 / sample.len() as f64 * 1.05) as usize;
         self.seen.reserve_total(total);
     }
@@ -129,12 +118,7 @@ impl Batch {
                 "the account's quota of {} jobs is used up: {} exist and {} earlier rows create the rest",
                 self.quota, self.existing_jobs, self.admitted
             );
-            out.push(Diagnostic::new(
-                row.line,
-                Column::Row,
-                codes::QUOTA_EXCEEDED,
-                message,
-            ));
+            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message));
         } else {
             self.admitted += 1;
         }
@@ -148,16 +132,8 @@ pub fn clash(row: &Row, clash: &Clash) -> Diagnostic {
         Kind::Name => (Param::Name, codes::NAME_DUPLICATE, "name"),
         Kind::Image => (Param::ImageName, codes::IMAGE_NAME_IN_USE, "image name"),
         Kind::Source => (Param::SourceId, codes::SOURCE_DUPLICATE, "source server"),
-        Kind::Instance => (
-            Param::InstanceId,
-            codes::INSTANCE_DUPLICATE,
-            "destination instance",
-        ),
-        Kind::Token => (
-            Param::ClientToken,
-            codes::CLIENT_TOKEN_DUPLICATE,
-            "ClientToken",
-        ),
+        Kind::Instance => (Param::InstanceId, codes::INSTANCE_DUPLICATE, "destination instance"),
+        Kind::Token => (Param::ClientToken, codes::CLIENT_TOKEN_DUPLICATE, "ClientToken"),
     };
     let cell = row.get(param).expect("a key comes from a set cell");
     let message = match kind {
@@ -177,31 +153,13 @@ mod tests {
     use crate::inventory::Schema;
     use csv::StringRecord;
 
-    fn run(
-        rows: &[[&str; 6]],
-        existing: u64,
-        quota: u64,
-    ) -> Vec<(u64, &'static str, Option<u64>, String)> {
-        let names = [
-            "RegionId",
-            "SourceId",
-            "Name",
-            "ImageName",
-            "InstanceId",
-            "ClientToken",
-        ];
+    fn run(rows: &[[&str; 6]], existing: u64, quota: u64) -> Vec<(u64, &'static str, Option<u64>, String)> {
+        let names = ["RegionId", "SourceId", "Name", "ImageName", "InstanceId", "ClientToken"];
         let schema = Schema::parse(names.map(String::from).to_vec()).unwrap();
         let mut batch = Batch::new(existing, quota);
         let mut out = Vec::new();
-        let records: Vec<StringRecord> = rows
-            .iter()
-            .map(|cells| StringRecord::from(cells.to_vec()))
-            .collect();
-        let rows: Vec<Row> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Row::new(i as u64 + 2, &schema, r))
-            .collect();
+        let records: Vec<StringRecord> = rows.iter().map(|cells| StringRecord::from(cells.to_vec())).collect();
+        let rows: Vec<Row> = records.iter().enumerate().map(|(i, r)| Row::new(i as u64 + 2, &schema, r)).collect();
         // Two calls, so that clashes across calls are covered too.
         let (a, b) = rows.split_at(rows.len() / 2);
         for part in [a, b] {
@@ -209,17 +167,12 @@ mod tests {
             let clashes = batch.check(&keyed);
             for row in part {
                 let before = out.len();
-                clashes
-                    .iter()
-                    .filter(|c| part[c.row].line == row.line)
-                    .for_each(|c| out.push(clash(row, c)));
+                clashes.iter().filter(|c| part[c.row].line == row.line).for_each(|c| out.push(clash(row, c)));
                 let has_error = out.len() > before;
                 batch.admit(row, has_error, &mut out);
             }
         }
-        out.into_iter()
-            .map(|d| (d.line, d.code, d.related_line, d.message))
-            .collect()
+        out.into_iter().map(|d| (d.line, d.code, d.related_line, d.message)).collect()
     }
 
     #[test]
@@ -247,27 +200,16 @@ mod tests {
             ]
         );
         assert_eq!(got[0].3, "name 'web-01' is already used on line 2");
-        assert_eq!(
-            got[1].3,
-            "image name 'img-a' is already used in cn-hangzhou on line 2"
-        );
+        assert_eq!(got[1].3, "image name 'img-a' is already used in cn-hangzhou on line 2");
     }
 
     #[test]
     fn quota_names_exactly_the_rows_past_the_limit() {
-        let rows: Vec<[&str; 6]> = ["s-1", "s-2", "s-3", "s-4"]
-            .iter()
-            .map(|s| ["cn-hangzhou", s, "", "", "", ""])
-            .collect();
+        let rows: Vec<[&str; 6]> =
+            ["s-1", "s-2", "s-3", "s-4"].iter().map(|s| ["cn-hangzhou", s, "", "", "", ""]).collect();
         let got = run(&rows, 998, 1000);
         let short: Vec<_> = got.iter().map(|(l, c, _, _)| (*l, *c)).collect();
-        assert_eq!(
-            short,
-            vec![
-                (4, "QuotaExceeded.ReplicationJob"),
-                (5, "QuotaExceeded.ReplicationJob")
-            ]
-        );
+        assert_eq!(short, vec![(4, "QuotaExceeded.ReplicationJob"), (5, "QuotaExceeded.ReplicationJob")]);
         assert_eq!(
             got[0].3,
             "the account's quota of 1000 jobs is used up: 998 exist and 2 earlier rows create the rest"

@@ -19,10 +19,7 @@ pub struct FirstSeen {
 
 impl Default for FirstSeen {
     fn default() -> FirstSeen {
-        FirstSeen {
-            slots: vec![(EMPTY, 0); 1 << 12],
-            len: 0,
-        }
+        FirstSeen { slots: vec![(EMPTY, 0); 1 << 12], len: 0 }
     }
 }
 
@@ -125,9 +122,7 @@ mod tests {
         for batch in 0..50u64 {
             let items: Vec<(u64, u64)> = (0..1000)
                 .map(|i| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                     (x % 20_000, batch * 1000 + i)
                 })
                 .collect();

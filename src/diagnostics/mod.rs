@@ -38,14 +38,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A finding with the code's own severity.
     pub fn new(line: u64, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            line,
-            column,
-            severity: code.severity,
-            code: code.id,
-            message: message.into(),
-            related_line: None,
-        }
+        Diagnostic { line, column, severity: code.severity, code: code.id, message: message.into(), related_line: None }
     }
 
     /// A finding about the header (line 1).

@@ -26,12 +26,7 @@ struct JsonDiagnostic<'a> {
 }
 
 /// Writes the DESIGN.md diagnostics object: counts, then every finding in order.
-pub fn json(
-    out: &mut dyn Write,
-    summary: &Summary,
-    diags: &[Diagnostic],
-    names: &[String],
-) -> io::Result<()> {
+pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
     write!(
         out,
         "{{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {},\n \"diagnostics\": [",
@@ -49,11 +44,7 @@ pub fn json(
         };
         serde_json::to_writer(&mut *out, &j)?;
     }
-    out.write_all(if diags.is_empty() {
-        b"]}\n"
-    } else {
-        b"\n ]}\n"
-    })
+    out.write_all(if diags.is_empty() { b"]}\n" } else { b"\n ]}\n" })
 }
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
@@ -62,21 +53,12 @@ const ACCENT: Style = AnsiColor::Blue.on_default().bold();
 const BOLD: Style = Style::new().bold();
 
 /// Writes one finding for a person, with ANSI styles (the stream strips them when it should).
-pub fn human_one(
-    out: &mut dyn Write,
-    path: &str,
-    d: &Diagnostic,
-    names: &[String],
-) -> io::Result<()> {
+pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, names: &[String]) -> io::Result<()> {
     let (style, label) = match d.severity {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARNING, "warning"),
     };
-    writeln!(
-        out,
-        "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}",
-        d.code, d.message
-    )?;
+    writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
     match column_name(names, d.column) {
         Some(c) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} column {c}", d.line)?,
         None => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}", d.line)?,
@@ -140,20 +122,10 @@ mod tests {
     fn json_matches_design() {
         let names = vec!["RegionId".to_string(), "SystemDiskSize".to_string()];
         let diags = vec![
-            Diagnostic::new(
-                14,
-                Column::At(1),
-                codes::SYSTEM_DISK_SIZE_RANGE,
-                "must be 20..2048 GiB, got 19",
-            ),
+            Diagnostic::new(14, Column::At(1), codes::SYSTEM_DISK_SIZE_RANGE, "must be 20..2048 GiB, got 19"),
             Diagnostic::new(57, Column::Row, codes::QUOTA_EXCEEDED, "quota").related(12),
         ];
-        let summary = Summary {
-            rows: 3,
-            valid: 1,
-            errors: 2,
-            warnings: 0,
-        };
+        let summary = Summary { rows: 3, valid: 1, errors: 2, warnings: 0 };
         let mut out = Vec::new();
         json(&mut out, &summary, &diags, &names).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();

@@ -19,9 +19,7 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("KeyPair").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -98,14 +96,8 @@ fn check_time(text: Option<&str>, now: Timestamp) -> Result<(), Fault> {
     Ok(())
 }
 
-fn check_nonce(
-    nonce: Option<&str>,
-    nonces: &std::sync::Mutex<Nonces>,
-    now: Timestamp,
-) -> Result<(), Fault> {
-    let nonce = nonce
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| Fault::missing("SignatureNonce"))?;
+fn check_nonce(nonce: Option<&str>, nonces: &std::sync::Mutex<Nonces>, now: Timestamp) -> Result<(), Fault> {
+    let nonce = nonce.filter(|n| !n.is_empty()).ok_or_else(|| Fault::missing("SignatureNonce"))?;
     if !nonces.lock().expect("nonce lock").fresh(nonce, now) {
         return Err(Fault::new(
             400,
@@ -119,11 +111,7 @@ fn check_nonce(
 fn check_token(sent: Option<&str>, keys: &KeyPair) -> Result<(), Fault> {
     match (&keys.token, sent) {
         (None, _) => Ok(()),
-        (Some(_), None) => Err(Fault::new(
-            400,
-            "MissingSecurityToken",
-            "SecurityToken is mandatory for this action.",
-        )),
+        (Some(_), None) => Err(Fault::new(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")),
         (Some(want), Some(got)) if want == got => Ok(()),
         (Some(_), Some(_)) => Err(Fault::new(
             400,
@@ -134,11 +122,7 @@ fn check_token(sent: Option<&str>, keys: &KeyPair) -> Result<(), Fault> {
 }
 
 fn unknown_key(id: &str) -> Fault {
-    Fault::new(
-        404,
-        "InvalidAccessKeyId.NotFound",
-        format!("Specified access key is not found: {id}"),
-    )
+    Fault::new(404, "InvalidAccessKeyId.NotFound", format!("Specified access key is not found: {id}"))
 }
 
 /// RFC 3986: unreserved bytes kept, the rest `%XX` in upper case.
@@ -146,9 +130,7 @@ fn rfc3986(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -162,16 +144,9 @@ fn v3(
     nonces: &std::sync::Mutex<Nonces>,
     now: Timestamp,
 ) -> Result<Authenticated, Fault> {
-    let incomplete = || {
-        Fault::new(
-            400,
-            "IncompleteSignature",
-            "The Authorization header is not a valid ACS3-HMAC-SHA256 header.",
-        )
-    };
-    let rest = auth
-        .strip_prefix("ACS3-HMAC-SHA256 ")
-        .ok_or_else(incomplete)?;
+    let incomplete =
+        || Fault::new(400, "IncompleteSignature", "The Authorization header is not a valid ACS3-HMAC-SHA256 header.");
+    let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or_else(incomplete)?;
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
@@ -183,11 +158,8 @@ fn v3(
             _ => {}
         }
     }
-    let (credential, signed_headers, signature) = (
-        credential.ok_or_else(incomplete)?,
-        signed_headers.ok_or_else(incomplete)?,
-        signature.ok_or_else(incomplete)?,
-    );
+    let (credential, signed_headers, signature) =
+        (credential.ok_or_else(incomplete)?, signed_headers.ok_or_else(incomplete)?, signature.ok_or_else(incomplete)?);
     if credential != keys.id {
         return Err(unknown_key(credential));
     }
@@ -200,55 +172,31 @@ fn v3(
             "x-acs-content-sha256 does not match the SHA-256 of the request body.",
         ));
     }
-    let mut query: Vec<(String, String)> = req
-        .query
-        .iter()
-        .map(|(k, v)| (rfc3986(k), rfc3986(v)))
-        .collect();
+    let mut query: Vec<(String, String)> = req.query.iter().map(|(k, v)| (rfc3986(k), rfc3986(v))).collect();
     query.sort();
-    let query = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let query = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
     let mut canonical = format!("{}\n{}\n{query}\n", req.method, req.path);
     for name in signed_headers.split(';') {
-        let values: Vec<&str> = req
-            .headers
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .collect();
+        let values: Vec<&str> = req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).collect();
         let mut values = values;
         values.sort_unstable();
         canonical.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     canonical.push_str(&format!("\n{signed_headers}\n{payload}"));
-    let to_sign = format!(
-        "ACS3-HMAC-SHA256\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
+    let to_sign = format!("ACS3-HMAC-SHA256\n{}", hex(&Sha256::digest(canonical.as_bytes())));
     let mut mac = Hmac::<Sha256>::new_from_slice(keys.secret.as_bytes()).expect("any key length");
     mac.update(to_sign.as_bytes());
     if hex(&mac.finalize().into_bytes()) != signature {
         return Err(Fault::new(
             400,
             "SignatureDoesNotMatch",
-            format!(
-                "The request signature does not conform to Aliyun standards. server string to sign is:{to_sign}"
-            ),
+            format!("The request signature does not conform to Aliyun standards. server string to sign is:{to_sign}"),
         ));
     }
     check_nonce(req.header("x-acs-signature-nonce"), nonces, now)?;
     check_token(req.header("x-acs-security-token"), keys)?;
-    let action = req
-        .header("x-acs-action")
-        .ok_or_else(|| Fault::missing("x-acs-action"))?
-        .to_string();
-    let version = req
-        .header("x-acs-version")
-        .ok_or_else(|| Fault::missing("x-acs-version"))?
-        .to_string();
+    let action = req.header("x-acs-action").ok_or_else(|| Fault::missing("x-acs-action"))?.to_string();
+    let version = req.header("x-acs-version").ok_or_else(|| Fault::missing("x-acs-version"))?.to_string();
     Ok(Authenticated { action, version })
 }
 
@@ -265,45 +213,27 @@ fn v1(
             "Specified signature method is not supported; use HMAC-SHA1.",
         ));
     }
-    let id = req
-        .param("AccessKeyId")
-        .ok_or_else(|| Fault::missing("AccessKeyId"))?;
+    let id = req.param("AccessKeyId").ok_or_else(|| Fault::missing("AccessKeyId"))?;
     if id != keys.id {
         return Err(unknown_key(id));
     }
     check_time(req.param("Timestamp"), now)?;
-    let mut signed: Vec<&(String, String)> = req
-        .params
-        .iter()
-        .filter(|(k, _)| k != "Signature")
-        .collect();
+    let mut signed: Vec<&(String, String)> = req.params.iter().filter(|(k, _)| k != "Signature").collect();
     signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let canonical = signed
-        .iter()
-        .map(|(k, v)| format!("{}={}", rfc3986(k), rfc3986(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let canonical = signed.iter().map(|(k, v)| format!("{}={}", rfc3986(k), rfc3986(v))).collect::<Vec<_>>().join("&");
     let to_sign = format!("{}&{}&{}", req.method, rfc3986("/"), rfc3986(&canonical));
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", keys.secret).as_bytes())
-        .expect("any key length");
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", keys.secret).as_bytes()).expect("any key length");
     mac.update(to_sign.as_bytes());
     let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     if req.param("Signature") != Some(want.as_str()) {
-        let message = format!(
-            "Specified signature is not matched with our calculation. server string to sign is:{to_sign}"
-        );
+        let message =
+            format!("Specified signature is not matched with our calculation. server string to sign is:{to_sign}");
         return Err(Fault::new(400, "SignatureDoesNotMatch", message));
     }
     check_nonce(req.param("SignatureNonce"), nonces, now)?;
     check_token(req.param("SecurityToken"), keys)?;
-    let action = req
-        .param("Action")
-        .ok_or_else(|| Fault::missing("Action"))?
-        .to_string();
-    let version = req
-        .param("Version")
-        .ok_or_else(|| Fault::missing("Version"))?
-        .to_string();
+    let action = req.param("Action").ok_or_else(|| Fault::missing("Action"))?.to_string();
+    let version = req.param("Version").ok_or_else(|| Fault::missing("Version"))?.to_string();
     Ok(Authenticated { action, version })
 }
 

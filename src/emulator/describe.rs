@@ -22,22 +22,13 @@ fn page(p: &Params) -> Result<(usize, usize), Fault> {
 fn paged(p: &Params, items: Vec<Value>, outer: &str, inner: &str) -> Result<Value, Fault> {
     let (number, size) = page(p)?;
     let total = items.len();
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip((number - 1) * size)
-        .take(size)
-        .collect();
-    Ok(
-        json!({"TotalCount": total, "PageNumber": number, "PageSize": size, outer: { inner: slice }}),
-    )
+    let slice: Vec<Value> = items.into_iter().skip((number - 1) * size).take(size).collect();
+    Ok(json!({"TotalCount": total, "PageNumber": number, "PageSize": size, outer: { inner: slice }}))
 }
 
 /// `[...]` becomes `{"Inner": [...]}`.
 fn wrap(v: &mut Value, outer: &str, inner: &str) {
-    let list = v
-        .get_mut(outer)
-        .map(Value::take)
-        .unwrap_or_else(|| json!([]));
+    let list = v.get_mut(outer).map(Value::take).unwrap_or_else(|| json!([]));
     v[outer] = json!({ inner: list });
 }
 
@@ -74,17 +65,11 @@ pub fn replication_jobs(world: &mut World, params: &[(String, String)]) -> Resul
     if ids.len() > 50 || sources.len() > 50 {
         return Err(Fault::invalid("JobId", "at most 50 ids"));
     }
-    let filters: Vec<(&str, Option<&str>)> = [
-        "RegionId",
-        "Name",
-        "Status",
-        "BusinessStatus",
-        "JobType",
-        "ResourceGroupId",
-    ]
-    .iter()
-    .map(|k| (*k, p.get(k)))
-    .collect();
+    let filters: Vec<(&str, Option<&str>)> =
+        ["RegionId", "Name", "Status", "BusinessStatus", "JobType", "ResourceGroupId"]
+            .iter()
+            .map(|k| (*k, p.get(k)))
+            .collect();
     let items: Vec<Value> = world
         .jobs()
         .into_iter()
@@ -92,11 +77,7 @@ pub fn replication_jobs(world: &mut World, params: &[(String, String)]) -> Resul
         .filter(|v| ids.is_empty() || ids.iter().any(|id| v["JobId"] == *id))
         .filter(|v| sources.is_empty() || sources.iter().any(|id| v["SourceId"] == *id))
         .filter(|v| instances.is_empty() || instances.iter().any(|id| v["InstanceId"] == *id))
-        .filter(|v| {
-            filters
-                .iter()
-                .all(|(k, want)| want.is_none_or(|w| text(&v[*k]) == w))
-        })
+        .filter(|v| filters.iter().all(|(k, want)| want.is_none_or(|w| text(&v[*k]) == w)))
         .collect();
     paged(&p, items, "ReplicationJobs", "ReplicationJob")
 }

@@ -17,12 +17,7 @@ pub enum Fault {
 
 impl Fault {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Fault {
-        Fault::Api {
-            status,
-            code: code.to_string(),
-            message: message.into(),
-            retry_after_ms: None,
-        }
+        Fault::Api { status, code: code.to_string(), message: message.into(), retry_after_ms: None }
     }
 
     /// `MissingParameter`, naming the parameter.
@@ -30,19 +25,13 @@ impl Fault {
         Fault::new(
             400,
             "MissingParameter",
-            format!(
-                "The input parameter \"{param}\" that is mandatory for processing this request is not supplied."
-            ),
+            format!("The input parameter \"{param}\" that is mandatory for processing this request is not supplied."),
         )
     }
 
     /// `InvalidParameter`, naming the parameter and why.
     pub fn invalid(param: &str, why: impl std::fmt::Display) -> Fault {
-        Fault::new(
-            400,
-            "InvalidParameter",
-            format!("The specified parameter \"{param}\" is not valid: {why}"),
-        )
+        Fault::new(400, "InvalidParameter", format!("The specified parameter \"{param}\" is not valid: {why}"))
     }
 
     /// The JSON error body the SDKs parse.

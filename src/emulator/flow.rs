@@ -11,11 +11,7 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn new(rate: f64) -> TokenBucket {
-        TokenBucket {
-            rate,
-            tokens: rate.max(1.0),
-            last: Instant::now(),
-        }
+        TokenBucket { rate, tokens: rate.max(1.0), last: Instant::now() }
     }
 
     /// Takes a token, or says how long until the next one.
@@ -61,10 +57,7 @@ pub struct Dice {
 
 impl Dice {
     pub fn new(rate: f64, seed: u64) -> Dice {
-        Dice {
-            rate,
-            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
-        }
+        Dice { rate, state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1 }
     }
 
     fn next(&mut self) -> u64 {

@@ -35,8 +35,7 @@ pub const DEFAULT_KEY_SECRET: &str = "emulator-key-secret";
 
 /// The account served when no state file is given: the bundled sample account.
 pub fn demo_account() -> AccountState {
-    AccountState::parse(include_str!("../../samples/account.json"))
-        .expect("the bundled sample account parses")
+    AccountState::parse(include_str!("../../samples/account.json")).expect("the bundled sample account parses")
 }
 
 /// How to run.
@@ -59,11 +58,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             state,
             state_out: None,
-            keys: KeyPair {
-                id: DEFAULT_KEY_ID.into(),
-                secret: DEFAULT_KEY_SECRET.into(),
-                token: None,
-            },
+            keys: KeyPair { id: DEFAULT_KEY_ID.into(), secret: DEFAULT_KEY_SECRET.into(), token: None },
             latency: Duration::ZERO,
             qps: None,
             fault_rate: 0.0,
@@ -128,22 +123,15 @@ impl Running {
         shared.save()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let served = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("smcplan-emulator".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("a tokio runtime");
-                runtime.block_on(serve(listener, served, stopped));
-            })?;
-        Ok(Running {
-            addr,
-            shared,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        let thread = std::thread::Builder::new().name("smcplan-emulator".into()).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(serve(listener, served, stopped));
+        })?;
+        Ok(Running { addr, shared, stop: Some(stop), thread: Some(thread) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -192,11 +180,7 @@ impl Drop for Running {
     }
 }
 
-async fn serve(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    mut stopped: tokio::sync::oneshot::Receiver<()>,
-) {
+async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped: tokio::sync::oneshot::Receiver<()>) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
     let saver = Arc::clone(&shared);
     let saving = tokio::spawn(async move {
@@ -235,36 +219,22 @@ impl std::fmt::Display for Closed {
 
 impl std::error::Error for Closed {}
 
-async fn handle(
-    shared: Arc<Shared>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Closed> {
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Closed> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     if !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
     let method = req.method().as_str().to_string();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let target = req.uri().path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let body = match Limited::new(req.into_body(), 1 << 20).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
         Err(_) => {
-            return Ok(answer(
-                &shared,
-                Err(Fault::invalid("body", "larger than 1 MiB or unreadable")),
-            ));
+            return Ok(answer(&shared, Err(Fault::invalid("body", "larger than 1 MiB or unreadable"))));
         }
     };
     let outcome = match WireRequest::new(&method, &target, headers, body) {
@@ -281,11 +251,7 @@ async fn handle(
 /// Authentication, routing, flow control, faults and the action. `Ok((body, close))`.
 fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> {
     if wire.method != "GET" && wire.method != "POST" {
-        return Err(Fault::new(
-            400,
-            "UnsupportedHTTPMethod",
-            format!("{} is not supported.", wire.method),
-        ));
+        return Err(Fault::new(400, "UnsupportedHTTPMethod", format!("{} is not supported.", wire.method)));
     }
     if wire.path != "/" {
         return Err(Fault::new(
@@ -381,21 +347,10 @@ fn answer(shared: &Shared, outcome: Result<Value, Fault>) -> Response<Full<Bytes
             v["RequestId"] = json!(request_id);
             (200, v.to_string(), None)
         }
-        Err(Fault::Api {
-            status,
-            code,
-            message,
-            retry_after_ms,
-        }) => (
-            status,
-            Fault::body(&code, &message, &request_id, &shared.host),
-            retry_after_ms,
-        ),
-        Err(Fault::Close) => (
-            500,
-            Fault::body("InternalError", "closed", &request_id, &shared.host),
-            None,
-        ),
+        Err(Fault::Api { status, code, message, retry_after_ms }) => {
+            (status, Fault::body(&code, &message, &request_id, &shared.host), retry_after_ms)
+        }
+        Err(Fault::Close) => (500, Fault::body("InternalError", "closed", &request_id, &shared.host), None),
     };
     let mut response = Response::builder()
         .status(status)
@@ -404,7 +359,5 @@ fn answer(shared: &Shared, outcome: Result<Value, Fault>) -> Response<Full<Bytes
     if let Some(ms) = retry {
         response = response.header("x-acs-retry-after", ms.to_string());
     }
-    response
-        .body(Full::new(Bytes::from(body)))
-        .expect("a valid response")
+    response.body(Full::new(Bytes::from(body))).expect("a valid response")
 }

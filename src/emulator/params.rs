@@ -7,11 +7,7 @@ pub struct Params<'a>(pub &'a [(String, String)]);
 
 impl<'a> Params<'a> {
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 
     pub fn required(&self, name: &str) -> Result<&'a str, Fault> {
@@ -20,25 +16,17 @@ impl<'a> Params<'a> {
 
     pub fn int(&self, name: &str) -> Result<Option<i64>, Fault> {
         self.get(name)
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| Fault::invalid(name, format!("'{v}' is not an integer")))
-            })
+            .map(|v| v.parse::<i64>().map_err(|_| Fault::invalid(name, format!("'{v}' is not an integer"))))
             .transpose()
     }
 
     /// An integer that must lie in `range` when set.
-    pub fn int_in(
-        &self,
-        name: &str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<Option<i64>, Fault> {
+    pub fn int_in(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, Fault> {
         let v = self.int(name)?;
         match v {
-            Some(n) if !range.contains(&n) => Err(Fault::invalid(
-                name,
-                format!("{n} is not in {}..{}", range.start(), range.end()),
-            )),
+            Some(n) if !range.contains(&n) => {
+                Err(Fault::invalid(name, format!("{n} is not in {}..{}", range.start(), range.end())))
+            }
             other => Ok(other),
         }
     }
@@ -69,9 +57,6 @@ impl<'a> Params<'a> {
 
     /// The values of a repeated list `prefix.1`, `prefix.2`, ...
     pub fn list(&self, prefix: &str) -> Vec<&'a str> {
-        self.indexes(prefix)
-            .into_iter()
-            .filter_map(|n| self.get(&format!("{prefix}.{n}")))
-            .collect()
+        self.indexes(prefix).into_iter().filter_map(|n| self.get(&format!("{prefix}.{n}"))).collect()
     }
 }

@@ -24,41 +24,24 @@ impl WireRequest {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     ) -> Option<WireRequest> {
-        let (path, raw_query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
+        let (path, raw_query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let query = form_decode(raw_query)?;
         let mut params = query.clone();
         let form = headers.iter().any(|(k, v)| {
-            k == "content-type"
-                && v.to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded")
+            k == "content-type" && v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
         });
         if form && !body.is_empty() {
             params.extend(form_decode(std::str::from_utf8(&body).ok()?)?);
         }
-        Some(WireRequest {
-            method: method.to_string(),
-            path: path.to_string(),
-            query,
-            params,
-            headers,
-            body,
-        })
+        Some(WireRequest { method: method.to_string(), path: path.to_string(), query, params, headers, body })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -82,12 +65,8 @@ pub const COMMON: &[&str] = &[
 
 /// The API parameters of a request, in name order.
 pub fn api_params(req: &WireRequest) -> Vec<(String, String)> {
-    let mut params: Vec<(String, String)> = req
-        .params
-        .iter()
-        .filter(|(k, _)| !COMMON.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let mut params: Vec<(String, String)> =
+        req.params.iter().filter(|(k, _)| !COMMON.contains(&k.as_str())).cloned().collect();
     params.sort();
     params
 }

@@ -21,18 +21,12 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(scale: f64) -> Clock {
-        Clock {
-            origin: Instant::now(),
-            start: Timestamp::now(),
-            scale,
-        }
+        Clock { origin: Instant::now(), start: Timestamp::now(), scale }
     }
 
     pub fn now(&self) -> Timestamp {
         let elapsed = self.origin.elapsed().as_secs_f64() * self.scale;
-        self.start
-            .saturating_add(SignedDuration::from_secs_f64(elapsed))
-            .expect("time moves forward")
+        self.start.saturating_add(SignedDuration::from_secs_f64(elapsed)).expect("time moves forward")
     }
 }
 
@@ -72,9 +66,7 @@ impl Job {
             self.run_from(self.scheduled.expect("checked"));
         }
         if self.status == "Waiting"
-            && let Some(next) = self
-                .started
-                .map(|s| s + SignedDuration::from_hours(self.frequency_hours.max(1)))
+            && let Some(next) = self.started.map(|s| s + SignedDuration::from_hours(self.frequency_hours.max(1)))
             && next <= now
         {
             self.run_from(next);
@@ -87,11 +79,7 @@ impl Job {
                 self.progress = 100.0;
                 self.business_status.clear();
                 self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS));
-                self.status = if self.run_once {
-                    "Finished".into()
-                } else {
-                    "Waiting".into()
-                };
+                self.status = if self.run_once { "Finished".into() } else { "Waiting".into() };
                 if !self.run_once {
                     self.advance(now);
                 }
@@ -114,10 +102,7 @@ impl Job {
 
     /// The job as DescribeReplicationJobs returns it.
     pub fn to_json(&self) -> Value {
-        let time = |t: Option<Timestamp>| {
-            t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_default()
-        };
+        let time = |t: Option<Timestamp>| t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
         let mut v = Value::Object(self.fields.clone());
         for (k, val) in [
             ("JobId", json!(self.id)),
@@ -200,27 +185,10 @@ impl World {
             let mut fields = j.extra.clone();
             fields.remove("Progress");
             let job = Job {
-                progress: j
-                    .extra
-                    .get("Progress")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0),
-                business_status: j
-                    .extra
-                    .get("BusinessStatus")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                run_once: j
-                    .extra
-                    .get("RunOnce")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
-                frequency_hours: j
-                    .extra
-                    .get("Frequency")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0),
+                progress: j.extra.get("Progress").and_then(Value::as_f64).unwrap_or(0.0),
+                business_status: j.extra.get("BusinessStatus").and_then(Value::as_str).unwrap_or_default().to_string(),
+                run_once: j.extra.get("RunOnce").and_then(Value::as_bool).unwrap_or(true),
+                frequency_hours: j.extra.get("Frequency").and_then(Value::as_i64).unwrap_or(0),
                 id: j.job_id,
                 name: j.name,
                 source_id: j.source_id,
@@ -246,13 +214,9 @@ impl World {
             self.names.insert(job.name.clone(), i);
         }
         if !job.image_name.is_empty() {
-            self.images
-                .insert((job.region_id.clone(), job.image_name.clone()), i);
+            self.images.insert((job.region_id.clone(), job.image_name.clone()), i);
         }
-        self.by_source
-            .entry(job.source_id.clone())
-            .or_default()
-            .push(i);
+        self.by_source.entry(job.source_id.clone()).or_default().push(i);
         self.live += 1;
         self.jobs.push(job);
     }
@@ -282,14 +246,7 @@ impl World {
     pub fn request_id(&mut self) -> String {
         let (a, b) = (self.random(), self.random());
         let h = format!("{a:016X}{b:016X}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 
     /// CreateReplicationJob, with ClientToken idempotence. Returns the JobId.
@@ -298,9 +255,7 @@ impl World {
         let now = self.clock.now();
         rules::check_create(&p, now)?;
         if let Some(token) = p.get("ClientToken")
-            && let Some((sent, job)) = self
-                .tokens
-                .get(&("CreateReplicationJob".to_string(), token.to_string()))
+            && let Some((sent, job)) = self.tokens.get(&("CreateReplicationJob".to_string(), token.to_string()))
         {
             if sent.as_slice() == params {
                 return Ok(job.clone());
@@ -317,10 +272,7 @@ impl World {
         self.set_source_state(&job.source_id, "InUse");
         self.insert(job);
         if let Some(token) = p.get("ClientToken") {
-            self.tokens.insert(
-                ("CreateReplicationJob".into(), token.into()),
-                (params.to_vec(), id.clone()),
-            );
+            self.tokens.insert(("CreateReplicationJob".into(), token.into()), (params.to_vec(), id.clone()));
         }
         Ok(id)
     }
@@ -346,10 +298,7 @@ impl World {
                 return Err(Fault::new(
                     400,
                     "SourceServer.WithRunningReplicationJob",
-                    format!(
-                        "The source server has a replication job: {}.",
-                        self.jobs[i].id
-                    ),
+                    format!("The source server has a replication job: {}.", self.jobs[i].id),
                 ));
             }
         }
@@ -367,9 +316,7 @@ impl World {
         }
         let region = p.required("RegionId")?;
         if let Some(image) = p.get("ImageName")
-            && self
-                .images
-                .contains_key(&(region.to_string(), image.to_string()))
+            && self.images.contains_key(&(region.to_string(), image.to_string()))
         {
             return Err(Fault::new(
                 400,
@@ -379,11 +326,7 @@ impl World {
                 ),
             ));
         }
-        let disks: Vec<i64> = self.sources[si]
-            .data_disks
-            .iter()
-            .map(|d| d.index)
-            .collect();
+        let disks: Vec<i64> = self.sources[si].data_disks.iter().map(|d| d.index).collect();
         for n in p.indexes("DataDisk") {
             if let Some(index) = p.int(&format!("DataDisk.{n}.Index"))?
                 && !disks.contains(&index)
@@ -398,11 +341,7 @@ impl World {
         if let Some(vsw) = p.get("VSwitchId") {
             let found = self.vswitches.iter().find(|v| v.vswitch_id == vsw);
             let found = found.ok_or_else(|| {
-                Fault::new(
-                    404,
-                    "InvalidVSwitchId.NotFound",
-                    format!("The specified vSwitch {vsw} does not exist."),
-                )
+                Fault::new(404, "InvalidVSwitchId.NotFound", format!("The specified vSwitch {vsw} does not exist."))
             })?;
             if p.get("VpcId").is_some_and(|vpc| vpc != found.vpc_id) {
                 return Err(Fault::new(
@@ -422,13 +361,7 @@ impl World {
         Ok(())
     }
 
-    fn build_job(
-        &self,
-        id: &str,
-        p: &Params,
-        params: &[(String, String)],
-        now: Timestamp,
-    ) -> Result<Job, Fault> {
+    fn build_job(&self, id: &str, p: &Params, params: &[(String, String)], now: Timestamp) -> Result<Job, Fault> {
         let mut fields = Map::new();
         for key in [
             "Description",
@@ -451,13 +384,7 @@ impl World {
         ] {
             fields.insert(key.into(), json!(p.get(key).unwrap_or_default()));
         }
-        for key in [
-            "SystemDiskSize",
-            "NetMode",
-            "Frequency",
-            "MaxNumberOfImageToKeep",
-            "JobType",
-        ] {
+        for key in ["SystemDiskSize", "NetMode", "Frequency", "MaxNumberOfImageToKeep", "JobType"] {
             fields.insert(key.into(), json!(p.int(key)?.unwrap_or(0)));
         }
         let disks: Vec<Value> = p
@@ -503,11 +430,7 @@ impl World {
     fn job_mut(&mut self, params: &[(String, String)]) -> Result<usize, Fault> {
         let id = Params(params).required("JobId")?;
         let i = *self.job_index.get(id).ok_or_else(|| {
-            Fault::new(
-                404,
-                "InvalidJobId.NotFound",
-                format!("The specified replication job {id} does not exist."),
-            )
+            Fault::new(404, "InvalidJobId.NotFound", format!("The specified replication job {id} does not exist."))
         })?;
         let now = self.clock.now();
         self.jobs[i].advance(now);
@@ -528,10 +451,7 @@ impl World {
     pub fn start(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
         let i = self.job_mut(params)?;
         if !["Ready", "Stopped", "InError"].contains(&self.jobs[i].status.as_str()) {
-            return Err(Self::invalid_status(
-                &self.jobs[i].status,
-                "Ready, Stopped, InError",
-            ));
+            return Err(Self::invalid_status(&self.jobs[i].status, "Ready, Stopped, InError"));
         }
         let now = self.clock.now();
         self.jobs[i].run_from(now);
@@ -554,23 +474,15 @@ impl World {
     pub fn delete(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
         let i = self.job_mut(params)?;
         if self.jobs[i].status == "Running" {
-            return Err(Self::invalid_status(
-                "Running",
-                "Ready, Stopped, InError, Finished, Waiting, Expired",
-            ));
+            return Err(Self::invalid_status("Running", "Ready, Stopped, InError, Finished, Waiting, Expired"));
         }
         let job = self.jobs[i].clone();
         self.job_index.remove(&job.id);
         if self.names.get(&job.name) == Some(&i) {
             self.names.remove(&job.name);
         }
-        if self
-            .images
-            .get(&(job.region_id.clone(), job.image_name.clone()))
-            == Some(&i)
-        {
-            self.images
-                .remove(&(job.region_id.clone(), job.image_name.clone()));
+        if self.images.get(&(job.region_id.clone(), job.image_name.clone())) == Some(&i) {
+            self.images.remove(&(job.region_id.clone(), job.image_name.clone()));
         }
         if let Some(list) = self.by_source.get_mut(&job.source_id) {
             list.retain(|&j| j != i);
@@ -590,28 +502,16 @@ impl World {
             }
         }
         // A finished job no longer holds its source server.
-        let finished: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|j| j.status == "Finished")
-            .map(|j| j.source_id.clone())
-            .collect();
+        let finished: Vec<String> =
+            self.jobs.iter().filter(|j| j.status == "Finished").map(|j| j.source_id.clone()).collect();
         for s in finished {
-            let busy = self
-                .by_source
-                .get(&s)
-                .is_some_and(|l| l.iter().any(|&i| self.jobs[i].active()));
+            let busy = self.by_source.get(&s).is_some_and(|l| l.iter().any(|&i| self.jobs[i].active()));
             if !busy {
                 self.set_source_state(&s, "Available");
             }
         }
         let index = &self.job_index;
-        self.jobs
-            .iter()
-            .enumerate()
-            .filter(|(i, j)| index.get(&j.id) == Some(i))
-            .map(|(_, j)| j)
-            .collect()
+        self.jobs.iter().enumerate().filter(|(i, j)| index.get(&j.id) == Some(i)).map(|(_, j)| j).collect()
     }
 
     pub fn sources(&self) -> &[SourceServer] {
@@ -624,26 +524,18 @@ impl World {
 
     /// The last job of a source server.
     pub fn last_job_of(&self, source_id: &str) -> Option<&str> {
-        self.by_source
-            .get(source_id)?
-            .last()
-            .map(|&i| self.jobs[i].id.as_str())
+        self.by_source.get(source_id)?.last().map(|&i| self.jobs[i].id.as_str())
     }
 
     /// The account as a state file.
     pub fn state(&mut self) -> AccountState {
         let quota = self.quota;
-        let replication_jobs: Vec<ReplicationJob> = self
-            .jobs()
-            .into_iter()
-            .filter_map(|j| serde_json::from_value(j.to_json()).ok())
-            .collect();
+        let replication_jobs: Vec<ReplicationJob> =
+            self.jobs().into_iter().filter_map(|j| serde_json::from_value(j.to_json()).ok()).collect();
         AccountState {
             format: crate::account::FORMAT.into(),
             captured_at: Some(self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            quota: crate::account::Quota {
-                replication_jobs: quota,
-            },
+            quota: crate::account::Quota { replication_jobs: quota },
             source_servers: self.sources.clone(),
             replication_jobs,
             vswitches: self.vswitches.clone(),

@@ -17,11 +17,7 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(path: &str, line: Option<u64>, message: impl Into<String>) -> InputError {
-        InputError {
-            path: path.to_string(),
-            line,
-            message: message.into(),
-        }
+        InputError { path: path.to_string(), line, message: message.into() }
     }
 }
 
@@ -45,8 +41,7 @@ impl Reader {
     pub fn open(path: &Path) -> Result<Reader, InputError> {
         let shown = path.display().to_string();
         let cannot = |e: std::io::Error| InputError::new(&shown, None, format!("cannot read: {e}"));
-        let mut file = File::open(path)
-            .map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
+        let mut file = File::open(path).map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
         let len = file.metadata().map_err(cannot)?.len();
         let mut last = [b'\n'];
         if len > 0 {
@@ -76,34 +71,21 @@ impl Reader {
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1 << 20)
             .from_reader(input);
-        let mut reader = Reader {
-            path: path.to_string(),
-            csv,
-            schema: Schema::empty(),
-            rows_read: 0,
-            unterminated_end,
-            len: None,
-        };
+        let mut reader =
+            Reader { path: path.to_string(), csv, schema: Schema::empty(), rows_read: 0, unterminated_end, len: None };
         let mut header = ByteRecord::new();
         if !reader.next_record(&mut header)? {
-            return Err(InputError::new(
-                path,
-                None,
-                "the file is empty (expected a header row)",
-            ));
+            return Err(InputError::new(path, None, "the file is empty (expected a header row)"));
         }
         let header = decode(path, header)?;
         let line = record_line_of(&header);
-        let mut names: Vec<String> = (0..header.len())
-            .map(|i| field(&header, i).to_string())
-            .collect();
+        let mut names: Vec<String> = (0..header.len()).map(|i| field(&header, i).to_string()).collect();
         if let Some(first) = names.first_mut()
             && let Some(rest) = first.strip_prefix('\u{feff}')
         {
             *first = rest.to_string();
         }
-        reader.schema =
-            Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
+        reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
         Ok(reader)
     }
 
@@ -111,11 +93,7 @@ impl Reader {
     /// until [`decode`] subtracts the newlines inside its fields.
     fn next_record(&mut self, rec: &mut ByteRecord) -> Result<bool, InputError> {
         loop {
-            if !self
-                .csv
-                .read_byte_record(rec)
-                .map_err(|e| csv_error(&self.path, e))?
-            {
+            if !self.csv.read_byte_record(rec).map_err(|e| csv_error(&self.path, e))? {
                 return Ok(false);
             }
             let end = self.csv.position();
@@ -163,11 +141,7 @@ impl Reader {
         chunk.truncate(n);
         self.rows_read += n as u64;
         if n == 0 && self.rows_read == 0 {
-            return Err(InputError::new(
-                &self.path,
-                None,
-                "the file has a header but no rows",
-            ));
+            return Err(InputError::new(&self.path, None, "the file has a header but no rows"));
         }
         Ok(n)
     }
@@ -176,14 +150,9 @@ impl Reader {
         let size = rec.as_slice().len();
         let width = self.schema.names.len();
         let problem = if size > MAX_RECORD_BYTES {
-            format!(
-                "the row holds {size} bytes; at most {MAX_RECORD_BYTES} are accepted (is this an inventory?)"
-            )
+            format!("the row holds {size} bytes; at most {MAX_RECORD_BYTES} are accepted (is this an inventory?)")
         } else if rec.len() != width {
-            format!(
-                "the row has {} fields but the header has {width}",
-                rec.len()
-            )
+            format!("the row has {} fields but the header has {width}", rec.len())
         } else {
             return Ok(());
         };
@@ -208,11 +177,7 @@ pub fn record_line_of(rec: &StringRecord) -> u64 {
 /// Field `i` of a record, without the CR of a CRLF line end.
 pub fn field(rec: &StringRecord, i: usize) -> &str {
     let text = rec.get(i).unwrap_or_default();
-    if i + 1 == rec.len() {
-        text.strip_suffix('\r').unwrap_or(text)
-    } else {
-        text
-    }
+    if i + 1 == rec.len() { text.strip_suffix('\r').unwrap_or(text) } else { text }
 }
 
 /// Turns a record into text, refusing bytes that are not UTF-8 or are binary, and
@@ -220,11 +185,7 @@ pub fn field(rec: &StringRecord, i: usize) -> &str {
 pub fn decode(path: &str, mut rec: ByteRecord) -> Result<StringRecord, InputError> {
     // One scan finds both rare bytes: a newline inside a field, a NUL.
     let rare = memchr::memchr2(b'\n', 0, rec.as_slice()).is_some();
-    let line = if rare {
-        start_line(&rec)
-    } else {
-        rec.position().map_or(0, |p| p.line())
-    };
+    let line = if rare { start_line(&rec) } else { rec.position().map_or(0, |p| p.line()) };
     if let Some(p) = rec.position().filter(|p| p.line() != line) {
         let mut p = p.clone();
         p.set_line(line);
@@ -239,11 +200,7 @@ pub fn decode(path: &str, mut rec: ByteRecord) -> Result<StringRecord, InputErro
     }
     StringRecord::from_byte_record(rec).map_err(|e| {
         let field = e.utf8_error().field() + 1;
-        InputError::new(
-            path,
-            Some(line),
-            format!("field {field} is not valid UTF-8 (save the file as UTF-8)"),
-        )
+        InputError::new(path, Some(line), format!("field {field} is not valid UTF-8 (save the file as UTF-8)"))
     })
 }
 
@@ -262,11 +219,7 @@ mod tests {
 
     fn open(text: &[u8]) -> Result<Reader, InputError> {
         let unterminated = (text.last() != Some(&b'\n')).then_some(text.len() as u64);
-        Reader::from_reader(
-            "inv.csv",
-            Box::new(std::io::Cursor::new(text.to_vec())),
-            unterminated,
-        )
+        Reader::from_reader("inv.csv", Box::new(std::io::Cursor::new(text.to_vec())), unterminated)
     }
 
     fn read_all(text: &[u8]) -> Result<Vec<StringRecord>, InputError> {
@@ -283,12 +236,10 @@ mod tests {
 
     #[test]
     fn bom_crlf_quotes_and_newlines() {
-        let text = "\u{feff}RegionId,SourceId,Description\r\ncn-hangzhou,s-a,\"a, \"\"b\"\"\nc\"\r\ncn-hangzhou,s-b,x\r\n";
+        let text =
+            "\u{feff}RegionId,SourceId,Description\r\ncn-hangzhou,s-a,\"a, \"\"b\"\"\nc\"\r\ncn-hangzhou,s-b,x\r\n";
         let r = open(text.as_bytes()).unwrap();
-        assert_eq!(
-            r.schema().names,
-            vec!["RegionId", "SourceId", "Description"]
-        );
+        assert_eq!(r.schema().names, vec!["RegionId", "SourceId", "Description"]);
         let rows = read_all(text.as_bytes()).unwrap();
         assert_eq!(field(&rows[0], 2), "a, \"b\"\nc");
         assert_eq!(field(&rows[1], 2), "x");
@@ -314,30 +265,15 @@ mod tests {
     fn unusable_inputs_name_file_and_line() {
         let cases: Vec<(&[u8], &str)> = vec![
             (b"", "inv.csv: the file is empty (expected a header row)"),
-            (
-                b"RegionId,SourceId\n",
-                "inv.csv: the file has a header but no rows",
-            ),
-            (
-                b"RegionId,Name\nx,y\n",
-                "inv.csv:1: the header has no SourceId column (it is required)",
-            ),
-            (
-                b"RegionId,SourceId\na,b\nc\n",
-                "inv.csv:3: the row has 1 fields but the header has 2",
-            ),
-            (
-                b"RegionId,SourceId\na,\xff\xfe\n",
-                "inv.csv:2: field 2 is not valid UTF-8 (save the file as UTF-8)",
-            ),
+            (b"RegionId,SourceId\n", "inv.csv: the file has a header but no rows"),
+            (b"RegionId,Name\nx,y\n", "inv.csv:1: the header has no SourceId column (it is required)"),
+            (b"RegionId,SourceId\na,b\nc\n", "inv.csv:3: the row has 1 fields but the header has 2"),
+            (b"RegionId,SourceId\na,\xff\xfe\n", "inv.csv:2: field 2 is not valid UTF-8 (save the file as UTF-8)"),
             (
                 b"RegionId,SourceId\na,b\x00c\n",
                 "inv.csv:2: the row holds a NUL byte: this looks like a binary file, not a CSV inventory",
             ),
-            (
-                b"Region\xffId,SourceId\na,b\n",
-                "inv.csv:1: field 1 is not valid UTF-8 (save the file as UTF-8)",
-            ),
+            (b"Region\xffId,SourceId\na,b\n", "inv.csv:1: field 1 is not valid UTF-8 (save the file as UTF-8)"),
         ];
         for (input, want) in cases {
             assert_eq!(read_all(input).unwrap_err().to_string(), want);

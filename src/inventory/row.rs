@@ -54,9 +54,7 @@ pub fn parse_int(text: &str) -> Option<i64> {
 /// Whether a value has white space at either end.
 pub fn is_padded(text: &str) -> bool {
     match (text.as_bytes().first(), text.as_bytes().last()) {
-        (Some(&f), Some(&l)) if f.is_ascii() && l.is_ascii() => {
-            f.is_ascii_whitespace() || l.is_ascii_whitespace()
-        }
+        (Some(&f), Some(&l)) if f.is_ascii() && l.is_ascii() => f.is_ascii_whitespace() || l.is_ascii_whitespace(),
         (None, _) | (_, None) => false,
         _ => text.trim() != text,
     }
@@ -80,13 +78,7 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     if b.len() != shape.len() {
         return None;
     }
-    let fits = b.iter().zip(shape).all(|(c, s)| {
-        if *s == b'd' {
-            c.is_ascii_digit()
-        } else {
-            c == s
-        }
-    });
+    let fits = b.iter().zip(shape).all(|(c, s)| if *s == b'd' { c.is_ascii_digit() } else { c == s });
     if !fits {
         return None;
     }
@@ -104,11 +96,7 @@ pub struct Row<'a> {
 impl<'a> Row<'a> {
     /// Views `record`, which starts on physical line `line`.
     pub fn new(line: u64, schema: &'a Schema, record: &'a StringRecord) -> Row<'a> {
-        Row {
-            line,
-            schema,
-            record,
-        }
+        Row { line, schema, record }
     }
 
     /// The raw record.
@@ -119,13 +107,7 @@ impl<'a> Row<'a> {
     /// Every field, in column order (empty ones included).
     pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
         let last = self.record.len().saturating_sub(1);
-        self.record.iter().enumerate().map(move |(i, f)| {
-            if i == last {
-                f.strip_suffix('\r').unwrap_or(f)
-            } else {
-                f
-            }
-        })
+        self.record.iter().enumerate().map(move |(i, f)| if i == last { f.strip_suffix('\r').unwrap_or(f) } else { f })
     }
 
     /// The cell at a column position, if it is non-empty.
@@ -166,11 +148,7 @@ impl<'a> Row<'a> {
     /// The data disks this row sets (any of their cells non-empty), in list order.
     pub fn data_disks(&self) -> impl Iterator<Item = Disk<'a>> + 'a {
         let row = *self;
-        self.schema
-            .disks
-            .iter()
-            .map(move |cols| Disk { row, cols })
-            .filter(|d| d.is_set())
+        self.schema.disks.iter().map(move |cols| Disk { row, cols }).filter(|d| d.is_set())
     }
 
     /// The system disk partitions this row sets, in list order.
@@ -185,12 +163,7 @@ impl<'a> Row<'a> {
         self.schema
             .tags
             .iter()
-            .map(move |cols| Tag {
-                n: cols.n,
-                cols,
-                key: row.cell(cols.key),
-                value: row.cell(cols.value),
-            })
+            .map(move |cols| Tag { n: cols.n, cols, key: row.cell(cols.key), value: row.cell(cols.value) })
             .filter(|t| t.key.is_some() || t.value.is_some())
     }
 }
@@ -237,17 +210,9 @@ impl<'a> Disk<'a> {
 
     /// The column a finding about the whole disk points to: its first column.
     pub fn column(&self) -> Column {
-        let first = [self.cols.index, self.cols.size]
-            .into_iter()
-            .flatten()
-            .next();
+        let first = [self.cols.index, self.cols.size].into_iter().flatten().next();
         first
-            .or_else(|| {
-                self.cols
-                    .parts
-                    .iter()
-                    .find_map(|p| p.device.or(p.size_bytes).or(p.block))
-            })
+            .or_else(|| self.cols.parts.iter().find_map(|p| p.device.or(p.size_bytes).or(p.block)))
             .map_or(Column::Row, Column::At)
     }
 
@@ -311,16 +276,9 @@ mod tests {
     #[test]
     fn lists_are_views_over_cells() {
         let schema = Schema::parse(
-            [
-                "RegionId",
-                "SourceId",
-                "DataDisk.1.Index",
-                "DataDisk.2.Index",
-                "DataDisk.2.Part.1.Device",
-                "Tag.1.Key",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.2.Index", "DataDisk.2.Part.1.Device", "Tag.1.Key"]
+                .map(String::from)
+                .to_vec(),
         )
         .unwrap();
         let rec = StringRecord::from(vec!["cn-hangzhou", "s-abc", "", "2", "1_1", ""]);

@@ -60,10 +60,12 @@ impl ColumnKind {
             ) => ValueType::Int,
             ColumnKind::Param(Param::RunOnce) => ValueType::Bool,
             ColumnKind::Disk(..) => ValueType::Int,
-            ColumnKind::DiskPart(_, _, PartField::SizeBytes)
-            | ColumnKind::SystemPart(_, PartField::SizeBytes) => ValueType::Int,
-            ColumnKind::DiskPart(_, _, PartField::Block)
-            | ColumnKind::SystemPart(_, PartField::Block) => ValueType::Bool,
+            ColumnKind::DiskPart(_, _, PartField::SizeBytes) | ColumnKind::SystemPart(_, PartField::SizeBytes) => {
+                ValueType::Int
+            }
+            ColumnKind::DiskPart(_, _, PartField::Block) | ColumnKind::SystemPart(_, PartField::Block) => {
+                ValueType::Bool
+            }
             _ => ValueType::Text,
         }
     }
@@ -114,11 +116,7 @@ pub enum HeaderError {
     #[error("the header has no {0} column (it is required)")]
     MissingRequired(&'static str),
     #[error("column {name} appears twice (columns {first} and {second})")]
-    Duplicate {
-        name: String,
-        first: usize,
-        second: usize,
-    },
+    Duplicate { name: String, first: usize, second: usize },
     #[error("the header has {0} columns; at most 65535 are supported")]
     TooWide(usize),
 }
@@ -156,11 +154,7 @@ impl Schema {
         };
         for (i, name) in names.iter().enumerate() {
             if let Some(first) = names[..i].iter().position(|n| n == name) {
-                return Err(HeaderError::Duplicate {
-                    name: name.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                });
+                return Err(HeaderError::Duplicate { name: name.clone(), first: first + 1, second: i + 1 });
             }
             let kind = classify(name);
             schema.place(kind, i as u16);
@@ -169,10 +163,7 @@ impl Schema {
         }
         schema.names = names;
         schema.disks.sort_by_key(|d| d.n);
-        schema
-            .disks
-            .iter_mut()
-            .for_each(|d| d.parts.sort_by_key(|p| p.m));
+        schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
         schema.system_parts.sort_by_key(|p| p.m);
         schema.tags.sort_by_key(|t| t.n);
         for required in [Param::RegionId, Param::SourceId] {
@@ -212,10 +203,7 @@ impl Schema {
                 let tag = match self.tags.iter().position(|t| t.n == n) {
                     Some(i) => &mut self.tags[i],
                     None => {
-                        self.tags.push(TagColumns {
-                            n,
-                            ..Default::default()
-                        });
+                        self.tags.push(TagColumns { n, ..Default::default() });
                         self.tags.last_mut().expect("just pushed")
                     }
                 };
@@ -236,31 +224,15 @@ impl Schema {
                 out.push(unknown_column(&self.names[i], i as u16, strict));
             }
         }
-        let disk_ns: Vec<(u32, u16)> = self
-            .disks
-            .iter()
-            .map(|d| (d.n, first_col_of_disk(d)))
-            .collect();
+        let disk_ns: Vec<(u32, u16)> = self.disks.iter().map(|d| (d.n, first_col_of_disk(d))).collect();
         gaps("DataDisk", &disk_ns, &mut out);
         for d in &self.disks {
-            let ms: Vec<(u32, u16)> = d
-                .parts
-                .iter()
-                .map(|p| (p.m, first_col_of_part(p)))
-                .collect();
+            let ms: Vec<(u32, u16)> = d.parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
             gaps(&format!("DataDisk.{}.Part", d.n), &ms, &mut out);
         }
-        let ms: Vec<(u32, u16)> = self
-            .system_parts
-            .iter()
-            .map(|p| (p.m, first_col_of_part(p)))
-            .collect();
+        let ms: Vec<(u32, u16)> = self.system_parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
         gaps("SystemDiskPart", &ms, &mut out);
-        let ns: Vec<(u32, u16)> = self
-            .tags
-            .iter()
-            .map(|t| (t.n, t.key.or(t.value).unwrap_or(0)))
-            .collect();
+        let ns: Vec<(u32, u16)> = self.tags.iter().map(|t| (t.n, t.key.or(t.value).unwrap_or(0))).collect();
         gaps("Tag", &ns, &mut out);
         out
     }
@@ -270,10 +242,7 @@ fn disk_entry(disks: &mut Vec<DiskColumns>, n: u32) -> &mut DiskColumns {
     match disks.iter().position(|d| d.n == n) {
         Some(i) => &mut disks[i],
         None => {
-            disks.push(DiskColumns {
-                n,
-                ..Default::default()
-            });
+            disks.push(DiskColumns { n, ..Default::default() });
             disks.last_mut().expect("just pushed")
         }
     }
@@ -283,10 +252,7 @@ fn part_entry(parts: &mut Vec<PartColumns>, m: u32) -> &mut PartColumns {
     match parts.iter().position(|p| p.m == m) {
         Some(i) => &mut parts[i],
         None => {
-            parts.push(PartColumns {
-                m,
-                ..Default::default()
-            });
+            parts.push(PartColumns { m, ..Default::default() });
             parts.last_mut().expect("just pushed")
         }
     }
@@ -301,21 +267,12 @@ fn set_part(part: &mut PartColumns, f: PartField, col: u16) {
 }
 
 fn first_col_of_part(p: &PartColumns) -> u16 {
-    [p.device, p.size_bytes, p.block]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(0)
+    [p.device, p.size_bytes, p.block].into_iter().flatten().min().unwrap_or(0)
 }
 
 fn first_col_of_disk(d: &DiskColumns) -> u16 {
     let parts = d.parts.iter().map(first_col_of_part);
-    [d.index, d.size]
-        .into_iter()
-        .flatten()
-        .chain(parts)
-        .min()
-        .unwrap_or(0)
+    [d.index, d.size].into_iter().flatten().chain(parts).min().unwrap_or(0)
 }
 
 /// Reports every number missing below the highest one used in a list's columns.
@@ -404,10 +361,7 @@ fn unknown_column(name: &str, col: u16, strict: bool) -> Diagnostic {
 
 /// The known column name closest to `name`, if it is close enough to be a typo.
 pub fn suggest(name: &str) -> Option<String> {
-    let numbers: Vec<&str> = name
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let numbers: Vec<&str> = name.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
     let shape = generalise(name);
     let mut best: Option<(usize, String)> = None;
     let candidates = Param::ALL.iter().map(|p| (p.name(), false));
@@ -416,11 +370,7 @@ pub fn suggest(name: &str) -> Option<String> {
         let d = strsim::osa_distance(&probe.to_ascii_lowercase(), &cand.to_ascii_lowercase());
         let limit = (cand.len() / 3).clamp(1, 4);
         if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            let text = if templated {
-                fill(cand, &numbers)
-            } else {
-                cand.to_string()
-            };
+            let text = if templated { fill(cand, &numbers) } else { cand.to_string() };
             best = Some((d, text));
         }
     }
@@ -448,16 +398,13 @@ fn generalise(name: &str) -> String {
 /// Puts the user's numbers back into a template, 1 where they gave none.
 fn fill(template: &str, numbers: &[&str]) -> String {
     let mut it = numbers.iter();
-    template
-        .split('N')
-        .enumerate()
-        .fold(String::new(), |mut acc, (i, piece)| {
-            if i > 0 {
-                acc.push_str(it.next().copied().unwrap_or("1"));
-            }
-            acc.push_str(piece);
-            acc
-        })
+    template.split('N').enumerate().fold(String::new(), |mut acc, (i, piece)| {
+        if i > 0 {
+            acc.push_str(it.next().copied().unwrap_or("1"));
+        }
+        acc.push_str(piece);
+        acc
+    })
 }
 
 #[cfg(test)]
@@ -470,22 +417,10 @@ mod tests {
 
     #[test]
     fn classifies_flattened_lists() {
-        assert_eq!(
-            classify("DataDisk.2.Size"),
-            ColumnKind::Disk(2, DiskField::Size)
-        );
-        assert_eq!(
-            classify("DataDisk.1.Part.3.SizeBytes"),
-            ColumnKind::DiskPart(1, 3, PartField::SizeBytes)
-        );
-        assert_eq!(
-            classify("SystemDiskPart.2.Block"),
-            ColumnKind::SystemPart(2, PartField::Block)
-        );
-        assert_eq!(
-            classify("Tag.20.Value"),
-            ColumnKind::Tag(20, TagField::Value)
-        );
+        assert_eq!(classify("DataDisk.2.Size"), ColumnKind::Disk(2, DiskField::Size));
+        assert_eq!(classify("DataDisk.1.Part.3.SizeBytes"), ColumnKind::DiskPart(1, 3, PartField::SizeBytes));
+        assert_eq!(classify("SystemDiskPart.2.Block"), ColumnKind::SystemPart(2, PartField::Block));
+        assert_eq!(classify("Tag.20.Value"), ColumnKind::Tag(20, TagField::Value));
         assert_eq!(classify("Tag.0.Key"), ColumnKind::Unknown);
         assert_eq!(classify("Tag.01.Key"), ColumnKind::Unknown);
         assert_eq!(classify("owner"), ColumnKind::Unknown);
@@ -495,26 +430,15 @@ mod tests {
     fn required_columns_and_duplicates() {
         let err = Schema::parse(vec!["RegionId".into(), "Name".into()]).unwrap_err();
         assert_eq!(err, HeaderError::MissingRequired("SourceId"));
-        let err = Schema::parse(vec![
-            "RegionId".into(),
-            "SourceId".into(),
-            "RegionId".into(),
-        ])
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "column RegionId appears twice (columns 1 and 3)"
-        );
+        let err = Schema::parse(vec!["RegionId".into(), "SourceId".into(), "RegionId".into()]).unwrap_err();
+        assert_eq!(err.to_string(), "column RegionId appears twice (columns 1 and 3)");
     }
 
     #[test]
     fn suggestions() {
         assert_eq!(suggest("SystemDiskSise").as_deref(), Some("SystemDiskSize"));
         assert_eq!(suggest("regionid").as_deref(), Some("RegionId"));
-        assert_eq!(
-            suggest("DataDisk.3.Sizes").as_deref(),
-            Some("DataDisk.3.Size")
-        );
+        assert_eq!(suggest("DataDisk.3.Sizes").as_deref(), Some("DataDisk.3.Size"));
         assert_eq!(suggest("Tag.2.Kye").as_deref(), Some("Tag.2.Key"));
         assert_eq!(suggest("wave"), None);
         assert_eq!(suggest("owner"), None);
@@ -525,35 +449,17 @@ mod tests {
         let s = schema(&["RegionId", "SourceId", "Nmae", "wave"]);
         let d = s.diagnostics(false);
         assert_eq!(d.len(), 2);
-        assert_eq!(
-            (d[0].line, d[0].code, d[0].column),
-            (1, "Column.Unknown", Column::At(2))
-        );
-        assert_eq!(
-            d[0].message,
-            "unknown column 'Nmae' is ignored; did you mean 'Name'?"
-        );
+        assert_eq!((d[0].line, d[0].code, d[0].column), (1, "Column.Unknown", Column::At(2)));
+        assert_eq!(d[0].message, "unknown column 'Nmae' is ignored; did you mean 'Name'?");
         assert_eq!(d[0].severity, crate::diagnostics::Severity::Warning);
-        assert_eq!(
-            s.diagnostics(true)[0].severity,
-            crate::diagnostics::Severity::Error
-        );
+        assert_eq!(s.diagnostics(true)[0].severity, crate::diagnostics::Severity::Error);
     }
 
     #[test]
     fn list_gaps_are_reported() {
-        let s = schema(&[
-            "RegionId",
-            "SourceId",
-            "DataDisk.1.Index",
-            "DataDisk.3.Index",
-            "Tag.2.Key",
-        ]);
+        let s = schema(&["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.3.Index", "Tag.2.Key"]);
         let d = s.diagnostics(false);
-        let got: Vec<_> = d
-            .iter()
-            .map(|d| (d.code, d.column, d.message.as_str()))
-            .collect();
+        let got: Vec<_> = d.iter().map(|d| (d.code, d.column, d.message.as_str())).collect();
         assert_eq!(
             got,
             vec![
@@ -582,10 +488,7 @@ mod tests {
             "DataDisk.1.Index",
         ]);
         assert_eq!(s.disks.iter().map(|d| d.n).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(
-            s.disks[0].parts.iter().map(|p| p.m).collect::<Vec<_>>(),
-            vec![1, 2]
-        );
+        assert_eq!(s.disks[0].parts.iter().map(|p| p.m).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.disks[0].index, Some(5));
     }
 }

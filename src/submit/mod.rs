@@ -65,14 +65,7 @@ pub async fn run(
     counters: &Counters,
 ) -> std::io::Result<Vec<(u64, Settled)>> {
     let pace = Pace::new(options.rate);
-    let ctx = Ctx {
-        client,
-        journal,
-        options,
-        pace: &pace,
-        counters,
-        stop,
-    };
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop };
     stream::iter(work)
         .map(|w| {
             let ctx = &ctx;
@@ -101,9 +94,7 @@ struct Ctx<'a> {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 impl Ctx<'_> {
@@ -125,13 +116,8 @@ impl Ctx<'_> {
         if self.stop.load(Ordering::SeqCst) {
             return Ok(Settled::NotSent);
         }
-        self.append(Entry::Intent {
-            line: w.line,
-            token: w.token.clone(),
-            params: w.params.clone(),
-            at: now(),
-        })
-        .await?;
+        self.append(Entry::Intent { line: w.line, token: w.token.clone(), params: w.params.clone(), at: now() })
+            .await?;
         let mut unknown = false;
         let mut attempt = 0;
         loop {
@@ -142,9 +128,7 @@ impl Ctx<'_> {
             match self.client.create_replication_job(&w.request).await {
                 Ok(created) => {
                     self.pace.succeeded();
-                    return self
-                        .done(w, Ok((created.job_id, created.request_id)), attempt)
-                        .await;
+                    return self.done(w, Ok((created.job_id, created.request_id)), attempt).await;
                 }
                 Err(e) => {
                     if e.is_throttling() {
@@ -156,11 +140,7 @@ impl Ctx<'_> {
                         && let Some(job_id) = self.find_existing(&w.request).await
                     {
                         return self
-                            .done(
-                                w,
-                                Ok((job_id, e.request_id().unwrap_or_default().to_string())),
-                                attempt,
-                            )
+                            .done(w, Ok((job_id, e.request_id().unwrap_or_default().to_string())), attempt)
                             .await;
                     }
                     if !e.is_retryable() {
@@ -168,10 +148,7 @@ impl Ctx<'_> {
                     }
                     if attempt >= self.options.max_attempts {
                         if e.outcome_unknown() {
-                            return Ok(Settled::Unknown {
-                                attempts: attempt,
-                                error: e.to_string(),
-                            });
+                            return Ok(Settled::Unknown { attempts: attempt, error: e.to_string() });
                         }
                         return self.done(w, Err(e), attempt).await;
                     }
@@ -228,28 +205,18 @@ impl Ctx<'_> {
     /// The job a row already made, found by its Name and SourceId.
     async fn find_existing(&self, request: &CreateReplicationJob) -> Option<String> {
         let name = request.name.clone()?;
-        let filter = JobFilter {
-            source_id: vec![request.source_id.clone()],
-            name: Some(name.clone()),
-            ..JobFilter::default()
-        };
+        let filter =
+            JobFilter { source_id: vec![request.source_id.clone()], name: Some(name.clone()), ..JobFilter::default() };
         for _ in 0..self.options.max_attempts {
             self.pace.ready().await;
-            match self
-                .client
-                .describe_replication_jobs(&filter)
-                .try_collect::<Vec<_>>()
-                .await
-            {
+            match self.client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await {
                 Ok(jobs) => {
                     return jobs
                         .into_iter()
                         .find(|j| j.name == name && j.source_id == request.source_id)
                         .map(|j| j.job_id);
                 }
-                Err(e) if e.is_retryable() => {
-                    tokio::time::sleep(self.pace.backoff(2, e.retry_after())).await
-                }
+                Err(e) if e.is_retryable() => tokio::time::sleep(self.pace.backoff(2, e.retry_after())).await,
                 Err(_) => return None,
             }
         }

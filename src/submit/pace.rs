@@ -31,18 +31,12 @@ const FLOOR: f64 = 0.2;
 impl Pace {
     pub fn new(rate: f64) -> Pace {
         // governor counts whole cells a period: express the rate per minute for fractional rates.
-        let per_minute =
-            NonZeroU32::new((rate * 60.0).round().max(1.0) as u32).expect("at least one");
+        let per_minute = NonZeroU32::new((rate * 60.0).round().max(1.0) as u32).expect("at least one");
         let quota = Quota::per_minute(per_minute).allow_burst(NonZeroU32::new(1).expect("one"));
         Pace {
             ceiling: rate,
             limiter: RateLimiter::direct(quota),
-            state: Mutex::new(Brake {
-                rate,
-                next: Instant::now(),
-                seed: 0x5EED,
-                last_cut: None,
-            }),
+            state: Mutex::new(Brake { rate, next: Instant::now(), seed: 0x5EED, last_cut: None }),
         }
     }
 
@@ -63,9 +57,7 @@ impl Pace {
     pub fn throttled(&self) {
         let mut b = self.state.lock().expect("pace lock");
         let now = Instant::now();
-        if b.last_cut
-            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
-        {
+        if b.last_cut.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
             b.rate = (b.rate * 0.85).max(FLOOR);
             b.last_cut = Some(now);
         }
@@ -89,10 +81,7 @@ impl Pace {
             .saturating_mul(1 << (attempt.saturating_sub(2)).min(6))
             .min(Duration::from_secs(10));
         let mut b = self.state.lock().expect("pace lock");
-        b.seed = b
-            .seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        b.seed = b.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let fraction = (b.seed >> 11) as f64 / (1u64 << 53) as f64;
         cap.mul_f64(fraction).max(hint.unwrap_or(Duration::ZERO))
     }
@@ -110,10 +99,7 @@ mod tests {
             pace.ready().await;
         }
         let took = start.elapsed();
-        assert!(
-            took >= Duration::from_millis(990) && took < Duration::from_millis(1100),
-            "{took:?}"
-        );
+        assert!(took >= Duration::from_millis(990) && took < Duration::from_millis(1100), "{took:?}");
         pace.throttled();
         pace.throttled();
         assert_eq!(pace.rate(), 8.5, "one cut a second");

@@ -47,22 +47,16 @@ struct Line {
 }
 
 pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let account = match req.online_regions {
-        Some(regions) => Some(AccountIndex::new(runtime.block_on(
-            crate::snapshot::fetch(client, regions, crate::account::DEFAULT_JOB_QUOTA),
-        )?)),
+        Some(regions) => Some(AccountIndex::new(runtime.block_on(crate::snapshot::fetch(
+            client,
+            regions,
+            crate::account::DEFAULT_JOB_QUOTA,
+        ))?)),
         None => None,
     };
-    let opts = CheckOptions {
-        strict: false,
-        now: jiff::Timestamp::now(),
-        account: account.as_ref(),
-        quota: None,
-    };
+    let opts = CheckOptions { strict: false, now: jiff::Timestamp::now(), account: account.as_ref(), quota: None };
     let mut lines: Vec<Line> = Vec::new();
     let checked = check::run(req.inventory, &opts, |row, diags| {
         let errors = diags
@@ -70,36 +64,14 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
             .filter(|d| d.severity == Severity::Error)
             .map(|d| (d.code.to_string(), d.message.clone()))
             .collect();
-        lines.push(Line {
-            line: row.line,
-            record: row.record().clone(),
-            errors,
-            work: None,
-        });
+        lines.push(Line { line: row.line, record: row.record().clone(), errors, work: None });
     })?;
-    let header_errors = checked
-        .diagnostics
-        .iter()
-        .any(|d| d.line == 1 && d.severity == Severity::Error);
+    let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
     if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
         let mut out = anstream::stderr().lock();
-        let errors: Vec<_> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        render::human(
-            &mut out,
-            &checked.path,
-            &checked.summary,
-            &errors,
-            &checked.schema.names,
-        )?;
-        writeln!(
-            out,
-            "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows"
-        )?;
+        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        render::human(&mut out, &checked.path, &checked.summary, &errors, &checked.schema.names)?;
+        writeln!(out, "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows")?;
         return Ok(Ended::SomeFailedOrInvalid);
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
@@ -122,8 +94,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
             .block_on(async {
                 let watcher = tokio::spawn(interrupts(Arc::clone(&stop)));
                 let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
-                let result =
-                    super::run(client, todo, journal, &req.options, &stop, &counters).await;
+                let result = super::run(client, todo, journal, &req.options, &stop, &counters).await;
                 watcher.abort();
                 progress.abort();
                 result
@@ -139,19 +110,10 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
         .filter(|(_, r)| r.status == "failed" || r.status == "invalid")
         .map(|(l, _)| &l.record)
         .collect();
-    let api: Vec<bool> = checked
-        .schema
-        .kinds
-        .iter()
-        .map(|k| *k != crate::inventory::schema::ColumnKind::Unknown)
-        .collect();
+    let api: Vec<bool> =
+        checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
     report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
-    summary(
-        &rows,
-        started.elapsed(),
-        counters.created.load(Ordering::Relaxed),
-        req.dir,
-    )?;
+    summary(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir)?;
     Ok(if stop.load(Ordering::SeqCst) {
         Ended::Interrupted
     } else if rows.iter().all(|r| r.status == "created") {
@@ -174,15 +136,9 @@ fn plan_work(row: &crate::inventory::Row, history: &History) -> Option<Work> {
             return None;
         }
     }
-    let look_up_first = history.intents.get(&line).is_some_and(|(t, _)| *t != token)
-        && !history.outcomes.contains_key(&line);
-    Some(Work {
-        line,
-        request,
-        token,
-        params,
-        look_up_first,
-    })
+    let look_up_first =
+        history.intents.get(&line).is_some_and(|(t, _)| *t != token) && !history.outcomes.contains_key(&line);
+    Some(Work { line, request, token, params, look_up_first })
 }
 
 fn report_rows(
@@ -240,13 +196,7 @@ fn report_rows(
                     r.attempts = o.attempts;
                     r.submitted_at = o.at;
                 }
-                None if r.status.is_empty() => {
-                    r.status = if dry_run {
-                        "pending".into()
-                    } else {
-                        "skipped".into()
-                    }
-                }
+                None if r.status.is_empty() => r.status = if dry_run { "pending".into() } else { "skipped".into() },
                 None => {}
             }
             r
@@ -254,12 +204,7 @@ fn report_rows(
         .collect()
 }
 
-fn summary(
-    rows: &[ReportRow],
-    elapsed: Duration,
-    created_now: u64,
-    dir: &Path,
-) -> std::io::Result<()> {
+fn summary(rows: &[ReportRow], elapsed: Duration, created_now: u64, dir: &Path) -> std::io::Result<()> {
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.status == "failed") {
@@ -275,11 +220,7 @@ fn summary(
         count("created"),
         created_now,
         count("failed"),
-        if by_code.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", by_code.join(", "))
-        },
+        if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) },
         count("invalid"),
         count("skipped"),
         count("pending"),
@@ -308,8 +249,7 @@ async fn progress(counters: Arc<Counters>, total: u64, quiet: bool) {
     let terminal = std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ETA {eta}")
-            .expect("static template"),
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ETA {eta}").expect("static template"),
     );
     loop {
         let (c, f, i) = (
@@ -331,69 +271,35 @@ async fn progress(counters: Arc<Counters>, total: u64, quiet: bool) {
 }
 
 /// Counts of each job status, after updating the report.
-pub fn status(
-    client: &Client,
-    dir: &Path,
-    watch: bool,
-    interval: Duration,
-) -> anyhow::Result<BTreeMap<String, usize>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> anyhow::Result<BTreeMap<String, usize>> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     loop {
         let mut rows = report::read(dir)?;
-        let ids: Vec<String> = rows
-            .iter()
-            .filter(|r| !r.job_id.is_empty())
-            .map(|r| r.job_id.clone())
-            .collect();
+        let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(50) {
-            let filter = JobFilter {
-                job_id: chunk.to_vec(),
-                ..JobFilter::default()
-            };
-            let jobs: Vec<_> =
-                runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
+            let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
+            let jobs: Vec<_> = runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
             found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
         }
-        let checked_at = jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
+        let checked_at = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
             let job = found.get(&r.job_id);
-            let field = |k: &str| {
-                job.and_then(|j| j.extra.get(k))
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let field =
+                |k: &str| job.and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             r.job_status = Some(job.map_or("NotFound".to_string(), |j| j.status.clone()));
             r.business_status = Some(field("BusinessStatus"));
-            r.progress = job
-                .and_then(|j| j.extra.get("Progress"))
-                .and_then(|v| v.as_f64());
+            r.progress = job.and_then(|j| j.extra.get("Progress")).and_then(|v| v.as_f64());
             r.job_error_code = Some(field("ErrorCode"));
             r.checked_at = Some(checked_at.clone());
-            *counts
-                .entry(r.job_status.clone().unwrap_or_default())
-                .or_default() += 1;
+            *counts.entry(r.job_status.clone().unwrap_or_default()).or_default() += 1;
         }
         report::write(dir, &rows)?;
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        println!(
-            "{}: {}",
-            dir.display(),
-            if line.is_empty() {
-                "no jobs".to_string()
-            } else {
-                line.join(", ")
-            }
-        );
-        let open = counts.keys().any(|s| {
-            !["Finished", "InError", "Expired", "NotFound", "Deleting"].contains(&s.as_str())
-        });
+        println!("{}: {}", dir.display(), if line.is_empty() { "no jobs".to_string() } else { line.join(", ") });
+        let open =
+            counts.keys().any(|s| !["Finished", "InError", "Expired", "NotFound", "Deleting"].contains(&s.as_str()));
         if !watch || !open {
             return Ok(counts);
         }

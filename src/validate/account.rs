@@ -11,44 +11,23 @@ pub fn check(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
     existing_jobs(row, account, out);
     vswitch(row, account, out);
     // A malformed id already has its own finding; looking it up would only repeat it.
-    let Some(source_cell) = row
-        .get(Param::SourceId)
-        .filter(|c| is_resource_id(c.text, "s-"))
-    else {
+    let Some(source_cell) = row.get(Param::SourceId).filter(|c| is_resource_id(c.text, "s-")) else {
         return;
     };
     let Some(source) = account.source(source_cell.text) else {
         let message = format!("source server {} is not in the account", source_cell.text);
-        out.push(diag(
-            row,
-            source_cell.column(),
-            codes::SOURCE_STATE_INVALID,
-            message,
-        ));
+        out.push(diag(row, source_cell.column(), codes::SOURCE_STATE_INVALID, message));
         return;
     };
     if let Some(job) = account.active_job(&source.source_id) {
-        let message = format!(
-            "source server {} already has job {} ({})",
-            source.source_id, job.job_id, job.status
-        );
-        out.push(diag(
-            row,
-            source_cell.column(),
-            codes::SOURCE_HAS_JOB,
-            message,
-        ));
+        let message = format!("source server {} already has job {} ({})", source.source_id, job.job_id, job.status);
+        out.push(diag(row, source_cell.column(), codes::SOURCE_HAS_JOB, message));
     } else if source.state != "Available" {
         let message = format!(
             "source server {} is {}; jobs are created only for Available servers",
             source.source_id, source.state
         );
-        out.push(diag(
-            row,
-            source_cell.column(),
-            codes::SOURCE_STATE_INVALID,
-            message,
-        ));
+        out.push(diag(row, source_cell.column(), codes::SOURCE_STATE_INVALID, message));
     }
     disks(row, source, out);
 }
@@ -63,144 +42,71 @@ fn existing_jobs(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
     if let (Some(region), Some(c)) = (row.text(Param::RegionId), row.get(Param::ImageName))
         && let Some(job) = account.job_with_image(region, c.text)
     {
-        let message = format!(
-            "image name '{}' is already used by job {} in {region}",
-            c.text, job.job_id
-        );
+        let message = format!("image name '{}' is already used by job {} in {region}", c.text, job.job_id);
         out.push(diag(row, c.column(), codes::IMAGE_NAME_IN_USE, message));
     }
 }
 
 fn vswitch(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
-    let Some(c) = row
-        .get(Param::VSwitchId)
-        .filter(|c| is_resource_id(c.text, "vsw-"))
-    else {
+    let Some(c) = row.get(Param::VSwitchId).filter(|c| is_resource_id(c.text, "vsw-")) else {
         return;
     };
     let Some(vsw) = account.vswitch(c.text) else {
         // A snapshot taken without this region holds none of its vSwitches: nothing to tell.
-        if row
-            .text(Param::RegionId)
-            .is_none_or(|r| account.has_vswitches_in(r))
-        {
+        if row.text(Param::RegionId).is_none_or(|r| account.has_vswitches_in(r)) {
             let message = format!("vSwitch {} is not in the account", c.text);
             out.push(diag(row, c.column(), codes::VSWITCH_NOT_FOUND, message));
         }
         return;
     };
-    if let Some(vpc) = row
-        .get(Param::VpcId)
-        .filter(|v| is_resource_id(v.text, "vpc-") && v.text != vsw.vpc_id)
-    {
-        let message = format!(
-            "vSwitch {} is in {}, not in {}",
-            vsw.vswitch_id, vsw.vpc_id, vpc.text
-        );
-        out.push(diag(
-            row,
-            vpc.column(),
-            codes::VSWITCH_VPC_MISMATCH,
-            message,
-        ));
+    if let Some(vpc) = row.get(Param::VpcId).filter(|v| is_resource_id(v.text, "vpc-") && v.text != vsw.vpc_id) {
+        let message = format!("vSwitch {} is in {}, not in {}", vsw.vswitch_id, vsw.vpc_id, vpc.text);
+        out.push(diag(row, vpc.column(), codes::VSWITCH_VPC_MISMATCH, message));
     }
-    if let Some(region) = row
-        .text(Param::RegionId)
-        .filter(|r| !vsw.region_id.is_empty() && *r != vsw.region_id)
-    {
-        let message = format!(
-            "vSwitch {} is in {}, not in {region}",
-            vsw.vswitch_id, vsw.region_id
-        );
-        out.push(diag(
-            row,
-            c.column(),
-            codes::VSWITCH_REGION_MISMATCH,
-            message,
-        ));
+    if let Some(region) = row.text(Param::RegionId).filter(|r| !vsw.region_id.is_empty() && *r != vsw.region_id) {
+        let message = format!("vSwitch {} is in {}, not in {region}", vsw.vswitch_id, vsw.region_id);
+        out.push(diag(row, c.column(), codes::VSWITCH_REGION_MISMATCH, message));
     }
 }
 
 fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
-    if let (Some(c), Some(want), Some(have)) = (
-        row.get(Param::SystemDiskSize),
-        row.int(Param::SystemDiskSize),
-        source.system_disk_size,
-    ) && (20..have).contains(&want)
+    if let (Some(c), Some(want), Some(have)) =
+        (row.get(Param::SystemDiskSize), row.int(Param::SystemDiskSize), source.system_disk_size)
+        && (20..have).contains(&want)
     {
-        let message = format!(
-            "SystemDiskSize {want} GiB is smaller than the source's {have} GiB system disk"
-        );
-        out.push(diag(
-            row,
-            c.column(),
-            codes::DISK_SMALLER_THAN_SOURCE,
-            message,
-        ));
+        let message = format!("SystemDiskSize {want} GiB is smaller than the source's {have} GiB system disk");
+        out.push(diag(row, c.column(), codes::DISK_SMALLER_THAN_SOURCE, message));
     }
-    devices(
-        row,
-        "the system disk",
-        row.system_parts(),
-        &source.system_disk_parts,
-        out,
-    );
+    devices(row, "the system disk", row.system_parts(), &source.system_disk_parts, out);
     let mut any = false;
     for disk in row.data_disks() {
         any = true;
-        let Some((cell, index)) = disk
-            .index()
-            .and_then(|c| Some((c, c.int()?)))
-            .filter(|(_, i)| (1..=16).contains(i))
+        let Some((cell, index)) = disk.index().and_then(|c| Some((c, c.int()?))).filter(|(_, i)| (1..=16).contains(i))
         else {
             continue;
         };
         let Some(src) = source.data_disks.iter().find(|d| d.index == index) else {
-            let have: Vec<String> = source
-                .data_disks
-                .iter()
-                .map(|d| d.index.to_string())
-                .collect();
+            let have: Vec<String> = source.data_disks.iter().map(|d| d.index.to_string()).collect();
             let message = match have.is_empty() {
                 true => format!("source server {} has no data disks", source.source_id),
-                false => format!(
-                    "source server {} has no data disk {index} (it has {})",
-                    source.source_id,
-                    have.join(", ")
-                ),
+                false => {
+                    format!("source server {} has no data disk {index} (it has {})", source.source_id, have.join(", "))
+                }
             };
-            out.push(diag(
-                row,
-                cell.column(),
-                codes::DATA_DISK_INDEX_UNKNOWN,
-                message,
-            ));
+            out.push(diag(row, cell.column(), codes::DATA_DISK_INDEX_UNKNOWN, message));
             continue;
         };
-        if let Some((c, want)) = disk
-            .size()
-            .and_then(|c| Some((c, c.int()?)))
-            .filter(|(_, w)| (20..src.size).contains(w))
+        if let Some((c, want)) =
+            disk.size().and_then(|c| Some((c, c.int()?))).filter(|(_, w)| (20..src.size).contains(w))
         {
             let message = format!(
                 "DataDisk.{} Size {want} GiB is smaller than the source's {} GiB disk {index}",
                 disk.n(),
                 src.size
             );
-            out.push(diag(
-                row,
-                c.column(),
-                codes::DISK_SMALLER_THAN_SOURCE,
-                message,
-            ));
+            out.push(diag(row, c.column(), codes::DISK_SMALLER_THAN_SOURCE, message));
         }
-        devices(
-            row,
-            &format!("data disk {index}"),
-            disk.parts(),
-            &src.parts,
-            out,
-        );
+        devices(row, &format!("data disk {index}"), disk.parts(), &src.parts, out);
     }
     if !any && !source.data_disks.is_empty() && effective_target(row) == Some("Image") {
         let message = format!(
@@ -208,12 +114,7 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
             source.source_id,
             source.data_disks.len()
         );
-        out.push(diag(
-            row,
-            Column::Named("DataDisk.1.Index"),
-            codes::DATA_DISK_MISSING,
-            message,
-        ));
+        out.push(diag(row, Column::Named("DataDisk.1.Index"), codes::DATA_DISK_MISSING, message));
     }
 }
 
@@ -227,11 +128,7 @@ fn devices<'a>(
     for d in parts.filter_map(|p| p.device) {
         if !known.iter().any(|k| k.device == d.text) {
             let have: Vec<&str> = known.iter().map(|k| k.device.as_str()).collect();
-            let message = format!(
-                "{disk} of the source has no partition {} (it has: {})",
-                d.text,
-                have.join(", ")
-            );
+            let message = format!("{disk} of the source has no partition {} (it has: {})", d.text, have.join(", "));
             out.push(diag(row, d.column(), codes::PART_DEVICE_UNKNOWN, message));
         }
     }
@@ -271,27 +168,14 @@ mod tests {
 
     #[test]
     fn existing_names_and_images() {
-        let got = run(
-            &[
-                ("SourceId", "s-bp1e2fsl57knvuug0002"),
-                ("Name", "old-db01"),
-                ("ImageName", "img-old-db01"),
-            ],
-            rule,
-        );
+        let got =
+            run(&[("SourceId", "s-bp1e2fsl57knvuug0002"), ("Name", "old-db01"), ("ImageName", "img-old-db01")], rule);
         assert_eq!(
             got,
-            vec![
-                at("Name", "ReplicationJobName.Duplicate"),
-                at("ImageName", "ImageName.UsedByReplicationJob")
-            ]
+            vec![at("Name", "ReplicationJobName.Duplicate"), at("ImageName", "ImageName.UsedByReplicationJob")]
         );
         let other_region = run(
-            &[
-                ("RegionId", "cn-beijing"),
-                ("SourceId", "s-bp1e2fsl57knvuug0002"),
-                ("ImageName", "img-old-db01"),
-            ],
+            &[("RegionId", "cn-beijing"), ("SourceId", "s-bp1e2fsl57knvuug0002"), ("ImageName", "img-old-db01")],
             rule,
         );
         assert!(other_region.is_empty());
@@ -325,80 +209,36 @@ mod tests {
             ]
         );
         assert_eq!(
-            run(
-                &[DB01, ("TargetType", "Image"), ("SystemDiskSize", "40")],
-                rule
-            ),
+            run(&[DB01, ("TargetType", "Image"), ("SystemDiskSize", "40")], rule),
             vec![at("DataDisk.1.Index", "DataDisk.Missing")]
         );
         assert!(run(&[DB01, ("TargetType", "TargetInstance")], rule).is_empty());
         assert_eq!(
-            run(
-                &[
-                    ("SourceId", "s-bp1e2fsl57knvuug0002"),
-                    ("DataDisk.1.Index", "1"),
-                    ("DataDisk.1.Size", "20")
-                ],
-                rule
-            ),
-            vec![at(
-                "DataDisk.1.Index",
-                "ReplicationJobDataDiskIndex.Invalid"
-            )]
+            run(&[("SourceId", "s-bp1e2fsl57knvuug0002"), ("DataDisk.1.Index", "1"), ("DataDisk.1.Size", "20")], rule),
+            vec![at("DataDisk.1.Index", "ReplicationJobDataDiskIndex.Invalid")]
         );
     }
 
     #[test]
     fn vswitches() {
         let src = ("SourceId", "s-bp1e2fsl57knvuug0002");
-        let unfetched = run(
-            &[
-                src,
-                ("RegionId", "eu-central-1"),
-                ("VSwitchId", "vsw-gw8nothere0001"),
-            ],
-            rule,
-        );
-        assert!(
-            unfetched.is_empty(),
-            "no vSwitch of the region was fetched: {unfetched:?}"
-        );
+        let unfetched = run(&[src, ("RegionId", "eu-central-1"), ("VSwitchId", "vsw-gw8nothere0001")], rule);
+        assert!(unfetched.is_empty(), "no vSwitch of the region was fetched: {unfetched:?}");
         assert_eq!(
             run(&[src, ("VSwitchId", "vsw-bp1nothere")], rule),
             vec![at("VSwitchId", "InvalidVSwitchId.NotFound")]
         );
         assert_eq!(
-            run(
-                &[
-                    src,
-                    ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001"),
-                    ("VpcId", "vpc-bp1other")
-                ],
-                rule
-            ),
+            run(&[src, ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001"), ("VpcId", "vpc-bp1other")], rule),
             vec![at("VpcId", "VSwitchIdVpcId.Mismatch")]
         );
         assert_eq!(
-            run(
-                &[
-                    src,
-                    ("RegionId", "cn-beijing"),
-                    ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001")
-                ],
-                rule
-            ),
+            run(&[src, ("RegionId", "cn-beijing"), ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001")], rule),
             vec![at("VSwitchId", "VSwitchId.RegionMismatch")]
         );
         assert!(
-            run(
-                &[
-                    src,
-                    ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001"),
-                    ("VpcId", "vpc-bp1vwnn14rqpyiczj0001")
-                ],
-                rule
-            )
-            .is_empty()
+            run(&[src, ("VSwitchId", "vsw-bp1ddbrxdlrcbim460001"), ("VpcId", "vpc-bp1vwnn14rqpyiczj0001")], rule)
+                .is_empty()
         );
     }
 }

@@ -9,37 +9,17 @@ const GIB: i128 = 1 << 30;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let system_size = row.get(Param::SystemDiskSize);
-    if let Some((c, v)) = system_size
-        .and_then(|c| Some((c, c.int()?)))
-        .filter(|(_, v)| !(20..=2048).contains(v))
-    {
-        out.push(diag(
-            row,
-            c.column(),
-            codes::SYSTEM_DISK_SIZE_RANGE,
-            format!("must be 20..2048 GiB, got {v}"),
-        ));
+    if let Some((c, v)) = system_size.and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(20..=2048).contains(v)) {
+        out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, format!("must be 20..2048 GiB, got {v}")));
     }
-    check_parts(
-        row,
-        "the system disk",
-        row.system_parts(),
-        system_size,
-        row.column_of(Param::SystemDiskSize),
-        out,
-    );
+    check_parts(row, "the system disk", row.system_parts(), system_size, row.column_of(Param::SystemDiskSize), out);
     let mut seen: Vec<(i64, u32)> = Vec::new();
     for disk in row.data_disks() {
         let n = disk.n();
         match disk.index() {
             None => {
                 let col = disk.cols.index.map_or(disk.column(), Column::At);
-                out.push(diag(
-                    row,
-                    col,
-                    codes::DATA_DISK_INDEX_MISSING,
-                    format!("DataDisk.{n} has no Index"),
-                ));
+                out.push(diag(row, col, codes::DATA_DISK_INDEX_MISSING, format!("DataDisk.{n} has no Index")));
             }
             Some(c) => {
                 if let Some(v) = c.int() {
@@ -52,12 +32,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         ));
                     } else if let Some((_, first)) = seen.iter().find(|(i, _)| *i == v) {
                         let message = format!("index {v} is already used by DataDisk.{first}");
-                        out.push(diag(
-                            row,
-                            c.column(),
-                            codes::DATA_DISK_INDEX_DUPLICATE,
-                            message,
-                        ));
+                        out.push(diag(row, c.column(), codes::DATA_DISK_INDEX_DUPLICATE, message));
                     } else {
                         seen.push((v, n));
                     }
@@ -67,12 +42,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         match disk.size() {
             None => {
                 let col = disk.cols.size.map_or(disk.column(), Column::At);
-                out.push(diag(
-                    row,
-                    col,
-                    codes::DATA_DISK_SIZE_MISSING,
-                    format!("DataDisk.{n} has no Size"),
-                ));
+                out.push(diag(row, col, codes::DATA_DISK_SIZE_MISSING, format!("DataDisk.{n} has no Size")));
             }
             Some(c) => {
                 if let Some(v) = c.int().filter(|v| !(20..=32768).contains(v)) {
@@ -87,14 +57,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         }
         if disk.parts().next().is_some() {
             let size_column = disk.size().map_or(disk.column(), Cell::column);
-            check_parts(
-                row,
-                &format!("DataDisk.{n}"),
-                disk.parts(),
-                disk.size(),
-                size_column,
-                out,
-            );
+            check_parts(row, &format!("DataDisk.{n}"), disk.parts(), disk.size(), size_column, out);
         }
     }
 }
@@ -163,19 +126,10 @@ mod tests {
 
     #[test]
     fn system_disk_range() {
-        assert_eq!(
-            run(&[("SystemDiskSize", "19")], check),
-            vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]
-        );
-        assert_eq!(
-            run(&[("SystemDiskSize", "2049")], check),
-            vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]
-        );
+        assert_eq!(run(&[("SystemDiskSize", "19")], check), vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]);
+        assert_eq!(run(&[("SystemDiskSize", "2049")], check), vec![at("SystemDiskSize", "SystemDiskSize.OutOfRange")]);
         assert!(run(&[("SystemDiskSize", "20")], check).is_empty());
-        assert_eq!(
-            full(&[("SystemDiskSize", "19")], check)[0].0.message,
-            "must be 20..2048 GiB, got 19"
-        );
+        assert_eq!(full(&[("SystemDiskSize", "19")], check)[0].0.message, "must be 20..2048 GiB, got 19");
     }
 
     #[test]
@@ -239,13 +193,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            run(
-                &[
-                    ("SystemDiskPart.1.Device", "0_1"),
-                    ("SystemDiskPart.1.SizeBytes", "1024")
-                ],
-                check
-            ),
+            run(&[("SystemDiskPart.1.Device", "0_1"), ("SystemDiskPart.1.SizeBytes", "1024")], check),
             vec![at("SystemDiskSize", "Part.WithoutDiskSize")]
         );
         assert!(

@@ -7,10 +7,7 @@ use crate::inventory::{Param, Row};
 /// `prefix` followed by 2 to 64 lower-case ASCII letters and digits.
 pub fn is_resource_id(text: &str, prefix: &str) -> bool {
     text.strip_prefix(prefix).is_some_and(|rest| {
-        (2..=64).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        (2..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     })
 }
 
@@ -24,18 +21,13 @@ pub fn is_region(text: &str) -> bool {
         && b[..first].iter().all(u8::is_ascii_lowercase)
         && b.last() != Some(&b'-')
         && !text.contains("--")
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
 }
 
 /// `ecs.<family>.<size>`, e.g. `ecs.c6.large`, `ecs.g7ne.2xlarge`.
 pub fn is_instance_type(text: &str) -> bool {
     let words: Vec<&str> = text.split('.').collect();
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
+    let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     words.len() == 3 && words[0] == "ecs" && word(words[1]) && word(words[2])
 }
 
@@ -43,63 +35,32 @@ const ID_FORMATS: &[(Param, &str, Code)] = &[
     (Param::InstanceId, "i-", codes::INSTANCE_ID_FORMAT),
     (Param::VpcId, "vpc-", codes::VPC_ID_FORMAT),
     (Param::VSwitchId, "vsw-", codes::VSWITCH_ID_FORMAT),
-    (
-        Param::ResourceGroupId,
-        "rg-",
-        codes::RESOURCE_GROUP_ID_FORMAT,
-    ),
-    (
-        Param::LaunchTemplateId,
-        "lt-",
-        codes::LAUNCH_TEMPLATE_ID_FORMAT,
-    ),
+    (Param::ResourceGroupId, "rg-", codes::RESOURCE_GROUP_ID_FORMAT),
+    (Param::LaunchTemplateId, "lt-", codes::LAUNCH_TEMPLATE_ID_FORMAT),
 ];
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     match row.get(Param::RegionId) {
-        None => out.push(diag(
-            row,
-            row.column_of(Param::RegionId),
-            codes::REGION_ID_MISSING,
-            "RegionId is required",
-        )),
-        Some(c) if !is_region(c.text) => out.push(diag(
-            row,
-            c.column(),
-            codes::REGION_ID_FORMAT,
-            format!("'{}' is not a region id", c.text),
-        )),
+        None => out.push(diag(row, row.column_of(Param::RegionId), codes::REGION_ID_MISSING, "RegionId is required")),
+        Some(c) if !is_region(c.text) => {
+            out.push(diag(row, c.column(), codes::REGION_ID_FORMAT, format!("'{}' is not a region id", c.text)))
+        }
         Some(_) => {}
     }
     match row.get(Param::SourceId) {
-        None => out.push(diag(
-            row,
-            row.column_of(Param::SourceId),
-            codes::SOURCE_ID_MISSING,
-            "SourceId is required",
-        )),
-        Some(c) if !is_resource_id(c.text, "s-") => out.push(diag(
-            row,
-            c.column(),
-            codes::SOURCE_ID_FORMAT,
-            format!("'{}' is not a source server id", c.text),
-        )),
+        None => out.push(diag(row, row.column_of(Param::SourceId), codes::SOURCE_ID_MISSING, "SourceId is required")),
+        Some(c) if !is_resource_id(c.text, "s-") => {
+            out.push(diag(row, c.column(), codes::SOURCE_ID_FORMAT, format!("'{}' is not a source server id", c.text)))
+        }
         Some(_) => {}
     }
     for &(param, prefix, code) in ID_FORMATS {
         if let Some(c) = row.get(param).filter(|c| !is_resource_id(c.text, prefix)) {
-            let message = format!(
-                "'{}' is not a {} (expected {prefix}...)",
-                c.text,
-                param.name()
-            );
+            let message = format!("'{}' is not a {} (expected {prefix}...)", c.text, param.name());
             out.push(diag(row, c.column(), code, message));
         }
     }
-    if let Some(c) = row
-        .get(Param::InstanceType)
-        .filter(|c| !is_instance_type(c.text))
-    {
+    if let Some(c) = row.get(Param::InstanceType).filter(|c| !is_instance_type(c.text)) {
         let message = format!("'{}' is not an ECS instance type", c.text);
         out.push(diag(row, c.column(), codes::INSTANCE_TYPE_FORMAT, message));
     }
@@ -112,41 +73,22 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert!(
-            is_region("cn-hangzhou")
-                && is_region("ap-southeast-1")
-                && is_region("cn-north-2-gov-1")
-        );
-        assert!(
-            !is_region("hangzhou")
-                && !is_region("cn--x")
-                && !is_region("CN-hangzhou")
-                && !is_region("cn-")
-        );
+        assert!(is_region("cn-hangzhou") && is_region("ap-southeast-1") && is_region("cn-north-2-gov-1"));
+        assert!(!is_region("hangzhou") && !is_region("cn--x") && !is_region("CN-hangzhou") && !is_region("cn-"));
         assert!(is_resource_id("s-bp1e2fsl57knvuug0001", "s-"));
         assert!(!is_resource_id("s-bp1e2fsl57knvuug****", "s-") && !is_resource_id("i-abc", "s-"));
-        assert!(
-            is_instance_type("ecs.g7ne.2xlarge")
-                && !is_instance_type("c6.large")
-                && !is_instance_type("ecs.c6")
-        );
+        assert!(is_instance_type("ecs.g7ne.2xlarge") && !is_instance_type("c6.large") && !is_instance_type("ecs.c6"));
     }
 
     #[test]
     fn required_parameters() {
         assert_eq!(
             run(&[("RegionId", ""), ("SourceId", "")], check),
-            vec![
-                at("RegionId", "RegionId.Missing"),
-                at("SourceId", "SourceId.Missing")
-            ]
+            vec![at("RegionId", "RegionId.Missing"), at("SourceId", "SourceId.Missing")]
         );
         assert_eq!(
             run(&[("RegionId", "Hangzhou"), ("SourceId", "srv-01")], check),
-            vec![
-                at("RegionId", "RegionId.Format"),
-                at("SourceId", "SourceId.Format")
-            ]
+            vec![at("RegionId", "RegionId.Format"), at("SourceId", "SourceId.Format")]
         );
     }
 
@@ -174,15 +116,6 @@ mod tests {
                 at("InstanceType", "InstanceType.Format"),
             ]
         );
-        assert!(
-            run(
-                &[
-                    ("InstanceId", "i-bp1f1dvfto1sigz50001"),
-                    ("InstanceType", "ecs.c6.large")
-                ],
-                check
-            )
-            .is_empty()
-        );
+        assert!(run(&[("InstanceId", "i-bp1f1dvfto1sigz50001"), ("InstanceType", "ecs.c6.large")], check).is_empty());
     }
 }

@@ -6,20 +6,8 @@ use crate::inventory::{Param, Row};
 use std::ops::RangeInclusive;
 
 const SETTINGS: &[(Param, RangeInclusive<i64>, Code, Code, &str)] = &[
-    (
-        Param::Frequency,
-        1..=168,
-        codes::FREQUENCY_MISSING,
-        codes::FREQUENCY_RANGE,
-        "hours",
-    ),
-    (
-        Param::MaxNumberOfImageToKeep,
-        1..=10,
-        codes::MAX_IMAGES_MISSING,
-        codes::MAX_IMAGES_RANGE,
-        "images",
-    ),
+    (Param::Frequency, 1..=168, codes::FREQUENCY_MISSING, codes::FREQUENCY_RANGE, "hours"),
+    (Param::MaxNumberOfImageToKeep, 1..=10, codes::MAX_IMAGES_MISSING, codes::MAX_IMAGES_RANGE, "images"),
 ];
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
@@ -35,11 +23,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             None => {}
             Some(c) => {
                 if let Some(v) = c.int().filter(|v| !range.contains(v)) {
-                    let message = format!(
-                        "{name} must be {}..{} {unit}, got {v}",
-                        range.start(),
-                        range.end()
-                    );
+                    let message = format!("{name} must be {}..{} {unit}, got {v}", range.start(), range.end());
                     out.push(diag(row, c.column(), *out_of_range, message));
                 }
                 if run_once {
@@ -60,39 +44,16 @@ mod tests {
     fn incremental_needs_both_settings() {
         assert_eq!(
             run(&[("RunOnce", "false")], check),
-            vec![
-                at("Frequency", "Frequency.Missing"),
-                at("MaxNumberOfImageToKeep", "MaxNumberOfImageToKeep.Missing")
-            ]
+            vec![at("Frequency", "Frequency.Missing"), at("MaxNumberOfImageToKeep", "MaxNumberOfImageToKeep.Missing")]
         );
         assert_eq!(
-            run(
-                &[
-                    ("RunOnce", "FALSE"),
-                    ("Frequency", "169"),
-                    ("MaxNumberOfImageToKeep", "0")
-                ],
-                check
-            ),
+            run(&[("RunOnce", "FALSE"), ("Frequency", "169"), ("MaxNumberOfImageToKeep", "0")], check),
             vec![
                 at("Frequency", "Frequency.OutOfRange"),
-                at(
-                    "MaxNumberOfImageToKeep",
-                    "MaxNumberOfImageToKeep.OutOfRange"
-                )
+                at("MaxNumberOfImageToKeep", "MaxNumberOfImageToKeep.OutOfRange")
             ]
         );
-        assert!(
-            run(
-                &[
-                    ("RunOnce", "false"),
-                    ("Frequency", "12"),
-                    ("MaxNumberOfImageToKeep", "10")
-                ],
-                check
-            )
-            .is_empty()
-        );
+        assert!(run(&[("RunOnce", "false"), ("Frequency", "12"), ("MaxNumberOfImageToKeep", "10")], check).is_empty());
     }
 
     #[test]

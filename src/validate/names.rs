@@ -47,8 +47,7 @@ fn is_plain_ascii_name(text: &str) -> bool {
     let b = text.as_bytes();
     (2..=128).contains(&b.len())
         && b[0].is_ascii_alphabetic()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'_' | b'-'))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'_' | b'-'))
         && !text.starts_with("http")
 }
 
@@ -65,36 +64,17 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let what = r.param.name();
         let len = text.chars().count();
         if !(2..=128).contains(&len) {
-            out.push(diag(
-                row,
-                cell.column(),
-                r.length,
-                format!("{what} must be 2 to 128 characters, got {len}"),
-            ));
+            out.push(diag(row, cell.column(), r.length, format!("{what} must be 2 to 128 characters, got {len}")));
         }
         if text.starts_with("http://") || text.starts_with("https://") {
-            out.push(diag(
-                row,
-                cell.column(),
-                r.url,
-                format!("{what} must not start with http:// or https://"),
-            ));
+            out.push(diag(row, cell.column(), r.url, format!("{what} must not start with http:// or https://")));
             continue;
         }
         if let Some(first) = text.chars().next().filter(|c| !c.is_alphabetic()) {
-            out.push(diag(
-                row,
-                cell.column(),
-                r.first,
-                format!("{what} must start with a letter, not '{first}'"),
-            ));
+            out.push(diag(row, cell.column(), r.first, format!("{what} must start with a letter, not '{first}'")));
         }
         if let Some((pos, bad)) = text.chars().enumerate().find(|(_, c)| !allowed(*c)) {
-            let message = format!(
-                "{what} may not contain '{}' (character {})",
-                bad.escape_debug(),
-                pos + 1
-            );
+            let message = format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1);
             out.push(diag(row, cell.column(), r.charset, message));
         }
     }
@@ -108,15 +88,7 @@ mod tests {
     #[test]
     fn good_names_pass() {
         assert!(
-            run(
-                &[
-                    ("Name", "web-01:prod_a"),
-                    ("Description", "迁移任务"),
-                    ("ImageName", "img01")
-                ],
-                check
-            )
-            .is_empty()
+            run(&[("Name", "web-01:prod_a"), ("Description", "迁移任务"), ("ImageName", "img01")], check).is_empty()
         );
     }
 
@@ -124,14 +96,7 @@ mod tests {
     fn each_rule_for_each_parameter() {
         let long = "a".repeat(129);
         assert_eq!(
-            run(
-                &[
-                    ("Name", "w"),
-                    ("Description", long.as_str()),
-                    ("ImageName", "https://x")
-                ],
-                check
-            ),
+            run(&[("Name", "w"), ("Description", long.as_str()), ("ImageName", "https://x")], check),
             vec![
                 at("Name", "Name.Length"),
                 at("Description", "Description.Length"),
@@ -139,14 +104,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            run(
-                &[
-                    ("Name", "1web"),
-                    ("Description", "http://x"),
-                    ("ImageName", "img 01")
-                ],
-                check
-            ),
+            run(&[("Name", "1web"), ("Description", "http://x"), ("ImageName", "img 01")], check),
             vec![
                 at("Name", "Name.FirstChar"),
                 at("Description", "Description.UrlPrefix"),
@@ -154,14 +112,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            run(
-                &[
-                    ("Name", "web.01"),
-                    ("Description", "-x"),
-                    ("ImageName", "_img")
-                ],
-                check
-            ),
+            run(&[("Name", "web.01"), ("Description", "-x"), ("ImageName", "_img")], check),
             vec![
                 at("Name", "Name.Charset"),
                 at("Description", "Description.FirstChar"),

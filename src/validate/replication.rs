@@ -38,21 +38,11 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
     let object = match serde_json::from_str::<Value>(cell.text) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
-            out.push(diag(
-                row,
-                cell.column(),
-                codes::REPLICATION_PARAMETERS_JSON,
-                "must be a JSON object {...}",
-            ));
+            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, "must be a JSON object {...}"));
             return;
         }
         Err(e) => {
-            out.push(diag(
-                row,
-                cell.column(),
-                codes::REPLICATION_PARAMETERS_JSON,
-                format!("not valid JSON: {e}"),
-            ));
+            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, format!("not valid JSON: {e}")));
             return;
         }
     };
@@ -66,23 +56,13 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
             "checksum" => (!v.is_boolean()).then_some("true or false"),
             _ => {
                 let message = format!("key '{key}' is not an SMT driver parameter");
-                out.push(diag(
-                    row,
-                    cell.column(),
-                    codes::REPLICATION_PARAMETERS_UNKNOWN,
-                    message,
-                ));
+                out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_UNKNOWN, message));
                 None
             }
         };
         if let Some(want) = problem {
             let message = format!("{key} must be {want}, got {v}");
-            out.push(diag(
-                row,
-                cell.column(),
-                codes::REPLICATION_PARAMETERS_TYPE,
-                message,
-            ));
+            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_TYPE, message));
         }
     }
 }
@@ -96,66 +76,27 @@ mod tests {
 
     #[test]
     fn well_typed_object_passes() {
-        assert!(
-            run(
-                &[(
-                    COL,
-                    r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#
-                )],
-                check
-            )
-            .is_empty()
-        );
+        assert!(run(&[(COL, r#"{"bandwidth_limit":0,"compress_level":1,"checksum":true}"#)], check).is_empty());
     }
 
     #[test]
     fn json_shape_length_and_types() {
-        assert_eq!(
-            run(&[(COL, "{bandwidth_limit:1}")], check),
-            vec![at(COL, "ReplicationParameters.Json")]
-        );
-        assert_eq!(
-            run(&[(COL, "[1]")], check),
-            vec![at(COL, "ReplicationParameters.Json")]
-        );
+        assert_eq!(run(&[(COL, "{bandwidth_limit:1}")], check), vec![at(COL, "ReplicationParameters.Json")]);
+        assert_eq!(run(&[(COL, "[1]")], check), vec![at(COL, "ReplicationParameters.Json")]);
         let long = format!(r#"{{"checksum":true,"x":"{}"}}"#, "a".repeat(2048));
         assert_eq!(
             run(&[(COL, long.as_str())], check),
-            vec![
-                at(COL, "ReplicationParameters.Length"),
-                at(COL, "ReplicationParameters.UnknownKey")
-            ]
+            vec![at(COL, "ReplicationParameters.Length"), at(COL, "ReplicationParameters.UnknownKey")]
         );
-        let got = full(
-            &[(
-                COL,
-                r#"{"bandwidth_limit":-1,"compress_level":"9","checksum":"true","speed":1}"#,
-            )],
-            check,
-        );
-        let got: Vec<_> = got
-            .iter()
-            .map(|(d, _)| (d.code, d.message.as_str()))
-            .collect();
+        let got = full(&[(COL, r#"{"bandwidth_limit":-1,"compress_level":"9","checksum":"true","speed":1}"#)], check);
+        let got: Vec<_> = got.iter().map(|(d, _)| (d.code, d.message.as_str())).collect();
         assert_eq!(
             got,
             vec![
-                (
-                    "ReplicationParameters.Type",
-                    "bandwidth_limit must be an integer >= 0, got -1"
-                ),
-                (
-                    "ReplicationParameters.Type",
-                    "checksum must be true or false, got \"true\""
-                ),
-                (
-                    "ReplicationParameters.Type",
-                    "compress_level must be an integer, got \"9\""
-                ),
-                (
-                    "ReplicationParameters.UnknownKey",
-                    "key 'speed' is not an SMT driver parameter"
-                ),
+                ("ReplicationParameters.Type", "bandwidth_limit must be an integer >= 0, got -1"),
+                ("ReplicationParameters.Type", "checksum must be true or false, got \"true\""),
+                ("ReplicationParameters.Type", "compress_level must be an integer, got \"9\""),
+                ("ReplicationParameters.UnknownKey", "key 'speed' is not an SMT driver parameter"),
             ]
         );
     }

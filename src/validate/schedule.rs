@@ -34,8 +34,7 @@ fn time(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) -> Option<Timestamp> {
 }
 
 fn days_after(now: Timestamp, days: i64) -> Timestamp {
-    now.saturating_add(SignedDuration::from_secs(days * DAY))
-        .expect("whole seconds")
+    now.saturating_add(SignedDuration::from_secs(days * DAY)).expect("whole seconds")
 }
 
 pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
@@ -43,12 +42,7 @@ pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
     let start = start_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (start_cell, start) {
         if t <= now {
-            out.push(diag(
-                row,
-                c.column(),
-                codes::SCHEDULED_START_PAST,
-                format!("{t} is not after now ({now})"),
-            ));
+            out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, format!("{t} is not after now ({now})")));
         } else if t > days_after(now, 30) {
             out.push(diag(
                 row,
@@ -91,10 +85,7 @@ mod tests {
 
     #[test]
     fn scheduled_start() {
-        assert!(
-            run(&[("ScheduledStartTime", "2026-12-27T08:00:00Z")], rule).is_empty(),
-            "30 days is allowed"
-        );
+        assert!(run(&[("ScheduledStartTime", "2026-12-27T08:00:00Z")], rule).is_empty(), "30 days is allowed");
         assert_eq!(
             run(&[("ScheduledStartTime", "2026-12-27T08:00:01Z")], rule),
             vec![at("ScheduledStartTime", "ScheduledStartTime.TooFar")]
@@ -111,34 +102,13 @@ mod tests {
 
     #[test]
     fn valid_time() {
-        assert!(
-            run(&[("ValidTime", "2026-12-04T08:00:00Z")], rule).is_empty(),
-            "7 days is allowed"
-        );
-        assert!(
-            run(&[("ValidTime", "2027-02-25T08:00:00Z")], rule).is_empty(),
-            "90 days is allowed"
-        );
+        assert!(run(&[("ValidTime", "2026-12-04T08:00:00Z")], rule).is_empty(), "7 days is allowed");
+        assert!(run(&[("ValidTime", "2027-02-25T08:00:00Z")], rule).is_empty(), "90 days is allowed");
+        assert_eq!(run(&[("ValidTime", "2026-12-04T07:59:59Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
+        assert_eq!(run(&[("ValidTime", "2027-02-25T08:00:01Z")], rule), vec![at("ValidTime", "ValidTime.OutOfRange")]);
+        assert_eq!(run(&[("ValidTime", "tomorrow")], rule), vec![at("ValidTime", "Time.Format")]);
         assert_eq!(
-            run(&[("ValidTime", "2026-12-04T07:59:59Z")], rule),
-            vec![at("ValidTime", "ValidTime.OutOfRange")]
-        );
-        assert_eq!(
-            run(&[("ValidTime", "2027-02-25T08:00:01Z")], rule),
-            vec![at("ValidTime", "ValidTime.OutOfRange")]
-        );
-        assert_eq!(
-            run(&[("ValidTime", "tomorrow")], rule),
-            vec![at("ValidTime", "Time.Format")]
-        );
-        assert_eq!(
-            run(
-                &[
-                    ("ScheduledStartTime", "2026-12-20T00:00:00Z"),
-                    ("ValidTime", "2026-12-10T00:00:00Z")
-                ],
-                rule
-            ),
+            run(&[("ScheduledStartTime", "2026-12-20T00:00:00Z"), ("ValidTime", "2026-12-10T00:00:00Z")], rule),
             vec![at("ValidTime", "ValidTime.BeforeStart")]
         );
     }

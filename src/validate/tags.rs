@@ -15,29 +15,15 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let n = tag.n;
         let first = tag.key.or(tag.value).map_or(Column::Row, |c| c.column());
         if n > 20 {
-            out.push(diag(
-                row,
-                first,
-                codes::TAG_INDEX_RANGE,
-                format!("Tag.{n}: a job has at most 20 tags"),
-            ));
+            out.push(diag(row, first, codes::TAG_INDEX_RANGE, format!("Tag.{n}: a job has at most 20 tags")));
         }
         match tag.key {
             None => {
                 let col = tag.cols.key.map_or(first, Column::At);
-                out.push(diag(
-                    row,
-                    col,
-                    codes::TAG_KEY_MISSING,
-                    format!("Tag.{n} has a Value but no Key"),
-                ));
+                out.push(diag(row, col, codes::TAG_KEY_MISSING, format!("Tag.{n} has a Value but no Key")));
             }
             Some(k) => {
-                let len = if k.text.len() <= 128 {
-                    0
-                } else {
-                    k.text.chars().count()
-                };
+                let len = if k.text.len() <= 128 { 0 } else { k.text.chars().count() };
                 if len > 128 {
                     out.push(diag(
                         row,
@@ -54,10 +40,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         format!("tag key starts with reserved '{p}'"),
                     ));
                 }
-                let earlier = row
-                    .tags()
-                    .take_while(|t| t.n < n)
-                    .find(|t| t.key.is_some_and(|e| e.text == k.text));
+                let earlier = row.tags().take_while(|t| t.n < n).find(|t| t.key.is_some_and(|e| e.text == k.text));
                 if let Some(first) = earlier {
                     let message = format!("tag key '{}' is already set by Tag.{}", k.text, first.n);
                     out.push(diag(row, k.column(), codes::TAG_KEY_DUPLICATE, message));
@@ -65,11 +48,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(v) = tag.value {
-            let len = if v.text.len() <= 128 {
-                0
-            } else {
-                v.text.chars().count()
-            };
+            let len = if v.text.len() <= 128 { 0 } else { v.text.chars().count() };
             if len > 128 {
                 out.push(diag(
                     row,
@@ -125,9 +104,6 @@ mod tests {
                 at("Tag.21.Key", "Tag.Index.OutOfRange"),
             ]
         );
-        assert!(
-            run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(),
-            "an empty value is fine"
-        );
+        assert!(run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(), "an empty value is fine");
     }
 }

@@ -8,26 +8,14 @@ use crate::inventory::{Param, Row};
 const REQUIRED: &[(&str, &[(Param, Code)])] = &[
     (
         "Image",
-        &[
-            (Param::ImageName, codes::IMAGE_NAME_MISSING),
-            (Param::SystemDiskSize, codes::SYSTEM_DISK_SIZE_MISSING),
-        ],
+        &[(Param::ImageName, codes::IMAGE_NAME_MISSING), (Param::SystemDiskSize, codes::SYSTEM_DISK_SIZE_MISSING)],
     ),
-    (
-        "TargetInstance",
-        &[(Param::InstanceId, codes::INSTANCE_ID_MISSING)],
-    ),
+    ("TargetInstance", &[(Param::InstanceId, codes::INSTANCE_ID_MISSING)]),
     (
         "ContainerImage",
         &[
-            (
-                Param::ContainerNamespace,
-                codes::CONTAINER_NAMESPACE_MISSING,
-            ),
-            (
-                Param::ContainerRepository,
-                codes::CONTAINER_REPOSITORY_MISSING,
-            ),
+            (Param::ContainerNamespace, codes::CONTAINER_NAMESPACE_MISSING),
+            (Param::ContainerRepository, codes::CONTAINER_REPOSITORY_MISSING),
             (Param::ContainerTag, codes::CONTAINER_TAG_MISSING),
         ],
     ),
@@ -44,40 +32,20 @@ const OWNED_BY: &[(Param, &str)] = &[
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let Some(target) = effective_target(row) else {
-        let cell = row
-            .get(Param::TargetType)
-            .expect("an unknown target type is set");
-        let near = TARGET_TYPES
-            .iter()
-            .find(|t| t.eq_ignore_ascii_case(cell.text));
+        let cell = row.get(Param::TargetType).expect("an unknown target type is set");
+        let near = TARGET_TYPES.iter().find(|t| t.eq_ignore_ascii_case(cell.text));
         let message = match near {
             Some(t) => format!("'{}' is not a target type; did you mean '{t}'?", cell.text),
-            None => format!(
-                "'{}' is not a target type (Image, ContainerImage or TargetInstance)",
-                cell.text
-            ),
+            None => format!("'{}' is not a target type (Image, ContainerImage or TargetInstance)", cell.text),
         };
-        out.push(diag(
-            row,
-            cell.column(),
-            codes::TARGET_TYPE_INVALID,
-            message,
-        ));
+        out.push(diag(row, cell.column(), codes::TARGET_TYPE_INVALID, message));
         return;
     };
     if row.get(Param::TargetType).is_none() {
         let message = "TargetType is not set; checked as Image, the API's documented example";
-        out.push(diag(
-            row,
-            row.column_of(Param::TargetType),
-            codes::TARGET_TYPE_DEFAULTED,
-            message,
-        ));
+        out.push(diag(row, row.column_of(Param::TargetType), codes::TARGET_TYPE_DEFAULTED, message));
     }
-    let required = REQUIRED
-        .iter()
-        .find(|(t, _)| *t == target)
-        .map_or(&[][..], |(_, r)| *r);
+    let required = REQUIRED.iter().find(|(t, _)| *t == target).map_or(&[][..], |(_, r)| *r);
     for &(param, code) in required {
         if row.get(param).is_none() {
             let message = format!("TargetType {target} requires {}", param.name());
@@ -86,10 +54,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     }
     for &(param, owner) in OWNED_BY {
         if let Some(cell) = row.get(param).filter(|_| owner != target) {
-            let message = format!(
-                "{} is used only by TargetType {owner}; this row targets {target}",
-                param.name()
-            );
+            let message = format!("{} is used only by TargetType {owner}; this row targets {target}", param.name());
             out.push(diag(row, cell.column(), codes::TARGET_TYPE_UNUSED, message));
         }
     }
@@ -103,14 +68,7 @@ mod tests {
     #[test]
     fn image_needs_name_and_system_disk() {
         assert_eq!(
-            run(
-                &[
-                    ("TargetType", "Image"),
-                    ("ImageName", ""),
-                    ("InstanceId", "i-bp1")
-                ],
-                check
-            ),
+            run(&[("TargetType", "Image"), ("ImageName", ""), ("InstanceId", "i-bp1")], check),
             vec![
                 at("ImageName", "ImageName.Missing"),
                 at("SystemDiskSize", "SystemDiskSize.Missing"),
@@ -121,19 +79,9 @@ mod tests {
 
     #[test]
     fn target_instance_and_container_requirements() {
+        assert_eq!(run(&[("TargetType", "TargetInstance")], check), vec![at("InstanceId", "InstanceId.Missing")]);
         assert_eq!(
-            run(&[("TargetType", "TargetInstance")], check),
-            vec![at("InstanceId", "InstanceId.Missing")]
-        );
-        assert_eq!(
-            run(
-                &[
-                    ("TargetType", "ContainerImage"),
-                    ("ContainerTag", "v1"),
-                    ("ImageName", "img01")
-                ],
-                check
-            ),
+            run(&[("TargetType", "ContainerImage"), ("ContainerTag", "v1"), ("ImageName", "img01")], check),
             vec![
                 at("ContainerNamespace", "ContainerNamespace.Missing"),
                 at("ContainerRepository", "ContainerRepository.Missing"),
@@ -147,10 +95,7 @@ mod tests {
         let got = full(&[("TargetType", "image")], check);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0.code, "TargetType.Invalid");
-        assert_eq!(
-            got[0].0.message,
-            "'image' is not a target type; did you mean 'Image'?"
-        );
+        assert_eq!(got[0].0.message, "'image' is not a target type; did you mean 'Image'?");
         assert_eq!(
             run(&[("ImageName", "img01"), ("SystemDiskSize", "40")], check),
             vec![at("TargetType", "TargetType.Missing")]

@@ -6,27 +6,18 @@ use crate::inventory::{Row, Schema};
 use csv::StringRecord;
 
 /// Defaults that make a row valid for the rules that do not look at them.
-const BASE: &[(&str, &str)] = &[
-    ("RegionId", "cn-hangzhou"),
-    ("SourceId", "s-bp1e2fsl57knvuug0001"),
-];
+const BASE: &[(&str, &str)] = &[("RegionId", "cn-hangzhou"), ("SourceId", "s-bp1e2fsl57knvuug0001")];
 
 /// Runs `rule` on a row made of BASE overridden by `cells`; returns (line, column, code).
 pub fn run(
     cells: &[(&str, &str)],
     rule: impl Fn(&Row, &mut Vec<Diagnostic>),
 ) -> Vec<(u64, Option<String>, &'static str)> {
-    full(cells, rule)
-        .into_iter()
-        .map(|(d, col)| (d.line, col, d.code))
-        .collect()
+    full(cells, rule).into_iter().map(|(d, col)| (d.line, col, d.code)).collect()
 }
 
 /// Like [`run`], with the whole findings.
-pub fn full(
-    cells: &[(&str, &str)],
-    rule: impl Fn(&Row, &mut Vec<Diagnostic>),
-) -> Vec<(Diagnostic, Option<String>)> {
+pub fn full(cells: &[(&str, &str)], rule: impl Fn(&Row, &mut Vec<Diagnostic>)) -> Vec<(Diagnostic, Option<String>)> {
     let mut names: Vec<String> = Vec::new();
     let mut values: Vec<String> = Vec::new();
     for (k, v) in BASE.iter().chain(cells) {

@@ -14,28 +14,13 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         }
         let col = Column::At(i as u16);
         if is_padded(text) {
-            out.push(diag(
-                row,
-                col,
-                codes::VALUE_WHITESPACE,
-                format!("'{text}' has spaces around it"),
-            ));
+            out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
             continue;
         }
         if *ty == ValueType::Int && parse_int(text).is_none() {
-            out.push(diag(
-                row,
-                col,
-                codes::VALUE_NOT_INTEGER,
-                format!("expected an integer, got '{text}'"),
-            ));
+            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
         } else if *ty == ValueType::Bool && parse_bool(text).is_none() {
-            out.push(diag(
-                row,
-                col,
-                codes::VALUE_NOT_BOOLEAN,
-                format!("expected true or false, got '{text}'"),
-            ));
+            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
         }
     }
 }

@@ -23,23 +23,14 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
     /// The API action, from either signature scheme.
     pub fn action(&self) -> String {
-        self.header("x-acs-action")
-            .or(self.param("Action"))
-            .unwrap_or_default()
-            .to_string()
+        self.header("x-acs-action").or(self.param("Action")).unwrap_or_default().to_string()
     }
 }
 
@@ -57,20 +48,12 @@ pub enum Reply {
 }
 
 pub fn ok(body: serde_json::Value) -> Reply {
-    Reply::Json {
-        status: 200,
-        headers: vec![],
-        body: body.to_string(),
-    }
+    Reply::Json { status: 200, headers: vec![], body: body.to_string() }
 }
 
 pub fn error(status: u16, code: &str) -> Reply {
     let body = serde_json::json!({"RequestId": "REQ-ERR", "HostId": "127.0.0.1", "Code": code, "Message": format!("{code} happened")});
-    Reply::Json {
-        status,
-        headers: vec![],
-        body: body.to_string(),
-    }
+    Reply::Json { status, headers: vec![], body: body.to_string() }
 }
 
 pub struct Server {
@@ -108,10 +91,7 @@ pub fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
     let seen2 = Arc::clone(&seen);
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
@@ -127,12 +107,7 @@ pub fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server
             }
         });
     });
-    Server {
-        addr: addr_rx.recv().unwrap(),
-        seen,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    }
+    Server { addr: addr_rx.recv().unwrap(), seen, stop: Some(stop_tx), thread: Some(thread) }
 }
 
 async fn serve(
@@ -158,11 +133,8 @@ async fn serve(
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let length: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
         match stream.read(&mut chunk).await {
@@ -171,16 +143,9 @@ async fn serve(
         }
     }
     let target = request_line.get(1).copied().unwrap_or("/");
-    let raw_query = target
-        .split_once('?')
-        .map(|(_, q)| q.to_string())
-        .unwrap_or_default();
+    let raw_query = target.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
     let request = Seen {
-        method: request_line
-            .first()
-            .copied()
-            .unwrap_or_default()
-            .to_string(),
+        method: request_line.first().copied().unwrap_or_default().to_string(),
         query: form_decode(&raw_query),
         raw_query,
         headers,
@@ -194,11 +159,7 @@ async fn serve(
             tokio::time::sleep(d).await;
             (200, vec![], "{}".to_string())
         }
-        Reply::Json {
-            status,
-            headers,
-            body,
-        } => (status, headers, body),
+        Reply::Json { status, headers, body } => (status, headers, body),
     };
     let mut out = format!(
         "HTTP/1.1 {status} X\r\ncontent-type: application/json;charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n",
@@ -267,39 +228,18 @@ pub fn verify_v3(req: &Seen, secret: &str) -> bool {
         return false;
     };
     let fields: Vec<(&str, &str)> = rest.split(',').filter_map(|f| f.split_once('=')).collect();
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| *v)
-            .unwrap_or_default()
-    };
+    let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).unwrap_or_default();
     let signed: Vec<&str> = get("SignedHeaders").split(';').collect();
-    let mut query: Vec<(String, String)> =
-        req.query.iter().map(|(k, v)| (enc(k), enc(v))).collect();
+    let mut query: Vec<(String, String)> = req.query.iter().map(|(k, v)| (enc(k), enc(v))).collect();
     query.sort();
-    let cq = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let ch: String = signed
-        .iter()
-        .map(|h| format!("{h}:{}\n", req.header(h).unwrap_or_default().trim()))
-        .collect();
+    let cq = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let ch: String = signed.iter().map(|h| format!("{h}:{}\n", req.header(h).unwrap_or_default().trim())).collect();
     let payload = hex(&Sha256::digest(&req.body));
     if req.header("x-acs-content-sha256") != Some(payload.as_str()) {
         return false;
     }
-    let canonical = format!(
-        "{}\n/\n{cq}\n{ch}\n{}\n{payload}",
-        req.method,
-        signed.join(";")
-    );
-    let to_sign = format!(
-        "ACS3-HMAC-SHA256\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
+    let canonical = format!("{}\n/\n{cq}\n{ch}\n{}\n{payload}", req.method, signed.join(";"));
+    let to_sign = format!("ACS3-HMAC-SHA256\n{}", hex(&Sha256::digest(canonical.as_bytes())));
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(to_sign.as_bytes());
     hex(&mac.finalize().into_bytes()) == get("Signature")
@@ -307,19 +247,10 @@ pub fn verify_v3(req: &Seen, secret: &str) -> bool {
 
 /// Recomputes an HMAC-SHA1 RPC signature over query and form body; true if it matches.
 pub fn verify_v1(req: &Seen, secret: &str) -> bool {
-    let mut params: Vec<(String, String)> = req
-        .query
-        .iter()
-        .filter(|(k, _)| k != "Signature")
-        .cloned()
-        .collect();
+    let mut params: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != "Signature").cloned().collect();
     params.extend(form_decode(&String::from_utf8_lossy(&req.body)));
     params.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let cq = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let cq = params.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
     let to_sign = format!("{}&%2F&{}", req.method, enc(&cq));
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).unwrap();
     mac.update(to_sign.as_bytes());
