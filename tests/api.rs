@@ -75,6 +75,12 @@ fn fixture() -> serde_json::Value {
     serde_json::from_str(include_str!("fixtures/signature-vectors.json")).unwrap()
 }
 
+/// The flat parameters of flattening vector `i`.
+fn flattened(i: usize) -> BTreeMap<String, String> {
+    let case = &fixture()["flattening"][i]["flattened"];
+    case.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
+}
+
 fn created(_: &Seen) -> Reply {
     ok(json!({"RequestId": "C8B26B44-0189-443E-9816-D951F59623A9", "JobId": "j-bp17bclvg344jlyt0001"}))
 }
@@ -94,13 +100,7 @@ async fn create_sends_the_sdk_flattening_signed_v3() {
     assert_eq!(req.header("host"), Some(server.addr.to_string().as_str()));
     assert_eq!(req.header("user-agent"), Some(format!("smcplan/{}", env!("CARGO_PKG_VERSION")).as_str()));
     let sent: BTreeMap<String, String> = req.query.iter().cloned().collect();
-    let want: BTreeMap<String, String> = fixture()["flattening"][0]["flattened"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    assert_eq!(sent, want);
+    assert_eq!(sent, flattened(0));
 }
 
 #[tokio::test]
@@ -125,13 +125,7 @@ async fn disks_object_flattens_as_the_sdk_does() {
     c.create_replication_job(&request).await.unwrap();
     let sent: BTreeMap<String, String> =
         server.requests()[0].query.iter().filter(|(k, _)| k.starts_with("Disks.")).cloned().collect();
-    let want: BTreeMap<String, String> = fixture()["flattening"][1]["flattened"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    assert_eq!(sent, want);
+    assert_eq!(sent, flattened(1));
 }
 
 #[tokio::test]
