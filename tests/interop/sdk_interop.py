@@ -12,7 +12,9 @@ from alibabacloud_smc20190601.client import Client
 from alibabacloud_tea_openapi import models as open_api_models
 from Tea.exceptions import TeaException
 
-ENDPOINT = sys.argv[1]
+ENDPOINT = sys.argv[1] if len(sys.argv) > 1 else ""
+if ":" not in ENDPOINT:
+    sys.exit("usage: sdk_interop.py HOST:PORT (the emulator's address)")
 
 
 def client(signature):
