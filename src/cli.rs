@@ -157,8 +157,16 @@ pub struct CheckArgs {
     /// The inventory CSV, one row per CreateReplicationJob call.
     pub inventory: PathBuf,
     /// Account state file (from `smcplan snapshot`) to check against.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "online")]
     pub account: Option<PathBuf>,
+    /// Check against the account state fetched now through the Describe APIs.
+    #[arg(long)]
+    pub online: bool,
+    /// With --online: a region whose vSwitches to fetch (repeat for more).
+    #[arg(long = "region", value_name = "REGION", requires = "online")]
+    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,

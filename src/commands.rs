@@ -52,6 +52,13 @@ fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome>
 }
 
 fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
+    if args.online {
+        let client = connect(&args.connect)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let state =
+            runtime.block_on(crate::snapshot::fetch(&client, &args.regions, crate::account::DEFAULT_JOB_QUOTA))?;
+        return Ok(Some(AccountIndex::new(state)));
+    }
     let Some(path) = &args.account else {
         return Ok(None);
     };

@@ -149,3 +149,42 @@ fn snapshot_failures_are_clear_and_exit_2() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8(run.stderr).unwrap().contains("plain http is allowed only to loopback"));
 }
+
+#[test]
+fn validate_online_reads_the_account_through_the_api() {
+    let server = start(serve);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    std::fs::write(&inv, "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\ncn-hangzhou,s-bp1e2fsl57knvuug0021,x1,Image,img-x1,60\n").unwrap();
+    let out = smcplan(dir.path())
+        .args([
+            "validate",
+            inv.to_str().unwrap(),
+            "--online",
+            "--region",
+            "cn-hangzhou",
+            "--endpoint",
+            &server.url(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "SourceServerState.Invalid");
+    smcplan(dir.path())
+        .args([
+            "validate",
+            "samples/inventory.csv",
+            "--online",
+            "--region",
+            "cn-hangzhou",
+            "--region",
+            "cn-shanghai",
+            "--endpoint",
+            &server.url(),
+        ])
+        .assert()
+        .code(0);
+}
