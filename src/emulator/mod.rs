@@ -5,6 +5,7 @@ mod auth;
 mod describe;
 mod fault;
 mod flow;
+mod job;
 mod params;
 mod rules;
 mod wire;

@@ -4,6 +4,7 @@ pub mod param;
 pub mod read;
 pub mod row;
 pub mod schema;
+pub mod suggest;
 
 pub use param::Param;
 pub use read::{InputError, Reader};

@@ -1,0 +1,134 @@
+//! A job's life on the simulated clock: Ready, Running with rising Progress, then Finished or
+//! Waiting for its next run, Expired past its ValidTime; and its DescribeReplicationJobs shape.
+
+use crate::account::ACTIVE_STATUSES;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+
+/// Simulated seconds a job's run takes.
+pub const RUN_SECONDS: i64 = 1800;
+
+/// Simulated time: `scale` simulated seconds pass each real second.
+pub struct Clock {
+    origin: Instant,
+    start: Timestamp,
+    scale: f64,
+}
+
+impl Clock {
+    pub fn new(scale: f64) -> Clock {
+        Clock { origin: Instant::now(), start: Timestamp::now(), scale }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        let elapsed = self.origin.elapsed().as_secs_f64() * self.scale;
+        self.start.saturating_add(SignedDuration::from_secs_f64(elapsed)).expect("time moves forward")
+    }
+}
+
+/// A job the emulator holds.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub source_id: String,
+    pub region_id: String,
+    pub image_name: String,
+    pub status: String,
+    pub business_status: String,
+    pub progress: f64,
+    pub run_once: bool,
+    pub frequency_hours: i64,
+    pub scheduled: Option<Timestamp>,
+    pub valid_until: Option<Timestamp>,
+    pub started: Option<Timestamp>,
+    pub ended: Option<Timestamp>,
+    pub created: Timestamp,
+    /// The parameters it was created with, and fields loaded from a state file.
+    pub fields: Map<String, Value>,
+}
+
+impl Job {
+    /// Moves the job along its statuses up to `now`.
+    pub fn advance(&mut self, now: Timestamp) {
+        if let Some(valid) = self.valid_until
+            && now >= valid
+            && self.status != "Finished"
+        {
+            self.status = "Expired".into();
+            return;
+        }
+        if self.status == "Ready" && self.scheduled.is_some_and(|s| s <= now) {
+            self.run_from(self.scheduled.expect("checked"));
+        }
+        if self.status == "Waiting"
+            && let Some(next) = self.started.map(|s| s + SignedDuration::from_hours(self.frequency_hours.max(1)))
+            && next <= now
+        {
+            self.run_from(next);
+        }
+        if self.status == "Running"
+            && let Some(start) = self.started
+        {
+            let done = now.duration_since(start).as_secs_f64() / RUN_SECONDS as f64;
+            if done >= 1.0 {
+                self.progress = 100.0;
+                self.business_status.clear();
+                self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS));
+                self.status = if self.run_once { "Finished".into() } else { "Waiting".into() };
+                if !self.run_once {
+                    self.advance(now);
+                }
+            } else {
+                self.progress = (done * 1000.0).floor() / 10.0;
+            }
+        }
+    }
+
+    pub fn run_from(&mut self, start: Timestamp) {
+        self.status = "Running".into();
+        self.business_status = "Syncing".into();
+        self.started = Some(start);
+        self.progress = 0.0;
+    }
+
+    pub fn active(&self) -> bool {
+        ACTIVE_STATUSES.contains(&self.status.as_str())
+    }
+
+    /// The job as DescribeReplicationJobs returns it.
+    pub fn to_json(&self) -> Value {
+        let time = |t: Option<Timestamp>| t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+        let mut v = Value::Object(self.fields.clone());
+        for (k, val) in [
+            ("JobId", json!(self.id)),
+            ("Name", json!(self.name)),
+            ("SourceId", json!(self.source_id)),
+            ("RegionId", json!(self.region_id)),
+            ("ImageName", json!(self.image_name)),
+            ("Status", json!(self.status)),
+            ("BusinessStatus", json!(self.business_status)),
+            ("Progress", json!(self.progress)),
+            ("RunOnce", json!(self.run_once)),
+            ("CreationTime", json!(time(Some(self.created)))),
+            ("StartTime", json!(time(self.started))),
+            ("EndTime", json!(time(self.ended))),
+            ("ErrorCode", json!("")),
+            ("StatusInfo", json!("")),
+        ] {
+            v[k] = val;
+        }
+        for (outer, inner) in [
+            ("ReplicationJobRuns", "ReplicationJobRun"),
+            ("Tags", "Tag"),
+            ("DataDisks", "DataDisk"),
+            ("SystemDiskParts", "SystemDiskPart"),
+        ] {
+            if v.get(outer).is_none() {
+                v[outer] = json!({ inner: [] });
+            }
+        }
+        v
+    }
+}
