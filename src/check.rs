@@ -190,7 +190,8 @@ pub fn run_reader(
 }
 
 fn check_one(rec: &StringRecord, schema: &Schema, ctx: &Context) -> RowOutcome {
-    let row = Row::new(read::record_line_of(rec), schema, rec);
+    let cells = crate::inventory::row::Cells::new(schema, rec);
+    let row = Row::with_cells(read::record_line_of(rec), schema, rec, &cells);
     let mut diags = Vec::new();
     validate::check_row(&row, ctx, &mut diags);
     RowOutcome { diags, keys: conflicts::keys(&row) }
