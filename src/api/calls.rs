@@ -14,11 +14,8 @@ pub const PAGE_SIZE: u32 = 50;
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Part {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<bool>,
 }
 
@@ -26,11 +23,8 @@ pub struct Part {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DataDisk {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub part: Vec<Part>,
 }
 
@@ -39,7 +33,6 @@ pub struct DataDisk {
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
     pub key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -47,11 +40,8 @@ pub struct Tag {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DisksPart {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<bool>,
 }
 
@@ -59,11 +49,9 @@ pub struct DisksPart {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DisksSystem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(rename = "LVM", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LVM")]
     pub lvm: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub part: Vec<DisksPart>,
 }
 
@@ -71,13 +59,10 @@ pub struct DisksSystem {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DisksData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    #[serde(rename = "LVM", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LVM")]
     pub lvm: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub part: Vec<DisksPart>,
 }
 
@@ -85,77 +70,47 @@ pub struct DisksData {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Disks {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<DisksSystem>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<DisksData>,
 }
 
-/// Every parameter of CreateReplicationJob.
+/// Every parameter of CreateReplicationJob. Unset fields (`None`, empty lists) serialise as
+/// nothing once flattened, as the SDKs leave them out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateReplicationJob {
     pub region_id: String,
     pub source_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_disk_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VSwitchId")]
     pub vswitch_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replication_parameters: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub net_mode: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_once: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_number_of_image_to_keep: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_template_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_ram_role: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_namespace: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_repository: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub container_tag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub license_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_type: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_start_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_time: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_disk: Vec<DataDisk>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub system_disk_part: Vec<Part>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag: Vec<Tag>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disks: Option<Disks>,
 }
 
@@ -171,11 +126,8 @@ pub struct Created {
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SourceServerFilter {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_id: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -183,15 +135,10 @@ pub struct SourceServerFilter {
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct JobFilter {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub job_id: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub source_id: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -206,7 +153,7 @@ struct ById<'a> {
 #[serde(rename_all = "PascalCase")]
 struct VSwitchFilter<'a> {
     region_id: &'a str,
-    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VSwitchId")]
     vswitch_id: Option<&'a str>,
 }
 
