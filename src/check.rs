@@ -147,7 +147,7 @@ pub fn run_reader(
         len_hint: reader.byte_len(),
         keyed: Vec::new(),
     };
-    let ctx = Context { now: opts.now, account: opts.account };
+    let ctx = Context::new(opts.now, opts.account);
     let (full_tx, full_rx) = mpsc::sync_channel::<Result<Chunk, InputError>>(AHEAD);
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
     std::thread::scope(|scope| {

@@ -8,7 +8,7 @@ mod names;
 mod network;
 mod options;
 mod replication;
-mod schedule;
+pub mod schedule;
 mod tags;
 mod target;
 mod values;
@@ -24,10 +24,16 @@ use jiff::Timestamp;
 /// What the row rules may look at besides the row.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    /// "Now" for the schedule rules (injectable so that checks are reproducible).
-    pub now: Timestamp,
+    /// "Now" and its limits for the schedule rules (injectable so that checks are reproducible).
+    pub window: schedule::Window,
     /// The account state, when one was given.
     pub account: Option<&'a AccountIndex>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(now: Timestamp, account: Option<&'a AccountIndex>) -> Context<'a> {
+        Context { window: schedule::Window::new(now), account }
+    }
 }
 
 /// Runs every row rule; findings are appended in a fixed order.
@@ -40,7 +46,7 @@ pub fn check_row(row: &Row, ctx: &Context, out: &mut Vec<Diagnostic>) {
     tags::check(row, out);
     network::check(row, out);
     incremental::check(row, out);
-    schedule::check(row, ctx.now, out);
+    schedule::check(row, &ctx.window, out);
     replication::check(row, out);
     options::check(row, out);
     if let Some(account) = ctx.account {

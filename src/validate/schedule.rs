@@ -37,13 +37,34 @@ fn days_after(now: Timestamp, days: i64) -> Timestamp {
     now.saturating_add(SignedDuration::from_secs(days * DAY)).expect("whole seconds")
 }
 
-pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
+/// "Now" and the limits the API sets from it, computed once a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    now: Timestamp,
+    start_latest: Timestamp,
+    valid_earliest: Timestamp,
+    valid_latest: Timestamp,
+}
+
+impl Window {
+    pub fn new(now: Timestamp) -> Window {
+        Window {
+            now,
+            start_latest: days_after(now, 30),
+            valid_earliest: days_after(now, 7),
+            valid_latest: days_after(now, 90),
+        }
+    }
+}
+
+pub fn check(row: &Row, w: &Window, out: &mut Vec<Diagnostic>) {
+    let now = w.now;
     let start_cell = row.get(Param::ScheduledStartTime);
     let start = start_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (start_cell, start) {
         if t <= now {
             out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, format!("{t} is not after now ({now})")));
-        } else if t > days_after(now, 30) {
+        } else if t > w.start_latest {
             out.push(diag(
                 row,
                 c.column(),
@@ -55,7 +76,7 @@ pub fn check(row: &Row, now: Timestamp, out: &mut Vec<Diagnostic>) {
     let valid_cell = row.get(Param::ValidTime);
     let valid = valid_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (valid_cell, valid) {
-        if t < days_after(now, 7) || t > days_after(now, 90) {
+        if t < w.valid_earliest || t > w.valid_latest {
             let message = format!("{t} is not 7 to 90 days after now ({now})");
             out.push(diag(row, c.column(), codes::VALID_TIME_RANGE, message));
         }
@@ -80,7 +101,7 @@ mod tests {
     }
 
     fn rule(row: &Row, out: &mut Vec<Diagnostic>) {
-        check(row, now(), out)
+        check(row, &Window::new(now()), out)
     }
 
     #[test]

@@ -7,6 +7,10 @@ use crate::inventory::Row;
 const RESERVED: &[&str] = &["aliyun", "acs:", "http://", "https://"];
 
 fn reserved(text: &str) -> Option<&'static str> {
+    // Every reserved prefix starts with 'a' or 'h'.
+    if !matches!(text.as_bytes().first(), Some(b'a' | b'h')) {
+        return None;
+    }
     RESERVED.iter().copied().find(|p| text.starts_with(p))
 }
 
