@@ -43,7 +43,6 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Default)]
 struct RowOutcome {
     diags: Vec<Diagnostic>,
     keys: Keys,

@@ -141,7 +141,7 @@ impl World {
         }
         self.check_account(&p, now)?;
         let id = self.new_job_id();
-        let job = self.build_job(&id, &p, params, now)?;
+        let job = self.build_job(&id, &p, now)?;
         self.set_source_state(&job.source_id, "InUse");
         self.insert(job);
         if let Some(token) = p.get("ClientToken") {
@@ -234,7 +234,7 @@ impl World {
         Ok(())
     }
 
-    fn build_job(&self, id: &str, p: &Params, params: &[(String, String)], now: Timestamp) -> Result<Job, Fault> {
+    fn build_job(&self, id: &str, p: &Params, now: Timestamp) -> Result<Job, Fault> {
         let mut fields = Map::new();
         for key in [
             "Description",
@@ -272,7 +272,6 @@ impl World {
             .map(|n| json!({"Key": p.get(&format!("Tag.{n}.Key")), "Value": p.get(&format!("Tag.{n}.Value")).unwrap_or_default()}))
             .collect();
         fields.insert("Tags".into(), json!({ "Tag": tags }));
-        let _ = params;
         let time = |k| p.get(k).and_then(crate::inventory::row::parse_time);
         Ok(Job {
             id: id.to_string(),
