@@ -101,11 +101,15 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     .filter(|(_, l)| !l.is_empty())
 }
 
-/// The latest intent and outcome of each line.
+/// What the journal says: the settled outcome of each ClientToken, and the latest token sent
+/// for each source server. Lines move when an inventory is edited; tokens follow unchanged
+/// rows, and a source server (one open job each) identifies an edited one.
 #[derive(Default, Debug)]
 pub struct History {
-    pub intents: BTreeMap<u64, (String, BTreeMap<String, String>)>,
-    pub outcomes: BTreeMap<u64, Outcome>,
+    /// SourceId → the token of its latest intent.
+    pub latest_by_source: BTreeMap<String, String>,
+    /// token → its outcome.
+    pub outcomes: BTreeMap<String, Outcome>,
 }
 
 impl History {
@@ -113,12 +117,13 @@ impl History {
         let mut h = History::default();
         for e in entries {
             match e {
-                Entry::Intent { line, token, params, .. } => {
-                    h.intents.insert(*line, (token.clone(), params.clone()));
-                    h.outcomes.remove(line);
+                Entry::Intent { token, params, .. } => {
+                    if let Some(source) = params.get("SourceId") {
+                        h.latest_by_source.insert(source.clone(), token.clone());
+                    }
                 }
                 Entry::Outcome(o) => {
-                    h.outcomes.insert(o.line, o.clone());
+                    h.outcomes.insert(o.token.clone(), o.clone());
                 }
             }
         }

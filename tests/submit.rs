@@ -304,7 +304,7 @@ fn an_edited_row_with_an_unsettled_intent_is_looked_up_before_anything_is_create
     let existing = runtime.block_on(client.create_replication_job(&earlier)).unwrap().job_id;
     std::fs::write(
         out_dir.join("journal.jsonl"),
-        "{\"event\":\"intent\",\"line\":2,\"token\":\"old-token\",\"params\":{},\"at\":\"2026-11-27T08:00:00Z\"}\n",
+        "{\"event\":\"intent\",\"line\":2,\"token\":\"old-token\",\"params\":{\"SourceId\":\"s-bp1e2fsl57knvuug1001\"},\"at\":\"2026-11-27T08:00:00Z\"}\n",
     )
     .unwrap();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
@@ -331,4 +331,27 @@ fn online_checks_against_the_live_account_first() {
         String::from_utf8_lossy(&online.stderr)
     );
     assert!(e.jobs().iter().all(|j| j.source_id != "s-bp1e2fsl57knvuug0021"));
+}
+
+#[test]
+fn rows_moved_by_an_edit_keep_their_jobs_and_a_new_row_is_created() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 4, false);
+    let out_dir = dir.path().join("report");
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    // A new row at the top: every earlier row moves down a line.
+    let text = std::fs::read_to_string(&inv).unwrap();
+    let (header, rows) = text.split_once('\n').unwrap();
+    let added = "cn-hangzhou,s-bp1e2fsl57knvuug1090,wave-1090,Image,img-wave-1090,60,wave,2\n";
+    std::fs::write(&inv, format!("{header}\n{added}{rows}")).unwrap();
+    let before = e.request_count();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    assert_eq!(e.request_count() - before, 1, "only the new row is sent");
+    assert_exactly_once(&e, &out_dir, 5);
+    // Editing a created row (a new token) does not make a second job for it.
+    let edited = std::fs::read_to_string(&inv).unwrap().replace("img-wave-1001,60", "img-wave-1001,80");
+    std::fs::write(&inv, edited).unwrap();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    assert_exactly_once(&e, &out_dir, 5);
 }

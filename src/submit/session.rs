@@ -44,6 +44,8 @@ struct Line {
     record: csv::StringRecord,
     errors: Vec<(String, String)>,
     work: Option<Work>,
+    /// The outcome an earlier run recorded for this row.
+    earlier: Option<crate::journal::Outcome>,
 }
 
 pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
@@ -64,7 +66,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
             .filter(|d| d.severity == Severity::Error)
             .map(|d| (d.code.to_string(), d.message.clone()))
             .collect();
-        lines.push(Line { line: row.line, record: row.record().clone(), errors, work: None });
+        lines.push(Line { line: row.line, record: row.record().clone(), errors, work: None, earlier: None });
     })?;
     let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
     if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
@@ -80,7 +82,10 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     let history = History::of(&entries);
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
         let row = crate::inventory::Row::new(l.line, &checked.schema, &l.record);
-        l.work = plan_work(&row, &history);
+        match plan_work(&row, &history) {
+            Ok(work) => l.work = Some(work),
+            Err(outcome) => l.earlier = Some(outcome),
+        }
     }
     let todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
     let started = Instant::now();
@@ -102,7 +107,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
             .into_iter()
             .collect();
     }
-    let rows = report_rows(&lines, &checked.schema, &history, &settled, req.dry_run);
+    let rows = report_rows(&lines, &checked.schema, &settled, req.dry_run);
     report::write(req.dir, &rows)?;
     let failed: Vec<&csv::StringRecord> = lines
         .iter()
@@ -123,28 +128,36 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     })
 }
 
-/// What to do with a valid row, given what the journal says about its line.
-fn plan_work(row: &crate::inventory::Row, history: &History) -> Option<Work> {
+/// What to do with a valid row, given the journal: the work to send, or the outcome an earlier
+/// run already settled for it.
+fn plan_work(row: &crate::inventory::Row, history: &History) -> Result<Work, crate::journal::Outcome> {
     let mut request = request::of_row(row);
     let token = request::client_token(&request);
     request.client_token = Some(token.clone());
-    let params = request::canonical(&request).into_iter().collect();
-    let line = row.line;
-    if let Some(outcome) = history.outcomes.get(&line) {
-        // Settled rows are not sent again; a row edited after a failure is.
-        if outcome.status == "created" || outcome.token == token {
-            return None;
+    let params: BTreeMap<String, String> = request::canonical(&request).into_iter().collect();
+    // The same row (same token), wherever it stands now: settled rows are not sent again.
+    if let Some(outcome) = history.outcomes.get(&token) {
+        return Err(outcome.clone());
+    }
+    // The latest request for this source server had another token: this row, edited since.
+    let earlier = history.latest_by_source.get(&request.source_id).filter(|t| **t != token);
+    let mut look_up_first = false;
+    if let Some(earlier_token) = earlier {
+        match history.outcomes.get(earlier_token) {
+            // Its job exists: editing the row does not make a second one.
+            Some(o) if o.status == "created" => return Err(o.clone()),
+            // Edited after a failure: send the new version.
+            Some(_) => {}
+            // Sent, never answered: it may exist; look before creating.
+            None => look_up_first = true,
         }
     }
-    let look_up_first =
-        history.intents.get(&line).is_some_and(|(t, _)| *t != token) && !history.outcomes.contains_key(&line);
-    Some(Work { line, request, token, params, look_up_first })
+    Ok(Work { line: row.line, request, token, params, look_up_first })
 }
 
 fn report_rows(
     lines: &[Line],
     schema: &crate::inventory::Schema,
-    history: &History,
     settled: &BTreeMap<u64, Settled>,
     dry_run: bool,
 ) -> Vec<ReportRow> {
@@ -178,7 +191,7 @@ fn report_rows(
                     r.status = "skipped".into();
                     None
                 }
-                None => history.outcomes.get(&l.line).cloned(),
+                None => l.earlier.clone(),
             };
             r.client_token = l
                 .work
