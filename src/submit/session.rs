@@ -83,8 +83,8 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
         let row = crate::inventory::Row::new(l.line, &checked.schema, &l.record);
         match plan_work(&row, &history) {
-            Ok(work) => l.work = Some(work),
-            Err(outcome) => l.earlier = Some(outcome),
+            Decision::Send(work) => l.work = Some(work),
+            Decision::Settled(outcome) => l.earlier = Some(outcome),
         }
     }
     let todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
@@ -128,16 +128,23 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     })
 }
 
+/// What resume decides for a row.
+enum Decision {
+    Send(Work),
+    /// An earlier run settled it.
+    Settled(crate::journal::Outcome),
+}
+
 /// What to do with a valid row, given the journal: the work to send, or the outcome an earlier
 /// run already settled for it.
-fn plan_work(row: &crate::inventory::Row, history: &History) -> Result<Work, crate::journal::Outcome> {
+fn plan_work(row: &crate::inventory::Row, history: &History) -> Decision {
     let mut request = request::of_row(row);
     let token = request::client_token(&request);
     request.client_token = Some(token.clone());
     let params: BTreeMap<String, String> = request::canonical(&request).into_iter().collect();
     // The same row (same token), wherever it stands now: settled rows are not sent again.
     if let Some(outcome) = history.outcomes.get(&token) {
-        return Err(outcome.clone());
+        return Decision::Settled(outcome.clone());
     }
     // The latest request for this source server had another token: this row, edited since.
     let earlier = history.latest_by_source.get(&request.source_id).filter(|t| **t != token);
@@ -145,14 +152,14 @@ fn plan_work(row: &crate::inventory::Row, history: &History) -> Result<Work, cra
     if let Some(earlier_token) = earlier {
         match history.outcomes.get(earlier_token) {
             // Its job exists: editing the row does not make a second one.
-            Some(o) if o.status == "created" => return Err(o.clone()),
+            Some(o) if o.status == "created" => return Decision::Settled(o.clone()),
             // Edited after a failure: send the new version.
             Some(_) => {}
             // Sent, never answered: it may exist; look before creating.
             None => look_up_first = true,
         }
     }
-    Ok(Work { line: row.line, request, token, params, look_up_first })
+    Decision::Send(Work { line: row.line, request, token, params, look_up_first })
 }
 
 fn report_rows(
