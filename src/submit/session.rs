@@ -83,7 +83,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
         let row = crate::inventory::Row::new(l.line, &checked.schema, &l.record);
         match plan_work(&row, &history) {
-            Decision::Send(work) => l.work = Some(work),
+            Decision::Send(work) => l.work = Some(*work),
             Decision::Settled(outcome) => l.earlier = Some(outcome),
         }
     }
@@ -130,7 +130,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
 
 /// What resume decides for a row.
 enum Decision {
-    Send(Work),
+    Send(Box<Work>),
     /// An earlier run settled it.
     Settled(crate::journal::Outcome),
 }
@@ -159,7 +159,7 @@ fn plan_work(row: &crate::inventory::Row, history: &History) -> Decision {
             None => look_up_first = true,
         }
     }
-    Decision::Send(Work { line: row.line, request, token, params, look_up_first })
+    Decision::Send(Box::new(Work { line: row.line, request, token, params, look_up_first }))
 }
 
 fn report_rows(
