@@ -217,7 +217,8 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     if !(args.rate.is_finite() && args.rate > 0.0) || args.concurrency == 0 || args.max_attempts == 0 {
         bail!("--rate, --concurrency and --max-attempts must be positive");
     }
-    let client = connect(&args.connect)?;
+    // A dry run checks offline and sends nothing: it needs no credentials.
+    let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
     let request = Request {
         inventory: &args.inventory,
         dir: &args.report,
@@ -231,7 +232,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         online_regions: args.online.then_some(args.regions.as_slice()),
         quiet: args.quiet,
     };
-    Ok(match session::submit(&client, &request)? {
+    Ok(match session::submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
         Ended::SomeFailedOrInvalid => Outcome::Problems,
         Ended::Interrupted => Outcome::Interrupted,

@@ -48,11 +48,13 @@ struct Line {
     earlier: Option<crate::journal::Outcome>,
 }
 
-pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
+/// Runs a submit; `client` may be `None` only for a dry run without `--online`.
+pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
+    let client_or_err = || client.ok_or_else(|| anyhow::anyhow!("sending needs credentials and an endpoint"));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let account = match req.online_regions {
         Some(regions) => Some(AccountIndex::new(runtime.block_on(crate::snapshot::fetch(
-            client,
+            client_or_err()?,
             regions,
             crate::account::DEFAULT_JOB_QUOTA,
         ))?)),
@@ -93,6 +95,7 @@ pub fn submit(client: &Client, req: &Request) -> anyhow::Result<Ended> {
     let counters = Arc::new(Counters::default());
     let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
     if !req.dry_run && !todo.is_empty() {
+        let client = client_or_err()?;
         let journal = Arc::new(Mutex::new(journal));
         let total = todo.len() as u64;
         settled = runtime
