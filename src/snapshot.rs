@@ -26,7 +26,7 @@ pub async fn fetch(client: &Client, regions: &[String], quota: u64) -> Result<Ac
     progress.finish_and_clear();
     Ok(AccountState {
         format: FORMAT.to_string(),
-        captured_at: Some(jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        captured_at: Some(crate::inventory::row::format_time(jiff::Timestamp::now())),
         quota: Quota { replication_jobs: quota },
         source_servers,
         replication_jobs,
@@ -48,9 +48,7 @@ async fn collect<T>(
     Ok(out)
 }
 
-/// Writes the state file atomically: a temporary file beside it, then a rename.
+/// Writes the state file atomically: a temporary file beside it, synced, then a rename.
 pub fn write(path: &Path, state: &AccountState) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, state.to_json() + "\n")?;
-    std::fs::rename(&tmp, path)
+    crate::report::write_atomic(path, (state.to_json() + "\n").as_bytes())
 }

@@ -288,7 +288,7 @@ fn transport(action: &str, e: reqwest::Error) -> ApiError {
 
 /// `yyyy-MM-ddTHH:mm:ssZ`, now.
 fn timestamp() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::inventory::row::format_time(jiff::Timestamp::now())
 }
 
 /// 32 random hex digits.

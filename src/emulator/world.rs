@@ -406,7 +406,7 @@ impl World {
             self.jobs().into_iter().filter_map(|j| serde_json::from_value(j.to_json()).ok()).collect();
         AccountState {
             format: crate::account::FORMAT.into(),
-            captured_at: Some(self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            captured_at: Some(crate::inventory::row::format_time(self.clock.now())),
             quota: crate::account::Quota { replication_jobs: quota },
             source_servers: self.sources.clone(),
             replication_jobs,

@@ -85,6 +85,11 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
+/// The same format back: `YYYY-MM-DDThh:mm:ssZ`, UTC, whole seconds.
+pub fn format_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// A row of the inventory, read through the header's schema.
 #[derive(Clone, Copy)]
 pub struct Row<'a> {

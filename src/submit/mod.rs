@@ -94,7 +94,7 @@ struct Ctx<'a> {
 }
 
 fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::inventory::row::format_time(jiff::Timestamp::now())
 }
 
 impl Ctx<'_> {

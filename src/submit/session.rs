@@ -305,7 +305,7 @@ pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> a
             let jobs: Vec<_> = runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
             found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
         }
-        let checked_at = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let checked_at = crate::inventory::row::format_time(jiff::Timestamp::now());
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
             let job = found.get(&r.job_id);
