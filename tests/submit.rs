@@ -45,6 +45,16 @@ fn submit_cmd(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Command
     cmd
 }
 
+/// A submit running in the background, its output discarded.
+fn spawn_submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> std::process::Child {
+    submit_cmd(e, inv, report, extra).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+}
+
+/// Sends a signal (`INT`, `TERM`) to a child process.
+fn signal(child: &std::process::Child, name: &str) {
+    assert!(Command::new("kill").args([format!("-{name}"), child.id().to_string()]).status().unwrap().success());
+}
+
 fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
     submit_cmd(e, inv, report, extra).output().unwrap()
 }
@@ -135,11 +145,7 @@ fn resumes_after_sigkill_at_random_points() {
         let dir = tempfile::tempdir().unwrap();
         let inv = inventory(dir.path(), 30, false);
         let out_dir = dir.path().join("report");
-        let mut child = submit_cmd(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"]);
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
@@ -204,13 +210,9 @@ fn first_interrupt_finishes_in_flight_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 40, false);
     let out_dir = dir.path().join("report");
-    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
     std::thread::sleep(Duration::from_millis(500));
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    signal(&child, "INT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let rows = report(&out_dir);
@@ -251,15 +253,11 @@ fn second_interrupt_exits_at_once_with_the_journal_whole() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 20, false);
     let out_dir = dir.path().join("report");
-    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"]);
     std::thread::sleep(Duration::from_millis(600));
     let started = std::time::Instant::now();
     for _ in 0..2 {
-        Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        signal(&child, "INT");
         std::thread::sleep(Duration::from_millis(30));
     }
     let out = child.wait_with_output().unwrap();
