@@ -9,9 +9,8 @@ use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
 use crate::conflicts::{self, Batch, Keys};
 use crate::diagnostics::{self, Diagnostic, Severity, Summary};
 use crate::inventory::read::{self, InputError, Reader};
-use crate::inventory::{Row, Schema};
+use crate::inventory::{Record, Records, Row, Schema};
 use crate::validate::{self, Context};
-use csv::{ByteRecord, StringRecord};
 use jiff::Timestamp;
 use rayon::prelude::*;
 use std::path::Path;
@@ -52,27 +51,21 @@ struct RowOutcome {
 /// capacity from one trip to the next, so the steady state allocates nothing.
 #[derive(Default)]
 struct Chunk {
-    bytes: Vec<ByteRecord>,
-    decoded: Vec<Result<StringRecord, InputError>>,
-    records: Vec<StringRecord>,
+    records: Records,
     outcomes: Vec<RowOutcome>,
 }
 
 impl Chunk {
-    /// Decodes and checks the rows in parallel; the first bad record in file order wins.
+    /// Decodes the chunk and checks its rows in parallel.
     fn validate(&mut self, path: &str, schema: &Schema, ctx: &Context) -> Result<(), InputError> {
-        self.bytes.par_drain(..).map(|rec| read::decode(path, rec)).collect_into_vec(&mut self.decoded);
-        for rec in self.decoded.drain(..) {
-            self.records.push(rec?);
-        }
-        self.records.par_iter().map(|rec| check_one(rec, schema, ctx)).collect_into_vec(&mut self.outcomes);
+        read::decode(path, &mut self.records)?;
+        let records = &self.records;
+        (0..records.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|i| check_one(records.line(i), records.get(i), schema, ctx))
+            .collect_into_vec(&mut self.outcomes);
         Ok(())
-    }
-
-    /// Empties the chunk for the reader, keeping every buffer.
-    fn recycle(&mut self) {
-        self.bytes.extend(self.records.drain(..).map(StringRecord::into_byte_record));
-        self.outcomes.clear();
     }
 }
 
@@ -96,17 +89,17 @@ struct Ordered<'s, V> {
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
     fn finish(&mut self, chunk: &mut Chunk) {
+        let records = &chunk.records;
         self.keyed.clear();
-        let lines = chunk.records.iter().map(read::record_line_of);
-        self.keyed.extend(lines.zip(chunk.outcomes.iter().map(|o| o.keys)));
-        if let (Some(len), Some(last)) = (self.len_hint.take(), chunk.records.last().and_then(|r| r.position())) {
-            let per_row = (last.byte() / chunk.records.len().max(1) as u64).max(1);
+        self.keyed.extend(chunk.outcomes.iter().enumerate().map(|(i, o)| (records.line(i), o.keys)));
+        if let Some(len) = self.len_hint.take() {
+            let per_row = (records.end_byte() / records.len().max(1) as u64).max(1);
             self.batch.expect_rows(len / per_row, &self.keyed);
         }
         let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
-        for (i, (rec, out)) in chunk.records.iter().zip(&mut chunk.outcomes).enumerate() {
-            let row = Row::new(read::record_line_of(rec), self.schema, rec);
+        for (i, out) in chunk.outcomes.iter_mut().enumerate() {
+            let row = Row::new(records.line(i), self.schema, records.get(i));
             while let Some(c) = clashes.next_if(|c| c.row == i) {
                 out.diags.push(conflicts::clash(&row, c));
             }
@@ -121,7 +114,7 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             (self.visit)(&row, &out.diags);
             self.diags.append(&mut out.diags);
         }
-        chunk.recycle();
+        chunk.outcomes.clear();
     }
 }
 
@@ -153,7 +146,7 @@ pub fn run_reader(
         scope.spawn(move || {
             loop {
                 let mut chunk = empty_rx.try_recv().unwrap_or_default();
-                let filled = reader.fill(&mut chunk.bytes, CHUNK);
+                let filled = reader.fill(&mut chunk.records, CHUNK);
                 let done = !matches!(filled, Ok(n) if n > 0);
                 let sent = match filled {
                     Ok(0) => Ok(()),
@@ -188,9 +181,9 @@ pub fn run_reader(
     Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
 }
 
-fn check_one(rec: &StringRecord, schema: &Schema, ctx: &Context) -> RowOutcome {
+fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context) -> RowOutcome {
     let cells = crate::inventory::row::Cells::new(schema, rec);
-    let row = Row::with_cells(read::record_line_of(rec), schema, rec, &cells);
+    let row = Row::with_cells(line, schema, rec, &cells);
     let mut diags = Vec::new();
     validate::check_row(&row, ctx, &mut diags);
     RowOutcome { diags, keys: conflicts::keys(&row) }

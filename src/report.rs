@@ -129,12 +129,21 @@ pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
 /// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
 /// failed. API columns are copied unchanged (the file is meant to be submitted again); other
 /// columns (notes, owners) are neutralised like the report.
-pub fn write_failed(dir: &Path, header: &[String], api_column: &[bool], rows: &[&csv::StringRecord]) -> io::Result<()> {
+pub fn write_failed(
+    dir: &Path,
+    header: &[String],
+    api_column: &[bool],
+    rows: &[&crate::inventory::RecordBuf],
+) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(header)?;
     for rec in rows {
-        let cells: Vec<String> =
-            rec.iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) }).collect();
+        let cells: Vec<String> = rec
+            .view()
+            .iter()
+            .zip(api_column)
+            .map(|(c, api)| if *api { c.to_string() } else { neutralise(c) })
+            .collect();
         csv.write_record(&cells)?;
     }
     write_atomic(&dir.join("failed.csv"), &csv.into_inner().map_err(|e| e.into_error())?)

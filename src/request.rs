@@ -90,13 +90,13 @@ pub fn client_token(request: &CreateReplicationJob) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::RecordBuf;
     use crate::inventory::Schema;
-    use csv::StringRecord;
 
     fn request(cells: &[(&str, &str)]) -> CreateReplicationJob {
         let schema = Schema::parse(cells.iter().map(|(k, _)| k.to_string()).collect()).unwrap();
-        let rec = StringRecord::from(cells.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-        of_row(&Row::new(2, &schema, &rec))
+        let rec: RecordBuf = cells.iter().map(|(_, v)| *v).collect();
+        of_row(&Row::new(2, &schema, rec.view()))
     }
 
     #[test]

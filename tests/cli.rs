@@ -157,7 +157,7 @@ fn unusable_input_is_one_line_naming_the_file_and_exit_2() {
         (
             "big.csv",
             big,
-            "big.csv:2: the row holds 52428811 bytes; at most 1048576 are accepted (is this an inventory?)",
+            "big.csv:2: the row is longer than 1048576 bytes, the most a row may hold (is this an inventory?)",
         ),
         ("garbage.bin", garbage, "garbage.bin"),
     ];

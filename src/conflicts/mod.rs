@@ -150,16 +150,17 @@ pub fn clash(row: &Row, clash: &Clash) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::RecordBuf;
     use crate::inventory::Schema;
-    use csv::StringRecord;
 
     fn run(rows: &[[&str; 6]], existing: u64, quota: u64) -> Vec<(u64, &'static str, Option<u64>, String)> {
         let names = ["RegionId", "SourceId", "Name", "ImageName", "InstanceId", "ClientToken"];
         let schema = Schema::parse(names.map(String::from).to_vec()).unwrap();
         let mut batch = Batch::new(existing, quota);
         let mut out = Vec::new();
-        let records: Vec<StringRecord> = rows.iter().map(|cells| StringRecord::from(cells.to_vec())).collect();
-        let rows: Vec<Row> = records.iter().enumerate().map(|(i, r)| Row::new(i as u64 + 2, &schema, r)).collect();
+        let records: Vec<RecordBuf> = rows.iter().map(|cells| cells.iter().collect()).collect();
+        let rows: Vec<Row> =
+            records.iter().enumerate().map(|(i, r)| Row::new(i as u64 + 2, &schema, r.view())).collect();
         // Two calls, so that clashes across calls are covered too.
         let (a, b) = rows.split_at(rows.len() / 2);
         for part in [a, b] {

@@ -2,11 +2,13 @@
 
 pub mod param;
 pub mod read;
+pub mod record;
 pub mod row;
 pub mod schema;
 pub mod suggest;
 
 pub use param::Param;
 pub use read::{InputError, Reader};
+pub use record::{Record, RecordBuf, Records};
 pub use row::{Cell, Row};
 pub use schema::Schema;

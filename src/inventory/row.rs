@@ -1,9 +1,9 @@
 //! One inventory row as typed views over its cells, named by the physical line it starts on.
 
 use super::param::Param;
+use super::record::Record;
 use super::schema::{DiskColumns, PartColumns, Schema, TagColumns};
 use crate::diagnostics::Column;
-use csv::StringRecord;
 use jiff::Timestamp;
 
 /// A non-empty cell: its column and text.
@@ -95,7 +95,7 @@ pub fn format_time(t: Timestamp) -> String {
 pub struct Row<'a> {
     pub line: u64,
     pub schema: &'a Schema,
-    record: &'a StringRecord,
+    record: Record<'a>,
     cells: Option<&'a Cells<'a>>,
 }
 
@@ -104,15 +104,13 @@ pub struct Row<'a> {
 pub struct Cells<'a>([Option<Cell<'a>>; Param::COUNT]);
 
 impl<'a> Cells<'a> {
-    pub fn new(schema: &Schema, record: &'a StringRecord) -> Cells<'a> {
+    pub fn new(schema: &Schema, record: Record<'a>) -> Cells<'a> {
         let mut cells = [None; Param::COUNT];
-        let last = record.len().saturating_sub(1);
         for (i, (text, kind)) in record.iter().zip(&schema.kinds).enumerate() {
-            if let super::schema::ColumnKind::Param(p) = kind {
-                let text = if i == last { text.strip_suffix('\r').unwrap_or(text) } else { text };
-                if !text.is_empty() {
-                    cells[p.index()] = Some(Cell { col: i as u16, text });
-                }
+            if let super::schema::ColumnKind::Param(p) = kind
+                && !text.is_empty()
+            {
+                cells[p.index()] = Some(Cell { col: i as u16, text });
             }
         }
         Cells(cells)
@@ -121,30 +119,29 @@ impl<'a> Cells<'a> {
 
 impl<'a> Row<'a> {
     /// Views `record`, which starts on physical line `line`.
-    pub fn new(line: u64, schema: &'a Schema, record: &'a StringRecord) -> Row<'a> {
+    pub fn new(line: u64, schema: &'a Schema, record: Record<'a>) -> Row<'a> {
         Row { line, schema, record, cells: None }
     }
 
     /// Like [`Row::new`], reading the scalar parameters from `cells` (made from the same record).
-    pub fn with_cells(line: u64, schema: &'a Schema, record: &'a StringRecord, cells: &'a Cells<'a>) -> Row<'a> {
+    pub fn with_cells(line: u64, schema: &'a Schema, record: Record<'a>, cells: &'a Cells<'a>) -> Row<'a> {
         Row { line, schema, record, cells: Some(cells) }
     }
 
     /// The raw record.
-    pub fn record(&self) -> &'a StringRecord {
+    pub fn record(&self) -> Record<'a> {
         self.record
     }
 
     /// Every field, in column order (empty ones included).
     pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let last = self.record.len().saturating_sub(1);
-        self.record.iter().enumerate().map(move |(i, f)| if i == last { f.strip_suffix('\r').unwrap_or(f) } else { f })
+        self.record.iter()
     }
 
     /// The cell at a column position, if it is non-empty.
     pub fn cell(&self, col: Option<u16>) -> Option<Cell<'a>> {
         let col = col?;
-        let text = super::read::field(self.record, col as usize);
+        let text = self.record.get(col as usize)?;
         (!text.is_empty()).then_some(Cell { col, text })
     }
 
@@ -277,6 +274,7 @@ pub struct Tag<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::RecordBuf;
 
     #[test]
     fn typed_values() {
@@ -315,8 +313,8 @@ mod tests {
                 .to_vec(),
         )
         .unwrap();
-        let rec = StringRecord::from(vec!["cn-hangzhou", "s-abc", "", "2", "1_1", ""]);
-        let row = Row::new(2, &schema, &rec);
+        let rec: RecordBuf = ["cn-hangzhou", "s-abc", "", "2", "1_1", ""].into_iter().collect();
+        let row = Row::new(2, &schema, rec.view());
         let disks: Vec<_> = row.data_disks().collect();
         assert_eq!(disks.len(), 1);
         assert_eq!(disks[0].n(), 2);
@@ -325,8 +323,8 @@ mod tests {
         assert_eq!(row.tags().count(), 0);
         assert_eq!(row.column_of(Param::Name), Column::Named("Name"));
         assert_eq!(row.column_of(Param::SourceId), Column::At(1));
-        let cells = Cells::new(&schema, &rec);
-        let fast = Row::with_cells(2, &schema, &rec, &cells);
+        let cells = Cells::new(&schema, rec.view());
+        let fast = Row::with_cells(2, &schema, rec.view(), &cells);
         for p in Param::ALL {
             assert_eq!(fast.get(*p), row.get(*p), "{p:?}");
         }

@@ -41,7 +41,7 @@ pub enum Ended {
 /// One inventory row, kept for the report and failed.csv.
 struct Line {
     line: u64,
-    record: csv::StringRecord,
+    record: crate::inventory::RecordBuf,
     errors: Vec<(String, String)>,
     work: Option<Work>,
     /// The outcome an earlier run recorded for this row.
@@ -68,7 +68,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
             .filter(|d| d.severity == Severity::Error)
             .map(|d| (d.code.to_string(), d.message.clone()))
             .collect();
-        lines.push(Line { line: row.line, record: row.record().clone(), errors, work: None, earlier: None });
+        lines.push(Line { line: row.line, record: row.record().into(), errors, work: None, earlier: None });
     })?;
     let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
     if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
@@ -83,7 +83,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let (journal, entries) = Journal::open(req.dir)?;
     let history = History::of(&entries);
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
-        let row = crate::inventory::Row::new(l.line, &checked.schema, &l.record);
+        let row = crate::inventory::Row::new(l.line, &checked.schema, l.record.view());
         match plan_work(&row, &history) {
             Decision::Send(work) => l.work = Some(*work),
             Decision::Settled(outcome) => l.earlier = Some(outcome),
@@ -112,7 +112,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     let rows = report_rows(&lines, &checked.schema, &settled, req.dry_run);
     report::write(req.dir, &rows)?;
-    let failed: Vec<&csv::StringRecord> = lines
+    let failed: Vec<&crate::inventory::RecordBuf> = lines
         .iter()
         .zip(&rows)
         .filter(|(_, r)| r.status == "failed" || r.status == "invalid")
@@ -174,7 +174,7 @@ fn report_rows(
     lines
         .iter()
         .map(|l| {
-            let row = crate::inventory::Row::new(l.line, schema, &l.record);
+            let row = crate::inventory::Row::new(l.line, schema, l.record.view());
             let text = |p: Param| row.text(p).unwrap_or_default().to_string();
             let mut r = ReportRow {
                 line: l.line,
