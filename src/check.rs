@@ -1,9 +1,9 @@
 //! The offline pipeline: read the inventory, run the row rules in parallel, then the batch checks in order.
 //!
-//! One thread parses CSV records into chunks while the rayon pool decodes and
-//! validates the previous chunk; the calling thread then runs the order-dependent
-//! batch checks. Only a few chunks are alive at once, so memory stays flat
-//! whatever the size of the file.
+//! One thread parses CSV records into chunks, the rayon pool decodes and validates
+//! chunks (each worker its own), and the calling thread runs the order-dependent
+//! batch checks on them in file order. Only a few chunks are alive at once, so
+//! memory stays flat whatever the size of the file.
 
 use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
 use crate::conflicts::{self, Batch, Keys};
@@ -13,13 +13,17 @@ use crate::inventory::{Record, Records, Row, Schema};
 use crate::validate::{self, Context};
 use jiff::Timestamp;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc;
 
-/// Records handed to the workers at a time.
+/// Records handed to a worker at a time.
 const CHUNK: usize = 4096;
-/// Chunks parsed ahead of validation.
-const AHEAD: usize = 4;
+/// Chunks alive at once: one being read, two being checked, one in the batch checks, two waiting.
+const CHUNKS: u64 = 6;
+
+/// A chunk and its place in the file.
+type Numbered = (u64, Result<Chunk, InputError>);
 
 /// How to check.
 pub struct Options<'a> {
@@ -56,15 +60,12 @@ struct Chunk {
 }
 
 impl Chunk {
-    /// Decodes the chunk and checks its rows in parallel.
+    /// Decodes the chunk and checks its rows (the workers check different chunks at once).
     fn validate(&mut self, path: &str, schema: &Schema, ctx: &Context) -> Result<(), InputError> {
         read::decode(path, &mut self.records)?;
         let records = &self.records;
-        (0..records.len())
-            .into_par_iter()
-            .with_min_len(64)
-            .map(|i| check_one(records.line(i), records.get(i), schema, ctx))
-            .collect_into_vec(&mut self.outcomes);
+        self.outcomes.clear();
+        self.outcomes.extend((0..records.len()).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
         Ok(())
     }
 }
@@ -120,7 +121,7 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
 
 /// Like [`run`], on an already open reader.
 pub fn run_reader(
-    mut reader: Reader,
+    reader: Reader,
     opts: &Options,
     visit: impl FnMut(&Row, &[Diagnostic]) + Send,
 ) -> Result<Checked, InputError> {
@@ -140,45 +141,56 @@ pub fn run_reader(
         keyed: Vec::new(),
     };
     let ctx = Context::new(opts.now, opts.account);
-    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Chunk, InputError>>(AHEAD);
+    let (full_tx, full_rx) = mpsc::channel::<Numbered>();
+    let (done_tx, done_rx) = mpsc::channel::<Numbered>();
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
     std::thread::scope(|scope| {
+        scope.spawn(move || read_chunks(reader, &full_tx, &empty_rx));
+        let (path, schema, ctx) = (&path, &schema, &ctx);
         scope.spawn(move || {
-            loop {
-                let mut chunk = empty_rx.try_recv().unwrap_or_default();
-                let filled = reader.fill(&mut chunk.records, CHUNK);
-                let done = !matches!(filled, Ok(n) if n > 0);
-                let sent = match filled {
-                    Ok(0) => Ok(()),
-                    Ok(_) => full_tx.send(Ok(chunk)),
-                    Err(e) => full_tx.send(Err(e)),
-                };
-                if done || sent.is_err() {
-                    break;
-                }
-            }
+            full_rx.into_iter().par_bridge().for_each_with(done_tx, |done, (seq, chunk)| {
+                let checked = chunk.and_then(|mut c| c.validate(path, schema, ctx).map(|()| c));
+                let _ = done.send((seq, checked));
+            });
         });
-        // Chunk k's batch checks run while the pool validates chunk k+1.
-        let mut pending: Option<Chunk> = None;
-        for next in full_rx {
-            let done = pending.take();
-            let (next, ()) = rayon::join(
-                || next.and_then(|mut c| c.validate(&path, &schema, &ctx).map(|()| c)),
-                || {
-                    if let Some(mut chunk) = done {
-                        ordered.finish(&mut chunk);
-                        let _ = empty_tx.send(chunk);
-                    }
-                },
-            );
-            pending = Some(next?);
-        }
-        if let Some(mut chunk) = pending {
-            ordered.finish(&mut chunk);
+        // The batch checks take the chunks in file order, whichever worker finished first.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (seq, checked) in done_rx {
+            waiting.insert(seq, checked);
+            while let Some(checked) = waiting.remove(&next) {
+                let mut chunk = checked?;
+                ordered.finish(&mut chunk);
+                let _ = empty_tx.send(chunk);
+                next += 1;
+            }
         }
         Ok::<(), InputError>(())
     })?;
     Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
+}
+
+/// The reader thread: fills chunks, numbered in file order, until the end of the file or
+/// the first unusable record; a chunk is reused once the batch checks are done with it.
+fn read_chunks(mut reader: Reader, full: &mpsc::Sender<Numbered>, empty: &mpsc::Receiver<Chunk>) {
+    for seq in 0.. {
+        let mut chunk = match seq < CHUNKS {
+            true => Chunk::default(),
+            false => match empty.recv() {
+                Ok(chunk) => chunk,
+                Err(_) => return,
+            },
+        };
+        match reader.fill(&mut chunk.records, CHUNK) {
+            Ok(0) => return,
+            Ok(_) if full.send((seq, Ok(chunk))).is_ok() => {}
+            Ok(_) => return,
+            Err(e) => {
+                let _ = full.send((seq, Err(e)));
+                return;
+            }
+        }
+    }
 }
 
 fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context) -> RowOutcome {

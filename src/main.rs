@@ -5,11 +5,6 @@ use smcplan::cli::Cli;
 use smcplan::commands::{self, Outcome};
 use std::process::ExitCode;
 
-/// The pipeline hands chunk-sized buffers between threads; glibc's allocator maps and
-/// unmaps them each time, which costs page faults and cross-core TLB flushes.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match commands::run(cli) {

@@ -5,6 +5,7 @@
 //! dozen megabytes; two different values sharing a hash would be reported as a clash
 //! (odds about 1 in 10^7 for a million distinct values of one kind).
 
+mod slots;
 mod table;
 
 use crate::diagnostics::{Code, Column, Diagnostic, codes};

@@ -4,6 +4,8 @@
 //! every insert misses. Inserting a group at a time lets the home slots of the whole
 //! group load in parallel before any of them is probed.
 
+use super::slots::{Slot, Slots};
+
 /// Slot value meaning "empty"; a key hashing to it is stored as 1.
 const EMPTY: u64 = 0;
 /// Keys whose home slots are loaded together.
@@ -11,15 +13,20 @@ const GROUP: usize = 32;
 
 /// Open addressing with linear probing, kept at most three quarters full. The table
 /// can have any size (a key's home slot is its hash scaled to the size), so a
-/// presized table holds no more slots than it needs.
+/// presized table holds no more slots than it needs. A slot is 12 bytes: the key,
+/// then the line (a file of more than 2^32 lines would be over a terabyte).
 pub struct FirstSeen {
-    slots: Vec<(u64, u64)>,
+    slots: Slots,
     len: usize,
+}
+
+fn key_of(slot: &Slot) -> u64 {
+    u64::from(slot[0]) | u64::from(slot[1]) << 32
 }
 
 impl Default for FirstSeen {
     fn default() -> FirstSeen {
-        FirstSeen { slots: vec![(EMPTY, 0); 1 << 12], len: 0 }
+        FirstSeen { slots: Slots::zeroed(1 << 12), len: 0 }
     }
 }
 
@@ -32,7 +39,7 @@ impl FirstSeen {
             self.reserve(group.len());
             let mut warm = 0;
             for &(key, _) in group {
-                warm ^= self.slots[self.home(key)].0;
+                warm ^= self.slots[self.home(key)][0];
             }
             std::hint::black_box(warm);
             for &(key, line) in group {
@@ -62,15 +69,17 @@ impl FirstSeen {
     fn insert(&mut self, key: u64, line: u64) -> u64 {
         let mut i = self.home(key);
         let key = stored(key);
+        let line32 = u32::try_from(line).unwrap_or(u32::MAX);
         loop {
-            let (k, first) = self.slots[i];
+            let slot = self.slots[i];
+            let k = key_of(&slot);
             if k == EMPTY {
-                self.slots[i] = (key, line);
+                self.slots[i] = [key as u32, (key >> 32) as u32, line32];
                 self.len += 1;
                 return line;
             }
             if k == key {
-                return first;
+                return u64::from(slot[2]);
             }
             i += 1;
             if i == self.slots.len() {
@@ -96,10 +105,10 @@ impl FirstSeen {
     }
 
     fn resize(&mut self, slots: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, 0); slots]);
+        let old = std::mem::replace(&mut self.slots, Slots::zeroed(slots));
         self.len = 0;
-        for (key, line) in old.into_iter().filter(|(k, _)| *k != EMPTY) {
-            self.insert(key, line);
+        for slot in old.iter().filter(|s| key_of(s) != EMPTY) {
+            self.insert(key_of(slot), u64::from(slot[2]));
         }
     }
 }

@@ -232,11 +232,11 @@ impl Reader {
 }
 
 /// Keeps some zeroed room after `used` for the parser to write fields into.
+/// What was written before stays: a recycled chunk zeroes only what it grows past its last fill.
 fn make_room(bytes: &mut Vec<u8>, used: usize) {
     const ROOM: usize = 4096;
     if bytes.len() - used < ROOM {
-        let want = bytes.capacity().max(used * 2).max(used + ROOM).max(1 << 16);
-        bytes.resize(want, 0);
+        bytes.resize(used + 16 * ROOM, 0);
     }
 }
 

@@ -106,11 +106,11 @@ pub struct Cells<'a>([Option<Cell<'a>>; Param::COUNT]);
 impl<'a> Cells<'a> {
     pub fn new(schema: &Schema, record: Record<'a>) -> Cells<'a> {
         let mut cells = [None; Param::COUNT];
-        for (i, (text, kind)) in record.iter().zip(&schema.kinds).enumerate() {
-            if let super::schema::ColumnKind::Param(p) = kind
-                && !text.is_empty()
+        for (cell, col) in cells.iter_mut().zip(schema.param_columns()) {
+            if let Some(col) = *col
+                && let Some(text) = record.get(col as usize).filter(|t| !t.is_empty())
             {
-                cells[p.index()] = Some(Cell { col: i as u16, text });
+                *cell = Some(Cell { col, text });
             }
         }
         Cells(cells)

@@ -174,6 +174,11 @@ impl Schema {
         Ok(schema)
     }
 
+    /// The column of each scalar parameter, in [`Param::ALL`] order.
+    pub fn param_columns(&self) -> &[Option<u16>; Param::COUNT] {
+        &self.params
+    }
+
     /// The column that holds a scalar parameter, if the header has one.
     pub fn column(&self, p: Param) -> Option<u16> {
         self.params[p.index()]

@@ -13,7 +13,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, format!("must be 20..2048 GiB, got {v}")));
     }
     check_parts(row, "the system disk", row.system_parts(), system_size, row.column_of(Param::SystemDiskSize), out);
-    let mut seen: Vec<(i64, u32)> = Vec::new();
+    // The list position N of the disk that first used each index 1..=16 (0: none yet).
+    let mut first_of = [0u32; 17];
     for disk in row.data_disks() {
         let n = disk.n();
         match disk.index() {
@@ -30,11 +31,11 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                             codes::DATA_DISK_INDEX_RANGE,
                             format!("must be 1..16, got {v}"),
                         ));
-                    } else if let Some((_, first)) = seen.iter().find(|(i, _)| *i == v) {
-                        let message = format!("index {v} is already used by DataDisk.{first}");
+                    } else if first_of[v as usize] != 0 {
+                        let message = format!("index {v} is already used by DataDisk.{}", first_of[v as usize]);
                         out.push(diag(row, c.column(), codes::DATA_DISK_INDEX_DUPLICATE, message));
                     } else {
-                        seen.push((v, n));
+                        first_of[v as usize] = n;
                     }
                 }
             }

@@ -13,15 +13,17 @@ pub fn is_resource_id(text: &str, prefix: &str) -> bool {
 
 /// Lower-case words of letters and digits joined by single hyphens, starting with letters: `cn-hangzhou`.
 pub fn is_region(text: &str) -> bool {
-    let b = text.as_bytes();
-    let first = b.iter().position(|&c| c == b'-').unwrap_or(b.len());
-    b.len() <= 64
-        && first >= 2
-        && first < b.len()
-        && b[..first].iter().all(u8::is_ascii_lowercase)
-        && b.last() != Some(&b'-')
-        && !text.contains("--")
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    // One pass: the first word is at least two letters, later words letters or digits, none empty.
+    let (mut first_word, mut word_len) = (true, 0);
+    for &c in text.as_bytes() {
+        match c {
+            b'-' if word_len >= if first_word { 2 } else { 1 } => (first_word, word_len) = (false, 0),
+            b'a'..=b'z' => word_len += 1,
+            b'0'..=b'9' if !first_word => word_len += 1,
+            _ => return false,
+        }
+    }
+    text.len() <= 64 && !first_word && word_len > 0
 }
 
 /// `ecs.<family>.<size>`, e.g. `ecs.c6.large`, `ecs.g7ne.2xlarge`.
@@ -75,6 +77,8 @@ mod tests {
     fn formats() {
         assert!(is_region("cn-hangzhou") && is_region("ap-southeast-1") && is_region("cn-north-2-gov-1"));
         assert!(!is_region("hangzhou") && !is_region("cn--x") && !is_region("CN-hangzhou") && !is_region("cn-"));
+        assert!(!is_region("c-x") && !is_region("-cn-x") && !is_region("cn1-x") && !is_region("cn-x_1"));
+        assert!(is_region(&format!("cn-{}", "a".repeat(61))) && !is_region(&format!("cn-{}", "a".repeat(62))));
         assert!(is_resource_id("s-bp1e2fsl57knvuug0001", "s-"));
         assert!(!is_resource_id("s-bp1e2fsl57knvuug****", "s-") && !is_resource_id("i-abc", "s-"));
         assert!(is_instance_type("ecs.g7ne.2xlarge") && !is_instance_type("c6.large") && !is_instance_type("ecs.c6"));

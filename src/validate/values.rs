@@ -7,11 +7,12 @@ use crate::inventory::row::{is_padded, parse_bool, parse_int};
 use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
-    let types = &row.schema.value_types;
-    for (i, (text, ty)) in row.fields().zip(types).enumerate() {
-        if text.is_empty() || *ty == ValueType::Ignored {
+    let record = row.record();
+    for (i, ty) in row.schema.value_types.iter().enumerate() {
+        if *ty == ValueType::Ignored {
             continue;
         }
+        let Some(text) = record.get(i).filter(|t| !t.is_empty()) else { continue };
         let col = Column::At(i as u16);
         if is_padded(text) {
             out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
