@@ -35,6 +35,9 @@ pub struct Options<'a> {
     pub account: Option<&'a AccountIndex>,
     /// Overrides the account's job quota.
     pub quota: Option<u64>,
+    /// Keeps every row's findings in [`Checked::diagnostics`]; without it only the header's
+    /// are kept, and the rows' are seen by the visitor alone.
+    pub retain: bool,
 }
 
 /// The result of checking a whole inventory.
@@ -42,7 +45,7 @@ pub struct Checked {
     pub path: String,
     pub schema: Schema,
     pub summary: Summary,
-    /// Every finding, sorted by line, column and code.
+    /// Every finding kept (see [`Options::retain`]), sorted by line, column and code.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -82,6 +85,7 @@ struct Ordered<'s, V> {
     batch: Batch,
     summary: Summary,
     diags: Vec<Diagnostic>,
+    retain: bool,
     visit: V,
     /// The input's length, to size the batch tables from the first chunk.
     len_hint: Option<u64>,
@@ -113,7 +117,10 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             out.diags.iter().for_each(|d| self.summary.count(d));
             (self.visit)(&row, &out.diags);
-            self.diags.append(&mut out.diags);
+            match self.retain {
+                true => self.diags.append(&mut out.diags),
+                false => out.diags.clear(),
+            }
         }
         chunk.outcomes.clear();
     }
@@ -136,6 +143,7 @@ pub fn run_reader(
         batch: Batch::new(opts.account.map_or(0, AccountIndex::job_count), quota),
         summary,
         diags: header,
+        retain: opts.retain,
         visit,
         len_hint: reader.byte_len(),
         keyed: Vec::new(),

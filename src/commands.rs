@@ -75,12 +75,14 @@ fn now(args: &CheckArgs) -> anyhow::Result<jiff::Timestamp> {
     }
 }
 
+/// Checks the inventory; the rows' findings go to `visit` only (the header's are kept).
 fn check_with(
     args: &CheckArgs,
     visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic]) + Send,
 ) -> anyhow::Result<Checked> {
     let account = load_account(args)?;
-    let opts = Options { strict: args.strict, now: now(args)?, account: account.as_ref(), quota: args.quota };
+    let now = now(args)?;
+    let opts = Options { strict: args.strict, now, account: account.as_ref(), quota: args.quota, retain: false };
     Ok(check::run(&args.inventory, &opts, visit)?)
 }
 
@@ -88,18 +90,35 @@ fn outcome(checked: &Checked) -> Outcome {
     if checked.summary.errors > 0 { Outcome::Problems } else { Outcome::Clean }
 }
 
+/// Renders each row's findings as the check reaches it, so that the output is ready when the check ends.
 fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
-    let checked = check_with(args, |_, _| {})?;
+    let path = args.inventory.display().to_string();
+    let (mut json, mut human) = (render::JsonFindings::default(), Vec::new());
+    let checked = check_with(args, |row, diags| {
+        for d in diags {
+            match args.format {
+                Format::Json => json.push(d, &row.schema.names),
+                Format::Human => render::human_one(&mut human, &path, d, &row.schema.names).expect("writing to memory"),
+            }
+        }
+    })?;
     let names = &checked.schema.names;
     match args.format {
         Format::Json => {
+            let mut all = render::JsonFindings::default();
+            checked.diagnostics.iter().for_each(|d| all.push(d, names));
+            all.append(json);
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            render::json(&mut out, &checked.summary, &checked.diagnostics, names)?;
+            all.write(&mut out, &checked.summary)?;
             out.flush()?;
         }
         Format::Human => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
-            render::human(&mut out, &checked.path, &checked.summary, &checked.diagnostics, names)?;
+            for d in &checked.diagnostics {
+                render::human_one(&mut out, &checked.path, d, names)?;
+            }
+            out.write_all(&human)?;
+            render::summary_line(&mut out, &checked.path, &checked.summary)?;
             out.flush()?;
         }
     }

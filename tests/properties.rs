@@ -7,7 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 fn options() -> Options<'static> {
-    Options { strict: false, now: "2026-11-27T08:00:00Z".parse().unwrap(), account: None, quota: Some(1_000_000) }
+    Options {
+        strict: false,
+        now: "2026-11-27T08:00:00Z".parse().unwrap(),
+        account: None,
+        quota: Some(1_000_000),
+        retain: true,
+    }
 }
 
 fn check_bytes(bytes: &[u8]) -> Result<check::Checked, smcplan::inventory::InputError> {

@@ -25,15 +25,18 @@ struct JsonDiagnostic<'a> {
     related_line: Option<u64>,
 }
 
-/// Writes the DESIGN.md diagnostics object: counts, then every finding in order.
-pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
-    write!(
-        out,
-        "{{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {},\n \"diagnostics\": [",
-        summary.rows, summary.valid, summary.errors, summary.warnings
-    )?;
-    for (i, d) in diags.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n   " } else { b",\n   " })?;
+/// Findings rendered for the DESIGN.md diagnostics object as they come; the counts, known
+/// only at the end, are written before them.
+#[derive(Default)]
+pub struct JsonFindings {
+    /// Every finding so far, each preceded by `,\n   `.
+    items: Vec<u8>,
+}
+
+impl JsonFindings {
+    /// Renders one finding; `names` are the header's column names.
+    pub fn push(&mut self, d: &Diagnostic, names: &[String]) {
+        self.items.extend_from_slice(b",\n   ");
         let j = JsonDiagnostic {
             line: d.line,
             column: column_name(names, d.column),
@@ -42,9 +45,36 @@ pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names:
             message: &d.message,
             related_line: d.related_line,
         };
-        serde_json::to_writer(&mut *out, &j)?;
+        serde_json::to_writer(&mut self.items, &j).expect("a finding serialises to memory");
     }
-    out.write_all(if diags.is_empty() { b"]}\n" } else { b"\n ]}\n" })
+
+    /// Appends the findings of `later`.
+    pub fn append(&mut self, later: JsonFindings) {
+        self.items.extend_from_slice(&later.items);
+    }
+
+    /// Writes the whole object: counts, then the findings in the order they were pushed.
+    pub fn write(&self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        write!(
+            out,
+            "{{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {},\n \"diagnostics\": [",
+            summary.rows, summary.valid, summary.errors, summary.warnings
+        )?;
+        match self.items.split_first() {
+            None => out.write_all(b"]}\n"),
+            Some((_comma, items)) => {
+                out.write_all(items)?;
+                out.write_all(b"\n ]}\n")
+            }
+        }
+    }
+}
+
+/// Writes the DESIGN.md diagnostics object: counts, then every finding in order.
+pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
+    let mut findings = JsonFindings::default();
+    diags.iter().for_each(|d| findings.push(d, names));
+    findings.write(out, summary)
 }
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();

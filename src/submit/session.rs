@@ -60,7 +60,13 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         ))?)),
         None => None,
     };
-    let opts = CheckOptions { strict: false, now: jiff::Timestamp::now(), account: account.as_ref(), quota: None };
+    let opts = CheckOptions {
+        strict: false,
+        now: jiff::Timestamp::now(),
+        account: account.as_ref(),
+        quota: None,
+        retain: true,
+    };
     let mut lines: Vec<Line> = Vec::new();
     let checked = check::run(req.inventory, &opts, |row, diags| {
         let errors = diags
