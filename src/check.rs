@@ -1,24 +1,23 @@
 //! The offline pipeline: read the inventory, run the row rules in parallel, then the batch checks in order.
 //!
-//! One thread parses CSV records into chunks, the rayon pool decodes and validates
-//! chunks (each worker its own), and the calling thread runs the order-dependent
-//! batch checks on them in file order. Only a few chunks are alive at once, so
-//! memory stays flat whatever the size of the file.
+//! One thread reads the file in pieces of whole lines, the rayon pool parses, decodes
+//! and validates pieces (each worker its own), and the calling thread runs the
+//! order-dependent batch checks on them in file order, parsing again the rare piece
+//! that began inside a quoted field. Only a few pieces are alive at once, so memory
+//! stays flat whatever the size of the file.
 
 use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
 use crate::conflicts::{self, Batch, Keys};
 use crate::diagnostics::{self, Diagnostic, Severity, Summary};
-use crate::inventory::read::{self, InputError, Reader};
+use crate::inventory::read::{BadRow, InputError, Parsed, Parser, Piece, Reader};
 use crate::inventory::{Record, Records, Row, Schema};
 use crate::validate::{self, Context};
 use jiff::Timestamp;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
 
-/// Records handed to a worker at a time.
-const CHUNK: usize = 4096;
 /// Chunks alive at once: one being read, two being checked, one in the batch checks, two waiting.
 const CHUNKS: u64 = 6;
 
@@ -54,22 +53,75 @@ struct RowOutcome {
     keys: Keys,
 }
 
-/// One chunk of rows on its way through the pipeline. Its buffers keep their
+/// One piece of the file on its way through the pipeline: its bytes, then its records
+/// and their findings, lines counted from the piece's start. Its buffers keep their
 /// capacity from one trip to the next, so the steady state allocates nothing.
 #[derive(Default)]
 struct Chunk {
+    piece: Piece,
+    parser: Parser,
     records: Records,
+    parsed: Parsed,
+    /// The first record that cannot be checked at all.
+    bad: Option<BadRow>,
     outcomes: Vec<RowOutcome>,
 }
 
 impl Chunk {
-    /// Decodes the chunk and checks its rows (the workers check different chunks at once).
-    fn validate(&mut self, path: &str, schema: &Schema, ctx: &Context) -> Result<(), InputError> {
-        read::decode(path, &mut self.records)?;
-        let records = &self.records;
+    /// Parses the piece, decodes its records and checks them (the workers take different pieces at once).
+    fn work(&mut self, schema: &Schema, ctx: &Context) {
+        self.records.clear(schema.names.len());
+        self.parsed = self.parser.parse(&self.piece.bytes, self.piece.last, &mut self.records);
         self.outcomes.clear();
-        self.outcomes.extend((0..records.len()).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
-        Ok(())
+        self.bad = match self.records.decode() {
+            Err(e) => Some(BadRow { line: self.records.line(e.record), message: e.message }),
+            Ok(()) => self.parsed.bad.take(),
+        };
+        if self.bad.is_none() {
+            let records = &self.records;
+            self.outcomes.extend((0..records.len()).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
+        }
+    }
+}
+
+/// Joins the pieces: where each starts in the file, and the records that straddle two.
+struct Stitch<'a> {
+    schema: &'a Schema,
+    ctx: &'a Context<'a>,
+    /// The line the next piece starts on.
+    next_line: u64,
+    /// A record the last piece left open: its bytes so far and its line.
+    open: Option<(Vec<u8>, u64)>,
+}
+
+impl Stitch<'_> {
+    /// Places the next piece in file order; returns what to add to its lines. A piece that
+    /// began inside a record the one before left open is parsed again from that record.
+    fn place(&mut self, chunk: &mut Chunk) -> u64 {
+        let piece_line = self.next_line;
+        self.next_line += chunk.parsed.newlines;
+        let start = match self.open.take() {
+            None => piece_line,
+            Some((mut bytes, line)) => {
+                bytes.extend_from_slice(&chunk.piece.bytes);
+                chunk.piece.bytes = bytes;
+                chunk.work(self.schema, self.ctx);
+                line
+            }
+        };
+        if let Some((at, line)) = chunk.parsed.open {
+            self.open = Some((chunk.piece.bytes[at..].to_vec(), start + line - 1));
+        }
+        start - 1
+    }
+
+    /// The record the last piece left open when the file ended inside it, parsed, and
+    /// what to add to its lines.
+    fn rest(&mut self) -> Option<(Chunk, u64)> {
+        let (bytes, line) = self.open.take()?;
+        let mut chunk = Chunk { piece: Piece { bytes, seq: 0, last: true }, ..Chunk::default() };
+        chunk.work(self.schema, self.ctx);
+        Some((chunk, line - 1))
     }
 }
 
@@ -93,18 +145,20 @@ struct Ordered<'s, V> {
 }
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
-    fn finish(&mut self, chunk: &mut Chunk) {
+    /// Runs the batch checks on a chunk's rows, whose lines are `offset` short of the file's.
+    fn finish(&mut self, chunk: &mut Chunk, offset: u64) {
         let records = &chunk.records;
         self.keyed.clear();
-        self.keyed.extend(chunk.outcomes.iter().enumerate().map(|(i, o)| (records.line(i), o.keys)));
+        self.keyed.extend(chunk.outcomes.iter().enumerate().map(|(i, o)| (records.line(i) + offset, o.keys)));
         if let Some(len) = self.len_hint.take() {
-            let per_row = (records.end_byte() / records.len().max(1) as u64).max(1);
+            let per_row = (chunk.piece.bytes.len() / records.len().max(1)).max(1) as u64;
             self.batch.expect_rows(len / per_row, &self.keyed);
         }
         let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
         for (i, out) in chunk.outcomes.iter_mut().enumerate() {
-            let row = Row::new(records.line(i), self.schema, records.get(i));
+            out.diags.iter_mut().for_each(|d| d.line += offset);
+            let row = Row::new(records.line(i) + offset, self.schema, records.get(i));
             while let Some(c) = clashes.next_if(|c| c.row == i) {
                 out.diags.push(conflicts::clash(&row, c));
             }
@@ -149,38 +203,73 @@ pub fn run_reader(
         keyed: Vec::new(),
     };
     let ctx = Context::new(opts.now, opts.account);
-    let (full_tx, full_rx) = mpsc::channel::<Numbered>();
+    let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
     let (done_tx, done_rx) = mpsc::channel::<Numbered>();
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+    let bad = |line: u64, message: String| InputError::new(&path, Some(line), message);
     std::thread::scope(|scope| {
-        scope.spawn(move || read_chunks(reader, &full_tx, &empty_rx));
-        let (path, schema, ctx) = (&path, &schema, &ctx);
+        // Returning drops the sender, which lets the reader stop.
+        let empty_tx = empty_tx;
+        let (schema, ctx, path) = (&schema, &ctx, &path);
+        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other.
         scope.spawn(move || {
-            full_rx.into_iter().par_bridge().for_each_with(done_tx, |done, (seq, chunk)| {
-                let checked = chunk.and_then(|mut c| c.validate(path, schema, ctx).map(|()| c));
-                let _ = done.send((seq, checked));
-            });
+            rayon::in_place_scope(|tasks| {
+                read_pieces(reader, &empty_rx, |seq, chunk| match chunk {
+                    Ok(mut chunk) => {
+                        let done = done_tx.clone();
+                        tasks.spawn(move |_| {
+                            let worked = std::panic::catch_unwind(AssertUnwindSafe(|| chunk.work(schema, ctx)));
+                            // The batch stage waits for every piece in turn: it hears of a panic too.
+                            let sent = worked.as_ref().map(|()| chunk).map_err(|_| panicked(path));
+                            let _ = done.send((seq, sent));
+                            if let Err(panic) = worked {
+                                std::panic::resume_unwind(panic);
+                            }
+                        });
+                        true
+                    }
+                    Err(e) => done_tx.send((seq, Err(e))).is_ok(),
+                })
+            })
         });
-        // The batch checks take the chunks in file order, whichever worker finished first.
+        // The batch checks take the pieces in file order, whichever worker finished first.
         let mut waiting = BTreeMap::new();
         let mut next = 0;
-        for (seq, checked) in done_rx {
-            waiting.insert(seq, checked);
-            while let Some(checked) = waiting.remove(&next) {
-                let mut chunk = checked?;
-                ordered.finish(&mut chunk);
+        for (seq, chunk) in done_rx {
+            waiting.insert(seq, chunk);
+            while let Some(chunk) = waiting.remove(&next) {
+                let mut chunk = chunk?;
+                let offset = stitch.place(&mut chunk);
+                if let Some(b) = chunk.bad.take() {
+                    return Err(bad(b.line + offset, b.message));
+                }
+                ordered.finish(&mut chunk, offset);
                 let _ = empty_tx.send(chunk);
                 next += 1;
             }
         }
+        if let Some((mut chunk, offset)) = stitch.rest() {
+            if let Some(b) = chunk.bad.take() {
+                return Err(bad(b.line + offset, b.message));
+            }
+            ordered.finish(&mut chunk, offset);
+        }
         Ok::<(), InputError>(())
     })?;
+    if ordered.summary.rows == 0 {
+        return Err(InputError::new(&path, None, "the file has a header but no rows"));
+    }
     Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
 }
 
-/// The reader thread: fills chunks, numbered in file order, until the end of the file or
-/// the first unusable record; a chunk is reused once the batch checks are done with it.
-fn read_chunks(mut reader: Reader, full: &mpsc::Sender<Numbered>, empty: &mpsc::Receiver<Chunk>) {
+/// The reader thread: hands out pieces, numbered in file order, until the end of the
+/// file, a read error or `hand` refusing one; a chunk is reused once the batch checks
+/// are done with it.
+fn read_pieces(
+    mut reader: Reader,
+    empty: &mpsc::Receiver<Chunk>,
+    mut hand: impl FnMut(u64, Result<Chunk, InputError>) -> bool,
+) {
     for seq in 0.. {
         let mut chunk = match seq < CHUNKS {
             true => Chunk::default(),
@@ -189,16 +278,20 @@ fn read_chunks(mut reader: Reader, full: &mpsc::Sender<Numbered>, empty: &mpsc::
                 Err(_) => return,
             },
         };
-        match reader.fill(&mut chunk.records, CHUNK) {
-            Ok(0) => return,
-            Ok(_) if full.send((seq, Ok(chunk))).is_ok() => {}
-            Ok(_) => return,
+        match reader.next_piece(&mut chunk.piece) {
+            Ok(false) => return,
+            Ok(true) if hand(seq, Ok(chunk)) => {}
+            Ok(true) => return,
             Err(e) => {
-                let _ = full.send((seq, Err(e)));
+                hand(seq, Err(e));
                 return;
             }
         }
     }
+}
+
+fn panicked(path: &str) -> InputError {
+    InputError::new(path, None, "internal error: a check worker panicked")
 }
 
 fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context) -> RowOutcome {

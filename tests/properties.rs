@@ -69,6 +69,29 @@ proptest! {
     fn csv_like_input_never_panics(bytes in csvish()) {
         let _ = check_bytes(&bytes);
     }
+
+    /// The workers parse the file in pieces cut at newlines, some of them inside quoted
+    /// fields: whatever the cuts, every row, line number, finding and error is the same.
+    #[test]
+    fn pieces_of_any_size_read_the_same(bytes in csvish(), piece_bytes in 1usize..40) {
+        prop_assert_eq!(outcome(&bytes, piece_bytes), outcome(&bytes, 1 << 20));
+    }
+}
+
+/// Every row a check visits (line and fields), then its summary and findings.
+type Told = (Vec<(u64, Vec<String>)>, String);
+
+/// Everything a check tells, read in pieces of about `piece_bytes` bytes.
+fn outcome(bytes: &[u8], piece_bytes: usize) -> Result<Told, String> {
+    let input = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    let reader = smcplan::inventory::Reader::from_reader("inv.csv", input).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    let checked = check::run_reader(reader.with_piece_bytes(piece_bytes), &options(), |row, _| {
+        rows.push((row.line, row.fields().map(str::to_string).collect()));
+    })
+    .map_err(|e| e.to_string())?;
+    let findings = checked.diagnostics.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join("\n");
+    Ok((rows, format!("{:?}\n{findings}", checked.summary)))
 }
 
 /// A row from small pools of values, so that rows clash often.

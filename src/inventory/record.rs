@@ -84,8 +84,6 @@ pub struct Records {
     pub(super) lines: Vec<u64>,
     /// Fields per record (every record has as many as the header).
     pub(super) width: usize,
-    /// The input offset just after the last record.
-    pub(super) end: u64,
 }
 
 /// Why a chunk's bytes are not text: the record (by index) and the message.
@@ -120,11 +118,6 @@ impl Records {
     /// The physical line record `i` starts on.
     pub fn line(&self, i: usize) -> u64 {
         self.lines[i]
-    }
-
-    /// The input offset just after the last record.
-    pub fn end_byte(&self) -> u64 {
-        self.end
     }
 
     /// Record `i`; empty until the chunk is decoded.
