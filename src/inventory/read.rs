@@ -174,23 +174,27 @@ impl Reader {
         bytes.clear();
         bytes.append(&mut self.carry);
         while !self.eof && bytes.len() < want {
-            self.read_into(bytes, want.max(64 << 10) - bytes.len().min(want))?;
+            self.read_into(bytes, want - bytes.len())?;
         }
         if bytes.is_empty() {
             return Ok(false);
         }
-        // Cut after the first newline past `want` bytes; a piece without one grows, up to a
-        // row too long to accept (which the parser then refuses).
-        let mut from = want.min(bytes.len()) - 1;
+        // Cut after the last newline, so that what is left for the next piece is less than
+        // a line; a piece without one grows, up to a row too long to accept (which the
+        // parser then refuses).
+        let mut searched = 0;
         let cut = loop {
-            if let Some(i) = memchr::memchr(b'\n', &bytes[from..]) {
-                break from + i + 1;
-            }
-            if self.eof || bytes.len() > want + MAX_RECORD_BYTES {
+            if self.eof {
                 break bytes.len();
             }
-            from = bytes.len();
-            self.read_into(bytes, want.max(64 << 10))?;
+            if let Some(i) = memchr::memrchr(b'\n', &bytes[searched..]) {
+                break searched + i + 1;
+            }
+            if bytes.len() > want + MAX_RECORD_BYTES {
+                break bytes.len();
+            }
+            searched = bytes.len();
+            self.read_into(bytes, want.min(64 << 10))?;
         };
         self.carry.extend_from_slice(&bytes[cut..]);
         bytes.truncate(cut);
