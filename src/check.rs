@@ -18,8 +18,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
 
-/// Chunks alive at once: one being read, two being checked, one in the batch checks, two waiting.
-const CHUNKS: u64 = 6;
+/// Chunks alive at once: enough that the workers never wait for one the batch stage still holds.
+const CHUNKS: u64 = 16;
 
 /// A chunk and its place in the file.
 type Numbered = (u64, Result<Chunk, InputError>);

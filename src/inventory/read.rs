@@ -26,7 +26,7 @@ impl InputError {
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A piece is cut at the first newline after this many bytes.
-const PIECE_BYTES: usize = 1 << 20;
+const PIECE_BYTES: usize = 1 << 18;
 
 /// The parser settings every piece is read with. Records end at LF only, so that line
 /// counting is exact; a CR before it is dropped from the last field.
