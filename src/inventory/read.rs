@@ -25,7 +25,7 @@ impl InputError {
 /// Largest record accepted, in bytes; the API's longest value is 2048 characters.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
-/// A piece is cut at the first newline after this many bytes.
+/// A piece holds about this many bytes, cut after its last newline.
 const PIECE_BYTES: usize = 1 << 18;
 
 /// The parser settings every piece is read with. Records end at LF only, so that line

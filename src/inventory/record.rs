@@ -28,6 +28,12 @@ impl<'a> Record<'a> {
         self.text.get(start as usize..end as usize)
     }
 
+    /// Field `i` as bytes, for checks that need not see characters.
+    pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
+        let (start, end) = (*self.bounds.get(i)?, *self.bounds.get(i + 1)?);
+        self.text.as_bytes().get(start as usize..end as usize)
+    }
+
     /// Every field, in order.
     pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
         let text = self.text;

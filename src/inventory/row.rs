@@ -32,7 +32,12 @@ impl<'a> Cell<'a> {
 
 /// A decimal integer, optionally signed, nothing else.
 pub fn parse_int(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.as_bytes() {
+    parse_int_bytes(text.as_bytes())
+}
+
+/// [`parse_int`] on bytes.
+pub fn parse_int_bytes(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
         all => (false, all),
@@ -62,9 +67,14 @@ pub fn is_padded(text: &str) -> bool {
 
 /// `true` or `false` in any letter case.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    if text.len() == 4 && text.eq_ignore_ascii_case("true") {
+    parse_bool_bytes(text.as_bytes())
+}
+
+/// [`parse_bool`] on bytes.
+pub fn parse_bool_bytes(text: &[u8]) -> Option<bool> {
+    if text.eq_ignore_ascii_case(b"true") {
         Some(true)
-    } else if text.eq_ignore_ascii_case("false") {
+    } else if text.eq_ignore_ascii_case(b"false") {
         Some(false)
     } else {
         None

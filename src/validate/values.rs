@@ -3,7 +3,7 @@
 use super::diag;
 use crate::diagnostics::{Column, Diagnostic, codes};
 use crate::inventory::Row;
-use crate::inventory::row::{is_padded, parse_bool, parse_int};
+use crate::inventory::row::{is_padded, parse_bool_bytes, parse_int_bytes};
 use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
@@ -12,15 +12,26 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         if *ty == ValueType::Ignored {
             continue;
         }
-        let Some(text) = record.get(i).filter(|t| !t.is_empty()) else { continue };
+        // Bytes first: a clean value needs no characters decoded.
+        let Some(bytes) = record.bytes(i).filter(|b| !b.is_empty()) else { continue };
+        let (first, last) = (bytes[0], bytes[bytes.len() - 1]);
+        let plain_ends =
+            first.is_ascii() && last.is_ascii() && !first.is_ascii_whitespace() && !last.is_ascii_whitespace();
+        let typed = match ty {
+            ValueType::Int => parse_int_bytes(bytes).is_some(),
+            ValueType::Bool => parse_bool_bytes(bytes).is_some(),
+            _ => true,
+        };
+        if plain_ends && typed {
+            continue;
+        }
+        let text = record.get(i).unwrap_or_default();
         let col = Column::At(i as u16);
         if is_padded(text) {
             out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
-            continue;
-        }
-        if *ty == ValueType::Int && parse_int(text).is_none() {
+        } else if *ty == ValueType::Int && !typed {
             out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
-        } else if *ty == ValueType::Bool && parse_bool(text).is_none() {
+        } else if *ty == ValueType::Bool && !typed {
             out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
         }
     }
