@@ -119,7 +119,7 @@ impl Stitch<'_> {
     /// what to add to its lines.
     fn rest(&mut self) -> Option<(Chunk, u64)> {
         let (bytes, line) = self.open.take()?;
-        let mut chunk = Chunk { piece: Piece { bytes, seq: 0, last: true }, ..Chunk::default() };
+        let mut chunk = Chunk { piece: Piece { bytes, last: true }, ..Chunk::default() };
         chunk.work(self.schema, self.ctx);
         Some((chunk, line - 1))
     }

@@ -70,13 +70,6 @@ impl JsonFindings {
     }
 }
 
-/// Writes the DESIGN.md diagnostics object: counts, then every finding in order.
-pub fn json(out: &mut dyn Write, summary: &Summary, diags: &[Diagnostic], names: &[String]) -> io::Result<()> {
-    let mut findings = JsonFindings::default();
-    diags.iter().for_each(|d| findings.push(d, names));
-    findings.write(out, summary)
-}
-
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const ACCENT: Style = AnsiColor::Blue.on_default().bold();
@@ -151,13 +144,17 @@ mod tests {
     #[test]
     fn json_matches_design() {
         let names = vec!["RegionId".to_string(), "SystemDiskSize".to_string()];
-        let diags = vec![
+        let diags = [
             Diagnostic::new(14, Column::At(1), codes::SYSTEM_DISK_SIZE_RANGE, "must be 20..2048 GiB, got 19"),
             Diagnostic::new(57, Column::Row, codes::QUOTA_EXCEEDED, "quota").related(12),
         ];
         let summary = Summary { rows: 3, valid: 1, errors: 2, warnings: 0 };
+        let (mut head, mut rest) = (JsonFindings::default(), JsonFindings::default());
+        head.push(&diags[0], &names);
+        rest.push(&diags[1], &names);
+        head.append(rest);
         let mut out = Vec::new();
-        json(&mut out, &summary, &diags, &names).unwrap();
+        head.write(&mut out, &summary).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             v,
@@ -168,7 +165,7 @@ mod tests {
                  "message": "quota", "related_line": 12}]})
         );
         let mut empty = Vec::new();
-        json(&mut empty, &Summary::default(), &[], &names).unwrap();
+        JsonFindings::default().write(&mut empty, &Summary::default()).unwrap();
         serde_json::from_slice::<serde_json::Value>(&empty).unwrap();
     }
 }

@@ -51,7 +51,6 @@ pub struct Reader {
     eof: bool,
     /// The line the first piece starts on.
     first_line: u64,
-    pieces: u64,
     piece_bytes: usize,
 }
 
@@ -59,8 +58,6 @@ pub struct Reader {
 #[derive(Debug, Default)]
 pub struct Piece {
     pub bytes: Vec<u8>,
-    /// Its place in the file, counting from 0.
-    pub seq: u64,
     /// The file ends with this piece.
     pub last: bool,
 }
@@ -86,7 +83,6 @@ impl Reader {
             carry: Vec::new(),
             eof: false,
             first_line: 1,
-            pieces: 0,
             piece_bytes: PIECE_BYTES,
         };
         let (names, line) = reader.header()?;
@@ -199,8 +195,6 @@ impl Reader {
         self.carry.extend_from_slice(&bytes[cut..]);
         bytes.truncate(cut);
         piece.last = self.eof && self.carry.is_empty();
-        piece.seq = self.pieces;
-        self.pieces += 1;
         Ok(true)
     }
 }
