@@ -1,8 +1,8 @@
 //! A hash table from 64-bit key hashes to the first line that used each, filled a batch at a time.
 //!
 //! A million-row batch holds millions of keys, far more than the caches, so nearly
-//! every insert misses. Inserting a group at a time lets the home slots of the whole
-//! group load in parallel before any of them is probed.
+//! every insert misses. Keys go in a group at a time: the home slots of a whole group
+//! load in parallel while the group before is inserted.
 
 use super::slots::{Slot, Slots};
 
@@ -35,17 +35,29 @@ impl FirstSeen {
     /// (its own line when it is new).
     pub fn insert_batch(&mut self, items: &[(u64, u64)], firsts: &mut Vec<u64>) {
         firsts.clear();
-        for group in items.chunks(GROUP) {
-            self.reserve(group.len());
-            let mut warm = 0;
-            for &(key, _) in group {
-                warm ^= self.slots[self.home(key)][0];
+        self.reserve(items.len());
+        // Each group's home slots load while the group before is inserted.
+        let mut groups = items.chunks(GROUP).peekable();
+        if let Some(first) = groups.peek() {
+            self.warm(first);
+        }
+        while let Some(group) = groups.next() {
+            if let Some(next) = groups.peek() {
+                self.warm(next);
             }
-            std::hint::black_box(warm);
             for &(key, line) in group {
                 firsts.push(self.insert(key, line));
             }
         }
+    }
+
+    /// Loads the home slots of a group of keys, so that inserting them later hits the cache.
+    fn warm(&self, group: &[(u64, u64)]) {
+        let mut warm = 0;
+        for &(key, _) in group {
+            warm ^= self.slots[self.home(key)][0];
+        }
+        std::hint::black_box(warm);
     }
 
     /// Number of distinct keys.
