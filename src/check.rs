@@ -206,7 +206,6 @@ pub fn run_reader(
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
     let (done_tx, done_rx) = mpsc::channel::<Numbered>();
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
-    let bad = |line: u64, message: String| InputError::new(&path, Some(line), message);
     std::thread::scope(|scope| {
         // Returning drops the sender, which lets the reader stop.
         let empty_tx = empty_tx;
@@ -232,6 +231,14 @@ pub fn run_reader(
                 })
             })
         });
+        // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
+        let mut settle = |chunk: &mut Chunk, offset: u64| {
+            if let Some(b) = chunk.bad.take() {
+                return Err(InputError::new(path, Some(b.line + offset), b.message));
+            }
+            ordered.finish(chunk, offset);
+            Ok(())
+        };
         // The batch checks take the pieces in file order, whichever worker finished first.
         let mut waiting = BTreeMap::new();
         let mut next = 0;
@@ -240,19 +247,13 @@ pub fn run_reader(
             while let Some(chunk) = waiting.remove(&next) {
                 let mut chunk = chunk?;
                 let offset = stitch.place(&mut chunk);
-                if let Some(b) = chunk.bad.take() {
-                    return Err(bad(b.line + offset, b.message));
-                }
-                ordered.finish(&mut chunk, offset);
+                settle(&mut chunk, offset)?;
                 let _ = empty_tx.send(chunk);
                 next += 1;
             }
         }
         if let Some((mut chunk, offset)) = stitch.rest() {
-            if let Some(b) = chunk.bad.take() {
-                return Err(bad(b.line + offset, b.message));
-            }
-            ordered.finish(&mut chunk, offset);
+            settle(&mut chunk, offset)?;
         }
         Ok::<(), InputError>(())
     })?;

@@ -377,43 +377,21 @@ mod tests {
         Reader::from_reader("inv.csv", Box::new(std::io::Cursor::new(text.to_vec())))
     }
 
-    /// Every record as (line, fields), the pieces parsed one after the other the way the
-    /// batch stage joins them.
+    /// Every row as (line, fields), read through the whole check in pieces of about `piece_bytes`.
     fn read_all(text: &[u8], piece_bytes: usize) -> Result<Vec<(u64, Vec<String>)>, InputError> {
-        let mut r = open(text)?.with_piece_bytes(piece_bytes);
-        let width = r.schema().names.len();
-        let (mut piece, mut parser, mut out) = (Piece::default(), Parser::new(), Vec::new());
-        let (mut line, mut open): (u64, Option<(Vec<u8>, u64)>) = (r.first_line(), None);
-        let mut take = |bytes: &[u8], last: bool, start: u64| -> Result<Parsed, InputError> {
-            let mut records = Records::default();
-            records.clear(width);
-            let parsed = parser.parse(bytes, last, &mut records);
-            let decoded = records.decode().map_err(|e| BadRow { line: records.line(e.record), message: e.message });
-            if let Some(bad) = decoded.err().or(parsed.bad.clone()) {
-                return Err(InputError::new("inv.csv", Some(bad.line + start - 1), bad.message));
-            }
-            for i in 0..records.len() {
-                out.push((records.line(i) + start - 1, records.get(i).iter().map(str::to_string).collect()));
-            }
-            Ok(parsed)
+        let reader = open(text)?.with_piece_bytes(piece_bytes);
+        let opts = crate::check::Options {
+            strict: false,
+            now: jiff::Timestamp::UNIX_EPOCH,
+            account: None,
+            quota: None,
+            retain: false,
         };
-        while r.next_piece(&mut piece)? {
-            let piece_line = line;
-            let (bytes, start) = match open.take() {
-                None => (piece.bytes.clone(), piece_line),
-                Some((mut bytes, at)) => {
-                    bytes.extend_from_slice(&piece.bytes);
-                    (bytes, at)
-                }
-            };
-            let parsed = take(&bytes, piece.last, start)?;
-            line += memchr::memchr_iter(b'\n', &piece.bytes).count() as u64;
-            open = parsed.open.map(|(at, l)| (bytes[at..].to_vec(), start + l - 1));
-        }
-        if let Some((bytes, start)) = open {
-            take(&bytes, true, start)?;
-        }
-        Ok(out)
+        let mut rows = Vec::new();
+        crate::check::run_reader(reader, &opts, |row, _| {
+            rows.push((row.line, row.fields().map(str::to_string).collect()))
+        })?;
+        Ok(rows)
     }
 
     /// The same records whatever the piece size.
