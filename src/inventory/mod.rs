@@ -1,6 +1,7 @@
 //! The inventory: CSV bytes to typed rows, each named by the line it starts on.
 
 pub mod param;
+mod quick;
 pub mod read;
 pub mod record;
 pub mod row;

@@ -1,5 +1,6 @@
 //! Reading the CSV file: the header, pieces of whole lines, records, and every way the input can be unusable.
 
+use super::quick;
 use super::record::Records;
 use super::schema::Schema;
 use csv_core::ReadRecordResult;
@@ -98,7 +99,7 @@ impl Reader {
 
     /// Reads and parses the first record; returns its names and line.
     fn header(&mut self) -> Result<(Vec<String>, u64), InputError> {
-        let mut parser = Parser::new();
+        let mut parser = Parser::core_only();
         let mut header = Records::default();
         loop {
             header.clear(0);
@@ -224,6 +225,10 @@ pub struct Parser {
     core: csv_core::Reader,
     /// Field ends of the record being read, relative to its start.
     ends: Vec<usize>,
+    /// Read plain records on the quick path (see [`quick::record`]).
+    quick: bool,
+    /// csv-core has not read since it was reset, and must not take a BOM off the next record.
+    keep_bom: bool,
 }
 
 /// What [`Parser::next`] reached.
@@ -246,7 +251,13 @@ impl Default for Parser {
 
 impl Parser {
     pub fn new() -> Parser {
-        Parser { core: csv_core(), ends: vec![0; 64] }
+        Parser { core: csv_core(), ends: vec![0; 64], quick: true, keep_bom: false }
+    }
+
+    /// A parser that reads every record with csv-core: for the header, whose BOM csv-core
+    /// takes off, and for tests that compare the quick path with it.
+    fn core_only() -> Parser {
+        Parser { quick: false, ..Parser::new() }
     }
 
     fn reset(&mut self) {
@@ -257,6 +268,9 @@ impl Parser {
     /// from 1 at the first byte; `last`: the bytes end the file.
     pub fn parse(&mut self, bytes: &[u8], last: bool, out: &mut Records) -> Parsed {
         self.reset();
+        // Only the file's first bytes may hold a byte order mark; csv-core would take one
+        // off the start of every piece.
+        self.keep_bom = true;
         let mut pos = 0;
         let mut parsed = Parsed::default();
         loop {
@@ -328,6 +342,12 @@ impl Parser {
         eof: bool,
         out: &mut Records,
     ) -> Result<Option<(usize, bool)>, BadRow> {
+        if self.quick
+            && let Some(quick) = quick::record(input, pos, out, &mut self.ends)
+        {
+            self.core.set_line(self.core.line() + quick.newlines);
+            return Ok(Some((quick.fields, true)));
+        }
         let start = out.used;
         let mut nends = 0;
         loop {
@@ -336,8 +356,10 @@ impl Parser {
                 return Ok(None);
             }
             make_room(&mut out.bytes, out.used);
+            // csv-core takes a BOM off only when its first read holds all three bytes.
+            let feed = if std::mem::take(&mut self.keep_bom) { &rest[..rest.len().min(1)] } else { rest };
             let (res, nin, nout, nend) =
-                self.core.read_record(rest, &mut out.bytes[out.used..], &mut self.ends[nends..]);
+                self.core.read_record(feed, &mut out.bytes[out.used..], &mut self.ends[nends..]);
             *pos += nin;
             out.used += nout;
             nends += nend;
@@ -469,6 +491,40 @@ mod tests {
             let err = read_all(&text, 1 << 20).unwrap_err();
             assert_eq!(err.line, Some(3), "{err}");
             assert!(err.message.contains("longer than 1048576 bytes"), "{err}");
+        }
+    }
+
+    /// Everything a parse produced, to compare two parsers by.
+    fn parse_with(mut parser: Parser, bytes: &[u8], last: bool) -> String {
+        let mut out = Records::default();
+        out.clear(0);
+        let parsed = parser.parse(bytes, last, &mut out);
+        let text = String::from_utf8_lossy(&out.bytes[..out.used]).into_owned();
+        format!("{parsed:?} {text:?} {:?} {:?} {}", out.bounds, out.lines, parser.core.line())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
+
+        /// The quick path reads exactly what csv-core reads, byte for byte and line for line.
+        #[test]
+        fn quick_path_reads_as_csv_core(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "bc", ",", ",", "\"", "\"\"", "\n", "\n", "\r", "\r\n", "#", "\u{feff}", "\u{ff}",
+            ]), 0..40),
+            last: bool,
+        ) {
+            let bytes = tokens.concat().into_bytes();
+            let quick = parse_with(Parser::new(), &bytes, last);
+            proptest::prop_assert_eq!(quick, parse_with(Parser::core_only(), &bytes, last));
+        }
+    }
+
+    #[test]
+    fn a_bom_is_kept_wherever_a_piece_starts() {
+        let text = "RegionId,SourceId\n\u{feff}cn-hangzhou,s-a\n\u{feff}cn-hangzhou,s-b";
+        for rows in [read_all(text.as_bytes(), 1 << 20).unwrap(), read_all(text.as_bytes(), 1).unwrap()] {
+            assert!(rows.iter().all(|r| r.1[0] == "\u{feff}cn-hangzhou"), "{rows:?}");
         }
     }
 
