@@ -24,14 +24,20 @@ impl<'a> Record<'a> {
 
     /// Field `i`, if the record has one.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        let (start, end) = (*self.bounds.get(i)?, *self.bounds.get(i + 1)?);
+        let &[start, end] = self.bounds.get(i..i + 2)? else { return None };
         self.text.get(start as usize..end as usize)
     }
 
     /// Field `i` as bytes, for checks that need not see characters.
     pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
-        let (start, end) = (*self.bounds.get(i)?, *self.bounds.get(i + 1)?);
+        let &[start, end] = self.bounds.get(i..i + 2)? else { return None };
         self.text.as_bytes().get(start as usize..end as usize)
+    }
+
+    /// Every field as bytes, in order.
+    pub fn byte_fields(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let text = self.text.as_bytes();
+        self.bounds.windows(2).map(move |w| text.get(w[0] as usize..w[1] as usize).unwrap_or_default())
     }
 
     /// Every field, in order.

@@ -7,7 +7,9 @@ use crate::inventory::{Param, Row};
 /// `prefix` followed by 2 to 64 lower-case ASCII letters and digits.
 pub fn is_resource_id(text: &str, prefix: &str) -> bool {
     text.strip_prefix(prefix).is_some_and(|rest| {
-        (2..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        // Every byte tested without an early exit: ids are short, and branches cost more.
+        (2..=64).contains(&rest.len())
+            && rest.bytes().fold(true, |ok, b| ok & (b.is_ascii_lowercase() | b.is_ascii_digit()))
     })
 }
 

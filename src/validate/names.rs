@@ -42,24 +42,14 @@ fn allowed(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, ':' | '_' | '-')
 }
 
-/// ASCII bytes a name may hold: letters, digits, `:`, `_`, `-`.
-const NAME_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b':' || c == b'_' || c == b'-';
-        b += 1;
-    }
-    t
-};
-
 /// The common case, decided without decoding characters: a valid all-ASCII name.
 fn is_plain_ascii_name(text: &str) -> bool {
     let b = text.as_bytes();
+    // Every byte tested without an early exit (letters, digits, `:`, `_`, `-`): cheaper than a branch a byte.
+    let name_byte = |c: u8| c.is_ascii_alphanumeric() | (c == b':') | (c == b'_') | (c == b'-');
     (2..=128).contains(&b.len())
         && b[0].is_ascii_alphabetic()
-        && b.iter().all(|&c| NAME_BYTE[c as usize])
+        && b.iter().fold(true, |ok, &c| ok & name_byte(c))
         && !text.starts_with("http")
 }
 

@@ -14,7 +14,30 @@ fn reserved(text: &str) -> Option<&'static str> {
     RESERVED.iter().copied().find(|p| text.starts_with(p))
 }
 
+/// The keys seen so far in a row, with their tag numbers; a row has at most 20 tags that count.
+#[derive(Default)]
+struct Keys<'a> {
+    seen: [(u32, &'a str); 20],
+    len: usize,
+}
+
+impl<'a> Keys<'a> {
+    /// The tag that set `key` before, if any; notes this one.
+    fn earlier(&mut self, row: &Row<'a>, n: u32, key: &'a str) -> Option<u32> {
+        let found = self.seen[..self.len].iter().find(|(_, k)| *k == key).map(|(n, _)| *n);
+        if self.len < self.seen.len() {
+            self.seen[self.len] = (n, key);
+            self.len += 1;
+            return found;
+        }
+        // More keys than a job may hold (already a finding): look through the row.
+        let earlier = row.tags().take_while(|t| t.n < n).find(|t| t.key.is_some_and(|e| e.text == key));
+        earlier.map(|t| t.n)
+    }
+}
+
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
+    let mut keys = Keys::default();
     for tag in row.tags() {
         let n = tag.n;
         let first = tag.key.or(tag.value).map_or(Column::Row, |c| c.column());
@@ -44,9 +67,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         format!("tag key starts with reserved '{p}'"),
                     ));
                 }
-                let earlier = row.tags().take_while(|t| t.n < n).find(|t| t.key.is_some_and(|e| e.text == k.text));
-                if let Some(first) = earlier {
-                    let message = format!("tag key '{}' is already set by Tag.{}", k.text, first.n);
+                if let Some(first) = keys.earlier(row, n, k.text) {
+                    let message = format!("tag key '{}' is already set by Tag.{first}", k.text);
                     out.push(diag(row, k.column(), codes::TAG_KEY_DUPLICATE, message));
                 }
             }
@@ -75,7 +97,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{at, run};
+    use super::super::testing::{at, full, run};
     use super::*;
 
     #[test]
@@ -109,5 +131,18 @@ mod tests {
             ]
         );
         assert!(run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(), "an empty value is fine");
+    }
+
+    #[test]
+    fn duplicates_are_found_past_twenty_tags() {
+        let names: Vec<String> = (1..=23).map(|n| format!("Tag.{n}.Key")).collect();
+        let mut cells: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), n.replace(".Key", ""))).collect();
+        cells[21].1 = "Tag.3".to_string();
+        cells[22].1 = "Tag.21".to_string();
+        let cells: Vec<(&str, &str)> = cells.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let got = full(&cells, check);
+        let dups: Vec<String> =
+            got.iter().filter(|(d, _)| d.code == "Tag.Key.Duplicate").map(|(d, _)| d.message.clone()).collect();
+        assert_eq!(dups, vec!["tag key 'Tag.3' is already set by Tag.3", "tag key 'Tag.21' is already set by Tag.21"]);
     }
 }

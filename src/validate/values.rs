@@ -8,13 +8,12 @@ use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let record = row.record();
-    for (i, ty) in row.schema.value_types.iter().enumerate() {
+    for (i, (ty, bytes)) in row.schema.value_types.iter().zip(record.byte_fields()).enumerate() {
+        // Bytes first: a clean value needs no characters decoded.
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
         if *ty == ValueType::Ignored {
             continue;
         }
-        // Bytes first: a clean value needs no characters decoded.
-        let Some(bytes) = record.bytes(i).filter(|b| !b.is_empty()) else { continue };
-        let (first, last) = (bytes[0], bytes[bytes.len() - 1]);
         let plain_ends =
             first.is_ascii() && last.is_ascii() && !first.is_ascii_whitespace() && !last.is_ascii_whitespace();
         let typed = match ty {
