@@ -15,33 +15,58 @@ pub struct Quick {
     pub newlines: u64,
 }
 
-/// Reads the record at `input[*pos..]` as csv-core reads it, into `out` with its field ends
-/// in `ends` (relative to the record's start), when it is a plain one: it starts a line that
-/// is neither blank nor a comment, and a newline in `input` ends it within
-/// [`MAX_RECORD_BYTES`]. Otherwise returns `None`, with `pos` and `out.used` unchanged.
-pub fn record(input: &[u8], pos: &mut usize, out: &mut Records, ends: &mut Vec<usize>) -> Option<Quick> {
+/// Reads the record at `input[*pos..]` as csv-core reads it, into `out` (its start, then the
+/// end of each field, pushed onto `out.bounds`), when it is a plain one: it starts a line
+/// that is neither blank nor a comment, and a newline in `input` ends it within
+/// [`MAX_RECORD_BYTES`]. Otherwise returns `None`, with `pos` and `out` unchanged.
+pub fn record(input: &[u8], pos: &mut usize, out: &mut Records) -> Option<Quick> {
     let start = *pos;
     if matches!(input.get(start), None | Some(b'\n' | b'#')) {
         return None;
     }
-    let base = out.used;
-    let mut text = Text { input, out, w: base };
+    let (base, mark) = (out.used, out.bounds.len());
+    // The fields are never longer than the bytes they come from.
+    let room = base + (input.len() - start) + BLOCK;
+    if out.bytes.len() < room {
+        out.bytes.resize(room, 0);
+    }
+    out.bounds.push(base as u32);
+    let mut text = Text { input, bytes: &mut out.bytes, w: base };
+    let read = fields(input, start, &mut text, &mut out.bounds);
+    match read {
+        Some((end, newlines)) if end - start <= MAX_RECORD_BYTES => {
+            *pos = end;
+            out.used = text.w;
+            Some(Quick { fields: out.bounds.len() - mark - 1, newlines })
+        }
+        _ => {
+            out.bounds.truncate(mark);
+            None
+        }
+    }
+}
+
+/// Copies the fields of the record at `start` and pushes where each ends; returns where
+/// the record ends (after its newline) and the newlines it spans.
+#[inline(always)]
+fn fields(input: &[u8], start: usize, text: &mut Text, bounds: &mut Vec<u32>) -> Option<(usize, u64)> {
     let mut scan = Scan::new(input, start);
     // `p`: where the text not yet copied starts; `field`: where the field starts (a quote
     // there opens a quoted field; anywhere else it is text).
-    let (mut p, mut field, mut fields, mut newlines) = (start, start, 0, 1);
+    let (mut p, mut field, mut newlines) = (start, start, 1);
     loop {
-        let s = scan.next(input, p)?;
+        let s = scan.next(input)?;
         match input[s] {
             b'"' if s == field => {
                 p = s + 1;
                 // Inside the quotes, up to the closing quote (which `""` is not).
                 loop {
-                    let q = scan.next(input, p)?;
+                    let q = scan.next(input)?;
                     match input[q] {
                         b'"' if *input.get(q + 1)? == b'"' => {
                             text.copy(p, q + 1);
                             p = q + 2;
+                            scan.next(input)?;
                         }
                         b'"' => {
                             text.copy(p, q);
@@ -56,31 +81,22 @@ pub fn record(input: &[u8], pos: &mut usize, out: &mut Records, ends: &mut Vec<u
             b'"' => {}
             byte => {
                 text.copy(p, s);
-                if fields == ends.len() {
-                    ends.resize(fields * 2 + 1, 0);
-                }
-                ends[fields] = text.w - base;
-                fields += 1;
+                bounds.push(text.w as u32);
                 p = s + 1;
                 field = p;
                 if byte == b'\n' {
-                    break;
+                    return Some((p, newlines));
                 }
             }
         }
     }
-    if p - start > MAX_RECORD_BYTES {
-        return None;
-    }
-    *pos = p;
-    text.out.used = text.w;
-    Some(Quick { fields, newlines })
 }
 
-/// Field text being copied into a chunk, at `w`.
+/// Field text being copied into a chunk's bytes, at `w`; the bytes have room for a
+/// block past every field.
 struct Text<'a> {
     input: &'a [u8],
-    out: &'a mut Records,
+    bytes: &'a mut Vec<u8>,
     w: usize,
 }
 
@@ -88,16 +104,12 @@ impl Text<'_> {
     /// Appends `input[from..to]`.
     #[inline(always)]
     fn copy(&mut self, from: usize, to: usize) {
-        let len = to - from;
-        let w = self.w;
-        if self.out.bytes.len() < w + len + BLOCK {
-            self.out.bytes.resize(w + len + 4096, 0);
-        }
+        let (len, w) = (to - from, self.w);
         // Most fields are short: one fixed-size copy is cheaper than an exact one, and what
         // it writes past the field is overwritten by the next.
         match self.input.get(from..from + BLOCK) {
-            Some(block) if len <= BLOCK => self.out.bytes[w..w + BLOCK].copy_from_slice(block),
-            _ => self.out.bytes[w..w + len].copy_from_slice(&self.input[from..to]),
+            Some(block) if len <= BLOCK => self.bytes[w..w + BLOCK].copy_from_slice(block),
+            _ => self.bytes[w..w + len].copy_from_slice(&self.input[from..to]),
         }
         self.w += len;
     }
@@ -110,7 +122,7 @@ struct Scan {
     /// The block's start.
     at: usize,
     /// A bit per special byte of the block not yet handed out.
-    mask: u32,
+    mask: u64,
 }
 
 impl Scan {
@@ -118,33 +130,32 @@ impl Scan {
         Scan { at, mask: specials(&block(input, at)) }
     }
 
-    /// The next special byte at or after `min`, if the input has one.
+    /// The next special byte, if the input has one.
     #[inline(always)]
-    fn next(&mut self, input: &[u8], min: usize) -> Option<usize> {
-        loop {
-            while self.mask == 0 {
-                self.at += BLOCK;
-                if self.at >= input.len() {
-                    return None;
-                }
-                self.mask = specials(&block(input, self.at));
+    fn next(&mut self, input: &[u8]) -> Option<usize> {
+        while self.mask == 0 {
+            self.at += SCAN;
+            if self.at >= input.len() {
+                return None;
             }
-            let s = self.at + self.mask.trailing_zeros() as usize;
-            self.mask &= self.mask - 1;
-            if s >= min {
-                return Some(s);
-            }
+            self.mask = specials(&block(input, self.at));
         }
+        let s = self.at + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(s)
     }
 }
 
-/// The 16 bytes at `at`, padded with NUL (which is not special) past the end of the input.
+/// Bytes scanned at once.
+const SCAN: usize = 64;
+
+/// The 64 bytes at `at`, padded with NUL (which is not special) past the end of the input.
 #[inline(always)]
-fn block(input: &[u8], at: usize) -> [u8; BLOCK] {
-    match input.get(at..at + BLOCK) {
-        Some(bytes) => bytes.try_into().unwrap_or_default(),
+fn block(input: &[u8], at: usize) -> [u8; SCAN] {
+    match input.get(at..at + SCAN) {
+        Some(bytes) => bytes.try_into().unwrap_or([0; SCAN]),
         None => {
-            let mut bytes = [0; BLOCK];
+            let mut bytes = [0; SCAN];
             let tail = &input[at.min(input.len())..];
             bytes[..tail.len()].copy_from_slice(tail);
             bytes
@@ -152,13 +163,19 @@ fn block(input: &[u8], at: usize) -> [u8; BLOCK] {
     }
 }
 
-/// A bit per `,`, `"` or `\n` in the block (bit `i` for byte `i`): three vector compares.
+/// A bit per `,`, `"` or `\n` in the block (bit `i` for byte `i`): three vector compares
+/// for every 16 bytes.
 #[inline(always)]
-fn specials(block: &[u8; BLOCK]) -> u32 {
+fn specials(block: &[u8; SCAN]) -> u64 {
     use wide::u8x16;
-    let v = u8x16::new(*block);
-    let is = |byte: u8| v.simd_eq(u8x16::splat(byte));
-    (is(b',') | is(b'"') | is(b'\n')).to_bitmask()
+    let (comma, quote, newline) = (u8x16::splat(b','), u8x16::splat(b'"'), u8x16::splat(b'\n'));
+    let mut mask = 0;
+    for (i, sixteen) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::new(sixteen.try_into().unwrap_or([0; 16]));
+        let hits = v.simd_eq(comma) | v.simd_eq(quote) | v.simd_eq(newline);
+        mask |= u64::from(hits.to_bitmask()) << (16 * i);
+    }
+    mask
 }
 
 #[cfg(test)]
@@ -167,9 +184,10 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn specials_finds_every_special_byte(bytes in proptest::array::uniform16(proptest::sample::select(
+        fn specials_finds_every_special_byte(bytes in proptest::collection::vec(proptest::sample::select(
             vec![b',', b'"', b'\n', b'\r', b'a', b'#', 0, 0xff, 0xac, 0xa2],
-        ))) {
+        ), SCAN)) {
+            let bytes: [u8; SCAN] = bytes.try_into().unwrap();
             let bytewise = bytes.iter().enumerate().filter(|(_, b)| matches!(b, b',' | b'"' | b'\n'));
             proptest::prop_assert_eq!(specials(&bytes), bytewise.fold(0, |m, (i, _)| m | 1 << i));
         }

@@ -295,7 +295,7 @@ impl Parser {
     /// Parses the next record of `input[*pos..]` into `out`, skipping blank lines.
     fn next(&mut self, input: &[u8], pos: &mut usize, eof: bool, out: &mut Records) -> Result<Step, BadRow> {
         loop {
-            let (start, used, line_before) = (*pos, out.used, self.core.line());
+            let (start, used, line_before, mark) = (*pos, out.used, self.core.line(), out.bounds.len());
             let Some((fields, terminated)) = self.fields(input, pos, eof, out)? else {
                 // Nothing but blank or comment lines before the end of the bytes is a clean end.
                 let idle = out.used == used && (*pos == start || input[*pos - 1] == b'\n');
@@ -309,32 +309,31 @@ impl Parser {
                 let newlines = memchr::memchr_iter(b'\n', &out.bytes[used..out.used]).count() as u64;
                 self.core.line() - u64::from(terminated) - newlines
             };
-            if fields == 0 {
-                continue;
-            }
-            let mut end = used + self.ends[fields - 1];
+            // The record's start and field ends are `out.bounds[mark..]`.
+            let last = out.bounds.len() - 1;
+            let end = out.bounds[last] as usize;
             if end > used && out.bytes[end - 1] == b'\r' {
-                end -= 1;
+                out.bounds[last] -= 1;
             }
-            if fields == 1 && end == used {
+            if fields == 0 || (fields == 1 && out.bounds[last] as usize == used) {
+                out.bounds.truncate(mark);
                 continue;
             }
             if out.width == 0 {
                 out.width = fields;
             } else if fields != out.width {
+                out.bounds.truncate(mark);
                 let message = format!("the row has {fields} fields but the header has {}", out.width);
                 return Err(BadRow { line, message });
             }
-            out.bounds.push(used as u32);
-            out.bounds.extend(self.ends[..fields - 1].iter().map(|&e| (used + e) as u32));
-            out.bounds.push(end as u32);
             out.lines.push(line);
             return Ok(Step::Record);
         }
     }
 
-    /// Copies one record's fields into `out`; returns their count and whether a newline
-    /// ended the record, or `None` when the bytes end first (or hold no more records).
+    /// Copies one record's fields into `out` and pushes its start and field ends onto
+    /// `out.bounds`; returns their count and whether a newline ended the record, or `None`
+    /// (pushing nothing) when the bytes end first (or hold no more records).
     fn fields(
         &mut self,
         input: &[u8],
@@ -343,7 +342,7 @@ impl Parser {
         out: &mut Records,
     ) -> Result<Option<(usize, bool)>, BadRow> {
         if self.quick
-            && let Some(quick) = quick::record(input, pos, out, &mut self.ends)
+            && let Some(quick) = quick::record(input, pos, out)
         {
             self.core.set_line(self.core.line() + quick.newlines);
             return Ok(Some((quick.fields, true)));
@@ -375,7 +374,11 @@ impl Parser {
             match res {
                 ReadRecordResult::InputEmpty | ReadRecordResult::OutputFull => {}
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                ReadRecordResult::Record => return Ok(Some((nends, !rest.is_empty()))),
+                ReadRecordResult::Record => {
+                    out.bounds.push(start as u32);
+                    out.bounds.extend(self.ends[..nends].iter().map(|&e| (start + e) as u32));
+                    return Ok(Some((nends, !rest.is_empty())));
+                }
                 ReadRecordResult::End => return Ok(None),
             }
         }
