@@ -36,6 +36,7 @@ pub fn parse_int(text: &str) -> Option<i64> {
 }
 
 /// [`parse_int`] on bytes.
+#[inline]
 pub fn parse_int_bytes(text: &[u8]) -> Option<i64> {
     let (negative, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
@@ -71,6 +72,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// [`parse_bool`] on bytes.
+#[inline]
 pub fn parse_bool_bytes(text: &[u8]) -> Option<bool> {
     if text.eq_ignore_ascii_case(b"true") {
         Some(true)

@@ -11,17 +11,15 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     for (i, (ty, bytes)) in row.schema.value_types.iter().zip(record.byte_fields()).enumerate() {
         // Bytes first: a clean value needs no characters decoded.
         let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
-        if *ty == ValueType::Ignored {
-            continue;
-        }
-        let plain_ends =
-            first.is_ascii() && last.is_ascii() && !first.is_ascii_whitespace() && !last.is_ascii_whitespace();
         let typed = match ty {
+            ValueType::Ignored => continue,
+            ValueType::Text => true,
             ValueType::Int => parse_int_bytes(bytes).is_some(),
             ValueType::Bool => parse_bool_bytes(bytes).is_some(),
-            _ => true,
         };
-        if plain_ends && typed {
+        // Printable ASCII at both ends is neither a space nor part of a character to decode.
+        let plain = |b: u8| b > b' ' && b < 0x7f;
+        if typed && plain(first) && plain(last) {
             continue;
         }
         let text = record.get(i).unwrap_or_default();
