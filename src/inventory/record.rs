@@ -28,12 +28,6 @@ impl<'a> Record<'a> {
         self.text.get(start as usize..end as usize)
     }
 
-    /// Field `i` as bytes, for checks that need not see characters.
-    pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
-        let &[start, end] = self.bounds.get(i..i + 2)? else { return None };
-        self.text.as_bytes().get(start as usize..end as usize)
-    }
-
     /// Every field as bytes, in order.
     pub fn byte_fields(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let text = self.text.as_bytes();
