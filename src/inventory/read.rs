@@ -223,7 +223,7 @@ pub struct Parsed {
 /// Parses CSV bytes that start at a record boundary, a record at a time.
 pub struct Parser {
     core: csv_core::Reader,
-    /// Field ends of the record being read, relative to its start.
+    /// csv-core's field ends for the record it is reading, relative to the record's start.
     ends: Vec<usize>,
     /// Read plain records on the quick path (see [`quick::record`]).
     quick: bool,
