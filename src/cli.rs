@@ -129,6 +129,9 @@ pub struct ConnectArgs {
     /// Signature scheme: v3 (ACS3-HMAC-SHA256) or v1 (legacy HMAC-SHA1).
     #[arg(long, value_enum, default_value = "v3")]
     pub signature: crate::api::client::SignatureVersion,
+    /// Use no proxy, whatever HTTPS_PROXY or ALL_PROXY say.
+    #[arg(long)]
+    pub no_proxy: bool,
 }
 
 #[derive(Args, Debug)]

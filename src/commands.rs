@@ -1,7 +1,7 @@
 //! The commands: glue from parsed arguments to the pipeline stages and their output.
 
 use crate::account::{AccountIndex, AccountState};
-use crate::api::client::{Client, ClientConfig};
+use crate::api::client::{Client, ClientConfig, ProxyRule};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
 use crate::cli::{
@@ -154,13 +154,28 @@ fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
 /// The API client the connection flags describe, with credentials from the usual places.
 fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     let credentials = credentials::resolve(&Lookup::from_process(args.profile.as_deref()))?;
+    let proxy = match args.no_proxy {
+        true => ProxyRule::default(),
+        false => ProxyRule::from_env(&|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
+    };
     let config = ClientConfig {
         endpoint: args.endpoint.clone(),
         vpc_endpoint: args.vpc_endpoint.clone(),
         signature: args.signature,
+        proxy,
         ..ClientConfig::default()
     };
-    Ok(Client::new(&config, credentials)?)
+    let client = Client::new(&config, credentials)?;
+    let mut err = anstream::stderr().lock();
+    if let Some(why) = &config.proxy.refused {
+        writeln!(err, "warning: not using a proxy: {why}; connecting directly (--no-proxy silences this)")?;
+    }
+    let smc = client.endpoint(&crate::api::client::Api::Smc);
+    if let (Some((var, _)), Some(proxy)) = (&config.proxy.proxy, config.proxy.proxy_for(&smc)) {
+        let proxy = crate::api::endpoint::without_userinfo(proxy);
+        writeln!(err, "note: sending the https calls through the proxy {proxy} (from {var}; --no-proxy turns it off)")?;
+    }
+    Ok(client)
 }
 
 fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {

@@ -77,8 +77,11 @@ impl Plan {
 
     /// A table for people.
     pub fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        // A column is as wide as its longest value up to the API's longest (128 characters
+        // for Name); a longer value overflows its column instead of widening every row.
+        const WIDEST: usize = 128;
         let w = |f: fn(&Step) -> &str, title: &str| {
-            self.steps.iter().map(|s| f(s).len()).chain([title.len()]).max().unwrap_or(0)
+            self.steps.iter().map(|s| f(s).chars().count().min(WIDEST)).chain([title.len()]).max().unwrap_or(0)
         };
         let (ws, wr, wt) =
             (w(|s| &s.source_id, "SourceId"), w(|s| &s.region_id, "RegionId"), w(|s| &s.target_type, "TargetType"));
@@ -148,5 +151,26 @@ mod tests {
         };
         let plan = Plan::new(vec![step(2, Action::Create), step(3, Action::Blocked), step(4, Action::Create)], 4.0);
         assert_eq!((plan.creates, plan.blocked, plan.seconds), (2, 1, 0.5));
+    }
+
+    #[test]
+    fn a_value_longer_than_any_column_overflows_it() {
+        let long = "n".repeat(70_000);
+        let step = |name: &str| Step {
+            line: 2,
+            action: Action::Create,
+            source_id: "s-1".into(),
+            name: name.into(),
+            region_id: "cn-hangzhou".into(),
+            target_type: "Image".into(),
+            blocked_by: vec![],
+        };
+        let mut out = Vec::new();
+        Plan::new(vec![step(&long), step("web-01")], 5.0).human(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(&long));
+        let short = text.lines().find(|l| l.contains("web-01")).unwrap();
+        assert_eq!(short.len(), short.find("web-01").unwrap() + "web-01".len());
+        assert!(short.find("web-01").unwrap() < 200, "{short}");
     }
 }

@@ -2,11 +2,11 @@
 
 use super::credentials::Credentials;
 use super::encode::{flatten, query_string};
+pub use super::endpoint::{EndpointError, ProxyRule, parse_endpoint};
 use super::error::{ApiError, TransportKind, parse_retry_after};
 use super::sign::{V3Request, sha256_hex, sign_v1, sign_v3};
 use reqwest::Url;
 use serde_json::Value;
-use std::net::IpAddr;
 use std::time::Duration;
 
 /// The SMC API version.
@@ -48,6 +48,8 @@ pub struct ClientConfig {
     pub signature: SignatureVersion,
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    /// The proxy for https calls (see [`ProxyRule`]); none by default.
+    pub proxy: ProxyRule,
 }
 
 impl Default for ClientConfig {
@@ -58,6 +60,7 @@ impl Default for ClientConfig {
             signature: SignatureVersion::V3,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            proxy: ProxyRule::default(),
         }
     }
 }
@@ -70,39 +73,6 @@ pub enum Api {
     Vpc {
         region: String,
     },
-}
-
-/// An endpoint smcplan refuses.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum EndpointError {
-    #[error("endpoint '{0}' is not a URL")]
-    NotUrl(String),
-    #[error(
-        "endpoint '{0}': plain http is allowed only to loopback addresses (127.0.0.0/8, ::1, localhost); use https"
-    )]
-    PlainHttp(String),
-    #[error("endpoint '{0}': only https:// (or http:// to loopback) is supported")]
-    Scheme(String),
-}
-
-/// Checks and normalises an endpoint URL.
-pub fn parse_endpoint(text: &str) -> Result<Url, EndpointError> {
-    let url = Url::parse(text).map_err(|_| EndpointError::NotUrl(text.to_string()))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(EndpointError::PlainHttp(text.to_string())),
-        _ => Err(EndpointError::Scheme(text.to_string())),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 /// The default VPC endpoint of a region.
@@ -147,11 +117,18 @@ impl Client {
             (Some(v), _) | (None, Some(v)) => Some(parse_endpoint(v)?),
             (None, None) => None,
         };
+        // No redirect is followed (an SMC endpoint does not redirect, and a redirect could send
+        // a signed request elsewhere), and no proxy but the one the rule allows is used.
+        let rule = config.proxy.clone();
+        let proxy = reqwest::Proxy::custom(move |url| rule.proxy_for(url).cloned());
         let http = reqwest::Client::builder()
             .user_agent(user_agent())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .proxy(proxy)
             .build()
             .expect("a client with rustls and static settings builds");
         Ok(Client { http, credentials, smc, vpc, signature: config.signature })
@@ -188,6 +165,10 @@ impl Client {
         let status = response.status().as_u16();
         let retry_after =
             response.headers().get("x-acs-retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        if (300..400).contains(&status) {
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            return Err(ApiError::Redirect { action: action.to_string(), status, to: redirect_host(location) });
+        }
         let body = response.bytes().await.map_err(|e| transport(action, e))?;
         if !(200..300).contains(&status) {
             return Err(ApiError::from_response(action, status, &body, retry_after));
@@ -265,6 +246,15 @@ impl Client {
     }
 }
 
+/// The host a redirect points to (never its path or query, which may carry a token).
+fn redirect_host(location: &str) -> String {
+    match Url::parse(location) {
+        Ok(url) => url.host_str().map_or("no host".to_string(), str::to_string),
+        Err(_) if location.is_empty() => "nowhere (no Location)".to_string(),
+        Err(_) => "a path on the same host".to_string(),
+    }
+}
+
 /// Classifies a transport failure; the URL (which may carry a token) is left out.
 fn transport(action: &str, e: reqwest::Error) -> ApiError {
     let kind = if e.is_timeout() {
@@ -301,21 +291,6 @@ fn nonce() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_http_only_to_loopback() {
-        assert!(parse_endpoint("https://smc.aliyuncs.com").is_ok());
-        for ok in ["http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:9", "http://localhost:1"] {
-            assert!(parse_endpoint(ok).is_ok(), "{ok}");
-        }
-        assert_eq!(
-            parse_endpoint("http://10.0.0.1:80").unwrap_err().to_string(),
-            "endpoint 'http://10.0.0.1:80': plain http is allowed only to loopback addresses (127.0.0.0/8, ::1, localhost); use https"
-        );
-        assert!(matches!(parse_endpoint("http://smc.aliyuncs.com"), Err(EndpointError::PlainHttp(_))));
-        assert!(matches!(parse_endpoint("ftp://x"), Err(EndpointError::Scheme(_))));
-        assert!(matches!(parse_endpoint("smc.aliyuncs.com"), Err(EndpointError::NotUrl(_))));
-    }
 
     #[test]
     fn vpc_endpoints_by_region() {

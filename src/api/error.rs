@@ -18,6 +18,11 @@ pub enum ApiError {
     /// No usable answer: the connection failed, timed out or was cut.
     #[error("{action}: {kind} ({detail})")]
     Transport { action: String, kind: TransportKind, detail: String },
+    /// The endpoint answered with a redirect, which smcplan never follows.
+    #[error(
+        "{action}: the endpoint answered HTTP {status}, a redirect to {to}; an SMC endpoint does not redirect, so smcplan does not follow it (check --endpoint)"
+    )]
+    Redirect { action: String, status: u16, to: String },
     /// A success status with a body that is not what the API returns.
     #[error("{action}: unexpected response (HTTP {status}): {detail}")]
     Decode { action: String, status: u16, detail: String },
@@ -92,6 +97,7 @@ impl ApiError {
             }
             ApiError::Transport { kind, .. } => *kind != TransportKind::Other,
             ApiError::Decode { status, .. } => *status >= 500,
+            ApiError::Redirect { .. } => false,
         }
     }
 
@@ -101,6 +107,7 @@ impl ApiError {
         match self {
             ApiError::Transport { kind, .. } => *kind != TransportKind::Connect,
             ApiError::Service { status, .. } | ApiError::Decode { status, .. } => *status >= 500,
+            ApiError::Redirect { .. } => false,
         }
     }
 

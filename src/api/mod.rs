@@ -4,5 +4,6 @@ pub mod calls;
 pub mod client;
 pub mod credentials;
 pub mod encode;
+pub mod endpoint;
 pub mod error;
 pub mod sign;

@@ -322,7 +322,10 @@ impl Parser {
             if out.width == 0 {
                 out.width = fields;
             } else if fields != out.width {
+                // The row is refused: its bytes leave the chunk, so that decoding the
+                // records before it never looks at them.
                 out.bounds.truncate(mark);
+                out.used = used;
                 let message = format!("the row has {fields} fields but the header has {}", out.width);
                 return Err(BadRow { line, message });
             }
@@ -369,6 +372,7 @@ impl Parser {
                 let message = format!(
                     "the row is longer than {MAX_RECORD_BYTES} bytes, the most a row may hold (is this an inventory?)"
                 );
+                out.used = start;
                 return Err(BadRow { line, message });
             }
             match res {
@@ -477,6 +481,10 @@ mod tests {
             // The first bad row in file order wins, whatever is wrong with it.
             (b"RegionId,SourceId\na,\xff\nb\n", "inv.csv:2: field 2 is not valid UTF-8"),
             (b"RegionId,SourceId\na,b\nb\nc,\xff\n", "inv.csv:3: the row has 1 fields but the header has 2"),
+            // A short row of invalid text is refused for its shape, on its own line.
+            (b"RegionId,SourceId\n\xff\n", "inv.csv:2: the row has 1 fields but the header has 2"),
+            (b"RegionId,SourceId\nx,y\n\xff\n", "inv.csv:3: the row has 1 fields but the header has 2"),
+            (b"RegionId,SourceId\nx,y\n\xff,\xfe,z\n", "inv.csv:3: the row has 3 fields but the header has 2"),
         ];
         for (input, want) in cases {
             let got = read(input).unwrap_err().to_string();

@@ -181,7 +181,7 @@ impl Records {
     /// The field of `record` holding byte `at`.
     fn field_at(&self, record: usize, at: usize) -> usize {
         let w = self.width + 1;
-        let ends = &self.bounds[record * w + 1..(record + 1) * w];
+        let ends = self.bounds.get(record * w + 1..(record + 1) * w).unwrap_or_default();
         ends.iter().position(|&e| at < e as usize).unwrap_or(self.width.saturating_sub(1))
     }
 }

@@ -115,7 +115,7 @@ pub struct Schema {
 pub enum HeaderError {
     #[error("the header has no {0} column (it is required)")]
     MissingRequired(&'static str),
-    #[error("column {name} appears twice (columns {first} and {second})")]
+    #[error("column {} appears twice (columns {first} and {second})", crate::text::OneLine(name))]
     Duplicate { name: String, first: usize, second: usize },
     #[error("the header has {0} columns; at most 65535 are supported")]
     TooWide(usize),

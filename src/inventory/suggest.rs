@@ -18,9 +18,10 @@ const TEMPLATES: &[&str] = &[
 ];
 
 pub(super) fn unknown_column(name: &str, col: u16, strict: bool) -> Diagnostic {
+    let shown = crate::text::OneLine(name);
     let message = match suggest(name) {
-        Some(s) => format!("unknown column '{name}' is ignored; did you mean '{s}'?"),
-        None => format!("unknown column '{name}' is ignored"),
+        Some(s) => format!("unknown column '{shown}' is ignored; did you mean '{s}'?"),
+        None => format!("unknown column '{shown}' is ignored"),
     };
     let mut d = Diagnostic::header(Column::At(col), codes::COLUMN_UNKNOWN, message);
     if strict {
@@ -41,6 +42,11 @@ pub fn suggest(name: &str) -> Option<String> {
         let limit = (cand.len() / 3).clamp(1, 4);
         if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
             let text = if templated { fill(cand, &numbers) } else { cand.to_string() };
+            // `DataDisk.0.Size` has the very shape of a list column: its numbers are what is
+            // wrong, and no other name is meant.
+            if text == name {
+                return None;
+            }
             best = Some((d, text));
         }
     }
@@ -89,5 +95,16 @@ mod tests {
         assert_eq!(suggest("Tag.2.Kye").as_deref(), Some("Tag.2.Key"));
         assert_eq!(suggest("wave"), None);
         assert_eq!(suggest("owner"), None);
+    }
+
+    #[test]
+    fn never_the_name_the_user_wrote() {
+        for name in
+            ["DataDisk.0.Size", "Tag.0.Key", "DataDisk.0.Part.0.Device", "SystemDiskPart.0.Block", "Tag.99.Value"]
+        {
+            assert_ne!(suggest(name).as_deref(), Some(name), "{name}");
+        }
+        assert_eq!(unknown_column("DataDisk.0.Size", 3, false).message, "unknown column 'DataDisk.0.Size' is ignored");
+        assert_eq!(unknown_column("a\nb", 3, false).message, "unknown column 'a\\nb' is ignored");
     }
 }

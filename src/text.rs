@@ -1,0 +1,31 @@
+//! User text inside smcplan's own messages: always one line, control characters escaped.
+
+use std::fmt;
+
+/// Shows `text` with line breaks, tabs and other control characters escaped (`\n`, `\u{1b}`),
+/// so that a message quoting it stays one readable line.
+pub struct OneLine<'a>(pub &'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(OneLine("a,\"b\"\r\nc\td\u{1b}é").to_string(), "a,\"b\"\\r\\nc\\td\\u{1b}é");
+        assert_eq!(OneLine("RegionId").to_string(), "RegionId");
+    }
+}
