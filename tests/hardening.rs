@@ -145,3 +145,139 @@ fn a_plain_http_proxy_elsewhere_is_refused_and_said_so() {
     assert!(!err.contains("proxy"), "--no-proxy is silent: {err}");
     assert_eq!(first.recv_timeout(Duration::from_secs(30)).unwrap().first(), Some(&0x16));
 }
+
+/// The forms of a secret a server may quote back, written out here independently of the
+/// code under test.
+fn secret_forms(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let pct = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let e = base64::engine::general_purpose::STANDARD;
+    let u = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    vec![
+        secret.to_string(),
+        pct(secret),
+        pct(secret).to_ascii_lowercase(),
+        pct(&pct(secret)),
+        secret.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"),
+        e.encode(secret),
+        u.encode(secret),
+        secret.replace('/', "\\/"),
+    ]
+}
+
+/// An error message that quotes every form of the secret and the token, and a string to sign.
+fn leaky_message() -> String {
+    let mut parts = vec!["Specified signature is not matched with our calculation.".to_string()];
+    for s in [SECRET_ODD, TOKEN_ODD] {
+        parts.extend(secret_forms(s));
+    }
+    parts.push(format!("server string to sign is:POST&%2F&AccessKeyId%3Dhardening-id%26SecurityToken%3D{TOKEN_ODD}"));
+    parts.join(" | ")
+}
+
+const SECRET_ODD: &str = "hard/ening+secret=value";
+const TOKEN_ODD: &str = "CAIS+hardening/TOKEN==";
+
+/// Every file under `dir`, and the texts given, hold no form of either secret.
+fn assert_no_secret(what: &str, texts: &[&str], dir: Option<&std::path::Path>) -> usize {
+    let mut all: Vec<(String, String)> = texts.iter().map(|t| (what.to_string(), t.to_string())).collect();
+    if let Some(dir) = dir {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            all.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap_or_default()));
+        }
+    }
+    let mut checked = 0;
+    for s in [SECRET_ODD, TOKEN_ODD] {
+        for form in secret_forms(s) {
+            for (name, text) in &all {
+                assert!(!text.contains(&form), "{name} holds {form:?}:\n{text}");
+                checked += 1;
+            }
+        }
+    }
+    for (name, text) in &all {
+        assert!(!text.contains("POST&%2F&AccessKeyId"), "{name} holds a string to sign");
+    }
+    checked
+}
+
+fn leaky_cmd(home: &std::path::Path) -> Command {
+    let mut cmd = smcplan(home);
+    cmd.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET_ODD).env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN_ODD);
+    cmd
+}
+
+#[test]
+fn no_form_of_a_secret_reaches_a_file_or_the_terminal() {
+    let message = leaky_message();
+    let json = serde_json::json!({"RequestId": "R-1", "Code": "SignatureDoesNotMatch", "Message": message}).to_string();
+    let html = format!("<html>{}</html>", secret_forms(TOKEN_ODD).join(" "));
+    let replies: Vec<(u16, String)> = vec![(400, json), (502, html)];
+    let mut checked = 0;
+    for (status, body) in replies {
+        let server = start(move |_| Reply::Json { status, headers: vec![], body: body.clone() });
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        // submit: the journal, the report and failed.csv, and what it prints.
+        let report = home.join("report");
+        let out = leaky_cmd(home)
+            .args(["submit", "samples/inventory.csv", "--report", report.to_str().unwrap()])
+            .args(["--endpoint", &server.url(), "--rate", "1000", "--max-attempts", "1", "--quiet"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let rows = smcplan::report::read(&report).unwrap();
+        let want = if status == 400 { "failed" } else { "pending" };
+        assert!(rows.iter().all(|r| r.status == want && !r.error_message.is_empty()), "{rows:?}");
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        checked += assert_no_secret("submit", &[&stdout, &stderr], Some(&report));
+        // snapshot, validate --online and status: what they print, and status's report.
+        for args in [
+            vec!["snapshot", "--out", "s.json"],
+            vec!["validate", concat!(env!("CARGO_MANIFEST_DIR"), "/samples/inventory.csv"), "--online"],
+            vec!["status", report.to_str().unwrap()],
+        ] {
+            let mut cmd = leaky_cmd(home);
+            let out = cmd.current_dir(home).args(&args).args(["--endpoint", &server.url()]).output().unwrap();
+            let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            checked += assert_no_secret(args[0], &[&stdout, &stderr], None);
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn a_wrong_secret_with_v1_signatures_leaves_no_token_in_the_batch() {
+    let token = "CAIS+emulator/token==";
+    let mut config = smcplan::emulator::Config::local(smcplan::emulator::demo_account());
+    config.keys.token = Some(token.to_string());
+    let emulator = smcplan::emulator::Running::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let out = smcplan(dir.path())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", smcplan::emulator::DEFAULT_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
+        .env("ALIBABA_CLOUD_SECURITY_TOKEN", token)
+        .args(["submit", "samples/inventory.csv", "--report", report.to_str().unwrap(), "--signature", "v1"])
+        .args(["--endpoint", &emulator.url(), "--rate", "1000", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report_json = std::fs::read_to_string(report.join("report.json")).unwrap();
+    assert!(report_json.contains("SignatureDoesNotMatch"), "{report_json}");
+    assert!(report_json.contains("string to sign is: (omitted)"), "{report_json}");
+    for entry in std::fs::read_dir(&report).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for form in secret_forms(token) {
+            assert!(!text.contains(&form), "{form} in {text}");
+        }
+    }
+}

@@ -91,6 +91,8 @@ pub struct Client {
     smc: Url,
     vpc: Option<Url>,
     signature: SignatureVersion,
+    /// Masks the secrets in whatever a failed call says.
+    redactor: super::redact::Redactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -131,7 +133,8 @@ impl Client {
             .proxy(proxy)
             .build()
             .expect("a client with rustls and static settings builds");
-        Ok(Client { http, credentials, smc, vpc, signature: config.signature })
+        let redactor = super::redact::Redactor::new(&credentials);
+        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor })
     }
 
     /// The endpoint a call goes to.
@@ -150,8 +153,13 @@ impl Client {
         self.call_params(api, action, &flatten(&value)).await
     }
 
-    /// Calls `action` with flat parameters. Each call is signed anew (nonce and time).
+    /// Calls `action` with flat parameters. Each call is signed anew (nonce and time). No
+    /// secret survives in an error: it is stored and printed as it is returned.
     pub async fn call_params(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
+        self.send(api, action, params).await.map_err(|e| e.redacted(&self.redactor))
+    }
+
+    async fn send(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
         let version = match api {
             Api::Smc => SMC_VERSION,
             Api::Vpc { .. } => VPC_VERSION,

@@ -49,6 +49,21 @@ impl std::fmt::Display for TransportKind {
     }
 }
 
+/// The most of a non-JSON error body that is kept before secrets are masked.
+const MAX_SNIPPET: usize = 16 << 10;
+
+/// The most of a server's message that is stored and printed, once secrets are masked.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A server's text as one line of at most [`MAX_MESSAGE_CHARS`] characters.
+fn one_short_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}...", &joined[..at]),
+        None => joined,
+    }
+}
+
 /// Error codes that a later attempt may not get.
 const RETRYABLE_CODES: &[&str] = &["ServiceUnavailable", "InternalError", "UnknownError"];
 
@@ -57,7 +72,8 @@ impl ApiError {
     pub fn from_response(action: &str, status: u16, body: &[u8], retry_after: Option<Duration>) -> ApiError {
         let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
         let field = |a: &str, b: &str| v.get(a).or_else(|| v.get(b)).and_then(|x| x.as_str()).map(str::to_string);
-        let snippet = || String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string();
+        // Cut short only once secrets are masked (see `redacted`): a cut form is a partial leak.
+        let snippet = || String::from_utf8_lossy(&body[..body.len().min(MAX_SNIPPET)]).trim().to_string();
         ApiError::Service {
             action: action.to_string(),
             status,
@@ -65,6 +81,27 @@ impl ApiError {
             message: field("Message", "message").unwrap_or_else(snippet),
             request_id: field("RequestId", "requestId"),
             retry_after,
+        }
+    }
+
+    /// The same error with every secret form masked in what the server or the transport said.
+    pub fn redacted(self, r: &super::redact::Redactor) -> ApiError {
+        match self {
+            ApiError::Service { action, status, code, message, request_id, retry_after } => ApiError::Service {
+                action,
+                status,
+                code: one_short_line(&r.redact(&code)),
+                message: one_short_line(&r.redact(&message)),
+                request_id: request_id.map(|id| r.redact(&id)),
+                retry_after,
+            },
+            ApiError::Transport { action, kind, detail } => {
+                ApiError::Transport { action, kind, detail: one_short_line(&r.redact(&detail)) }
+            }
+            ApiError::Decode { action, status, detail } => {
+                ApiError::Decode { action, status, detail: one_short_line(&r.redact(&detail)) }
+            }
+            ApiError::Redirect { action, status, to } => ApiError::Redirect { action, status, to: r.redact(&to) },
         }
     }
 
@@ -166,6 +203,16 @@ mod tests {
         );
         assert!(lower.is_throttling() && lower.is_retryable());
         assert_eq!(lower.request_id(), Some("r"));
+    }
+
+    #[test]
+    fn secrets_are_masked_before_a_message_is_cut_and_made_one_line() {
+        let token = "CAIS+a/very/long/token/".repeat(20);
+        let body = format!("<html>\n{}\n{token}</html>", "x ".repeat(140));
+        let e = ApiError::from_response("X", 502, body.as_bytes(), None);
+        let shown = e.redacted(&super::super::redact::Redactor::of(&[&token])).to_string();
+        assert!(!shown.contains("CAIS") && !shown.contains('\n'), "{shown}");
+        assert!(shown.len() < 400, "{shown}");
     }
 
     #[test]

@@ -6,4 +6,5 @@ pub mod credentials;
 pub mod encode;
 pub mod endpoint;
 pub mod error;
+pub mod redact;
 pub mod sign;

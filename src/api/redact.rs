@@ -1,0 +1,124 @@
+//! Keeping secrets out of what a server says back: every form of the AccessKeySecret and the
+//! SecurityToken that a request carries (as is, percent-encoded once or twice, form-encoded,
+//! base64, JSON-escaped) is masked, and a string to sign a server quotes is cut, before a
+//! message is stored or printed.
+
+use super::credentials::Credentials;
+use super::encode::pct;
+use base64::Engine;
+
+/// What stands where a secret was.
+pub const MASK: &str = "***";
+
+/// Where servers quote the string to sign (which holds the SecurityToken) in their messages.
+const STRING_TO_SIGN: &str = "string to sign is:";
+
+/// The secrets of one key, in every form a message may quote them.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// Longest first, so that a longer form is masked whole before a shorter one inside it.
+    needles: Vec<String>,
+}
+
+impl Redactor {
+    /// The forms of the key's secret and token.
+    pub fn new(credentials: &Credentials) -> Redactor {
+        let mut secrets = vec![credentials.access_key_secret.expose()];
+        secrets.extend(credentials.security_token.as_ref().map(|t| t.expose()));
+        Redactor::of(&secrets)
+    }
+
+    /// The forms of each of `secrets`.
+    pub fn of(secrets: &[&str]) -> Redactor {
+        let mut needles: Vec<String> = secrets.iter().filter(|s| !s.is_empty()).flat_map(|s| forms(s)).collect();
+        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        needles.dedup();
+        Redactor { needles }
+    }
+
+    /// `text` with every secret form masked and any quoted string to sign cut.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = match find_ignore_case(text, STRING_TO_SIGN) {
+            Some(at) => format!("{}{STRING_TO_SIGN} (omitted)", &text[..at]),
+            None => text.to_string(),
+        };
+        for needle in &self.needles {
+            if out.contains(needle.as_str()) {
+                out = out.replace(needle.as_str(), MASK);
+            }
+            // Percent escapes may come back in lower case.
+            if needle.contains('%') {
+                let lower = needle.to_ascii_lowercase();
+                if lower != *needle && out.contains(lower.as_str()) {
+                    out = out.replace(lower.as_str(), MASK);
+                }
+            }
+        }
+        out
+    }
+
+    /// How many forms are masked (for tests and figures).
+    pub fn forms(&self) -> usize {
+        self.needles.len()
+    }
+}
+
+/// The forms of one secret that a request or a server's echo of it may hold.
+pub fn forms(secret: &str) -> Vec<String> {
+    let b64 = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let once = pct(secret);
+    let mut out = vec![
+        secret.to_string(),
+        pct(&once),
+        once,
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        serde_json::to_string(secret).unwrap_or_default().trim_matches('"').replace('/', "\\/"),
+        serde_json::to_string(secret).unwrap_or_default().trim_matches('"').to_string(),
+    ];
+    out.extend(b64.iter().map(|e| e.encode(secret.as_bytes())));
+    out.retain(|f| !f.is_empty());
+    out
+}
+
+fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
+    text.to_ascii_lowercase().find(needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "s3cr3t/Key+With=Odd&Chars";
+    const TOKEN: &str = "CAIS+sts/TOKEN==value";
+
+    #[test]
+    fn every_form_is_masked() {
+        let r = Redactor::of(&[SECRET, TOKEN]);
+        for secret in [SECRET, TOKEN] {
+            for form in forms(secret) {
+                let text = format!("before {form} after");
+                let shown = r.redact(&text);
+                assert_eq!(shown, format!("before {MASK} after"), "{form}");
+            }
+            let lower = pct(secret).to_ascii_lowercase();
+            assert_eq!(r.redact(&lower), MASK);
+        }
+        assert!(r.forms() >= 16, "{}", r.forms());
+    }
+
+    #[test]
+    fn a_quoted_string_to_sign_is_cut() {
+        let r = Redactor::of(&[SECRET]);
+        let message = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Did%26SecurityToken%3DX";
+        assert_eq!(
+            r.redact(message),
+            "Specified signature is not matched with our calculation. server string to sign is: (omitted)"
+        );
+        assert_eq!(r.redact("nothing to hide"), "nothing to hide");
+    }
+}
