@@ -20,8 +20,10 @@ pub enum Outcome {
     Clean,
     /// The work found problems (invalid rows).
     Problems,
-    /// Stopped by Ctrl-C (or SIGTERM) after a clean shutdown.
+    /// Stopped by Ctrl-C (or SIGHUP) after a clean shutdown (exit 130).
     Interrupted,
+    /// Stopped by SIGTERM after a clean shutdown (exit 143).
+    Terminated,
 }
 
 /// Runs a parsed command line. `Err` means the tool could not do its work (exit 2).
@@ -232,6 +234,7 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         // The handlers are in place before the address is printed: a client may stop us at once.
         let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
         let mut out = io::stdout().lock();
         writeln!(out, "listening on {}", running.url())?;
         out.flush()?;
@@ -239,6 +242,7 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         tokio::select! {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
         }
         Ok::<(), anyhow::Error>(())
     })?;
@@ -269,7 +273,8 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     Ok(match session::submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
         Ended::SomeFailedOrInvalid => Outcome::Problems,
-        Ended::Interrupted => Outcome::Interrupted,
+        Ended::Interrupted(crate::submit::signals::Signal::Terminate) => Outcome::Terminated,
+        Ended::Interrupted(_) => Outcome::Interrupted,
     })
 }
 

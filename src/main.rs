@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::Terminated) => ExitCode::from(143),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -211,7 +211,7 @@ fn first_interrupt_finishes_in_flight_and_exits_130() {
     let inv = inventory(dir.path(), 40, false);
     let out_dir = dir.path().join("report");
     let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
-    std::thread::sleep(Duration::from_millis(500));
+    wait_for_journal(&out_dir);
     signal(&child, "INT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
@@ -353,4 +353,65 @@ fn rows_moved_by_an_edit_keep_their_jobs_and_a_new_row_is_created() {
     std::fs::write(&inv, edited).unwrap();
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 5);
+}
+
+#[test]
+fn sigterm_and_sighup_stop_like_the_first_ctrl_c() {
+    for (signal_name, code) in [("TERM", 143), ("HUP", 130)] {
+        let e = emulator(|c| c.latency = Duration::from_millis(50));
+        let dir = tempfile::tempdir().unwrap();
+        let inv = inventory(dir.path(), 40, false);
+        let out_dir = dir.path().join("report");
+        let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
+        wait_for_journal(&out_dir);
+        signal(&child, signal_name);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "SIG{signal_name}");
+        assert!(!out_dir.join("lock").exists(), "SIG{signal_name} released the lock");
+        let rows = report(&out_dir);
+        assert_eq!(rows.len(), 40);
+        let created = rows.iter().filter(|r| r.status == "created").count();
+        assert!(created > 0 && created < 40, "SIG{signal_name}: {created}");
+        assert!(rows.iter().all(|r| r.status == "created" || r.status == "skipped"), "in-flight requests finished");
+        let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_exactly_once(&e, &out_dir, 40);
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_abandons_what_is_in_flight_and_still_writes_the_report() {
+    // Every answer takes 3 s: the second Ctrl-C comes while requests are in flight.
+    let e = emulator(|c| c.latency = Duration::from_millis(3000));
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 10, false);
+    let out_dir = dir.path().join("report");
+    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"]);
+    wait_for_journal(&out_dir);
+    let asked = std::time::Instant::now();
+    signal(&child, "INT");
+    std::thread::sleep(Duration::from_millis(100));
+    signal(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    assert!(asked.elapsed() < Duration::from_millis(2500), "it left at once: {:?}", asked.elapsed());
+    assert_eq!(out.status.code(), Some(130));
+    assert!(!out_dir.join("lock").exists());
+    let rows = report(&out_dir);
+    assert!(rows.iter().any(|r| r.status == "pending"), "the abandoned rows are pending: {rows:?}");
+    assert!(rows.iter().all(|r| r.status == "pending" || r.status == "skipped"), "{rows:?}");
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&e, &out_dir, 10);
+}
+
+/// Waits until a submit has journaled its first intent.
+fn wait_for_journal(dir: &Path) {
+    let path = dir.join("journal.jsonl");
+    for _ in 0..600 {
+        if std::fs::read_to_string(&path).is_ok_and(|t| t.contains("\"intent\"")) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no intent was journaled within 6 s");
 }

@@ -108,7 +108,7 @@ mod tests {
             let lower = pct(secret).to_ascii_lowercase();
             assert_eq!(r.redact(&lower), MASK);
         }
-        assert!(r.forms() >= 16, "{}", r.forms());
+        assert!(r.forms() >= 10, "{}", r.forms());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod pace;
 pub mod session;
+pub mod signals;
 
 use crate::api::calls::{CreateReplicationJob, JobFilter};
 use crate::api::client::Client;
@@ -10,8 +11,9 @@ use crate::api::error::ApiError;
 use crate::journal::{Entry, Journal, Outcome};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
+use signals::Stop;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How to send.
@@ -55,32 +57,61 @@ pub enum Settled {
     NotSent,
 }
 
-/// Sends every row; stops starting new ones when `stop` is set.
+/// What a run settled so far, by line; kept outside the run so that an abandoned run
+/// (a second signal) still tells what it did.
+#[derive(Default)]
+pub struct Progress {
+    /// Rows settled in this run.
+    pub settled: Mutex<BTreeMap<u64, Settled>>,
+    /// Rows whose intent is journaled and whose outcome is not (yet).
+    pub in_flight: Mutex<std::collections::BTreeSet<u64>>,
+}
+
+impl Progress {
+    /// Every row touched: the settled ones, and those abandoned in flight as [`Settled::Unknown`].
+    pub fn into_settled(self) -> BTreeMap<u64, Settled> {
+        let mut settled = self.settled.into_inner().unwrap_or_else(|e| e.into_inner());
+        for line in self.in_flight.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            settled.entry(line).or_insert(Settled::Unknown {
+                attempts: 1,
+                error: "abandoned in flight by a second signal".to_string(),
+            });
+        }
+        settled
+    }
+}
+
+/// Sends every row; stops starting new ones once `stop` is requested.
 pub async fn run(
     client: &Client,
     work: Vec<Work>,
     journal: Arc<Mutex<Journal>>,
     options: &Options,
-    stop: &AtomicBool,
+    stop: &Stop,
     counters: &Counters,
-) -> std::io::Result<Vec<(u64, Settled)>> {
+    progress: &Progress,
+) -> std::io::Result<()> {
     let pace = Pace::new(options.rate);
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop };
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress };
     stream::iter(work)
         .map(|w| {
             let ctx = &ctx;
             async move {
-                if stop.load(Ordering::SeqCst) {
-                    return Ok((w.line, Settled::NotSent));
-                }
-                ctx.counters.in_flight.fetch_add(1, Ordering::Relaxed);
-                let settled = ctx.settle(&w).await;
-                ctx.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-                settled.map(|s| (w.line, s))
+                let settled = if stop.requested() {
+                    Settled::NotSent
+                } else {
+                    ctx.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+                    let settled = ctx.settle(&w).await;
+                    ctx.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+                    settled?
+                };
+                ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line);
+                ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
+                Ok::<(), std::io::Error>(())
             }
         })
         .buffer_unordered(options.concurrency.max(1))
-        .try_collect()
+        .try_collect::<()>()
         .await
 }
 
@@ -90,7 +121,8 @@ struct Ctx<'a> {
     options: &'a Options,
     pace: &'a Pace,
     counters: &'a Counters,
-    stop: &'a AtomicBool,
+    stop: &'a Stop,
+    progress: &'a Progress,
 }
 
 fn now() -> String {
@@ -112,10 +144,15 @@ impl Ctx<'_> {
             return self.done(w, Ok((job_id, String::new())), 0).await;
         }
         // A row waiting for its turn when the run is interrupted is not sent at all.
-        self.pace.ready().await;
-        if self.stop.load(Ordering::SeqCst) {
+        tokio::select! {
+            biased;
+            () = self.stop.wait_requested() => return Ok(Settled::NotSent),
+            () = self.pace.ready() => {}
+        }
+        if self.stop.requested() {
             return Ok(Settled::NotSent);
         }
+        self.progress.in_flight.lock().expect("progress lock").insert(w.line);
         self.append(Entry::Intent { line: w.line, token: w.token.clone(), params: w.params.clone(), at: now() })
             .await?;
         let mut unknown = false;
@@ -123,7 +160,17 @@ impl Ctx<'_> {
         loop {
             attempt += 1;
             if attempt > 1 {
-                self.pace.ready().await;
+                // Stopped between attempts: the intent is journaled, the next run sends the
+                // same request again (same ClientToken).
+                let stopped = tokio::select! {
+                    biased;
+                    () = self.stop.wait_requested() => true,
+                    () = self.pace.ready() => false,
+                };
+                if stopped {
+                    let error = "stopped before a retry; the next run sends it again".to_string();
+                    return Ok(Settled::Unknown { attempts: attempt - 1, error });
+                }
             }
             match self.client.create_replication_job(&w.request).await {
                 Ok(created) => {
@@ -152,7 +199,10 @@ impl Ctx<'_> {
                         }
                         return self.done(w, Err(e), attempt).await;
                     }
-                    tokio::time::sleep(self.pace.backoff(attempt + 1, e.retry_after())).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(self.pace.backoff(attempt + 1, e.retry_after())) => {}
+                        () = self.stop.wait_requested() => {}
+                    }
                 }
             }
         }

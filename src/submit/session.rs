@@ -1,5 +1,6 @@
 //! A whole submit: validate, take the directory, resolve the journal, send, report; and `status`.
 
+use super::signals::{self, Signal, Stop};
 use super::{Counters, Options, Settled, Work};
 use crate::account::AccountIndex;
 use crate::api::calls::JobFilter;
@@ -15,7 +16,7 @@ use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,8 @@ pub struct Request<'a> {
 pub enum Ended {
     AllCreated,
     SomeFailedOrInvalid,
-    Interrupted,
+    /// A signal stopped it; the report is written and the lock released.
+    Interrupted(Signal),
 }
 
 /// One inventory row, kept for the report and failed.csv.
@@ -86,6 +88,12 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     let _lock = Lock::take(req.dir)?;
+    // From here on a signal stops the run cleanly instead of killing the process with the lock held.
+    let stop = Arc::new(Stop::default());
+    let watcher = {
+        let _in_runtime = runtime.enter();
+        runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
+    };
     let (journal, entries) = Journal::open(req.dir)?;
     let history = History::of(&entries);
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
@@ -97,24 +105,23 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     let todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
     let started = Instant::now();
-    let stop = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
     let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
     if !req.dry_run && !todo.is_empty() {
         let client = client_or_err()?;
         let journal = Arc::new(Mutex::new(journal));
         let total = todo.len() as u64;
-        settled = runtime
-            .block_on(async {
-                let watcher = tokio::spawn(interrupts(Arc::clone(&stop)));
-                let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
-                let result = super::run(client, todo, journal, &req.options, &stop, &counters).await;
-                watcher.abort();
-                progress.abort();
-                result
-            })?
-            .into_iter()
-            .collect();
+        let touched = super::Progress::default();
+        runtime.block_on(async {
+            let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
+            let result = tokio::select! {
+                result = super::run(client, todo, journal, &req.options, &stop, &counters, &touched) => result,
+                () = stop.abandoned() => Ok(()),
+            };
+            progress.abort();
+            result
+        })?;
+        settled = touched.into_settled();
     }
     let rows = report_rows(&lines, &checked.schema, &settled, req.dry_run);
     report::write(req.dir, &rows)?;
@@ -128,8 +135,9 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
     report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
     summary(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir)?;
-    Ok(if stop.load(Ordering::SeqCst) {
-        Ended::Interrupted
+    watcher.abort();
+    Ok(if let Some(signal) = stop.signal() {
+        Ended::Interrupted(signal)
     } else if rows.iter().all(|r| r.status == "created") {
         Ended::AllCreated
     } else {
@@ -256,17 +264,6 @@ fn summary(rows: &[ReportRow], elapsed: Duration, created_now: u64, dir: &Path) 
         secs,
         created_now as f64 / secs.max(1e-9)
     )
-}
-
-/// First Ctrl-C: stop starting requests. Second: leave at once (every journal line is whole).
-async fn interrupts(stop: Arc<AtomicBool>) {
-    if tokio::signal::ctrl_c().await.is_ok() {
-        stop.store(true, Ordering::SeqCst);
-        eprintln!("interrupted: finishing the requests in flight (Ctrl-C again to quit now)");
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(130);
-        }
-    }
 }
 
 /// A bar on a terminal, a line every 5 s otherwise, nothing with --quiet.
