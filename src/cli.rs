@@ -59,6 +59,9 @@ pub struct SubmitArgs {
     /// Print only the summary.
     #[arg(long)]
     pub quiet: bool,
+    /// Rebuild a lost journal: look every row's job up by Name and SourceId before sending anything.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub adopt: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

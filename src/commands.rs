@@ -269,6 +269,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         skip_invalid: args.skip_invalid,
         online_regions: args.online.then_some(args.regions.as_slice()),
         quiet: args.quiet,
+        adopt: args.adopt,
     };
     Ok(match session::submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,

@@ -34,6 +34,9 @@ pub struct Outcome {
     pub error_message: Option<String>,
     pub attempts: u32,
     pub at: String,
+    /// Found by `submit --adopt` (by Name and SourceId) rather than created by this batch's journal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
 }
 
 /// The open journal.
@@ -45,45 +48,93 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) `DIR/journal.jsonl` and reads what it holds, cutting a torn last line.
     pub fn open(dir: &Path) -> io::Result<(Journal, Vec<Entry>)> {
-        let path = dir.join("journal.jsonl");
-        let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
+        let path = dir.join(FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| fault("opening", &path, e))?;
+        regular_file(&file, &path)?;
         let mut text = Vec::new();
-        file.read_to_end(&mut text)?;
-        let mut entries = Vec::new();
-        let mut good = 0;
-        for (start, line) in lines(&text) {
-            match serde_json::from_slice::<Entry>(line) {
-                Ok(e) => {
-                    entries.push(e);
-                    good = start + line.len() + 1;
-                }
-                Err(_) if start + line.len() >= text.len() => break,
-                Err(e) => {
-                    let message =
-                        format!("{}: line {} is not a journal entry ({e})", path.display(), entries.len() + 1);
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
-                }
-            }
-        }
+        file.read_to_end(&mut text).map_err(|e| fault("reading", &path, e))?;
+        let (entries, good) = parse(&path, &text)?;
         if good < text.len() {
-            file.set_len(good as u64)?;
-            file.seek(SeekFrom::End(0))?;
-            file.sync_all()?;
+            let cut =
+                file.set_len(good as u64).and_then(|()| file.seek(SeekFrom::End(0))).and_then(|_| file.sync_all());
+            cut.map_err(|e| fault("cutting the torn last line of", &path, e))?;
+        } else if !text.is_empty() && !text.ends_with(b"\n") {
+            // A whole last entry whose newline was not written: end it, or the next entry would join it.
+            let ended = file.write_all(b"\n").and_then(|()| file.sync_all());
+            ended.map_err(|e| fault("ending the last line of", &path, e))?;
         }
         Ok((Journal { file, path }, entries))
+    }
+
+    /// Reads `DIR/journal.jsonl` without changing it (a dry run); no file is no entry.
+    pub fn read(dir: &Path) -> io::Result<Vec<Entry>> {
+        let path = dir.join(FILE);
+        match File::open(&path) {
+            Ok(mut file) => {
+                regular_file(&file, &path)?;
+                let mut text = Vec::new();
+                file.read_to_end(&mut text).map_err(|e| fault("reading", &path, e))?;
+                Ok(parse(&path, &text)?.0)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(fault("reading", &path, e)),
+        }
     }
 
     /// Appends one entry and syncs it to disk before returning.
     pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
         let mut line = serde_json::to_vec(entry).expect("entries serialise");
         line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
+        self.file.write_all(&line).and_then(|()| self.file.sync_data()).map_err(|e| fault("writing", &self.path, e))
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The journal's file name in the report directory.
+pub const FILE: &str = "journal.jsonl";
+
+/// An I/O error that names the operation and the file: `writing DIR/journal.jsonl: No space left on device`.
+pub fn fault(operation: &str, path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{operation} {}: {e}", path.display()))
+}
+
+/// A journal is a regular file: a device or a FIFO under its name is refused before it is read.
+fn regular_file(file: &File, path: &Path) -> io::Result<()> {
+    let meta = file.metadata().map_err(|e| fault("reading", path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let message = format!("{} is not a regular file: a journal must be one", path.display());
+    Err(io::Error::new(io::ErrorKind::InvalidInput, message))
+}
+
+/// The entries of a journal's text and the length of its whole lines; a torn last line is
+/// left out, a bad line before it is an error.
+fn parse(path: &Path, text: &[u8]) -> io::Result<(Vec<Entry>, usize)> {
+    let mut entries = Vec::new();
+    let mut good = 0;
+    for (start, line) in lines(text) {
+        match serde_json::from_slice::<Entry>(line) {
+            Ok(e) => {
+                entries.push(e);
+                good = start + line.len() + 1;
+            }
+            Err(_) if start + line.len() >= text.len() => break,
+            Err(e) => {
+                let message = format!("{}: line {} is not a journal entry ({e})", path.display(), entries.len() + 1);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
+        }
+    }
+    Ok((entries, good.min(text.len())))
 }
 
 /// `(start, line)` for each line; the last one may lack its newline.
@@ -134,35 +185,95 @@ impl History {
 /// A lock file that keeps a second submit off the same directory.
 pub struct Lock {
     path: PathBuf,
+    /// Set when a stale lock was taken over: what it was, for a warning.
+    pub taken_over: Option<String>,
+}
+
+/// Who holds a lock file, as far as this machine tells.
+#[derive(Debug, PartialEq, Eq)]
+enum Holder {
+    /// A live smcplan process.
+    Smcplan(u32),
+    /// A live process that is not smcplan (the PID was reused): the lock is stale.
+    Other(u32, String),
+    /// No such process: the lock is stale.
+    Gone(u32),
+    /// No PID in the file: being written right now, or left by a crash long ago.
+    Unknown,
+}
+
+fn holder(text: &str) -> Holder {
+    let Ok(pid) = text.trim().parse::<u32>() else { return Holder::Unknown };
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) if comm.trim() == "smcplan" => Holder::Smcplan(pid),
+        Ok(comm) => Holder::Other(pid, comm.trim().to_string()),
+        // Without /proc (not Linux), a live process is all that can be told.
+        Err(_) if Path::new("/proc/self").exists() => Holder::Gone(pid),
+        Err(_) => Holder::Smcplan(pid),
+    }
 }
 
 impl Lock {
-    /// Takes `DIR/lock`, or says which process holds it. A lock left by a dead process is taken over.
+    /// Takes `DIR/lock`, or says which process holds it. A lock left by a dead process, or by a
+    /// process that is not smcplan, is taken over (see [`Lock::taken_over`]).
     pub fn take(dir: &Path) -> io::Result<Lock> {
         let path = dir.join("lock");
+        let mut taken_over = None;
         for _ in 0..2 {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
-                    writeln!(f, "{}", std::process::id())?;
-                    f.sync_all()?;
-                    return Ok(Lock { path });
+                    let written = writeln!(f, "{}", std::process::id()).and_then(|()| f.sync_all());
+                    written.map_err(|e| fault("writing", &path, e))?;
+                    return Ok(Lock { path, taken_over });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().parse::<u32>().ok();
-                    if let Some(pid) = pid.filter(|p| Path::new(&format!("/proc/{p}")).exists()) {
+                    if path.is_dir() {
                         let message = format!(
-                            "{} is held by process {pid}: another submit is using this report directory",
+                            "{} is a directory, not smcplan's lock file: remove it, or use another report directory",
                             path.display()
                         );
-                        return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
+                        return Err(io::Error::new(io::ErrorKind::AlreadyExists, message));
                     }
-                    std::fs::remove_file(&path)?;
+                    let text = std::fs::read_to_string(&path).map_err(|e| fault("reading the lock", &path, e))?;
+                    let stale = match holder(&text) {
+                        Holder::Smcplan(pid) => {
+                            let message = format!(
+                                "{} is held by process {pid}: another submit is using this report directory",
+                                path.display()
+                            );
+                            return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
+                        }
+                        Holder::Unknown if recently_changed(&path) => {
+                            let message = format!(
+                                "{} is being taken by another process right now: another submit is starting in this report directory",
+                                path.display()
+                            );
+                            return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
+                        }
+                        Holder::Other(pid, name) => {
+                            format!("process {pid} is '{name}', not smcplan (its PID was reused)")
+                        }
+                        Holder::Gone(pid) => format!("process {pid} is gone"),
+                        Holder::Unknown => "it names no process".to_string(),
+                    };
+                    taken_over = Some(format!("took over the stale lock {}: {stale}", path.display()));
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(fault("removing the stale lock", &path, e)),
+                    }
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(fault("creating the lock", &path, e)),
             }
         }
-        Err(io::Error::other(format!("cannot take {}", path.display())))
+        Err(io::Error::other(format!("cannot take {}: another process keeps taking it", path.display())))
     }
+}
+
+/// Whether `path` changed in the last few seconds.
+fn recently_changed(path: &Path) -> bool {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified());
+    modified.is_ok_and(|t| t.elapsed().is_ok_and(|age| age < std::time::Duration::from_secs(5)))
 }
 
 impl Drop for Lock {
@@ -186,6 +297,7 @@ mod tests {
             error_message: None,
             attempts: 1,
             at: "2026-11-27T08:00:00Z".into(),
+            adopted: false,
         })
     }
 
@@ -210,6 +322,46 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_last_entry_without_its_newline_is_ended_before_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = serde_json::to_string(&outcome(2)).unwrap();
+        std::fs::write(dir.path().join(FILE), &line).unwrap();
+        let (mut j, entries) = Journal::open(dir.path()).unwrap();
+        assert_eq!(entries, vec![outcome(2)]);
+        j.append(&outcome(3)).unwrap();
+        assert_eq!(Journal::read(dir.path()).unwrap(), vec![outcome(2), outcome(3)]);
+    }
+
+    #[test]
+    fn reading_changes_nothing_and_a_missing_journal_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Journal::read(dir.path()).unwrap().is_empty());
+        assert!(!dir.path().join(FILE).exists());
+        let torn = format!("{}\n{{\"event\":\"out", serde_json::to_string(&outcome(2)).unwrap());
+        std::fs::write(dir.path().join(FILE), &torn).unwrap();
+        assert_eq!(Journal::read(dir.path()).unwrap(), vec![outcome(2)]);
+        assert_eq!(std::fs::read_to_string(dir.path().join(FILE)).unwrap(), torn);
+    }
+
+    #[test]
+    fn a_journal_that_is_a_device_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(FILE)).unwrap();
+        let want = format!("{}/journal.jsonl is not a regular file: a journal must be one", dir.path().display());
+        assert_eq!(Journal::open(dir.path()).err().unwrap().to_string(), want);
+        assert_eq!(Journal::read(dir.path()).unwrap_err().to_string(), want);
+    }
+
+    #[test]
+    fn write_faults_name_the_operation_and_the_file() {
+        // A journal on a full disk: /dev/full takes no byte.
+        let path = PathBuf::from("DIR/journal.jsonl");
+        let mut j = Journal { file: OpenOptions::new().append(true).open("/dev/full").unwrap(), path };
+        let err = j.append(&outcome(2)).unwrap_err().to_string();
+        assert_eq!(err, "writing DIR/journal.jsonl: No space left on device (os error 28)");
+    }
+
+    #[test]
     fn a_bad_line_in_the_middle_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("journal.jsonl"), "garbage\n{\"event\":\"outcome\"}\n").unwrap();
@@ -220,10 +372,41 @@ mod tests {
     fn lock_refuses_a_second_holder_and_takes_over_a_dead_one() {
         let dir = tempfile::tempdir().unwrap();
         let lock = Lock::take(dir.path()).unwrap();
-        let err = Lock::take(dir.path()).err().unwrap();
-        assert!(err.to_string().contains("another submit"), "{err}");
-        drop(lock);
+        assert!(lock.taken_over.is_none());
+        // The test binary is not smcplan: its own lock counts as another program's.
+        let taken = Lock::take(dir.path()).unwrap();
+        let warning = taken.taken_over.clone().unwrap();
+        assert!(warning.contains(&format!("process {} is '", std::process::id())), "{warning}");
+        assert!(warning.ends_with("not smcplan (its PID was reused)"), "{warning}");
+        drop((lock, taken));
         std::fs::write(dir.path().join("lock"), "999999999\n").unwrap();
-        assert!(Lock::take(dir.path()).is_ok());
+        let taken = Lock::take(dir.path()).unwrap();
+        assert!(taken.taken_over.as_deref().unwrap().ends_with("process 999999999 is gone"));
+    }
+
+    #[test]
+    fn who_holds_a_lock() {
+        assert_eq!(holder("999999999\n"), Holder::Gone(999_999_999));
+        assert_eq!(holder(""), Holder::Unknown);
+        assert_eq!(holder("not a pid"), Holder::Unknown);
+        assert!(matches!(holder("1"), Holder::Other(1, _)));
+    }
+
+    #[test]
+    fn a_lock_that_is_a_directory_or_fresh_and_empty_is_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("lock")).unwrap();
+        let err = Lock::take(dir.path()).err().unwrap().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}/lock is a directory, not smcplan's lock file: remove it, or use another report directory",
+                dir.path().display()
+            )
+        );
+        std::fs::remove_dir(dir.path().join("lock")).unwrap();
+        std::fs::write(dir.path().join("lock"), "").unwrap();
+        let err = Lock::take(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("is being taken by another process right now"), "{err}");
     }
 }

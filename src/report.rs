@@ -1,6 +1,7 @@
 //! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
 //! (the original rows to fix and submit again), each rewritten atomically.
 
+use crate::journal::fault;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::Path;
@@ -95,13 +96,40 @@ impl ReportRow {
     }
 }
 
-/// Writes `path` through a temporary file and a rename, synced, so that readers see the old or the new file.
+/// Writes `path` through a temporary file and a rename, synced, so that readers see the old
+/// or the new file. On failure the temporary file is removed and the error names the file
+/// and what failed (`writing DIR/report.csv: No space left on device`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| fault("creating", &tmp, e))?;
+        f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| fault("writing", path, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| fault("replacing", path, e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Files that only a batch that sent something writes.
+const REPORT_FILES: &[&str] = &["report.json", "report.csv", "failed.csv"];
+
+/// What in `dir` shows that jobs may have been sent from it, when its journal is gone: a
+/// report row with a JobId, an attempt or a settled status, or report files that cannot be
+/// read. A dry run's preview (every row pending, nothing sent) is no such sign.
+pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
+    let present: Vec<&str> = REPORT_FILES.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    if present.is_empty() {
+        return Ok(None);
+    }
+    let rows = match read(dir) {
+        Ok(rows) => rows,
+        Err(_) => return Ok(Some(present.join(", "))),
+    };
+    let sent = rows.iter().filter(|r| !r.job_id.is_empty() || r.attempts > 0 || r.status != "pending").count();
+    let jobs = rows.iter().filter(|r| !r.job_id.is_empty()).count();
+    Ok((sent > 0).then(|| format!("report.json ({jobs} JobIds, {sent} rows sent or settled)")))
 }
 
 /// Writes `report.csv` and `report.json`.
@@ -158,6 +186,32 @@ mod tests {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("web-01"), "web-01");
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the report should be: the rename fails.
+        std::fs::create_dir(dir.path().join("report.csv")).unwrap();
+        let err = write_atomic(&dir.path().join("report.csv"), b"x").unwrap_err().to_string();
+        assert!(err.starts_with(&format!("replacing {}/report.csv: ", dir.path().display())), "{err}");
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        assert_eq!(names, vec!["report.csv"]);
+    }
+
+    #[test]
+    fn a_dry_run_preview_is_no_sign_of_jobs_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(sent_evidence(dir.path()).unwrap(), None);
+        let pending = ReportRow { line: 2, status: "pending".into(), ..Default::default() };
+        write(dir.path(), std::slice::from_ref(&pending)).unwrap();
+        assert_eq!(sent_evidence(dir.path()).unwrap(), None);
+        let created = ReportRow { line: 3, status: "created".into(), job_id: "j-1".into(), attempts: 1, ..pending };
+        write(dir.path(), &[created]).unwrap();
+        assert_eq!(sent_evidence(dir.path()).unwrap().unwrap(), "report.json (1 JobIds, 1 rows sent or settled)");
+        std::fs::write(dir.path().join("report.json"), "not json").unwrap();
+        assert_eq!(sent_evidence(dir.path()).unwrap().unwrap(), "report.json, report.csv");
     }
 
     #[test]

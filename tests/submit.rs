@@ -194,13 +194,25 @@ fn torn_journal_line_and_the_lock() {
     let out_dir = dir.path().join("report");
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"tok").unwrap();
-    std::fs::write(out_dir.join("lock"), format!("{}\n", std::process::id())).unwrap();
+    // A live smcplan process holds the lock.
+    let mut holder = Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::fs::write(out_dir.join("lock"), format!("{}\n", holder.id())).unwrap();
     let out = submit(&e, &inv, &out_dir, &[]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another submit is using this report directory"));
-    std::fs::remove_file(out_dir.join("lock")).unwrap();
+    // A live process that is not smcplan (a reused PID) does not hold it: it is taken over.
+    std::fs::write(out_dir.join("lock"), format!("{}\n", std::process::id())).unwrap();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: took over the stale lock") && stderr.contains("not smcplan"), "{stderr}");
+    assert!(!out_dir.join("lock").exists());
     assert_exactly_once(&e, &out_dir, 5);
 }
 
@@ -414,4 +426,88 @@ fn wait_for_journal(dir: &Path) {
         std::thread::sleep(Duration::from_millis(10));
     }
     panic!("no intent was journaled within 6 s");
+}
+
+#[test]
+fn a_lost_journal_is_refused_and_adopt_rebuilds_it_without_a_second_job() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let inv = inventory(dir.path(), 3, false);
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    let before: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.source_id, r.job_id)).collect();
+    std::fs::remove_file(out_dir.join("journal.jsonl")).unwrap();
+    // The inventory grew meanwhile: two rows were never sent.
+    let inv = inventory(dir.path(), 5, false);
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("holds report.json (3 JobIds, 3 rows sent or settled) but no journal.jsonl"), "{err}");
+    assert!(err.contains("--adopt"), "{err}");
+    assert_eq!(e.jobs().iter().filter(|j| j.name.starts_with("wave-")).count(), 3, "nothing was sent");
+    let requests = e.request_count();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--adopt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&e, &out_dir, 5);
+    let after: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.source_id, r.job_id)).collect();
+    for (source, job) in &before {
+        assert_eq!(after.get(source), Some(job), "the jobs found keep their JobIds");
+    }
+    assert_eq!(e.request_count() - requests, 5 + 2, "five look-ups, then two creates");
+    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"adopted\":true").count(), 3, "{journal}");
+    let out = submit(&e, &inv, &out_dir, &["--adopt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has a journal: --adopt rebuilds a lost one only"));
+}
+
+#[test]
+fn a_dry_run_never_rewrites_the_report_of_a_batch() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let inv = inventory(dir.path(), 3, false);
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    let files = ["journal.jsonl", "report.csv", "report.json", "failed.csv"];
+    let read = || files.map(|f| std::fs::read(out_dir.join(f)).unwrap());
+    let before = read();
+    let inv = inventory(dir.path(), 5, false);
+    let out =
+        submit_cmd(&e, &inv, &out_dir, &["--dry-run"]).env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dry run: the report of"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("3 created (0 in this run), 0 failed, 0 invalid, 0 skipped, 2 pending")
+    );
+    assert_eq!(read(), before, "nothing under the batch changed");
+    assert!(!out_dir.join("lock").exists());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    assert_eq!(submit(&e, &inventory(dir.path(), 2, false), &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    std::fs::remove_file(out_dir.join("report.csv")).unwrap();
+    std::fs::create_dir_all(out_dir.join("report.csv")).unwrap();
+    let inv = inventory(dir.path(), 3, false);
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with(&format!("error: replacing {}/report.csv: ", out_dir.display())), "{err}");
+    let tmp: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    assert!(!out_dir.join("lock").exists());
+    // The journal kept what was created: once the way is clear, a re-run creates nothing new.
+    std::fs::remove_dir(out_dir.join("report.csv")).unwrap();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&e, &out_dir, 3);
 }

@@ -115,6 +115,48 @@ pub async fn run(
         .await
 }
 
+/// `submit --adopt`: looks every row's job up by Name and SourceId (paced like the creates)
+/// and journals the ones found as created (`adopted`), so that only the rest is sent. A row
+/// whose look-up fails is left pending, not sent.
+pub async fn adopt(
+    client: &Client,
+    work: &[Work],
+    journal: Arc<Mutex<Journal>>,
+    options: &Options,
+    stop: &Stop,
+    counters: &Counters,
+    progress: &Progress,
+) -> std::io::Result<()> {
+    let pace = Pace::new(options.rate);
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress };
+    stream::iter(work)
+        .map(|w| {
+            let ctx = &ctx;
+            async move {
+                let settled = match ctx.find_existing(&w.request).await {
+                    _ if stop.requested() => return Ok(()),
+                    Ok(None) => return Ok(()),
+                    Ok(Some(job_id)) => {
+                        ctx.append(Entry::Intent {
+                            line: w.line,
+                            token: w.token.clone(),
+                            params: w.params.clone(),
+                            at: now(),
+                        })
+                        .await?;
+                        ctx.done(w, Ok((job_id, String::new())), 0, true).await?
+                    }
+                    Err(e) => Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") },
+                };
+                ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
+                Ok::<(), std::io::Error>(())
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .try_collect::<()>()
+        .await
+}
+
 struct Ctx<'a> {
     client: &'a Client,
     journal: Arc<Mutex<Journal>>,
@@ -139,9 +181,9 @@ impl Ctx<'_> {
 
     async fn settle(&self, w: &Work) -> std::io::Result<Settled> {
         if w.look_up_first
-            && let Some(job_id) = self.find_existing(&w.request).await
+            && let Ok(Some(job_id)) = self.find_existing(&w.request).await
         {
-            return self.done(w, Ok((job_id, String::new())), 0).await;
+            return self.done(w, Ok((job_id, String::new())), 0, false).await;
         }
         // A row waiting for its turn when the run is interrupted is not sent at all.
         tokio::select! {
@@ -175,7 +217,7 @@ impl Ctx<'_> {
             match self.client.create_replication_job(&w.request).await {
                 Ok(created) => {
                     self.pace.succeeded();
-                    return self.done(w, Ok((created.job_id, created.request_id)), attempt).await;
+                    return self.done(w, Ok((created.job_id, created.request_id)), attempt, false).await;
                 }
                 Err(e) => {
                     if e.is_throttling() {
@@ -184,20 +226,19 @@ impl Ctx<'_> {
                     unknown |= e.outcome_unknown();
                     if e.code() == Some("ReplicationJobName.Duplicate")
                         && unknown
-                        && let Some(job_id) = self.find_existing(&w.request).await
+                        && let Ok(Some(job_id)) = self.find_existing(&w.request).await
                     {
-                        return self
-                            .done(w, Ok((job_id, e.request_id().unwrap_or_default().to_string())), attempt)
-                            .await;
+                        let request_id = e.request_id().unwrap_or_default().to_string();
+                        return self.done(w, Ok((job_id, request_id)), attempt, false).await;
                     }
                     if !e.is_retryable() {
-                        return self.done(w, Err(e), attempt).await;
+                        return self.done(w, Err(e), attempt, false).await;
                     }
                     if attempt >= self.options.max_attempts {
                         if e.outcome_unknown() {
                             return Ok(Settled::Unknown { attempts: attempt, error: e.to_string() });
                         }
-                        return self.done(w, Err(e), attempt).await;
+                        return self.done(w, Err(e), attempt, false).await;
                     }
                     tokio::select! {
                         () = tokio::time::sleep(self.pace.backoff(attempt + 1, e.retry_after())) => {}
@@ -213,6 +254,7 @@ impl Ctx<'_> {
         w: &Work,
         result: Result<(String, String), ApiError>,
         attempts: u32,
+        adopted: bool,
     ) -> std::io::Result<Settled> {
         let outcome = match result {
             Ok((job_id, request_id)) => {
@@ -227,6 +269,7 @@ impl Ctx<'_> {
                     error_message: None,
                     attempts,
                     at: now(),
+                    adopted,
                 }
             }
             Err(e) => {
@@ -245,6 +288,7 @@ impl Ctx<'_> {
                     error_message: Some(message),
                     attempts,
                     at: now(),
+                    adopted: false,
                 }
             }
         };
@@ -252,24 +296,33 @@ impl Ctx<'_> {
         Ok(Settled::Done(outcome))
     }
 
-    /// The job a row already made, found by its Name and SourceId.
-    async fn find_existing(&self, request: &CreateReplicationJob) -> Option<String> {
-        let name = request.name.clone()?;
-        let filter =
-            JobFilter { source_id: vec![request.source_id.clone()], name: Some(name.clone()), ..JobFilter::default() };
-        for _ in 0..self.options.max_attempts {
+    /// The job a row already made, found by its Name and SourceId (a row without a Name: the
+    /// job on its source that has no name either).
+    async fn find_existing(&self, request: &CreateReplicationJob) -> Result<Option<String>, ApiError> {
+        let name = request.name.clone().unwrap_or_default();
+        let filter = JobFilter {
+            source_id: vec![request.source_id.clone()],
+            name: (!name.is_empty()).then(|| name.clone()),
+            ..JobFilter::default()
+        };
+        let mut attempt = 1;
+        loop {
             self.pace.ready().await;
             match self.client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await {
                 Ok(jobs) => {
-                    return jobs
-                        .into_iter()
-                        .find(|j| j.name == name && j.source_id == request.source_id)
-                        .map(|j| j.job_id);
+                    self.pace.succeeded();
+                    let found = jobs.into_iter().find(|j| j.name == name && j.source_id == request.source_id);
+                    return Ok(found.map(|j| j.job_id));
                 }
-                Err(e) if e.is_retryable() => tokio::time::sleep(self.pace.backoff(2, e.retry_after())).await,
-                Err(_) => return None,
+                Err(e) if e.is_retryable() && attempt < self.options.max_attempts => {
+                    if e.is_throttling() {
+                        self.pace.throttled();
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(self.pace.backoff(attempt, e.retry_after())).await;
+                }
+                Err(e) => return Err(e),
             }
         }
-        None
     }
 }

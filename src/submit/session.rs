@@ -29,6 +29,8 @@ pub struct Request<'a> {
     pub skip_invalid: bool,
     pub online_regions: Option<&'a [String]>,
     pub quiet: bool,
+    /// Rebuild a lost journal: look every row's job up before sending anything.
+    pub adopt: bool,
 }
 
 /// How a submit ended.
@@ -86,15 +88,26 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         writeln!(out, "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows")?;
         return Ok(Ended::SomeFailedOrInvalid);
     }
-    std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
-    let _lock = Lock::take(req.dir)?;
+    let has_journal = req.dir.join(crate::journal::FILE).exists();
+    guard_the_journal(req.dir, has_journal, req.adopt)?;
     // From here on a signal stops the run cleanly instead of killing the process with the lock held.
     let stop = Arc::new(Stop::default());
     let watcher = {
         let _in_runtime = runtime.enter();
         runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
     };
-    let (journal, entries) = Journal::open(req.dir)?;
+    // A dry run reads the journal and takes nothing; a real run holds the lock throughout.
+    let (journal, entries, _lock) = if req.dry_run {
+        (None, Journal::read(req.dir)?, None)
+    } else {
+        std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
+        let lock = Lock::take(req.dir)?;
+        if let Some(warning) = &lock.taken_over {
+            writeln!(anstream::stderr(), "warning: {warning}")?;
+        }
+        let (journal, entries) = Journal::open(req.dir)?;
+        (Some(journal), entries, Some(lock))
+    };
     let history = History::of(&entries);
     for l in lines.iter_mut().filter(|l| l.errors.is_empty()) {
         let row = crate::inventory::Row::new(l.line, &checked.schema, l.record.view());
@@ -103,11 +116,11 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
             Decision::Settled(outcome) => l.earlier = Some(outcome),
         }
     }
-    let todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
+    let mut todo: Vec<Work> = lines.iter().filter_map(|l| l.work.clone()).collect();
     let started = Instant::now();
     let counters = Arc::new(Counters::default());
     let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
-    if !req.dry_run && !todo.is_empty() {
+    if let Some(journal) = journal.filter(|_| !todo.is_empty()) {
         let client = client_or_err()?;
         let journal = Arc::new(Mutex::new(journal));
         let total = todo.len() as u64;
@@ -115,7 +128,15 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         runtime.block_on(async {
             let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
             let result = tokio::select! {
-                result = super::run(client, todo, journal, &req.options, &stop, &counters, &touched) => result,
+                result = async {
+                    // A rebuilt journal: every row's job is looked up before anything is sent.
+                    if req.adopt {
+                        super::adopt(client, &todo, Arc::clone(&journal), &req.options, &stop, &counters, &touched).await?;
+                        let looked_up = touched.settled.lock().expect("progress lock");
+                        todo.retain(|w| !looked_up.contains_key(&w.line));
+                    }
+                    super::run(client, todo, journal, &req.options, &stop, &counters, &touched).await
+                } => result,
                 () = stop.abandoned() => Ok(()),
             };
             progress.abort();
@@ -124,6 +145,17 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         settled = touched.into_settled();
     }
     let rows = report_rows(&lines, &checked.schema, &settled, req.dry_run);
+    if req.dry_run && has_journal {
+        summary(&rows, started.elapsed(), 0, req.dir)?;
+        writeln!(
+            anstream::stderr(),
+            "dry run: the report of {} is left as it is (its journal is the record)",
+            req.dir.display()
+        )?;
+        watcher.abort();
+        return Ok(Ended::SomeFailedOrInvalid);
+    }
+    std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     report::write(req.dir, &rows)?;
     let failed: Vec<&crate::inventory::RecordBuf> = lines
         .iter()
@@ -143,6 +175,24 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     } else {
         Ended::SomeFailedOrInvalid
     })
+}
+
+/// Refuses a directory whose journal is lost (its report shows jobs were sent), unless
+/// `--adopt` is to rebuild it; refuses `--adopt` where a journal exists.
+fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Result<()> {
+    let shown = dir.display();
+    if has_journal && adopt {
+        anyhow::bail!("{shown} has a journal: --adopt rebuilds a lost one only; run without --adopt to resume from it");
+    }
+    if has_journal || adopt {
+        return Ok(());
+    }
+    if let Some(evidence) = report::sent_evidence(dir)? {
+        anyhow::bail!(
+            "{shown} holds {evidence} but no journal.jsonl: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
+        );
+    }
+    Ok(())
 }
 
 /// What resume decides for a row.
