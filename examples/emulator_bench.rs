@@ -29,6 +29,7 @@ fn state(sources: usize) -> AccountState {
         source_servers: (0..sources).map(source).collect(),
         replication_jobs: vec![],
         vswitches: vec![],
+        emulator: None,
     }
 }
 

@@ -28,6 +28,17 @@ pub struct AccountState {
     pub replication_jobs: Vec<ReplicationJob>,
     #[serde(default)]
     pub vswitches: Vec<VSwitch>,
+    /// Written by the emulator's `--state-out` only: where its id sequence stands, so that an
+    /// emulator restarted from the file never issues a JobId again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emulator: Option<EmulatorSequence>,
+}
+
+/// The emulator's id generator, saved with its state.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EmulatorSequence {
+    pub next_id: u64,
+    pub rng: u64,
 }
 
 /// Account limits.

@@ -226,6 +226,7 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         fault_rate: args.fault_rate,
         seed: args.seed,
         time_scale: args.time_scale,
+        idle_timeout: crate::emulator::IDLE_TIMEOUT,
     };
     let running = Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

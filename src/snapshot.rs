@@ -31,6 +31,7 @@ pub async fn fetch(client: &Client, regions: &[String], quota: u64) -> Result<Ac
         source_servers,
         replication_jobs,
         vswitches,
+        emulator: None,
     })
 }
 

@@ -50,7 +50,12 @@ pub struct Config {
     pub fault_rate: f64,
     pub seed: u64,
     pub time_scale: f64,
+    /// A connection idle, or half-way through sending a request, for this long is closed.
+    pub idle_timeout: Duration,
 }
+
+/// How long a connection may idle or dawdle over a request before it is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Config {
     /// Loopback, any port, the demo account, the default keys, no faults, real time.
@@ -65,6 +70,7 @@ impl Config {
             fault_rate: 0.0,
             seed: 1,
             time_scale: 1.0,
+            idle_timeout: IDLE_TIMEOUT,
         }
     }
 }
@@ -80,6 +86,9 @@ struct Shared {
     dirty: AtomicBool,
     state_out: Option<PathBuf>,
     host: String,
+    /// The address served, for the Host header check.
+    addr: SocketAddr,
+    idle_timeout: Duration,
 }
 
 impl Shared {
@@ -120,6 +129,8 @@ impl Running {
             dirty: AtomicBool::new(config.state_out.is_some()),
             state_out: config.state_out,
             host: addr.to_string(),
+            addr,
+            idle_timeout: config.idle_timeout,
         });
         shared.save()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -198,9 +209,16 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 tokio::spawn(async move {
+                    let idle = shared.idle_timeout;
                     let service = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), req));
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                    // A client that sends nothing, or only part of a request's head, for `idle`
+                    // loses its connection (also between requests on a kept-alive one).
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(idle)
+                        .serve_connection(io, service)
+                        .await;
                 });
             }
         }
@@ -211,6 +229,28 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
 /// Closing the connection without an answer: hyper drops it when the service fails.
 #[derive(Debug)]
 struct Closed;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_must_name_the_address_served() {
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        for ok in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "localhost.:8080"] {
+            assert!(check_host(Some(ok), local).is_ok(), "{ok}");
+        }
+        for bad in ["127.0.0.1:8081", "127.0.0.2:8080", "smc.aliyuncs.com", "evil.example:8080", "127.0.0.1", ""] {
+            assert!(check_host(Some(bad), local).is_err(), "{bad}");
+        }
+        assert!(check_host(None, local).is_err());
+        let any: SocketAddr = "0.0.0.0:80".parse().unwrap();
+        assert!(check_host(Some("emulator.test"), any).is_ok());
+        assert!(check_host(Some("emulator.test:81"), any).is_err());
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        assert!(check_host(Some("[::1]:9"), v6).is_ok() && check_host(Some("127.0.0.1:9"), v6).is_err());
+    }
+}
 
 impl std::fmt::Display for Closed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -232,11 +272,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let body = match Limited::new(req.into_body(), 1 << 20).collect().await {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(_) => {
+    let body = match tokio::time::timeout(shared.idle_timeout, Limited::new(req.into_body(), 1 << 20).collect()).await {
+        Ok(Ok(b)) => b.to_bytes().to_vec(),
+        Ok(Err(_)) => {
             return Ok(answer(&shared, Err(Fault::invalid("body", "larger than 1 MiB or unreadable"))));
         }
+        // Half a body and then silence: the connection goes.
+        Err(_) => return Err(Closed),
     };
     let outcome = match WireRequest::new(&method, &target, headers, body) {
         Some(wire) => process(&shared, &wire),
@@ -261,6 +303,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
             "Specified api is not found, please check your url and method.",
         ));
     }
+    check_host(wire.header("host"), shared.addr)?;
     let auth = authenticate(wire, &shared.keys, &shared.nonces, jiff::Timestamp::now())?;
     let version = match auth.action.as_str() {
         "CreateReplicationJob"
@@ -339,6 +382,35 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         shared.dirty.store(true, Ordering::Release);
     }
     Ok((body, close_after))
+}
+
+/// The Host header names the address served: its port, and its IP (or, on loopback,
+/// `localhost`; on an unspecified address, any host). A request for another host is not
+/// this endpoint's, whatever its signature says (v1 signatures do not cover the host).
+fn check_host(host: Option<&str>, served: SocketAddr) -> Result<(), Fault> {
+    let wrong = |shown: &str| {
+        Fault::new(
+            404,
+            "InvalidAction.NotFound",
+            format!(
+                "Specified api is not found, please check your url and method. The Host '{shown}' is not this endpoint ({served})."
+            ),
+        )
+    };
+    let Some(host) = host else { return Err(wrong("")) };
+    let Ok(url) = url::Url::parse(&format!("http://{host}/")) else { return Err(wrong(host)) };
+    if url.port_or_known_default() != Some(served.port()) || url.path() != "/" || url.query().is_some() {
+        return Err(wrong(host));
+    }
+    let ip = served.ip();
+    let same = match url.host() {
+        _ if ip.is_unspecified() => true,
+        Some(url::Host::Ipv4(v4)) => std::net::IpAddr::V4(v4) == ip,
+        Some(url::Host::Ipv6(v6)) => std::net::IpAddr::V6(v6) == ip,
+        Some(url::Host::Domain(d)) => ip.is_loopback() && d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if same { Ok(()) } else { Err(wrong(host)) }
 }
 
 fn answer(shared: &Shared, outcome: Result<Value, Fault>) -> Response<Full<Bytes>> {

@@ -51,6 +51,16 @@ impl World {
             next_id: 1,
             rng: seed | 1,
         };
+        match state.emulator {
+            // Restarted from its own state file: the sequence goes on where it stood.
+            Some(seq) => (w.next_id, w.rng) = (seq.next_id, seq.rng),
+            // Another account's jobs: start the sequence away from what their ids would give.
+            None => {
+                for j in &state.replication_jobs {
+                    w.rng = w.rng.rotate_left(5) ^ xxhash_rust::xxh3::xxh3_64(j.job_id.as_bytes());
+                }
+            }
+        }
         for (i, s) in w.sources.iter().enumerate() {
             w.source_index.insert(s.source_id.clone(), i);
         }
@@ -103,16 +113,22 @@ impl World {
         z ^ (z >> 31)
     }
 
+    /// A JobId never issued before: the sequence goes on across restarts from `--state-out`,
+    /// and an id that a job of the account already has is skipped.
     fn new_job_id(&mut self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        let mut id = String::from("j-");
-        let mut x = self.random() ^ self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.next_id += 1;
-        for _ in 0..20 {
-            id.push(ALPHABET[(x % 36) as usize] as char);
-            x = (x / 36) ^ self.random().rotate_left(7);
+        loop {
+            let mut id = String::from("j-");
+            let mut x = self.random() ^ self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.next_id += 1;
+            for _ in 0..20 {
+                id.push(ALPHABET[(x % 36) as usize] as char);
+                x = (x / 36) ^ self.random().rotate_left(7);
+            }
+            if !self.job_index.contains_key(&id) {
+                return id;
+            }
         }
-        id
     }
 
     /// An upper-case UUID-shaped request id.
@@ -411,6 +427,7 @@ impl World {
             source_servers: self.sources.clone(),
             replication_jobs,
             vswitches: self.vswitches.clone(),
+            emulator: Some(crate::account::EmulatorSequence { next_id: self.next_id, rng: self.rng }),
         }
     }
 }
