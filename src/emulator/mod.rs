@@ -230,28 +230,6 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
 #[derive(Debug)]
 struct Closed;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_host_must_name_the_address_served() {
-        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        for ok in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "localhost.:8080"] {
-            assert!(check_host(Some(ok), local).is_ok(), "{ok}");
-        }
-        for bad in ["127.0.0.1:8081", "127.0.0.2:8080", "smc.aliyuncs.com", "evil.example:8080", "127.0.0.1", ""] {
-            assert!(check_host(Some(bad), local).is_err(), "{bad}");
-        }
-        assert!(check_host(None, local).is_err());
-        let any: SocketAddr = "0.0.0.0:80".parse().unwrap();
-        assert!(check_host(Some("emulator.test"), any).is_ok());
-        assert!(check_host(Some("emulator.test:81"), any).is_err());
-        let v6: SocketAddr = "[::1]:9".parse().unwrap();
-        assert!(check_host(Some("[::1]:9"), v6).is_ok() && check_host(Some("127.0.0.1:9"), v6).is_err());
-    }
-}
-
 impl std::fmt::Display for Closed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("connection closed by fault injection")
@@ -433,4 +411,26 @@ fn answer(shared: &Shared, outcome: Result<Value, Fault>) -> Response<Full<Bytes
         response = response.header("x-acs-retry-after", ms.to_string());
     }
     response.body(Full::new(Bytes::from(body))).expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_must_name_the_address_served() {
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        for ok in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "localhost.:8080"] {
+            assert!(check_host(Some(ok), local).is_ok(), "{ok}");
+        }
+        for bad in ["127.0.0.1:8081", "127.0.0.2:8080", "smc.aliyuncs.com", "evil.example:8080", "127.0.0.1", ""] {
+            assert!(check_host(Some(bad), local).is_err(), "{bad}");
+        }
+        assert!(check_host(None, local).is_err());
+        let any: SocketAddr = "0.0.0.0:80".parse().unwrap();
+        assert!(check_host(Some("emulator.test"), any).is_ok());
+        assert!(check_host(Some("emulator.test:81"), any).is_err());
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        assert!(check_host(Some("[::1]:9"), v6).is_ok() && check_host(Some("127.0.0.1:9"), v6).is_err());
+    }
 }
