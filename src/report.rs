@@ -164,7 +164,8 @@ pub fn write_failed(
     rows: &[&crate::inventory::RecordBuf],
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record(header)?;
+    let names = header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) });
+    csv.write_record(names.collect::<Vec<_>>())?;
     for rec in rows {
         let cells: Vec<String> = rec
             .view()
@@ -186,6 +187,16 @@ mod tests {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("web-01"), "web-01");
+    }
+
+    #[test]
+    fn failed_csv_neutralises_the_users_own_columns_header_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let header: Vec<String> = ["RegionId", "=HYPERLINK(\"x\")", "SourceId", "@owner"].map(String::from).into();
+        let row: crate::inventory::RecordBuf = ["cn-hangzhou", "=1+1", "-s", "+note"].into_iter().collect();
+        write_failed(dir.path(), &header, &[true, false, true, false], &[&row]).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
+        assert_eq!(text, "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\ncn-hangzhou,'=1+1,-s,'+note\n");
     }
 
     #[test]
