@@ -7,13 +7,32 @@ use crate::inventory::{Param, Row};
 /// `prefix` followed by 2 to 64 lower-case ASCII letters and digits.
 pub fn is_resource_id(text: &str, prefix: &str) -> bool {
     text.strip_prefix(prefix).is_some_and(|rest| {
-        // Every byte tested without an early exit: ids are short, and branches cost more.
+        // Fast form of `all`: every byte tested without an early exit (ids are short, and
+        // branches cost more); the property test holds it to `is_resource_id_plain`.
         (2..=64).contains(&rest.len())
             && rest.bytes().fold(true, |ok, b| ok & (b.is_ascii_lowercase() | b.is_ascii_digit()))
     })
 }
 
-/// Lower-case words of letters and digits joined by single hyphens, starting with letters: `cn-hangzhou`.
+/// [`is_resource_id`] as the rule reads.
+#[cfg(test)]
+fn is_resource_id_plain(text: &str, prefix: &str) -> bool {
+    let Some(rest) = text.strip_prefix(prefix) else { return false };
+    (2..=64).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// [`is_region`] as the rule reads: hyphen-joined words, the first of two or more letters,
+/// the others of letters and digits, at least two words, at most 64 characters.
+#[cfg(test)]
+fn is_region_plain(text: &str) -> bool {
+    let words: Vec<&str> = text.split('-').collect();
+    let letters = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_lowercase());
+    let alnum = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    text.len() <= 64 && words.len() >= 2 && letters(words[0]) && words[1..].iter().all(|w| alnum(w))
+}
+
+/// Lower-case words of letters and digits joined by single hyphens, starting with letters:
+/// `cn-hangzhou`. Fast form: one pass over the bytes, held to [`is_region_plain`].
 pub fn is_region(text: &str) -> bool {
     // One pass: the first word is at least two letters, later words letters or digits, none empty.
     let (mut first_word, mut word_len) = (true, 0);
@@ -84,6 +103,14 @@ mod tests {
         assert!(is_resource_id("s-bp1e2fsl57knvuug0001", "s-"));
         assert!(!is_resource_id("s-bp1e2fsl57knvuug****", "s-") && !is_resource_id("i-abc", "s-"));
         assert!(is_instance_type("ecs.g7ne.2xlarge") && !is_instance_type("c6.large") && !is_instance_type("ecs.c6"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_forms_agree_with_the_rules(text in "(s-|cn-|i-)?[a-z0-9A-Z\\-_é]{0,70}") {
+            proptest::prop_assert_eq!(is_resource_id(&text, "s-"), is_resource_id_plain(&text, "s-"), "{:?}", text);
+            proptest::prop_assert_eq!(is_region(&text), is_region_plain(&text), "{:?}", text);
+        }
     }
 
     #[test]

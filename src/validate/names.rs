@@ -42,7 +42,30 @@ fn allowed(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, ':' | '_' | '-')
 }
 
-/// The common case, decided without decoding characters: a valid all-ASCII name.
+/// The API's rule for one value, read plainly: 2 to 128 characters, no `http://` or
+/// `https://` prefix, a letter first, then only letters, digits, `:`, `_` and `-`.
+fn findings(text: &str, what: &str, r: &NameRules) -> Vec<(Code, String)> {
+    let mut out = Vec::new();
+    let len = text.chars().count();
+    if !(2..=128).contains(&len) {
+        out.push((r.length, format!("{what} must be 2 to 128 characters, got {len}")));
+    }
+    if text.starts_with("http://") || text.starts_with("https://") {
+        out.push((r.url, format!("{what} must not start with http:// or https://")));
+        return out;
+    }
+    if let Some(first) = text.chars().next().filter(|c| !c.is_alphabetic()) {
+        out.push((r.first, format!("{what} must start with a letter, not '{first}'")));
+    }
+    if let Some((pos, bad)) = text.chars().enumerate().find(|(_, c)| !allowed(*c)) {
+        out.push((r.charset, format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1)));
+    }
+    out
+}
+
+/// Fast form of "no findings" for the common case, decided without decoding characters: a
+/// valid all-ASCII name (one starting with `http` takes the plain rule). The property test
+/// below holds it to [`findings`].
 fn is_plain_ascii_name(text: &str) -> bool {
     let b = text.as_bytes();
     (2..=128).contains(&b.len()) && b[0].is_ascii_alphabetic() && all_name_bytes(b) && !text.starts_with("http")
@@ -77,22 +100,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         if is_plain_ascii_name(cell.text) {
             continue;
         }
-        let text = cell.text;
-        let what = r.param.name();
-        let len = text.chars().count();
-        if !(2..=128).contains(&len) {
-            out.push(diag(row, cell.column(), r.length, format!("{what} must be 2 to 128 characters, got {len}")));
-        }
-        if text.starts_with("http://") || text.starts_with("https://") {
-            out.push(diag(row, cell.column(), r.url, format!("{what} must not start with http:// or https://")));
-            continue;
-        }
-        if let Some(first) = text.chars().next().filter(|c| !c.is_alphabetic()) {
-            out.push(diag(row, cell.column(), r.first, format!("{what} must start with a letter, not '{first}'")));
-        }
-        if let Some((pos, bad)) = text.chars().enumerate().find(|(_, c)| !allowed(*c)) {
-            let message = format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1);
-            out.push(diag(row, cell.column(), r.charset, message));
+        for (code, message) in findings(cell.text, r.param.name(), r) {
+            out.push(diag(row, cell.column(), code, message));
         }
     }
 }
@@ -110,6 +119,23 @@ mod tests {
                 name[len - 1] = b;
                 let want = b.is_ascii() && allowed(b as char);
                 assert_eq!(all_name_bytes(&name), want, "byte {b:#x} at {}", len - 1);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast form says "valid" exactly when the plain rule finds nothing, for every
+        /// ASCII value that does not start with `http` (those take the plain rule), and never
+        /// says it of a value the plain rule faults.
+        #[test]
+        fn the_fast_form_agrees_with_the_rule(text in "(http)?[a-zA-Z0-9:_\\-. /\u{e9}]{0,140}") {
+            let plain = findings(&text, "Name", &RULES[0]).is_empty();
+            let fast = is_plain_ascii_name(&text);
+            if fast {
+                proptest::prop_assert!(plain, "{text:?}");
+            }
+            if text.is_ascii() && !text.starts_with("http") {
+                proptest::prop_assert_eq!(fast, plain, "{:?}", text);
             }
         }
     }

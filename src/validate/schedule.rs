@@ -14,6 +14,8 @@ thread_local! {
     static LAST: RefCell<(String, Option<Timestamp>)> = const { RefCell::new((String::new(), None)) };
 }
 
+/// Fast form of [`parse_time`]: the last text this thread parsed is not parsed again. The
+/// property test holds it to `parse_time` over runs with repeats.
 fn parse_cached(text: &str) -> Option<Timestamp> {
     LAST.with_borrow_mut(|(last, t)| {
         if last != text {
@@ -102,6 +104,17 @@ mod tests {
 
     fn rule(row: &Row, out: &mut Vec<Diagnostic>) {
         check(row, &Window::new(now()), out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_cache_agrees_with_parsing(texts in proptest::collection::vec(proptest::sample::select(vec![
+            "2026-12-01T00:00:00Z", "2026-12-01T00:00:01Z", "2026-13-01T00:00:00Z", "", "x", "2026-12-01 00:00",
+        ]), 1..20)) {
+            for t in texts {
+                proptest::prop_assert_eq!(parse_cached(t), parse_time(t), "{:?}", t);
+            }
+        }
     }
 
     #[test]

@@ -14,8 +14,14 @@ fn reserved(text: &str) -> Option<&'static str> {
     RESERVED.iter().copied().find(|p| text.starts_with(p))
 }
 
-/// The first keys of a row, with their tag numbers (most rows have a few tags; past
-/// these, the tags are looked through again).
+/// The tag before tag `n` that set `key`, as the rule reads: keys are unique within a job.
+fn earlier_plain(row: &Row, n: u32, key: &str) -> Option<u32> {
+    row.tags().take_while(|t| t.n < n).find(|t| t.key.is_some_and(|e| e.text == key)).map(|t| t.n)
+}
+
+/// Fast form of [`earlier_plain`] for a walk over the tags in order: the first keys of the
+/// row are noted in fixed slots with their tag numbers (most rows have a few tags); past
+/// them, the tags are looked through again. The property test holds it to the plain form.
 #[derive(Default)]
 struct Keys<'a> {
     seen: [(u32, &'a str); 8],
@@ -32,8 +38,7 @@ impl<'a> Keys<'a> {
             return found;
         }
         // More keys than noted: look through the row.
-        let earlier = row.tags().take_while(|t| t.n < n).find(|t| t.key.is_some_and(|e| e.text == key));
-        earlier.map(|t| t.n)
+        earlier_plain(row, n, key)
     }
 }
 
@@ -132,6 +137,25 @@ mod tests {
             ]
         );
         assert!(run(&[("Tag.1.Key", "env"), ("Tag.1.Value", "")], check).is_empty(), "an empty value is fine");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_noted_keys_agree_with_looking_through_the_row(
+            keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c", "d", ""]), 1..24),
+        ) {
+            let mut names = vec!["RegionId".to_string(), "SourceId".to_string()];
+            names.extend((1..=keys.len()).map(|n| format!("Tag.{n}.Key")));
+            let schema = crate::inventory::Schema::parse(names).unwrap();
+            let rec: crate::inventory::RecordBuf = ["cn-hangzhou", "s-1"].into_iter().chain(keys.iter().copied()).collect();
+            let row = Row::new(2, &schema, rec.view());
+            let mut noted = Keys::default();
+            for tag in row.tags() {
+                if let Some(k) = tag.key {
+                    proptest::prop_assert_eq!(noted.earlier(&row, tag.n, k.text), earlier_plain(&row, tag.n, k.text));
+                }
+            }
+        }
     }
 
     #[test]
