@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Submit(args) => submit(&args),
         Command::Status(args) => status(&args),
         Command::Template => {
-            anstream::stdout().write_all(crate::template::render().as_bytes())?;
+            anstream::stdout().write_all(crate::template::render().as_bytes()).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }
     };
@@ -45,12 +45,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 /// A reader that went away (`smcplan validate x | head`) is not a failure.
 fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+    let broken_pipe = |e: &anyhow::Error| {
+        e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    };
     match result {
-        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) => {
-            Ok(Outcome::Clean)
-        }
+        Err(e) if broken_pipe(&e) => Ok(Outcome::Clean),
         other => other,
     }
+}
+
+/// A failed write to stdout, named as such (`writing to stdout: No space left on device`).
+fn stdout_fault(e: io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context("writing to stdout")
+}
+
+/// Requests a second that `--rate` and `--qps` accept.
+const RATE: (f64, f64) = (0.001, 100_000.0);
+
+/// A numeric flag within the range smcplan can act on (a rate of 1e-25 or an interval of
+/// 1e30 s cannot be waited for).
+fn within(flag: &str, value: f64, (lo, hi): (f64, f64)) -> anyhow::Result<()> {
+    if !(lo..=hi).contains(&value) {
+        bail!("{flag} must be a number from {lo} to {hi}, got {value:?}");
+    }
+    Ok(())
 }
 
 fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
@@ -105,51 +123,55 @@ fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
         }
     })?;
     let names = &checked.schema.names;
-    match args.format {
+    let printed = match args.format {
         Format::Json => {
             let mut all = render::JsonFindings::default();
             checked.diagnostics.iter().for_each(|d| all.push(d, names));
             all.append(json);
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            all.write(&mut out, &checked.summary)?;
-            out.flush()?;
+            all.write(&mut out, &checked.summary).and_then(|()| out.flush())
         }
         Format::Human => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
-            for d in &checked.diagnostics {
-                render::human_one(&mut out, &checked.path, d, names)?;
-            }
-            out.write_all(&human)?;
-            render::summary_line(&mut out, &checked.path, &checked.summary)?;
-            out.flush()?;
+            (|| {
+                for d in &checked.diagnostics {
+                    render::human_one(&mut out, &checked.path, d, names)?;
+                }
+                out.write_all(&human)?;
+                render::summary_line(&mut out, &checked.path, &checked.summary)?;
+                out.flush()
+            })()
         }
-    }
+    };
+    printed.map_err(stdout_fault)?;
     Ok(outcome(&checked))
 }
 
 fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
-    if !(args.rate.is_finite() && args.rate > 0.0) {
-        bail!("--rate must be a positive number of requests per second, got {}", args.rate);
-    }
+    within("--rate", args.rate, RATE)?;
     let mut steps = Vec::new();
     let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;
     let plan = Plan::new(steps, args.rate);
-    match args.check.format {
+    let printed = match args.check.format {
         Format::Json => {
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &plan).context("writing the plan")?;
-            writeln!(out)?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &plan)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush())
         }
         Format::Human => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
-            let header = checked.diagnostics.iter().filter(|d| d.line == 1);
-            for d in header {
-                render::human_one(&mut out, &checked.path, d, &checked.schema.names)?;
-            }
-            plan.human(&mut out)?;
-            out.flush()?;
+            (|| {
+                for d in checked.diagnostics.iter().filter(|d| d.line == 1) {
+                    render::human_one(&mut out, &checked.path, d, &checked.schema.names)?;
+                }
+                plan.human(&mut out)?;
+                out.flush()
+            })()
         }
-    }
+    };
+    printed.map_err(stdout_fault)?;
     Ok(outcome(&checked))
 }
 
@@ -172,10 +194,18 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     if let Some(why) = &config.proxy.refused {
         writeln!(err, "warning: not using a proxy: {why}; connecting directly (--no-proxy silences this)")?;
     }
-    let smc = client.endpoint(&crate::api::client::Api::Smc);
-    if let (Some((var, _)), Some(proxy)) = (&config.proxy.proxy, config.proxy.proxy_for(&smc)) {
+    // The SMC endpoint, and the VPC one (the central one stands for the regions' own).
+    let vpc = crate::api::client::Api::Vpc { region: "cn-hangzhou".to_string() };
+    let endpoints = [client.endpoint(&crate::api::client::Api::Smc), client.endpoint(&vpc)];
+    let proxied: std::collections::BTreeSet<&str> =
+        endpoints.iter().filter(|url| config.proxy.proxy_for(url).is_some()).filter_map(|url| url.host_str()).collect();
+    if let (Some((var, proxy)), false) = (&config.proxy.proxy, proxied.is_empty()) {
         let proxy = crate::api::endpoint::without_userinfo(proxy);
-        writeln!(err, "note: sending the https calls through the proxy {proxy} (from {var}; --no-proxy turns it off)")?;
+        let hosts = proxied.into_iter().collect::<Vec<_>>().join(", ");
+        writeln!(
+            err,
+            "note: sending the https calls to {hosts} through the proxy {proxy} (from {var}; --no-proxy turns it off)"
+        )?;
     }
     Ok(client)
 }
@@ -184,30 +214,31 @@ fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let state = runtime.block_on(crate::snapshot::fetch(&client, &args.regions, args.quota))?;
-    crate::snapshot::write(&args.out, &state).with_context(|| format!("writing {}", args.out.display()))?;
+    crate::snapshot::write(&args.out, &state)?;
     let mut out = anstream::stdout().lock();
-    writeln!(
+    let printed = writeln!(
         out,
         "wrote {}: {} source servers, {} replication jobs, {} vSwitches",
         args.out.display(),
         state.source_servers.len(),
         state.replication_jobs.len(),
         state.vswitches.len()
-    )?;
-    if args.regions.is_empty() {
-        writeln!(out, "no --region given: vSwitches were not fetched, so validate cannot check them")?;
-    }
+    )
+    .and_then(|()| match args.regions.is_empty() {
+        true => writeln!(out, "no --region given: vSwitches were not fetched, so validate cannot check them"),
+        false => Ok(()),
+    });
+    printed.map_err(stdout_fault)?;
     Ok(Outcome::Clean)
 }
 
 fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
     use crate::emulator::{Config, KeyPair, Running, demo_account};
-    if !(0.0..=1.0).contains(&args.fault_rate) {
-        bail!("--fault-rate must be between 0 and 1, got {}", args.fault_rate);
+    within("--fault-rate", args.fault_rate, (0.0, 1.0))?;
+    if let Some(qps) = args.qps {
+        within("--qps", qps, RATE)?;
     }
-    if args.qps.is_some_and(|q| q.is_nan() || q <= 0.0) || args.time_scale.is_nan() || args.time_scale <= 0.0 {
-        bail!("--qps and --time-scale must be positive");
-    }
+    within("--time-scale", args.time_scale, (0.001, 1e6))?;
     let state = match &args.state {
         Some(path) => AccountState::load(path)?,
         None => demo_account(),
@@ -253,9 +284,9 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
 
 fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     use crate::submit::session::{self, Ended, Request};
-    if !(args.rate.is_finite() && args.rate > 0.0) || args.concurrency == 0 || args.max_attempts == 0 {
-        bail!("--rate, --concurrency and --max-attempts must be positive");
-    }
+    within("--rate", args.rate, RATE)?;
+    within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
+    within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
     // A dry run checks offline and sends nothing: it needs no credentials.
     let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
     let request = Request {
@@ -281,9 +312,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
 }
 
 fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
-    if !(args.interval.is_finite() && args.interval > 0.0) {
-        bail!("--interval must be a positive number of seconds");
-    }
+    within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
     let counts = crate::submit::session::status(
         &client,

@@ -12,7 +12,16 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "event", rename_all = "lowercase")]
 pub enum Entry {
     /// Written (and synced) before a request leaves.
-    Intent { line: u64, token: String, params: BTreeMap<String, String>, at: String },
+    Intent {
+        line: u64,
+        token: String,
+        params: BTreeMap<String, String>,
+        at: String,
+        /// Written by `submit --adopt` before looking the row's job up: until an outcome
+        /// follows, the job may exist under another token, and must be looked up first.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lookup: bool,
+    },
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
 }
@@ -161,6 +170,8 @@ pub struct History {
     pub latest_by_source: BTreeMap<String, String>,
     /// token → its outcome.
     pub outcomes: BTreeMap<String, Outcome>,
+    /// Tokens whose job must be looked up before they are sent (see `Entry::Intent::lookup`).
+    pub look_up: std::collections::BTreeSet<String>,
 }
 
 impl History {
@@ -168,9 +179,12 @@ impl History {
         let mut h = History::default();
         for e in entries {
             match e {
-                Entry::Intent { token, params, .. } => {
+                Entry::Intent { token, params, lookup, .. } => {
                     if let Some(source) = params.get("SourceId") {
                         h.latest_by_source.insert(source.clone(), token.clone());
+                    }
+                    if *lookup {
+                        h.look_up.insert(token.clone());
                     }
                 }
                 Entry::Outcome(o) => {
@@ -182,103 +196,100 @@ impl History {
     }
 }
 
-/// A lock file that keeps a second submit off the same directory.
+/// `DIR/lock`: an exclusive lock (flock) on a file naming its holder, which keeps a second
+/// submit off the same directory. The operating system drops the lock when its holder dies
+/// (kill -9 included), so a lock file left behind is free, whatever PID it names.
 pub struct Lock {
     path: PathBuf,
-    /// Set when a stale lock was taken over: what it was, for a warning.
+    /// Held for as long as the lock is.
+    file: File,
+    /// Set when a lock file left by a run that died was taken over: what it said, for a warning.
     pub taken_over: Option<String>,
 }
 
-/// Who holds a lock file, as far as this machine tells.
-#[derive(Debug, PartialEq, Eq)]
-enum Holder {
-    /// A live smcplan process.
-    Smcplan(u32),
-    /// A live process that is not smcplan (the PID was reused): the lock is stale.
-    Other(u32, String),
-    /// No such process: the lock is stale.
-    Gone(u32),
-    /// No PID in the file: being written right now, or left by a crash long ago.
-    Unknown,
-}
-
-fn holder(text: &str) -> Holder {
-    let Ok(pid) = text.trim().parse::<u32>() else { return Holder::Unknown };
-    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
-        Ok(comm) if comm.trim() == "smcplan" => Holder::Smcplan(pid),
-        Ok(comm) => Holder::Other(pid, comm.trim().to_string()),
-        // Without /proc (not Linux), a live process is all that can be told.
-        Err(_) if Path::new("/proc/self").exists() => Holder::Gone(pid),
-        Err(_) => Holder::Smcplan(pid),
-    }
-}
-
 impl Lock {
-    /// Takes `DIR/lock`, or says which process holds it. A lock left by a dead process, or by a
-    /// process that is not smcplan, is taken over (see [`Lock::taken_over`]).
+    /// Takes `DIR/lock`, or says which process holds it.
     pub fn take(dir: &Path) -> io::Result<Lock> {
         let path = dir.join("lock");
-        let mut taken_over = None;
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    let written = writeln!(f, "{}", std::process::id()).and_then(|()| f.sync_all());
-                    written.map_err(|e| fault("writing", &path, e))?;
-                    return Ok(Lock { path, taken_over });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if path.is_dir() {
-                        let message = format!(
-                            "{} is a directory, not smcplan's lock file: remove it, or use another report directory",
-                            path.display()
-                        );
-                        return Err(io::Error::new(io::ErrorKind::AlreadyExists, message));
-                    }
-                    let text = std::fs::read_to_string(&path).map_err(|e| fault("reading the lock", &path, e))?;
-                    let stale = match holder(&text) {
-                        Holder::Smcplan(pid) => {
-                            let message = format!(
-                                "{} is held by process {pid}: another submit is using this report directory",
-                                path.display()
-                            );
-                            return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
-                        }
-                        Holder::Unknown if recently_changed(&path) => {
-                            let message = format!(
-                                "{} is being taken by another process right now: another submit is starting in this report directory",
-                                path.display()
-                            );
-                            return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
-                        }
-                        Holder::Other(pid, name) => {
-                            format!("process {pid} is '{name}', not smcplan (its PID was reused)")
-                        }
-                        Holder::Gone(pid) => format!("process {pid} is gone"),
-                        Holder::Unknown => "it names no process".to_string(),
-                    };
-                    taken_over = Some(format!("took over the stale lock {}: {stale}", path.display()));
-                    match std::fs::remove_file(&path) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(fault("removing the stale lock", &path, e)),
-                    }
-                }
-                Err(e) => return Err(fault("creating the lock", &path, e)),
-            }
+        if path.is_dir() {
+            let message = format!(
+                "{} is a directory, not smcplan's lock file: remove it, or use another report directory",
+                path.display()
+            );
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, message));
         }
-        Err(io::Error::other(format!("cannot take {}: another process keeps taking it", path.display())))
+        for _ in 0..8 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| fault("opening the lock", &path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let _ = file.read_to_string(&mut text);
+                    let holder =
+                        text.trim().parse::<u32>().map_or("another process".to_string(), |p| format!("process {p}"));
+                    let message = format!(
+                        "{} is held by {holder}: another submit is using this report directory",
+                        path.display()
+                    );
+                    return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(fault("locking", &path, e)),
+            }
+            // The holder before may have removed the file between our open and our lock: then
+            // the lock is on a file no one else sees, and the path must be opened again.
+            if !same_file(&file, &path) {
+                continue;
+            }
+            let mut before = String::new();
+            file.read_to_string(&mut before).map_err(|e| fault("reading the lock", &path, e))?;
+            let taken_over = (!before.trim().is_empty()).then(|| {
+                format!(
+                    "took over the lock file {} left by a run that ended without removing it ({})",
+                    path.display(),
+                    left_by(before.trim())
+                )
+            });
+            let written = file
+                .set_len(0)
+                .and_then(|()| file.seek(SeekFrom::Start(0)))
+                .and_then(|_| writeln!(file, "{}", std::process::id()))
+                .and_then(|()| file.sync_all());
+            written.map_err(|e| fault("writing", &path, e))?;
+            return Ok(Lock { path, file, taken_over });
+        }
+        Err(io::Error::other(format!("cannot take {}: other processes keep taking and removing it", path.display())))
     }
 }
 
-/// Whether `path` changed in the last few seconds.
-fn recently_changed(path: &Path) -> bool {
-    let modified = std::fs::metadata(path).and_then(|m| m.modified());
-    modified.is_ok_and(|t| t.elapsed().is_ok_and(|age| age < std::time::Duration::from_secs(5)))
+/// Whether `path` still names the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// What a lock file left behind says of its writer: its PID, and what runs under that PID now.
+fn left_by(text: &str) -> String {
+    let Ok(pid) = text.parse::<u32>() else { return "it names no process".to_string() };
+    match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => format!("process {pid}, now '{}', does not hold it", comm.trim()),
+        Err(_) => format!("process {pid} is gone"),
+    }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        // Removed while still locked, so that a taker that opened it meanwhile sees it is gone.
         let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
     }
 }
 
@@ -369,31 +380,35 @@ mod tests {
     }
 
     #[test]
-    fn lock_refuses_a_second_holder_and_takes_over_a_dead_one() {
+    fn a_held_lock_is_refused_and_a_left_one_taken_over() {
         let dir = tempfile::tempdir().unwrap();
         let lock = Lock::take(dir.path()).unwrap();
         assert!(lock.taken_over.is_none());
-        // The test binary is not smcplan: its own lock counts as another program's.
-        let taken = Lock::take(dir.path()).unwrap();
-        let warning = taken.taken_over.clone().unwrap();
-        assert!(warning.contains(&format!("process {} is '", std::process::id())), "{warning}");
-        assert!(warning.ends_with("not smcplan (its PID was reused)"), "{warning}");
-        drop((lock, taken));
+        let err = Lock::take(dir.path()).err().unwrap().to_string();
+        let pid = std::process::id();
+        assert!(
+            err.ends_with(&format!("lock is held by process {pid}: another submit is using this report directory")),
+            "{err}"
+        );
+        drop(lock);
+        assert!(!dir.path().join("lock").exists(), "released and removed");
+        // A run killed with -9 leaves its file, but not its lock.
         std::fs::write(dir.path().join("lock"), "999999999\n").unwrap();
-        let taken = Lock::take(dir.path()).unwrap();
-        assert!(taken.taken_over.as_deref().unwrap().ends_with("process 999999999 is gone"));
+        let lock = Lock::take(dir.path()).unwrap();
+        assert!(lock.taken_over.as_deref().unwrap().ends_with("(process 999999999 is gone)"), "{:?}", lock.taken_over);
+        drop(lock);
+        // A PID reused by another program holds no lock either.
+        std::fs::write(dir.path().join("lock"), format!("{pid}\n")).unwrap();
+        let lock = Lock::take(dir.path()).unwrap();
+        assert!(
+            lock.taken_over.as_deref().unwrap().contains(&format!("process {pid}, now '")),
+            "{:?}",
+            lock.taken_over
+        );
     }
 
     #[test]
-    fn who_holds_a_lock() {
-        assert_eq!(holder("999999999\n"), Holder::Gone(999_999_999));
-        assert_eq!(holder(""), Holder::Unknown);
-        assert_eq!(holder("not a pid"), Holder::Unknown);
-        assert!(matches!(holder("1"), Holder::Other(1, _)));
-    }
-
-    #[test]
-    fn a_lock_that_is_a_directory_or_fresh_and_empty_is_refused_clearly() {
+    fn a_lock_that_is_a_directory_is_refused_clearly() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("lock")).unwrap();
         let err = Lock::take(dir.path()).err().unwrap().to_string();
@@ -404,9 +419,5 @@ mod tests {
                 dir.path().display()
             )
         );
-        std::fs::remove_dir(dir.path().join("lock")).unwrap();
-        std::fs::write(dir.path().join("lock"), "").unwrap();
-        let err = Lock::take(dir.path()).err().unwrap().to_string();
-        assert!(err.contains("is being taken by another process right now"), "{err}");
     }
 }

@@ -127,7 +127,11 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
         Ok(rows) => rows,
         Err(_) => return Ok(Some(present.join(", "))),
     };
-    let sent = rows.iter().filter(|r| !r.job_id.is_empty() || r.attempts > 0 || r.status != "pending").count();
+    // Rows found invalid, skipped or left pending by a dry run were never sent.
+    let sent = rows
+        .iter()
+        .filter(|r| !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status.as_str(), "created" | "failed"))
+        .count();
     let jobs = rows.iter().filter(|r| !r.job_id.is_empty()).count();
     Ok((sent > 0).then(|| format!("report.json ({jobs} JobIds, {sent} rows sent or settled)")))
 }
@@ -149,9 +153,10 @@ pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
 /// Reads `report.json`.
 pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
     let path = dir.join("report.json");
-    let text = std::fs::read(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    serde_json::from_slice(&text)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
+    let text = std::fs::read(&path).map_err(|e| fault("reading", &path, e))?;
+    serde_json::from_slice(&text).map_err(|e| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("reading {}: not a report ({e})", path.display()))
+    })
 }
 
 /// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
@@ -216,7 +221,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap(), None);
         let pending = ReportRow { line: 2, status: "pending".into(), ..Default::default() };
-        write(dir.path(), std::slice::from_ref(&pending)).unwrap();
+        let invalid =
+            ReportRow { line: 4, status: "invalid".into(), error_code: "Name.Length".into(), ..Default::default() };
+        let skipped = ReportRow { line: 5, status: "skipped".into(), ..Default::default() };
+        write(dir.path(), &[pending.clone(), invalid, skipped]).unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap(), None);
         let created = ReportRow { line: 3, status: "created".into(), job_id: "j-1".into(), attempts: 1, ..pending };
         write(dir.path(), &[created]).unwrap();

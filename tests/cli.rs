@@ -281,3 +281,25 @@ fn emulator_prints_its_address_first_and_saves_state_on_sigterm() {
     let saved = smcplan::account::AccountState::load(&state).unwrap();
     assert_eq!(saved.source_servers.len(), 142);
 }
+
+#[test]
+fn a_full_stdout_is_named_and_exits_2() {
+    for args in [
+        &["validate", "samples/broken.csv"][..],
+        &["validate", "samples/broken.csv", "--format", "json"],
+        &["template"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: writing to stdout: No space left on device (os error 28)\n"
+        );
+    }
+}

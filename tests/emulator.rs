@@ -479,3 +479,41 @@ async fn a_request_for_another_host_is_refused_whatever_its_signature() {
     let response = reqwest::Client::new().post(&url).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn killed_right_after_a_create_its_state_still_never_reissues_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let mut issued = std::collections::BTreeSet::new();
+    for round in 0..3u32 {
+        let mut args = vec!["emulator".to_string(), "--state-out".into(), path.display().to_string()];
+        if round > 0 {
+            args.extend(["--state".into(), path.display().to_string()]);
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
+        let url = first.trim().strip_prefix("listening on ").unwrap().to_string();
+        let creds = Credentials {
+            access_key_id: DEFAULT_KEY_ID.into(),
+            access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
+            security_token: None,
+            source: "test".into(),
+        };
+        let config = ClientConfig { endpoint: Some(url), timeout: Duration::from_secs(5), ..ClientConfig::default() };
+        let c = Client::new(&config, creds).unwrap();
+        for n in 0..3 {
+            let mut j = job(1001 + round * 10 + n);
+            j.name = Some(format!("kill-{round}-{n}"));
+            let id = c.create_replication_job(&j).await.unwrap().job_id;
+            assert!(issued.insert(id.clone()), "round {round}: {id} was issued before");
+        }
+        // Killed at once: the periodic save (every 200 ms) had no time to run.
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}

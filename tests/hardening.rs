@@ -91,7 +91,10 @@ fn an_allowed_proxy_carries_https_calls_and_is_named() {
         cmd.env(var, proxy.url());
         let (code, err) = snapshot(cmd.arg("snapshot"), dir.path(), "https://smc.example.invalid");
         assert_eq!(code, Some(2), "{err}");
-        let note = format!("note: sending the https calls through the proxy {}/ (from {var};", proxy.url());
+        let note = format!(
+            "note: sending the https calls to smc.example.invalid through the proxy {}/ (from {var};",
+            proxy.url()
+        );
         assert!(err.contains(&note), "{err}");
     }
     let seen = proxy.requests();
@@ -163,13 +166,27 @@ fn secret_forms(secret: &str) -> Vec<String> {
     vec![
         secret.to_string(),
         pct(secret),
-        pct(secret).to_ascii_lowercase(),
+        lower_escapes(&pct(secret)),
         pct(&pct(secret)),
+        lower_escapes(&pct(&pct(secret))),
         secret.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"),
         e.encode(secret),
         u.encode(secret),
         secret.replace('/', "\\/"),
     ]
+}
+
+/// `%2B` as `%2b`, the rest of the text unchanged.
+fn lower_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
+        }
+    }
+    out
 }
 
 /// An error message that quotes every form of the secret and the token, and a string to sign.
@@ -219,11 +236,24 @@ fn leaky_cmd(home: &std::path::Path) -> Command {
 fn no_form_of_a_secret_reaches_a_file_or_the_terminal() {
     let message = leaky_message();
     let json = serde_json::json!({"RequestId": "R-1", "Code": "SignatureDoesNotMatch", "Message": message}).to_string();
-    let html = format!("<html>{}</html>", secret_forms(TOKEN_ODD).join(" "));
-    let replies: Vec<(u16, String)> = vec![(400, json), (502, html)];
+    // A body of whitespace long enough to push a secret across any cut, then the secret.
+    let html = format!("<html>{}{}</html>", " ".repeat(20_000), secret_forms(TOKEN_ODD).join(" "));
+    // A success that echoes the token in its fields, and a redirect whose host holds it.
+    let echo = serde_json::json!({"RequestId": TOKEN_ODD, "JobId": format!("j-{}", secret_forms(TOKEN_ODD)[1])});
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(TOKEN_ODD)
+    };
+    let replies: Vec<(u16, String, Option<String>)> = vec![
+        (400, json, None),
+        (502, html, None),
+        (200, echo.to_string(), None),
+        (302, String::new(), Some(format!("https://{b64}.evil.example/?t={}", secret_forms(TOKEN_ODD)[1]))),
+    ];
     let mut checked = 0;
-    for (status, body) in replies {
-        let server = start(move |_| Reply::Json { status, headers: vec![], body: body.clone() });
+    for (status, body, location) in replies {
+        let headers: Vec<(&'static str, String)> = location.into_iter().map(|l| ("location", l)).collect();
+        let server = start(move |_| Reply::Json { status, headers: headers.clone(), body: body.clone() });
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path();
         // submit: the journal, the report and failed.csv, and what it prints.
@@ -233,10 +263,15 @@ fn no_form_of_a_secret_reaches_a_file_or_the_terminal() {
             .args(["--endpoint", &server.url(), "--rate", "1000", "--max-attempts", "1", "--quiet"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         let rows = smcplan::report::read(&report).unwrap();
-        let want = if status == 400 { "failed" } else { "pending" };
-        assert!(rows.iter().all(|r| r.status == want && !r.error_message.is_empty()), "{rows:?}");
+        let want = match status {
+            200 => "created",
+            502 => "pending",
+            _ => "failed",
+        };
+        let code = if status == 200 { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(rows.iter().all(|r| r.status == want), "{rows:?}");
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         checked += assert_no_secret("submit", &[&stdout, &stderr], Some(&report));
         // snapshot, validate --online and status: what they print, and status's report.
@@ -251,7 +286,7 @@ fn no_form_of_a_secret_reaches_a_file_or_the_terminal() {
             checked += assert_no_secret(args[0], &[&stdout, &stderr], None);
         }
     }
-    assert!(checked > 300, "{checked}");
+    assert!(checked > 600, "{checked}");
 }
 
 #[test]

@@ -188,30 +188,36 @@ fn throttling_below_the_client_rate_costs_no_row() {
 
 #[test]
 fn torn_journal_line_and_the_lock() {
-    let e = emulator(|_| {});
+    let e = emulator(|c| c.latency = Duration::from_millis(300));
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 5, false);
     let out_dir = dir.path().join("report");
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"tok").unwrap();
-    // A live smcplan process holds the lock.
-    let mut holder = Command::new(env!("CARGO_BIN_EXE_smcplan"))
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::fs::write(out_dir.join("lock"), format!("{}\n", holder.id())).unwrap();
+    // A live submit holds the lock: a second one is refused.
+    let mut holder = spawn_submit(&e, &inv, &out_dir, &["--rate", "2", "--concurrency", "1"]);
+    let pid = format!("{}\n", holder.id());
+    for _ in 0..600 {
+        if std::fs::read_to_string(out_dir.join("lock")).is_ok_and(|t| t == pid) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let out = submit(&e, &inv, &out_dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("is held by process {}: another submit is using this report directory", holder.id())),
+        "{stderr}"
+    );
+    // Killed with -9, it leaves its lock file but not its lock: the next run takes it over.
     holder.kill().unwrap();
     holder.wait().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("another submit is using this report directory"));
-    // A live process that is not smcplan (a reused PID) does not hold it: it is taken over.
-    std::fs::write(out_dir.join("lock"), format!("{}\n", std::process::id())).unwrap();
+    assert!(out_dir.join("lock").exists());
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("warning: took over the stale lock") && stderr.contains("not smcplan"), "{stderr}");
+    assert!(stderr.contains("warning: took over the lock file") && stderr.contains("is gone"), "{stderr}");
     assert!(!out_dir.join("lock").exists());
     assert_exactly_once(&e, &out_dir, 5);
 }
@@ -509,5 +515,27 @@ fn a_report_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
     std::fs::remove_dir(out_dir.join("report.csv")).unwrap();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&e, &out_dir, 3);
+}
+
+#[test]
+fn a_look_up_that_failed_during_adopt_is_made_again_before_anything_is_sent() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let inv = inventory(dir.path(), 3, false);
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    std::fs::remove_file(out_dir.join("journal.jsonl")).unwrap();
+    // Adopt against an endpoint where every call fails: no look-up succeeds, nothing is sent.
+    let broken = emulator(|c| c.fault_rate = 1.0);
+    let out = submit(&broken, &inv, &out_dir, &["--rate", "50", "--adopt", "--max-attempts", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(broken.jobs().iter().all(|j| !j.name.starts_with("wave-")), "nothing was created there");
+    assert!(report(&out_dir).iter().all(|r| r.status == "pending"), "{:?}", report(&out_dir));
+    // The next plain run looks each job up first and finds it: no create at all.
+    let requests = e.request_count();
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(e.request_count() - requests, 3, "three look-ups, no create");
     assert_exactly_once(&e, &out_dir, 3);
 }

@@ -137,6 +137,11 @@ impl Client {
         Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor })
     }
 
+    /// `text` with every form of this client's secrets masked (for what typed calls make of an answer).
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
+    }
+
     /// The endpoint a call goes to.
     pub fn endpoint(&self, api: &Api) -> Url {
         match api {
@@ -177,7 +182,14 @@ impl Client {
             let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
             return Err(ApiError::Redirect { action: action.to_string(), status, to: redirect_host(location) });
         }
-        let body = response.bytes().await.map_err(|e| transport(action, e))?;
+        let mut body = response.bytes().await.map_err(|e| transport(action, e))?.to_vec();
+        // An answer that echoes a secret (a buggy or hostile server) is masked before anything
+        // of it can reach the journal, the report or a snapshot.
+        if let Ok(text) = std::str::from_utf8(&body)
+            && self.redactor.finds(text)
+        {
+            body = self.redactor.mask(text).into_bytes();
+        }
         if !(200..300).contains(&status) {
             return Err(ApiError::from_response(action, status, &body, retry_after));
         }

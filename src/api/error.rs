@@ -101,7 +101,10 @@ impl ApiError {
             ApiError::Decode { action, status, detail } => {
                 ApiError::Decode { action, status, detail: one_short_line(&r.redact(&detail)) }
             }
-            ApiError::Redirect { action, status, to } => ApiError::Redirect { action, status, to: r.redact(&to) },
+            ApiError::Redirect { action, status, to } => {
+                let to = if r.finds_ignoring_case(&to) { "a host that holds a secret".to_string() } else { to };
+                ApiError::Redirect { action, status, to }
+            }
         }
     }
 

@@ -10,6 +10,9 @@ use base64::Engine;
 /// What stands where a secret was.
 pub const MASK: &str = "***";
 
+/// The shortest start of a secret masked at the end of a text cut short.
+const MIN_TAIL: usize = 4;
+
 /// Where servers quote the string to sign (which holds the SecurityToken) in their messages.
 const STRING_TO_SIGN: &str = "string to sign is:";
 
@@ -38,23 +41,42 @@ impl Redactor {
 
     /// `text` with every secret form masked and any quoted string to sign cut.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = match find_ignore_case(text, STRING_TO_SIGN) {
+        let cut = match find_ignore_case(text, STRING_TO_SIGN) {
             Some(at) => format!("{}{STRING_TO_SIGN} (omitted)", &text[..at]),
             None => text.to_string(),
         };
+        self.mask(&cut)
+    }
+
+    /// `text` with every secret form masked, and a secret's start where the text ends (a
+    /// text cut short may end in the middle of one).
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
         for needle in &self.needles {
             if out.contains(needle.as_str()) {
                 out = out.replace(needle.as_str(), MASK);
             }
-            // Percent escapes may come back in lower case.
-            if needle.contains('%') {
-                let lower = needle.to_ascii_lowercase();
-                if lower != *needle && out.contains(lower.as_str()) {
-                    out = out.replace(lower.as_str(), MASK);
-                }
+        }
+        for needle in &self.needles {
+            let longest =
+                (MIN_TAIL..needle.len()).rev().find(|&n| needle.is_char_boundary(n) && out.ends_with(&needle[..n]));
+            if let Some(n) = longest {
+                out.truncate(out.len() - n);
+                out.push_str(MASK);
             }
         }
         out
+    }
+
+    /// Whether `text` holds a secret form (to spare answers without one a copy).
+    pub fn finds(&self, text: &str) -> bool {
+        self.needles.iter().any(|n| text.contains(n.as_str()))
+    }
+
+    /// Whether `text` holds a secret form in any letter case (a host name is lower-cased).
+    pub fn finds_ignoring_case(&self, text: &str) -> bool {
+        let text = text.to_lowercase();
+        self.needles.iter().any(|n| text.contains(&n.to_lowercase()))
     }
 
     /// How many forms are masked (for tests and figures).
@@ -75,6 +97,8 @@ pub fn forms(secret: &str) -> Vec<String> {
     let mut out = vec![
         secret.to_string(),
         pct(&once),
+        lower_escapes(&pct(&once)),
+        lower_escapes(&once),
         once,
         url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
         serde_json::to_string(secret).unwrap_or_default().trim_matches('"').replace('/', "\\/"),
@@ -82,6 +106,24 @@ pub fn forms(secret: &str) -> Vec<String> {
     ];
     out.extend(b64.iter().map(|e| e.encode(secret.as_bytes())));
     out.retain(|f| !f.is_empty());
+    out
+}
+
+/// `%2B` as `%2b`: the hex digits of every escape in lower case, the rest unchanged.
+fn lower_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            if c == '%' {
+                hex_left = 2;
+            }
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -105,10 +147,20 @@ mod tests {
                 let shown = r.redact(&text);
                 assert_eq!(shown, format!("before {MASK} after"), "{form}");
             }
-            let lower = pct(secret).to_ascii_lowercase();
-            assert_eq!(r.redact(&lower), MASK);
+            // Only the escapes' hex digits change case: `CAIS%2bsts%2fTOKEN`.
+            assert_eq!(lower_escapes("CAIS%2Bsts%2FTOKEN%3D"), "CAIS%2bsts%2fTOKEN%3d");
+            assert_eq!(r.redact(&lower_escapes(&pct(secret))), MASK);
+            assert_eq!(r.redact(&format!("x {}", lower_escapes(&pct(&pct(secret))))), format!("x {MASK}"));
         }
         assert!(r.forms() >= 10, "{}", r.forms());
+    }
+
+    #[test]
+    fn a_secret_cut_short_at_the_end_is_masked_too() {
+        let r = Redactor::of(&[TOKEN]);
+        assert_eq!(r.mask(&format!("body {}", &TOKEN[..9])), format!("body {MASK}"));
+        assert_eq!(r.mask("body CAI"), "body CAI", "three characters are no secret's start");
+        assert!(r.finds(&format!("a{TOKEN}b")) && !r.finds("nothing"));
     }
 
     #[test]

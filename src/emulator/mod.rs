@@ -100,7 +100,12 @@ impl Shared {
             return Ok(());
         }
         let state = self.world.lock().expect("world lock").state();
-        crate::snapshot::write(path, &state)
+        let saved = crate::snapshot::write(path, &state);
+        if saved.is_err() {
+            // Not saved: the next round tries again.
+            self.dirty.store(true, Ordering::Release);
+        }
+        saved
     }
 }
 
@@ -118,8 +123,12 @@ impl Running {
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let mut world = World::new(config.state, config.time_scale, config.seed);
+        if config.state_out.is_some() {
+            world.persist_ids();
+        }
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::new(config.state, config.time_scale, config.seed)),
+            world: Mutex::new(world),
             nonces: Mutex::new(Nonces::default()),
             keys: config.keys,
             bucket: config.qps.map(|q| Mutex::new(TokenBucket::new(q))),
@@ -347,6 +356,20 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
     };
     let params = wire::api_params(wire);
     let mut world = shared.world.lock().expect("world lock");
+    // A new block of JobId numbers is saved before its first id is issued: a restart from the
+    // state file, however abrupt the stop, never issues one of them again.
+    if auth.action == "CreateReplicationJob"
+        && let Some(path) = &shared.state_out
+        && world.needs_reservation()
+    {
+        world.reserve();
+        let state = world.state();
+        if let Err(e) = crate::snapshot::write(path, &state) {
+            // Not covered: the next create tries to save the block again.
+            world.persist_ids();
+            return Err(Fault::new(500, "InternalError", format!("the emulator could not save its state: {e}")));
+        }
+    }
     let body = match auth.action.as_str() {
         "CreateReplicationJob" => world.create(&params).map(|id| json!({ "JobId": id }))?,
         "StartReplicationJob" => world.start(&params).map(|()| json!({}))?,
@@ -376,6 +399,10 @@ fn check_host(host: Option<&str>, served: SocketAddr) -> Result<(), Fault> {
         )
     };
     let Some(host) = host else { return Err(wrong("")) };
+    // A Host header is a host and a port, nothing a URL parser would quietly drop.
+    if host.is_empty() || host.contains(['@', '#', '/', '?', '\\', '%']) || host.contains(char::is_whitespace) {
+        return Err(wrong(host));
+    }
     let Ok(url) = url::Url::parse(&format!("http://{host}/")) else { return Err(wrong(host)) };
     if url.port_or_known_default() != Some(served.port()) || url.path() != "/" || url.query().is_some() {
         return Err(wrong(host));
@@ -423,7 +450,21 @@ mod tests {
         for ok in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "localhost.:8080"] {
             assert!(check_host(Some(ok), local).is_ok(), "{ok}");
         }
-        for bad in ["127.0.0.1:8081", "127.0.0.2:8080", "smc.aliyuncs.com", "evil.example:8080", "127.0.0.1", ""] {
+        for bad in [
+            "127.0.0.1:8081",
+            "127.0.0.2:8080",
+            "smc.aliyuncs.com",
+            "evil.example:8080",
+            "127.0.0.1",
+            "",
+            "x@127.0.0.1:8080",
+            "127.0.0.1:8080#f",
+            "127.0.0.1:8080/x",
+            "127.0.0.1:8080?q",
+            "127.0.0.1:8080\\",
+            "127.0.0.1 :8080",
+            "%3127.0.0.1:8080",
+        ] {
             assert!(check_host(Some(bad), local).is_err(), "{bad}");
         }
         assert!(check_host(None, local).is_err());

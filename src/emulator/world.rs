@@ -27,9 +27,24 @@ pub struct World {
     live: u64,
     /// (action, token) → what the first request sent, and its JobId.
     tokens: HashMap<(String, String), Remembered>,
+    /// The number of the next JobId; every number gives another id.
     next_id: u64,
+    /// JobId numbers below this are covered by the saved state (see [`World::reserve`]).
+    reserved: u64,
+    /// Keys the JobId bijection: the seed's.
+    key: u64,
     pub rng: u64,
 }
+
+/// The splitmix64 finalizer: a bijection of the 64-bit numbers that mixes every bit.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// JobId numbers reserved by one save of the state.
+pub const ID_BLOCK: u64 = 1024;
 
 impl World {
     pub fn new(state: AccountState, scale: f64, seed: u64) -> World {
@@ -49,11 +64,13 @@ impl World {
             live: 0,
             tokens: HashMap::new(),
             next_id: 1,
+            reserved: u64::MAX,
+            key: mix(seed),
             rng: seed | 1,
         };
         match state.emulator {
             // Restarted from its own state file: the sequence goes on where it stood.
-            Some(seq) => (w.next_id, w.rng) = (seq.next_id, seq.rng),
+            Some(seq) => (w.next_id, w.rng) = (seq.next_id.max(1), seq.rng),
             // Another account's jobs: start the sequence away from what their ids would give.
             None => {
                 for j in &state.replication_jobs {
@@ -113,17 +130,46 @@ impl World {
         z ^ (z >> 31)
     }
 
-    /// A JobId never issued before: the sequence goes on across restarts from `--state-out`,
-    /// and an id that a job of the account already has is skipped.
+    /// With a state file: numbers below `reserved` may be issued without saving first.
+    pub fn persist_ids(&mut self) {
+        self.reserved = self.next_id;
+    }
+
+    /// Whether the next JobId needs a save of the state first (a new block of numbers).
+    pub fn needs_reservation(&self) -> bool {
+        self.next_id >= self.reserved
+    }
+
+    /// Takes the next block of JobId numbers; the state saved next records the block's end,
+    /// so that an emulator restarted from it (even after kill -9) starts past every number
+    /// this one may have issued.
+    pub fn reserve(&mut self) {
+        self.reserved = self.next_id + ID_BLOCK;
+    }
+
+    /// A JobId never issued before: a bijection of its number (keyed by the seed), so that
+    /// distinct numbers give distinct ids, and numbers never repeat across restarts (see
+    /// [`World::reserve`]); an id a job of the account already has is skipped.
     fn new_job_id(&mut self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         loop {
-            let mut id = String::from("j-");
-            let mut x = self.random() ^ self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let n = self.next_id;
             self.next_id += 1;
-            for _ in 0..20 {
-                id.push(ALPHABET[(x % 36) as usize] as char);
-                x = (x / 36) ^ self.random().rotate_left(7);
+            let mut x = mix(n ^ self.key);
+            let mut id = String::from("j-");
+            // 13 base-36 digits hold all 64 bits; 7 more, from the number again, fill 20.
+            let mut tail = mix(x ^ 0xA5A5_A5A5_A5A5_A5A5);
+            for i in 0..20 {
+                let digit = if i < 13 {
+                    let d = x % 36;
+                    x /= 36;
+                    d
+                } else {
+                    let d = tail % 36;
+                    tail /= 36;
+                    d
+                };
+                id.push(ALPHABET[digit as usize] as char);
             }
             if !self.job_index.contains_key(&id) {
                 return id;
@@ -427,7 +473,10 @@ impl World {
             source_servers: self.sources.clone(),
             replication_jobs,
             vswitches: self.vswitches.clone(),
-            emulator: Some(crate::account::EmulatorSequence { next_id: self.next_id, rng: self.rng }),
+            emulator: Some(crate::account::EmulatorSequence {
+                next_id: if self.reserved == u64::MAX { self.next_id } else { self.reserved },
+                rng: self.rng,
+            }),
         }
     }
 }

@@ -116,8 +116,9 @@ pub async fn run(
 }
 
 /// `submit --adopt`: looks every row's job up by Name and SourceId (paced like the creates)
-/// and journals the ones found as created (`adopted`), so that only the rest is sent. A row
-/// whose look-up fails is left pending, not sent.
+/// and journals the ones found as created (`adopted`), so that only the rest is sent. Each
+/// row's intent is journaled (marked for look-up) before its look-up, so that a row whose
+/// look-up failed or was stopped is looked up again by the next run, never sent blindly.
 pub async fn adopt(
     client: &Client,
     work: &[Work],
@@ -133,20 +134,30 @@ pub async fn adopt(
         .map(|w| {
             let ctx = &ctx;
             async move {
-                let settled = match ctx.find_existing(&w.request).await {
-                    _ if stop.requested() => return Ok(()),
-                    Ok(None) => return Ok(()),
-                    Ok(Some(job_id)) => {
-                        ctx.append(Entry::Intent {
-                            line: w.line,
-                            token: w.token.clone(),
-                            params: w.params.clone(),
-                            at: now(),
-                        })
-                        .await?;
-                        ctx.done(w, Ok((job_id, String::new())), 0, true).await?
-                    }
-                    Err(e) => Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") },
+                if stop.requested() {
+                    ctx.progress.settled.lock().expect("progress lock").insert(w.line, Settled::NotSent);
+                    return Ok(());
+                }
+                let intent = Entry::Intent {
+                    line: w.line,
+                    token: w.token.clone(),
+                    params: w.params.clone(),
+                    at: now(),
+                    lookup: true,
+                };
+                ctx.append(intent).await?;
+                let found = tokio::select! {
+                    biased;
+                    () = stop.wait_requested() => None,
+                    found = ctx.find_existing(&w.request) => Some(found),
+                };
+                let settled = match found {
+                    // Found: the job this row made before the journal was lost.
+                    Some(Ok(Some(job_id))) => ctx.done(w, Ok((job_id, String::new())), 0, true).await?,
+                    // None there: the row is sent like any other.
+                    Some(Ok(None)) => return Ok(()),
+                    Some(Err(e)) => Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") },
+                    None => Settled::Unknown { attempts: 0, error: "stopped before its job was looked up".to_string() },
                 };
                 ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
                 Ok::<(), std::io::Error>(())
@@ -195,8 +206,14 @@ impl Ctx<'_> {
             return Ok(Settled::NotSent);
         }
         self.progress.in_flight.lock().expect("progress lock").insert(w.line);
-        self.append(Entry::Intent { line: w.line, token: w.token.clone(), params: w.params.clone(), at: now() })
-            .await?;
+        self.append(Entry::Intent {
+            line: w.line,
+            token: w.token.clone(),
+            params: w.params.clone(),
+            at: now(),
+            lookup: false,
+        })
+        .await?;
         let mut unknown = false;
         let mut attempt = 0;
         loop {

@@ -47,7 +47,7 @@ impl Pace {
             let mut b = self.state.lock().expect("pace lock");
             let now = Instant::now();
             let at = b.next.max(now);
-            b.next = at + Duration::from_secs_f64(1.0 / b.rate);
+            b.next = at + Duration::try_from_secs_f64(1.0 / b.rate).unwrap_or(Duration::from_secs(3600));
             at
         };
         tokio::time::sleep_until(at).await;

@@ -144,15 +144,18 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         })?;
         settled = touched.into_settled();
     }
+    // Journal appends abandoned by a second signal finish before the report is written and
+    // the lock released; signals from here on are caught and change nothing.
+    watcher.abort();
+    runtime.shutdown_timeout(Duration::from_secs(60));
     let rows = report_rows(&lines, &checked.schema, &settled, req.dry_run);
+    // What is printed from here is a courtesy: the terminal may be gone (SIGHUP) or the
+    // reader closed, and the work's outcome stands either way.
     if req.dry_run && has_journal {
-        summary(&rows, started.elapsed(), 0, req.dir)?;
-        writeln!(
-            anstream::stderr(),
-            "dry run: the report of {} is left as it is (its journal is the record)",
-            req.dir.display()
-        )?;
-        watcher.abort();
+        let _ = summary(&rows, started.elapsed(), 0, req.dir);
+        let dir = req.dir.display();
+        let _ =
+            writeln!(anstream::stderr(), "dry run: the report of {dir} is left as it is (its journal is the record)");
         return Ok(Ended::SomeFailedOrInvalid);
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
@@ -166,8 +169,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let api: Vec<bool> =
         checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
     report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
-    summary(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir)?;
-    watcher.abort();
+    let _ = summary(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir);
     Ok(if let Some(signal) = stop.signal() {
         Ended::Interrupted(signal)
     } else if rows.iter().all(|r| r.status == "created") {
@@ -215,7 +217,8 @@ fn plan_work(row: &crate::inventory::Row, history: &History) -> Decision {
     }
     // The latest request for this source server had another token: this row, edited since.
     let earlier = history.latest_by_source.get(&request.source_id).filter(|t| **t != token);
-    let mut look_up_first = false;
+    // A rebuilt journal marked this row for a look-up that never settled.
+    let mut look_up_first = history.look_up.contains(&token);
     if let Some(earlier_token) = earlier {
         match history.outcomes.get(earlier_token) {
             // Its job exists: editing the row does not make a second one.
