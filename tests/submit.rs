@@ -1,7 +1,7 @@
 //! `smcplan submit` against the in-process emulator: exactly once, through kills, faults and throttling.
 
 use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
-use smcplan::report::ReportRow;
+use smcplan::engine::report::ReportRow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -60,7 +60,7 @@ fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
 }
 
 fn report(dir: &Path) -> Vec<ReportRow> {
-    smcplan::report::read(dir).unwrap()
+    smcplan::engine::report::read(dir).unwrap()
 }
 
 /// Every valid row has exactly one job, and the report names it.
@@ -281,7 +281,7 @@ fn second_interrupt_exits_at_once_with_the_journal_whole() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     assert!(started.elapsed() < Duration::from_millis(350), "did not wait for the requests in flight");
-    let (_, entries) = smcplan::journal::Journal::open(&out_dir).unwrap();
+    let (_, entries) = smcplan::engine::journal::Journal::open(&out_dir).unwrap();
     assert!(!entries.is_empty());
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "8"]).status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 20);

@@ -100,7 +100,7 @@ impl Shared {
             return Ok(());
         }
         let state = self.world.lock().expect("world lock").state();
-        let saved = crate::snapshot::write(path, &state);
+        let saved = crate::account::snapshot::write(path, &state);
         if saved.is_err() {
             // Not saved: the next round tries again.
             self.dirty.store(true, Ordering::Release);
@@ -364,7 +364,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
     {
         world.reserve();
         let state = world.state();
-        if let Err(e) = crate::snapshot::write(path, &state) {
+        if let Err(e) = crate::account::snapshot::write(path, &state) {
             // Not covered: the next create tries to save the block again.
             world.persist_ids();
             return Err(Fault::new(500, "InternalError", format!("the emulator could not save its state: {e}")));

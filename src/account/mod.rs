@@ -1,5 +1,7 @@
 //! The account state file (`--account`, `snapshot --out`, `emulator --state`): one format, one definition.
 
+pub mod snapshot;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;

@@ -6,17 +6,20 @@
 //! that began inside a quoted field. Only a few pieces are alive at once, so memory
 //! stays flat whatever the size of the file.
 
+pub mod conflicts;
+pub mod validate;
+
 use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
-use crate::conflicts::{self, Batch, Keys};
 use crate::diagnostics::{self, Diagnostic, Severity, Summary};
 use crate::inventory::read::{BadRow, InputError, Parsed, Parser, Piece, Reader};
 use crate::inventory::{Record, Records, Row, Schema};
-use crate::validate::{self, Context};
+use conflicts::{Batch, Keys};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
+use validate::Context;
 
 /// Chunks alive at once: enough that the workers never wait for one the batch stage still holds.
 const CHUNKS: u64 = 16;

@@ -1,16 +1,16 @@
 //! A whole submit: validate, take the directory, resolve the journal, send, report; and `status`.
 
-use super::signals::{self, Signal, Stop};
-use super::{Counters, Options, Settled, Work};
 use crate::account::AccountIndex;
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::check::{self, Options as CheckOptions};
 use crate::diagnostics::{Severity, render};
+use crate::engine::journal::{History, Journal, Lock};
+use crate::engine::report::{self, ReportRow};
+use crate::engine::signals::{self, Signal, Stop};
+use crate::engine::{Counters, Options, Settled, Work};
 use crate::inventory::Param;
-use crate::journal::{History, Journal, Lock};
-use crate::report::{self, ReportRow};
-use crate::request;
+use crate::plan::request;
 use anyhow::Context as _;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -49,7 +49,7 @@ struct Line {
     errors: Vec<(String, String)>,
     work: Option<Work>,
     /// The outcome an earlier run recorded for this row.
-    earlier: Option<crate::journal::Outcome>,
+    earlier: Option<crate::engine::journal::Outcome>,
 }
 
 /// Runs a submit; `client` may be `None` only for a dry run without `--online`.
@@ -57,7 +57,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let client_or_err = || client.ok_or_else(|| anyhow::anyhow!("sending needs credentials and an endpoint"));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let account = match req.online_regions {
-        Some(regions) => Some(AccountIndex::new(runtime.block_on(crate::snapshot::fetch(
+        Some(regions) => Some(AccountIndex::new(runtime.block_on(crate::account::snapshot::fetch(
             client_or_err()?,
             regions,
             crate::account::DEFAULT_JOB_QUOTA,
@@ -88,7 +88,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         writeln!(out, "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows")?;
         return Ok(Ended::SomeFailedOrInvalid);
     }
-    let has_journal = req.dir.join(crate::journal::FILE).exists();
+    let has_journal = req.dir.join(crate::engine::journal::FILE).exists();
     guard_the_journal(req.dir, has_journal, req.adopt)?;
     // From here on a signal stops the run cleanly instead of killing the process with the lock held.
     let stop = Arc::new(Stop::default());
@@ -124,18 +124,18 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         let client = client_or_err()?;
         let journal = Arc::new(Mutex::new(journal));
         let total = todo.len() as u64;
-        let touched = super::Progress::default();
+        let touched = crate::engine::Progress::default();
         runtime.block_on(async {
             let progress = tokio::spawn(progress(Arc::clone(&counters), total, req.quiet));
             let result = tokio::select! {
                 result = async {
                     // A rebuilt journal: every row's job is looked up before anything is sent.
                     if req.adopt {
-                        super::adopt(client, &todo, Arc::clone(&journal), &req.options, &stop, &counters, &touched).await?;
+                        crate::engine::adopt(client, &todo, Arc::clone(&journal), &req.options, &stop, &counters, &touched).await?;
                         let looked_up = touched.settled.lock().expect("progress lock");
                         todo.retain(|w| !looked_up.contains_key(&w.line));
                     }
-                    super::run(client, todo, journal, &req.options, &stop, &counters, &touched).await
+                    crate::engine::run(client, todo, journal, &req.options, &stop, &counters, &touched).await
                 } => result,
                 () = stop.abandoned() => Ok(()),
             };
@@ -201,7 +201,7 @@ fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Resu
 enum Decision {
     Send(Box<Work>),
     /// An earlier run settled it.
-    Settled(crate::journal::Outcome),
+    Settled(crate::engine::journal::Outcome),
 }
 
 /// What to do with a valid row, given the journal: the work to send, or the outcome an earlier

@@ -1,14 +1,15 @@
 //! `smcplan submit`: exactly-once, rate-limited creation of the planned jobs, journaled for resume.
 //! The only place where requests are sent concurrently.
 
+pub mod journal;
 pub mod pace;
-pub mod session;
+pub mod report;
 pub mod signals;
 
 use crate::api::calls::{CreateReplicationJob, JobFilter};
 use crate::api::client::Client;
 use crate::api::error::ApiError;
-use crate::journal::{Entry, Journal, Outcome};
+use crate::engine::journal::{Entry, Journal, Outcome};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
 use signals::Stop;

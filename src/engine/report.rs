@@ -1,7 +1,7 @@
 //! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
 //! (the original rows to fix and submit again), each rewritten atomically.
 
-use crate::journal::fault;
+use crate::engine::journal::fault;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::Path;

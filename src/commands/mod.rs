@@ -1,5 +1,7 @@
 //! The commands: glue from parsed arguments to the pipeline stages and their output.
 
+mod submit;
+
 use crate::account::{AccountIndex, AccountState};
 use crate::api::client::{Client, ClientConfig, ProxyRule};
 use crate::api::credentials::{self, Lookup};
@@ -75,8 +77,11 @@ fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
     if args.online {
         let client = connect(&args.connect)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let state =
-            runtime.block_on(crate::snapshot::fetch(&client, &args.regions, crate::account::DEFAULT_JOB_QUOTA))?;
+        let state = runtime.block_on(crate::account::snapshot::fetch(
+            &client,
+            &args.regions,
+            crate::account::DEFAULT_JOB_QUOTA,
+        ))?;
         return Ok(Some(AccountIndex::new(state)));
     }
     let Some(path) = &args.account else {
@@ -213,8 +218,8 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
 fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let state = runtime.block_on(crate::snapshot::fetch(&client, &args.regions, args.quota))?;
-    crate::snapshot::write(&args.out, &state)?;
+    let state = runtime.block_on(crate::account::snapshot::fetch(&client, &args.regions, args.quota))?;
+    crate::account::snapshot::write(&args.out, &state)?;
     let mut out = anstream::stdout().lock();
     let printed = writeln!(
         out,
@@ -283,7 +288,7 @@ fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
 }
 
 fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
-    use crate::submit::session::{self, Ended, Request};
+    use submit::{Ended, Request};
     within("--rate", args.rate, RATE)?;
     within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
     within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
@@ -292,7 +297,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     let request = Request {
         inventory: &args.inventory,
         dir: &args.report,
-        options: crate::submit::Options {
+        options: crate::engine::Options {
             rate: args.rate,
             concurrency: args.concurrency,
             max_attempts: args.max_attempts,
@@ -303,10 +308,10 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         quiet: args.quiet,
         adopt: args.adopt,
     };
-    Ok(match session::submit(client.as_ref(), &request)? {
+    Ok(match submit::submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
         Ended::SomeFailedOrInvalid => Outcome::Problems,
-        Ended::Interrupted(crate::submit::signals::Signal::Terminate) => Outcome::Terminated,
+        Ended::Interrupted(crate::engine::signals::Signal::Terminate) => Outcome::Terminated,
         Ended::Interrupted(_) => Outcome::Interrupted,
     })
 }
@@ -314,7 +319,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
 fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
-    let counts = crate::submit::session::status(
+    let counts = crate::commands::submit::status(
         &client,
         &args.report,
         args.watch,

@@ -51,5 +51,5 @@ async fn collect<T>(
 
 /// Writes the state file atomically: a temporary file beside it, synced, then a rename.
 pub fn write(path: &Path, state: &AccountState) -> std::io::Result<()> {
-    crate::report::write_atomic(path, (state.to_json() + "\n").as_bytes())
+    crate::engine::report::write_atomic(path, (state.to_json() + "\n").as_bytes())
 }

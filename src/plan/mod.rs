@@ -1,5 +1,7 @@
 //! The plan: each validated row in submission order, created or blocked, and how long submitting takes.
 
+pub mod request;
+
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::inventory::{Param, Row};
 use serde::Serialize;
