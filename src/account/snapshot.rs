@@ -26,7 +26,7 @@ pub async fn fetch(client: &Client, regions: &[String], quota: u64) -> Result<Ac
     progress.finish_and_clear();
     Ok(AccountState {
         format: FORMAT.to_string(),
-        captured_at: Some(crate::inventory::row::format_time(jiff::Timestamp::now())),
+        captured_at: Some(crate::time::format_time(jiff::Timestamp::now())),
         quota: Quota { replication_jobs: quota },
         source_servers,
         replication_jobs,
@@ -51,5 +51,5 @@ async fn collect<T>(
 
 /// Writes the state file atomically: a temporary file beside it, synced, then a rename.
 pub fn write(path: &Path, state: &AccountState) -> std::io::Result<()> {
-    crate::engine::report::write_atomic(path, (state.to_json() + "\n").as_bytes())
+    crate::files::write_atomic(path, (state.to_json() + "\n").as_bytes())
 }

@@ -298,7 +298,7 @@ fn transport(action: &str, e: reqwest::Error) -> ApiError {
 
 /// `yyyy-MM-ddTHH:mm:ssZ`, now.
 fn timestamp() -> String {
-    crate::inventory::row::format_time(jiff::Timestamp::now())
+    crate::time::format_time(jiff::Timestamp::now())
 }
 
 /// 32 random hex digits.
@@ -322,6 +322,6 @@ mod tests {
     fn nonces_and_timestamps() {
         assert_ne!(nonce(), nonce());
         assert_eq!(nonce().len(), 32);
-        assert!(crate::inventory::row::parse_time(&timestamp()).is_some());
+        assert!(crate::time::parse_time(&timestamp()).is_some());
     }
 }

@@ -10,8 +10,8 @@ use crate::cli::{
     CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs, StatusArgs, SubmitArgs,
 };
 use crate::diagnostics::render;
-use crate::inventory::row::parse_time;
 use crate::plan::{Plan, Step};
+use crate::time::parse_time;
 use anyhow::{Context as _, bail};
 use std::io::{self, Write};
 

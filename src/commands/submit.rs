@@ -5,7 +5,8 @@ use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::check::{self, Options as CheckOptions};
 use crate::diagnostics::{Severity, render};
-use crate::engine::journal::{History, Journal, Lock};
+use crate::engine::journal::{History, Journal};
+use crate::engine::lock::Lock;
 use crate::engine::report::{self, ReportRow};
 use crate::engine::signals::{self, Signal, Stop};
 use crate::engine::{Counters, Options, Settled, Work};
@@ -361,7 +362,7 @@ pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> a
             let jobs: Vec<_> = runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
             found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
         }
-        let checked_at = crate::inventory::row::format_time(jiff::Timestamp::now());
+        let checked_at = crate::time::format_time(jiff::Timestamp::now());
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
             let job = found.get(&r.job_id);

@@ -79,7 +79,7 @@ pub fn authenticate(
 
 fn check_time(text: Option<&str>, now: Timestamp) -> Result<(), Fault> {
     let text = text.ok_or_else(|| Fault::missing("Timestamp"))?;
-    let t = crate::inventory::row::parse_time(text).ok_or_else(|| {
+    let t = crate::time::parse_time(text).ok_or_else(|| {
         Fault::new(
             400,
             "InvalidTimeStamp.Format",

@@ -99,7 +99,7 @@ impl Job {
 
     /// The job as DescribeReplicationJobs returns it.
     pub fn to_json(&self) -> Value {
-        let time = |t: Option<Timestamp>| t.map(crate::inventory::row::format_time).unwrap_or_default();
+        let time = |t: Option<Timestamp>| t.map(crate::time::format_time).unwrap_or_default();
         let mut v = Value::Object(self.fields.clone());
         for (k, val) in [
             ("JobId", json!(self.id)),

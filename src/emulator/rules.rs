@@ -28,8 +28,7 @@ fn name_rule(p: &Params, name: &str) -> Result<(), Fault> {
 fn time(p: &Params, name: &str) -> Result<Option<Timestamp>, Fault> {
     p.get(name)
         .map(|v| {
-            crate::inventory::row::parse_time(v)
-                .ok_or_else(|| Fault::invalid(name, "the format must be YYYY-MM-DDThh:mm:ssZ"))
+            crate::time::parse_time(v).ok_or_else(|| Fault::invalid(name, "the format must be YYYY-MM-DDThh:mm:ssZ"))
         })
         .transpose()
 }

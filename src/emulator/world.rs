@@ -334,7 +334,7 @@ impl World {
             .map(|n| json!({"Key": p.get(&format!("Tag.{n}.Key")), "Value": p.get(&format!("Tag.{n}.Value")).unwrap_or_default()}))
             .collect();
         fields.insert("Tags".into(), json!({ "Tag": tags }));
-        let time = |k| p.get(k).and_then(crate::inventory::row::parse_time);
+        let time = |k| p.get(k).and_then(crate::time::parse_time);
         Ok(Job {
             id: id.to_string(),
             name: p.get("Name").unwrap_or_default().to_string(),
@@ -468,7 +468,7 @@ impl World {
             self.jobs().into_iter().filter_map(|j| serde_json::from_value(j.to_json()).ok()).collect();
         AccountState {
             format: crate::account::FORMAT.into(),
-            captured_at: Some(crate::inventory::row::format_time(self.clock.now())),
+            captured_at: Some(crate::time::format_time(self.clock.now())),
             quota: crate::account::Quota { replication_jobs: quota },
             source_servers: self.sources.clone(),
             replication_jobs,

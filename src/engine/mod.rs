@@ -2,6 +2,7 @@
 //! The only place where requests are sent concurrently.
 
 pub mod journal;
+pub mod lock;
 pub mod pace;
 pub mod report;
 pub mod signals;
@@ -180,7 +181,7 @@ struct Ctx<'a> {
 }
 
 fn now() -> String {
-    crate::inventory::row::format_time(jiff::Timestamp::now())
+    crate::time::format_time(jiff::Timestamp::now())
 }
 
 impl Ctx<'_> {

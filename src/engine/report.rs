@@ -1,9 +1,9 @@
 //! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
 //! (the original rows to fix and submit again), each rewritten atomically.
 
-use crate::engine::journal::fault;
+use crate::files::{fault, write_atomic};
 use serde::{Deserialize, Serialize};
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 /// One inventory line in the report.
@@ -96,22 +96,6 @@ impl ReportRow {
     }
 }
 
-/// Writes `path` through a temporary file and a rename, synced, so that readers see the old
-/// or the new file. On failure the temporary file is removed and the error names the file
-/// and what failed (`writing DIR/report.csv: No space left on device`).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| fault("creating", &tmp, e))?;
-        f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| fault("writing", path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| fault("replacing", path, e))
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
 /// Files that only a batch that sent something writes.
 const REPORT_FILES: &[&str] = &["report.json", "report.csv", "failed.csv"];
 
@@ -202,18 +186,6 @@ mod tests {
         write_failed(dir.path(), &header, &[true, false, true, false], &[&row]).unwrap();
         let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
         assert_eq!(text, "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\ncn-hangzhou,'=1+1,-s,'+note\n");
-    }
-
-    #[test]
-    fn a_failed_write_names_the_file_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        // A directory where the report should be: the rename fails.
-        std::fs::create_dir(dir.path().join("report.csv")).unwrap();
-        let err = write_atomic(&dir.path().join("report.csv"), b"x").unwrap_err().to_string();
-        assert!(err.starts_with(&format!("replacing {}/report.csv: ", dir.path().display())), "{err}");
-        let names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
-        assert_eq!(names, vec!["report.csv"]);
     }
 
     #[test]

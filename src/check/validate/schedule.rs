@@ -2,8 +2,9 @@
 
 use super::diag;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::inventory::row::{Cell, parse_time};
+use crate::inventory::row::Cell;
 use crate::inventory::{Param, Row};
+use crate::time::parse_time;
 use jiff::{SignedDuration, Timestamp};
 use std::cell::RefCell;
 
