@@ -73,7 +73,7 @@ fn assert_exactly_once(e: &Running, dir: &Path, rows: u32) {
     assert_eq!(per_source.len(), rows as usize, "one job per row");
     assert!(per_source.values().all(|ids| ids.len() == 1), "no duplicates: {per_source:?}");
     let created: BTreeMap<String, String> =
-        report(dir).into_iter().filter(|r| r.status == "created").map(|r| (r.source_id, r.job_id)).collect();
+        report(dir).into_iter().filter(|r| r.status == "created").map(|r| (r.id.source_id, r.job_id)).collect();
     let emulated: BTreeMap<String, String> = per_source.into_iter().map(|(s, ids)| (s, ids[0].clone())).collect();
     assert_eq!(created, emulated, "every JobId in the report is the emulator's");
 }
@@ -116,7 +116,7 @@ fn invalid_rows_stop_the_run_unless_skipped() {
     let rows = report(&out_dir);
     assert_eq!(rows.iter().filter(|r| r.status == "created").count(), 3);
     let bad = rows.iter().find(|r| r.status == "invalid").unwrap();
-    assert_eq!((bad.line, bad.error_code.as_str()), (5, "SystemDiskSize.OutOfRange"));
+    assert_eq!((bad.id.line, bad.error_code.as_str()), (5, "SystemDiskSize.OutOfRange"));
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
     assert_eq!(failed.lines().count(), 2);
     assert!(failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"), "{failed}");
@@ -441,7 +441,7 @@ fn a_lost_journal_is_refused_and_adopt_rebuilds_it_without_a_second_job() {
     let out_dir = dir.path().join("report");
     let inv = inventory(dir.path(), 3, false);
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    let before: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.source_id, r.job_id)).collect();
+    let before: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.id.source_id, r.job_id)).collect();
     std::fs::remove_file(out_dir.join("journal.jsonl")).unwrap();
     // The inventory grew meanwhile: two rows were never sent.
     let inv = inventory(dir.path(), 5, false);
@@ -456,7 +456,7 @@ fn a_lost_journal_is_refused_and_adopt_rebuilds_it_without_a_second_job() {
     let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--adopt"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_exactly_once(&e, &out_dir, 5);
-    let after: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.source_id, r.job_id)).collect();
+    let after: BTreeMap<String, String> = report(&out_dir).into_iter().map(|r| (r.id.source_id, r.job_id)).collect();
     for (source, job) in &before {
         assert_eq!(after.get(source), Some(job), "the jobs found keep their JobIds");
     }

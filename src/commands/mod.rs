@@ -1,5 +1,6 @@
 //! The commands: glue from parsed arguments to the pipeline stages and their output.
 
+mod status;
 mod submit;
 
 use crate::account::{AccountIndex, AccountState};
@@ -319,12 +320,7 @@ fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
 fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
-    let counts = crate::commands::submit::status(
-        &client,
-        &args.report,
-        args.watch,
-        std::time::Duration::from_secs_f64(args.interval),
-    )?;
+    let counts = status::status(&client, &args.report, args.watch, std::time::Duration::from_secs_f64(args.interval))?;
     let bad = ["InError", "Expired", "NotFound"];
     Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }

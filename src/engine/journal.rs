@@ -1,6 +1,7 @@
 //! The submit journal: `DIR/journal.jsonl`, append-only, each line fsynced; the single source of
 //! truth for resume. A torn last line (a crash mid-write) is cut off, not rejected.
 
+use super::row::RowStatus;
 use crate::files::fault;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,7 +34,7 @@ pub struct Outcome {
     pub line: u64,
     pub token: String,
     /// `created` or `failed`.
-    pub status: String,
+    pub status: RowStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,7 +201,7 @@ mod tests {
         Entry::Outcome(Outcome {
             line,
             token: "t".into(),
-            status: "created".into(),
+            status: RowStatus::Created,
             job_id: Some("j-1".into()),
             request_id: None,
             error_code: None,

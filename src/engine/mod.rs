@@ -4,7 +4,11 @@
 pub mod journal;
 pub mod lock;
 pub mod pace;
+pub mod progress;
 pub mod report;
+pub mod resume;
+pub mod row;
+pub mod rows;
 pub mod signals;
 
 use crate::api::calls::{CreateReplicationJob, JobFilter};
@@ -13,9 +17,10 @@ use crate::api::error::ApiError;
 use crate::engine::journal::{Entry, Journal, Outcome};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
+use row::RowStatus;
 use signals::Stop;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 /// How to send.
@@ -40,13 +45,7 @@ pub struct Work {
     pub look_up_first: bool,
 }
 
-/// Counters the progress display reads.
-#[derive(Default)]
-pub struct Counters {
-    pub created: AtomicU64,
-    pub failed: AtomicU64,
-    pub in_flight: AtomicU64,
-}
+pub use progress::Counters;
 
 /// What happened to a row in this run.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +114,46 @@ pub async fn run(
         .buffer_unordered(options.concurrency.max(1))
         .try_collect::<()>()
         .await
+}
+
+/// What a batch is sent with.
+#[derive(Clone, Copy)]
+pub struct With<'a> {
+    pub client: &'a Client,
+    pub options: &'a Options,
+    pub stop: &'a Stop,
+    pub counters: &'a Counters,
+}
+
+/// Sends a batch of prepared rows: with `adopt`, every row's job is looked up first (see
+/// [`adopt`]); then the rest is created through the limiter, with retries, every intent
+/// and outcome journaled. A first signal stops new requests; a second abandons those in
+/// flight. What each row came to is returned, whichever way the run ended.
+pub async fn send_batch(
+    with: &With<'_>,
+    mut work: Vec<Work>,
+    journal: Journal,
+    display: &dyn progress::Display,
+    adopt_first: bool,
+) -> std::io::Result<BTreeMap<u64, Settled>> {
+    let With { client, options, stop, counters } = *with;
+    let journal = Arc::new(Mutex::new(journal));
+    let total = work.len() as u64;
+    let touched = Progress::default();
+    let sending = async {
+        if adopt_first {
+            adopt(client, &work, Arc::clone(&journal), options, stop, counters, &touched).await?;
+            let looked_up = touched.settled.lock().expect("progress lock");
+            work.retain(|w| !looked_up.contains_key(&w.line));
+        }
+        run(client, work, journal, options, stop, counters, &touched).await
+    };
+    tokio::select! {
+        result = sending => result?,
+        () = stop.abandoned() => {}
+        () = progress::feed(counters, total, display) => {}
+    }
+    Ok(touched.into_settled())
 }
 
 /// `submit --adopt`: looks every row's job up by Name and SourceId (paced like the creates)
@@ -221,6 +260,7 @@ impl Ctx<'_> {
         loop {
             attempt += 1;
             if attempt > 1 {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 // Stopped between attempts: the intent is journaled, the next run sends the
                 // same request again (same ClientToken).
                 let stopped = tokio::select! {
@@ -241,6 +281,7 @@ impl Ctx<'_> {
                 Err(e) => {
                     if e.is_throttling() {
                         self.pace.throttled();
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                     }
                     unknown |= e.outcome_unknown();
                     if e.code() == Some("ReplicationJobName.Duplicate")
@@ -281,7 +322,7 @@ impl Ctx<'_> {
                 Outcome {
                     line: w.line,
                     token: w.token.clone(),
-                    status: "created".into(),
+                    status: RowStatus::Created,
                     job_id: Some(job_id),
                     request_id: (!request_id.is_empty()).then_some(request_id),
                     error_code: None,
@@ -300,7 +341,7 @@ impl Ctx<'_> {
                 Outcome {
                     line: w.line,
                     token: w.token.clone(),
-                    status: "failed".into(),
+                    status: RowStatus::Failed,
                     job_id: None,
                     request_id: e.request_id().map(str::to_string),
                     error_code: Some(e.code().unwrap_or("Transport").to_string()),

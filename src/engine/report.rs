@@ -1,6 +1,7 @@
 //! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
 //! (the original rows to fix and submit again), each rewritten atomically.
 
+use super::row::{RowId, RowStatus};
 use crate::files::{fault, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::io;
@@ -9,15 +10,9 @@ use std::path::Path;
 /// One inventory line in the report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportRow {
-    pub line: u64,
-    #[serde(rename = "SourceId")]
-    pub source_id: String,
-    #[serde(rename = "Name")]
-    pub name: String,
-    #[serde(rename = "RegionId")]
-    pub region_id: String,
-    /// `created`, `failed`, `invalid`, `skipped` or `pending`.
-    pub status: String,
+    #[serde(flatten)]
+    pub id: RowId,
+    pub status: RowStatus,
     #[serde(rename = "JobId")]
     pub job_id: String,
     #[serde(rename = "RequestId")]
@@ -70,11 +65,11 @@ pub fn neutralise(cell: &str) -> String {
 impl ReportRow {
     fn cells(&self, with_status: bool) -> Vec<String> {
         let mut cells = vec![
-            self.line.to_string(),
-            self.source_id.clone(),
-            self.name.clone(),
-            self.region_id.clone(),
-            self.status.clone(),
+            self.id.line.to_string(),
+            self.id.source_id.clone(),
+            self.id.name.clone(),
+            self.id.region_id.clone(),
+            self.status.to_string(),
             self.job_id.clone(),
             self.request_id.clone(),
             self.error_code.clone(),
@@ -114,7 +109,9 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
     // Rows found invalid, skipped or left pending by a dry run were never sent.
     let sent = rows
         .iter()
-        .filter(|r| !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status.as_str(), "created" | "failed"))
+        .filter(|r| {
+            !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status, RowStatus::Created | RowStatus::Failed)
+        })
         .count();
     let jobs = rows.iter().filter(|r| !r.job_id.is_empty()).count();
     Ok((sent > 0).then(|| format!("report.json ({jobs} JobIds, {sent} rows sent or settled)")))
@@ -192,13 +189,14 @@ mod tests {
     fn a_dry_run_preview_is_no_sign_of_jobs_sent() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap(), None);
-        let pending = ReportRow { line: 2, status: "pending".into(), ..Default::default() };
+        let at = |line| RowId { line, ..RowId::default() };
+        let pending = ReportRow { id: at(2), status: RowStatus::Pending, ..Default::default() };
         let invalid =
-            ReportRow { line: 4, status: "invalid".into(), error_code: "Name.Length".into(), ..Default::default() };
-        let skipped = ReportRow { line: 5, status: "skipped".into(), ..Default::default() };
+            ReportRow { id: at(4), status: RowStatus::Invalid, error_code: "Name.Length".into(), ..Default::default() };
+        let skipped = ReportRow { id: at(5), status: RowStatus::Skipped, ..Default::default() };
         write(dir.path(), &[pending.clone(), invalid, skipped]).unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap(), None);
-        let created = ReportRow { line: 3, status: "created".into(), job_id: "j-1".into(), attempts: 1, ..pending };
+        let created = ReportRow { id: at(3), status: RowStatus::Created, job_id: "j-1".into(), attempts: 1, ..pending };
         write(dir.path(), &[created]).unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap().unwrap(), "report.json (1 JobIds, 1 rows sent or settled)");
         std::fs::write(dir.path().join("report.json"), "not json").unwrap();
@@ -208,7 +206,8 @@ mod tests {
     #[test]
     fn report_round_trips_and_is_atomic() {
         let dir = tempfile::tempdir().unwrap();
-        let row = ReportRow { line: 2, name: "=cmd".into(), status: "created".into(), ..Default::default() };
+        let id = RowId { line: 2, name: "=cmd".into(), ..RowId::default() };
+        let row = ReportRow { id, status: RowStatus::Created, ..Default::default() };
         write(dir.path(), std::slice::from_ref(&row)).unwrap();
         assert_eq!(read(dir.path()).unwrap(), vec![row]);
         let csv = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();

@@ -3,6 +3,7 @@
 pub mod request;
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::engine::row::RowId;
 use crate::inventory::{Param, Row};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,14 +22,9 @@ pub enum Action {
 /// One row of the plan.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
-    pub line: u64,
+    #[serde(flatten)]
+    pub id: RowId,
     pub action: Action,
-    #[serde(rename = "SourceId")]
-    pub source_id: String,
-    #[serde(rename = "Name")]
-    pub name: String,
-    #[serde(rename = "RegionId")]
-    pub region_id: String,
     #[serde(rename = "TargetType")]
     pub target_type: String,
     /// The error codes that block the row, in diagnostic order, without repeats.
@@ -45,14 +41,10 @@ impl Step {
                 blocked_by.push(d.code);
             }
         }
-        let text = |p: Param| row.text(p).unwrap_or_default().to_string();
         Step {
-            line: row.line,
+            id: RowId::of(row),
             action: if blocked_by.is_empty() { Action::Create } else { Action::Blocked },
-            source_id: text(Param::SourceId),
-            name: text(Param::Name),
-            region_id: text(Param::RegionId),
-            target_type: text(Param::TargetType),
+            target_type: row.text(Param::TargetType).unwrap_or_default().to_string(),
             blocked_by,
         }
     }
@@ -85,9 +77,12 @@ impl Plan {
         let w = |f: fn(&Step) -> &str, title: &str| {
             self.steps.iter().map(|s| f(s).chars().count().min(WIDEST)).chain([title.len()]).max().unwrap_or(0)
         };
-        let (ws, wr, wt) =
-            (w(|s| &s.source_id, "SourceId"), w(|s| &s.region_id, "RegionId"), w(|s| &s.target_type, "TargetType"));
-        let wn = w(|s| &s.name, "Name");
+        let (ws, wr, wt) = (
+            w(|s| &s.id.source_id, "SourceId"),
+            w(|s| &s.id.region_id, "RegionId"),
+            w(|s| &s.target_type, "TargetType"),
+        );
+        let wn = w(|s| &s.id.name, "Name");
         writeln!(
             out,
             "{:>6}  {:<7}  {:<ws$}  {:<wr$}  {:<wt$}  {:<wn$}  blocked by",
@@ -97,12 +92,12 @@ impl Plan {
             let action = if s.action == Action::Create { "create" } else { "blocked" };
             let line = format!(
                 "{:>6}  {:<7}  {:<ws$}  {:<wr$}  {:<wt$}  {:<wn$}  {}",
-                s.line,
+                s.id.line,
                 action,
-                s.source_id,
-                s.region_id,
+                s.id.source_id,
+                s.id.region_id,
                 s.target_type,
-                s.name,
+                s.id.name,
                 s.blocked_by.join(", ")
             );
             writeln!(out, "{}", line.trim_end())?;
@@ -143,11 +138,8 @@ mod tests {
     #[test]
     fn totals_and_estimate() {
         let step = |line, action| Step {
-            line,
+            id: RowId { line, ..RowId::default() },
             action,
-            source_id: String::new(),
-            name: String::new(),
-            region_id: String::new(),
             target_type: String::new(),
             blocked_by: vec![],
         };
@@ -159,11 +151,8 @@ mod tests {
     fn a_value_longer_than_any_column_overflows_it() {
         let long = "n".repeat(70_000);
         let step = |name: &str| Step {
-            line: 2,
+            id: RowId { line: 2, source_id: "s-1".into(), name: name.into(), region_id: "cn-hangzhou".into() },
             action: Action::Create,
-            source_id: "s-1".into(),
-            name: name.into(),
-            region_id: "cn-hangzhou".into(),
             target_type: "Image".into(),
             blocked_by: vec![],
         };

@@ -1,0 +1,48 @@
+//! `smcplan status DIR`: every job of the report, as DescribeReplicationJobs tells it now.
+
+use crate::api::calls::JobFilter;
+use crate::api::client::Client;
+use crate::engine::report;
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Statuses no job leaves without the user.
+const SETTLED: &[&str] = &["Finished", "InError", "Expired", "NotFound", "Deleting"];
+
+/// Counts of each job status, after updating the report.
+pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> anyhow::Result<BTreeMap<String, usize>> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    loop {
+        let mut rows = report::read(dir)?;
+        let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(50) {
+            let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
+            let jobs: Vec<_> = runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
+            found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
+        }
+        let checked_at = crate::time::format_time(jiff::Timestamp::now());
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
+            let job = found.get(&r.job_id);
+            let field =
+                |k: &str| job.and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            r.job_status = Some(job.map_or("NotFound".to_string(), |j| j.status.clone()));
+            r.business_status = Some(field("BusinessStatus"));
+            r.progress = job.and_then(|j| j.extra.get("Progress")).and_then(|v| v.as_f64());
+            r.job_error_code = Some(field("ErrorCode"));
+            r.checked_at = Some(checked_at.clone());
+            *counts.entry(r.job_status.clone().unwrap_or_default()).or_default() += 1;
+        }
+        report::write(dir, &rows)?;
+        let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!("{}: {}", dir.display(), if line.is_empty() { "no jobs".to_string() } else { line.join(", ") });
+        let open = counts.keys().any(|s| !SETTLED.contains(&s.as_str()));
+        if !watch || !open {
+            return Ok(counts);
+        }
+        std::thread::sleep(interval);
+    }
+}

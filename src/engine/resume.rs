@@ -1,0 +1,139 @@
+//! Resume: what the journal says of each row before anything is sent, and whether the
+//! directory may be sent from at all.
+
+use super::Work;
+use super::journal::{History, Outcome};
+use super::row::RowStatus;
+use crate::inventory::Row;
+use crate::plan::request;
+use std::path::Path;
+
+/// What resume decides for a valid row.
+#[derive(Debug)]
+pub enum Decision {
+    Send(Box<Work>),
+    /// An earlier run settled it.
+    Settled(Outcome),
+}
+
+/// What to do with a valid row, given the journal: the work to send, or the outcome an
+/// earlier run already settled for it.
+pub fn decide(row: &Row, history: &History) -> Decision {
+    let work = Work::of(row);
+    let token = &work.token;
+    // The same row (same token), wherever it stands now: settled rows are not sent again.
+    if let Some(outcome) = history.outcomes.get(token) {
+        return Decision::Settled(outcome.clone());
+    }
+    // A rebuilt journal marked this row for a look-up that never settled.
+    let mut look_up_first = history.look_up.contains(token);
+    // The latest request for this source server had another token: this row, edited since.
+    let earlier = history.latest_by_source.get(&work.request.source_id).filter(|t| *t != token);
+    if let Some(earlier_token) = earlier {
+        match history.outcomes.get(earlier_token) {
+            // Its job exists: editing the row does not make a second one.
+            Some(o) if o.status == RowStatus::Created => return Decision::Settled(o.clone()),
+            // Edited after a failure: send the new version.
+            Some(_) => {}
+            // Sent, never answered: it may exist; look before creating.
+            None => look_up_first = true,
+        }
+    }
+    Decision::Send(Box::new(Work { look_up_first, ..work }))
+}
+
+/// Refuses a directory whose journal is lost (its report shows jobs were sent), unless
+/// `--adopt` is to rebuild it; refuses `--adopt` where a journal exists.
+pub fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Result<()> {
+    let shown = dir.display();
+    if has_journal && adopt {
+        anyhow::bail!("{shown} has a journal: --adopt rebuilds a lost one only; run without --adopt to resume from it");
+    }
+    if has_journal || adopt {
+        return Ok(());
+    }
+    if let Some(evidence) = super::report::sent_evidence(dir)? {
+        anyhow::bail!(
+            "{shown} holds {evidence} but no journal.jsonl: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
+        );
+    }
+    Ok(())
+}
+
+impl Work {
+    /// The prepared request of a valid row: its parameters flattened once, and its token.
+    pub fn of(row: &Row) -> Work {
+        let mut request = request::of_row(row);
+        let token = request::client_token(&request);
+        request.client_token = Some(token.clone());
+        let params = request::canonical(&request).into_iter().collect();
+        Work { line: row.line, request, token, params, look_up_first: false }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::journal::Entry;
+    use super::*;
+    use crate::inventory::{RecordBuf, Schema};
+
+    fn row_work(name: &str) -> (Schema, RecordBuf) {
+        let schema = Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap();
+        (schema, ["cn-hangzhou", "s-1", name].into_iter().collect())
+    }
+
+    fn intent(w: &Work, lookup: bool) -> Entry {
+        Entry::Intent { line: 2, token: w.token.clone(), params: w.params.clone(), at: String::new(), lookup }
+    }
+
+    fn outcome(w: &Work, status: RowStatus) -> Entry {
+        Entry::Outcome(Outcome {
+            line: 2,
+            token: w.token.clone(),
+            status,
+            job_id: (status == RowStatus::Created).then(|| "j-1".to_string()),
+            request_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            at: String::new(),
+            adopted: false,
+        })
+    }
+
+    fn decision(name: &str, entries: &[Entry]) -> Decision {
+        let (schema, rec) = row_work(name);
+        decide(&Row::new(2, &schema, rec.view()), &History::of(entries))
+    }
+
+    #[test]
+    fn each_case_of_resume() {
+        let (schema, rec) = row_work("web-01");
+        let w = Work::of(&Row::new(2, &schema, rec.view()));
+        let (schema, rec) = row_work("web-02");
+        let edited = Work::of(&Row::new(2, &schema, rec.view()));
+        let send = |d: Decision| match d {
+            Decision::Send(w) => Some(w.look_up_first),
+            Decision::Settled(_) => None,
+        };
+        // Never sent: sent, no look-up.
+        assert_eq!(send(decision("web-01", &[])), Some(false));
+        // Settled under its token: not sent again.
+        assert!(matches!(
+            decision("web-01", &[intent(&w, false), outcome(&w, RowStatus::Failed)]),
+            Decision::Settled(_)
+        ));
+        // Sent without an answer, unchanged: sent again with the same token.
+        assert_eq!(send(decision("web-01", &[intent(&w, false)])), Some(false));
+        // Marked for a look-up by --adopt: looked up first.
+        assert_eq!(send(decision("web-01", &[intent(&w, true)])), Some(true));
+        // Edited after its job was created: the job stands.
+        let created = [intent(&w, false), outcome(&w, RowStatus::Created)];
+        assert!(matches!(decision("web-02", &created), Decision::Settled(o) if o.token == w.token));
+        // Edited after a failure: the new version is sent.
+        assert_eq!(send(decision("web-02", &[intent(&w, false), outcome(&w, RowStatus::Failed)])), Some(false));
+        // Edited after a request that got no answer: looked up first.
+        assert_eq!(send(decision("web-02", &[intent(&w, false)])), Some(true));
+        assert_ne!(w.token, edited.token);
+    }
+}

@@ -1,0 +1,96 @@
+//! One row of a batch: who it is (the same identity in the plan and in the report) and
+//! where it stands.
+
+use serde::{Deserialize, Serialize};
+
+/// The row's identity: its line and the fields a person recognises it by.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowId {
+    pub line: u64,
+    #[serde(rename = "SourceId")]
+    pub source_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+}
+
+impl RowId {
+    /// The identity of an inventory row.
+    pub fn of(row: &crate::inventory::Row) -> RowId {
+        use crate::inventory::Param;
+        let text = |p: Param| row.text(p).unwrap_or_default().to_string();
+        RowId {
+            line: row.line,
+            source_id: text(Param::SourceId),
+            name: text(Param::Name),
+            region_id: text(Param::RegionId),
+        }
+    }
+}
+
+/// Where a row of the batch stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    /// Its job exists (created, or found by `--adopt`).
+    Created,
+    /// The API refused it; the error is recorded.
+    Failed,
+    /// It breaks a rule: never sent.
+    Invalid,
+    /// Not sent in this run (interrupted, or the run was a dry run of a settled batch).
+    Skipped,
+    /// Sent without an answer, or not sent yet: the next run resolves it.
+    #[default]
+    Pending,
+}
+
+impl RowStatus {
+    pub const ALL: [RowStatus; 5] =
+        [RowStatus::Created, RowStatus::Failed, RowStatus::Invalid, RowStatus::Skipped, RowStatus::Pending];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Created => "created",
+            RowStatus::Failed => "failed",
+            RowStatus::Invalid => "invalid",
+            RowStatus::Skipped => "skipped",
+            RowStatus::Pending => "pending",
+        }
+    }
+
+    /// Lines that `failed.csv` gives back to fix.
+    pub fn to_fix(self) -> bool {
+        matches!(self, RowStatus::Failed | RowStatus::Invalid)
+    }
+}
+
+impl std::fmt::Display for RowStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the name a report shows (`status == "created"`).
+impl PartialEq<&str> for RowStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_and_write_as_the_report_names_them() {
+        for s in RowStatus::ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{s}\""));
+            assert_eq!(serde_json::from_str::<RowStatus>(&json).unwrap(), s);
+            assert!(s == s.as_str());
+        }
+        assert!(RowStatus::Failed.to_fix() && RowStatus::Invalid.to_fix() && !RowStatus::Pending.to_fix());
+    }
+}
