@@ -4,9 +4,7 @@ mod support;
 
 use futures_util::TryStreamExt;
 use serde_json::json;
-use smcplan::api::calls::{
-    CreateReplicationJob, DataDisk, Disks, DisksData, DisksPart, DisksSystem, JobFilter, Part, SourceServerFilter, Tag,
-};
+use smcplan::api::calls::{CreateReplicationJob, DataDisk, JobFilter, Part, SourceServerFilter, Tag};
 use smcplan::api::client::{Api, Client, ClientConfig, SignatureVersion};
 use smcplan::api::credentials::{Credentials, Secret};
 use smcplan::api::error::{ApiError, TransportKind};
@@ -101,31 +99,6 @@ async fn create_sends_the_sdk_flattening_signed_v3() {
     assert_eq!(req.header("user-agent"), Some(format!("smcplan/{}", env!("CARGO_PKG_VERSION")).as_str()));
     let sent: BTreeMap<String, String> = req.query.iter().cloned().collect();
     assert_eq!(sent, flattened(0));
-}
-
-#[tokio::test]
-async fn disks_object_flattens_as_the_sdk_does() {
-    let server = start(created);
-    let c = client(&server.url(), SignatureVersion::V3, false);
-    let mut request =
-        CreateReplicationJob { region_id: "cn-hangzhou".into(), source_id: "s-x".into(), ..Default::default() };
-    request.disks = Some(Disks {
-        system: Some(DisksSystem {
-            size: Some(60),
-            lvm: Some(false),
-            part: vec![DisksPart { path: Some("/".into()), size_bytes: Some(42949672960), block: Some(true) }],
-        }),
-        data: vec![DisksData {
-            disk_id: Some("d-0001".into()),
-            size: Some(100),
-            lvm: Some(true),
-            part: vec![DisksPart { path: Some("/data".into()), size_bytes: Some(107374182400), block: Some(true) }],
-        }],
-    });
-    c.create_replication_job(&request).await.unwrap();
-    let sent: BTreeMap<String, String> =
-        server.requests()[0].query.iter().filter(|(k, _)| k.starts_with("Disks.")).cloned().collect();
-    assert_eq!(sent, flattened(1));
 }
 
 #[tokio::test]

@@ -36,44 +36,6 @@ pub struct Tag {
     pub value: Option<String>,
 }
 
-/// A partition of the newer `Disks` object, named by path.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DisksPart {
-    pub path: Option<String>,
-    pub size_bytes: Option<i64>,
-    pub block: Option<bool>,
-}
-
-/// `Disks.System`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DisksSystem {
-    pub size: Option<i64>,
-    #[serde(rename = "LVM")]
-    pub lvm: Option<bool>,
-    pub part: Vec<DisksPart>,
-}
-
-/// `Disks.Data.N`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DisksData {
-    pub disk_id: Option<String>,
-    pub size: Option<i64>,
-    #[serde(rename = "LVM")]
-    pub lvm: Option<bool>,
-    pub part: Vec<DisksPart>,
-}
-
-/// The `Disks` object (an object, not a list).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Disks {
-    pub system: Option<DisksSystem>,
-    pub data: Vec<DisksData>,
-}
-
 /// Every parameter of CreateReplicationJob. Unset fields (`None`, empty lists) serialise as
 /// nothing once flattened, as the SDKs leave them out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -111,7 +73,6 @@ pub struct CreateReplicationJob {
     pub data_disk: Vec<DataDisk>,
     pub system_disk_part: Vec<Part>,
     pub tag: Vec<Tag>,
-    pub disks: Option<Disks>,
 }
 
 /// CreateReplicationJob's answer.
@@ -161,6 +122,13 @@ impl Client {
     /// Creates a replication job.
     pub async fn create_replication_job(&self, request: &CreateReplicationJob) -> Result<Created, ApiError> {
         let v = self.call(&Api::Smc, "CreateReplicationJob", request).await?;
+        decode("CreateReplicationJob", v)
+    }
+
+    /// CreateReplicationJob with parameters already flattened (a row's prepared request,
+    /// exactly as the journal records it).
+    pub async fn create_replication_job_with(&self, params: &[(String, String)]) -> Result<Created, ApiError> {
+        let v = self.call_params(&Api::Smc, "CreateReplicationJob", params).await?;
         decode("CreateReplicationJob", v)
     }
 

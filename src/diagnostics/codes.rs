@@ -10,6 +10,19 @@ pub struct Code {
     pub hint: &'static str,
 }
 
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// Compares with a code's id (`d.code == "Name.Length"`).
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.id == *other
+    }
+}
+
 macro_rules! codes {
     ($($konst:ident = $id:literal, $sev:ident, $hint:literal;)*) => {
         $(pub const $konst: Code = Code { id: $id, severity: $sev, hint: $hint };)*

@@ -30,7 +30,8 @@ pub struct Diagnostic {
     pub line: u64,
     pub column: Column,
     pub severity: Severity,
-    pub code: &'static str,
+    /// The code, with its id and hint.
+    pub code: Code,
     pub message: String,
     pub related_line: Option<u64>,
 }
@@ -38,7 +39,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A finding with the code's own severity.
     pub fn new(line: u64, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { line, column, severity: code.severity, code: code.id, message: message.into(), related_line: None }
+        Diagnostic { line, column, severity: code.severity, code, message: message.into(), related_line: None }
     }
 
     /// A finding about the header (line 1).
@@ -54,12 +55,12 @@ impl Diagnostic {
 
     /// The hint of this finding's code.
     pub fn hint(&self) -> &'static str {
-        codes::lookup(self.code).map_or("", |c| c.hint)
+        self.code.hint
     }
 
     /// Deterministic order: line, then column, then code.
     pub fn sort_key(&self) -> (u64, Column, &'static str) {
-        (self.line, self.column, self.code)
+        (self.line, self.column, self.code.id)
     }
 }
 

@@ -41,7 +41,7 @@ impl JsonFindings {
             line: d.line,
             column: column_name(names, d.column),
             severity: d.severity,
-            code: d.code,
+            code: d.code.id,
             message: &d.message,
             related_line: d.related_line,
         };

@@ -189,10 +189,13 @@ impl World {
         let p = Params(params);
         let now = self.clock.now();
         rules::check_create(&p, now)?;
+        // The same parameters in any order are the same request.
+        let mut sorted = params.to_vec();
+        sorted.sort();
         if let Some(token) = p.get("ClientToken")
             && let Some((sent, job)) = self.tokens.get(&("CreateReplicationJob".to_string(), token.to_string()))
         {
-            if sent.as_slice() == params {
+            if *sent == sorted {
                 return Ok(job.clone());
             }
             return Err(Fault::new(
@@ -207,7 +210,7 @@ impl World {
         self.set_source_state(&job.source_id, "InUse");
         self.insert(job);
         if let Some(token) = p.get("ClientToken") {
-            self.tokens.insert(("CreateReplicationJob".into(), token.into()), (params.to_vec(), id.clone()));
+            self.tokens.insert(("CreateReplicationJob".into(), token.into()), (sorted, id.clone()));
         }
         Ok(id)
     }

@@ -38,8 +38,10 @@ pub struct Options {
 #[derive(Clone, Debug)]
 pub struct Work {
     pub line: u64,
+    /// The typed request, for the look-up by Name and SourceId.
     pub request: CreateReplicationJob,
     pub token: String,
+    /// The request's parameters, flattened once: what the journal records and what is sent.
     pub params: BTreeMap<String, String>,
     /// A job may exist from an earlier run whose intent had another token: look it up first.
     pub look_up_first: bool,
@@ -255,6 +257,8 @@ impl Ctx<'_> {
             lookup: false,
         })
         .await?;
+        // Exactly the parameters the intent recorded, flattened once when the row was prepared.
+        let sent: Vec<(String, String)> = w.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let mut unknown = false;
         let mut attempt = 0;
         loop {
@@ -273,7 +277,7 @@ impl Ctx<'_> {
                     return Ok(Settled::Unknown { attempts: attempt - 1, error });
                 }
             }
-            match self.client.create_replication_job(&w.request).await {
+            match self.client.create_replication_job_with(&sent).await {
                 Ok(created) => {
                     self.pace.succeeded();
                     return self.done(w, Ok((created.job_id, created.request_id)), attempt, false).await;

@@ -370,7 +370,7 @@ mod tests {
         let s = schema(&["RegionId", "SourceId", "Nmae", "wave"]);
         let d = s.diagnostics(false);
         assert_eq!(d.len(), 2);
-        assert_eq!((d[0].line, d[0].code, d[0].column), (1, "Column.Unknown", Column::At(2)));
+        assert_eq!((d[0].line, d[0].code.id, d[0].column), (1, "Column.Unknown", Column::At(2)));
         assert_eq!(d[0].message, "unknown column 'Nmae' is ignored; did you mean 'Name'?");
         assert_eq!(d[0].severity, crate::diagnostics::Severity::Warning);
         assert_eq!(s.diagnostics(true)[0].severity, crate::diagnostics::Severity::Error);
@@ -380,7 +380,7 @@ mod tests {
     fn list_gaps_are_reported() {
         let s = schema(&["RegionId", "SourceId", "DataDisk.1.Index", "DataDisk.3.Index", "Tag.2.Key"]);
         let d = s.diagnostics(false);
-        let got: Vec<_> = d.iter().map(|d| (d.code, d.column, d.message.as_str())).collect();
+        let got: Vec<_> = d.iter().map(|d| (d.code.id, d.column, d.message.as_str())).collect();
         assert_eq!(
             got,
             vec![

@@ -37,8 +37,8 @@ impl Step {
     pub fn new(row: &Row, diags: &[Diagnostic]) -> Step {
         let mut blocked_by: Vec<&'static str> = Vec::new();
         for d in diags.iter().filter(|d| d.severity == Severity::Error) {
-            if !blocked_by.contains(&d.code) {
-                blocked_by.push(d.code);
+            if !blocked_by.contains(&d.code.id) {
+                blocked_by.push(d.code.id);
             }
         }
         Step {

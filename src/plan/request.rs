@@ -59,7 +59,6 @@ pub fn of_row(row: &Row) -> CreateReplicationJob {
                 value: t.value.map(|c| c.text.to_string()),
             })
             .collect(),
-        disks: None,
     }
 }
 

@@ -174,7 +174,7 @@ mod tests {
                 batch.admit(row, has_error, &mut out);
             }
         }
-        out.into_iter().map(|d| (d.line, d.code, d.related_line, d.message)).collect()
+        out.into_iter().map(|d| (d.line, d.code.id, d.related_line, d.message)).collect()
     }
 
     #[test]

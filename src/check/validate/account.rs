@@ -108,7 +108,7 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
         }
         devices(row, &format!("data disk {index}"), disk.parts(), &src.parts, out);
     }
-    if !any && !source.data_disks.is_empty() && effective_target(row) == Some("Image") {
+    if !any && !source.data_disks.is_empty() && effective_target(row) == Some(super::TargetType::Image) {
         let message = format!(
             "source server {} has {} data disk(s) and the row migrates none",
             source.source_id,

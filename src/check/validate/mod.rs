@@ -59,13 +59,42 @@ fn diag(row: &Row, column: Column, code: Code, message: impl Into<String>) -> Di
     Diagnostic::new(row.line, column, code, message)
 }
 
-/// The target type a row asks for, with the API's example default (Image) when unset.
-pub fn effective_target(row: &Row) -> Option<&'static str> {
-    match row.text(crate::inventory::Param::TargetType) {
-        None => Some("Image"),
-        Some(t) => TARGET_TYPES.iter().copied().find(|k| *k == t),
+/// The API's target types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetType {
+    Image,
+    ContainerImage,
+    TargetInstance,
+}
+
+impl TargetType {
+    pub const ALL: [TargetType; 3] = [TargetType::Image, TargetType::ContainerImage, TargetType::TargetInstance];
+
+    /// The API's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetType::Image => "Image",
+            TargetType::ContainerImage => "ContainerImage",
+            TargetType::TargetInstance => "TargetInstance",
+        }
+    }
+
+    /// The target type named exactly `text`.
+    pub fn parse(text: &str) -> Option<TargetType> {
+        TargetType::ALL.into_iter().find(|t| t.name() == text)
     }
 }
 
-/// The API's target types.
-pub const TARGET_TYPES: &[&str] = &["Image", "ContainerImage", "TargetInstance"];
+impl std::fmt::Display for TargetType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The target type a row asks for, with the API's example default (Image) when unset.
+pub fn effective_target(row: &Row) -> Option<TargetType> {
+    match row.text(crate::inventory::Param::TargetType) {
+        None => Some(TargetType::Image),
+        Some(t) => TargetType::parse(t),
+    }
+}

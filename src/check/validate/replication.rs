@@ -89,7 +89,7 @@ mod tests {
             vec![at(COL, "ReplicationParameters.Length"), at(COL, "ReplicationParameters.UnknownKey")]
         );
         let got = full(&[(COL, r#"{"bandwidth_limit":-1,"compress_level":"9","checksum":"true","speed":1}"#)], check);
-        let got: Vec<_> = got.iter().map(|(d, _)| (d.code, d.message.as_str())).collect();
+        let got: Vec<_> = got.iter().map(|(d, _)| (d.code.id, d.message.as_str())).collect();
         assert_eq!(
             got,
             vec![

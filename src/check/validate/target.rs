@@ -1,18 +1,18 @@
 //! TargetType: its values and the parameters each target needs (and those it ignores).
 
-use super::{TARGET_TYPES, diag, effective_target};
+use super::{TargetType, diag, effective_target};
 use crate::diagnostics::{Code, Diagnostic, codes};
 use crate::inventory::{Param, Row};
 
 /// For each target type: the parameters it requires.
-const REQUIRED: &[(&str, &[(Param, Code)])] = &[
+const REQUIRED: &[(TargetType, &[(Param, Code)])] = &[
     (
-        "Image",
+        TargetType::Image,
         &[(Param::ImageName, codes::IMAGE_NAME_MISSING), (Param::SystemDiskSize, codes::SYSTEM_DISK_SIZE_MISSING)],
     ),
-    ("TargetInstance", &[(Param::InstanceId, codes::INSTANCE_ID_MISSING)]),
+    (TargetType::TargetInstance, &[(Param::InstanceId, codes::INSTANCE_ID_MISSING)]),
     (
-        "ContainerImage",
+        TargetType::ContainerImage,
         &[
             (Param::ContainerNamespace, codes::CONTAINER_NAMESPACE_MISSING),
             (Param::ContainerRepository, codes::CONTAINER_REPOSITORY_MISSING),
@@ -22,18 +22,18 @@ const REQUIRED: &[(&str, &[(Param, Code)])] = &[
 ];
 
 /// Parameters that only one target type uses.
-const OWNED_BY: &[(Param, &str)] = &[
-    (Param::ImageName, "Image"),
-    (Param::InstanceId, "TargetInstance"),
-    (Param::ContainerNamespace, "ContainerImage"),
-    (Param::ContainerRepository, "ContainerImage"),
-    (Param::ContainerTag, "ContainerImage"),
+const OWNED_BY: &[(Param, TargetType)] = &[
+    (Param::ImageName, TargetType::Image),
+    (Param::InstanceId, TargetType::TargetInstance),
+    (Param::ContainerNamespace, TargetType::ContainerImage),
+    (Param::ContainerRepository, TargetType::ContainerImage),
+    (Param::ContainerTag, TargetType::ContainerImage),
 ];
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let Some(target) = effective_target(row) else {
         let cell = row.get(Param::TargetType).expect("an unknown target type is set");
-        let near = TARGET_TYPES.iter().find(|t| t.eq_ignore_ascii_case(cell.text));
+        let near = TargetType::ALL.iter().find(|t| t.name().eq_ignore_ascii_case(cell.text));
         let message = match near {
             Some(t) => format!("'{}' is not a target type; did you mean '{t}'?", cell.text),
             None => format!("'{}' is not a target type (Image, ContainerImage or TargetInstance)", cell.text),

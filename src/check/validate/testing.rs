@@ -13,7 +13,7 @@ pub fn run(
     cells: &[(&str, &str)],
     rule: impl Fn(&Row, &mut Vec<Diagnostic>),
 ) -> Vec<(u64, Option<String>, &'static str)> {
-    full(cells, rule).into_iter().map(|(d, col)| (d.line, col, d.code)).collect()
+    full(cells, rule).into_iter().map(|(d, col)| (d.line, col, d.code.id)).collect()
 }
 
 /// Like [`run`], with the whole findings.
