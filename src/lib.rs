@@ -1,4 +1,24 @@
 //! smcplan: plans and submits Alibaba Cloud SMC migration jobs in bulk.
+//!
+//! ```text
+//! inventory CSV ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests
+//!      ──engine──▶ journal + report DIR ◀──status── api ◀──▶ SMC (or the emulator)
+//! ```
+//!
+//! - [`inventory`]: reads the CSV (header, pieces of whole lines, records, typed cells).
+//! - [`check`]: the row rules in parallel ([`check::validate`]), then the batch and account
+//!   conflicts in file order ([`check::conflicts`]).
+//! - [`plan`]: what submit will do with each row, and each row's request and ClientToken.
+//! - [`engine`]: sends prepared requests through the limiter, with retries, an fsynced
+//!   journal, resume, the lock and signals, and writes the report.
+//! - [`api`]: signed HTTP calls to SMC and VPC, credentials, endpoints, errors.
+//! - [`emulator`]: a local SMC endpoint for rehearsals and tests.
+//! - [`account`]: the account state file, and the snapshot that fetches it.
+//! - [`commands`]: one file per command, from parsed arguments to the stages above.
+//!
+//! Shared helpers: [`diagnostics`] (findings as data and their printers), [`files`]
+//! (atomic writes), [`time`] (the API's time format), [`text`] (user text in messages).
+#![forbid(unsafe_code)]
 
 pub mod account;
 pub mod api;

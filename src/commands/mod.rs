@@ -1,15 +1,17 @@
 //! The commands: glue from parsed arguments to the pipeline stages and their output.
 
+mod emulator;
+mod plan;
+mod snapshot;
 mod status;
 mod submit;
+mod validate;
 
 use crate::account::{AccountIndex, AccountState};
 use crate::api::client::{Client, ClientConfig, ProxyRule};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
-use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs, StatusArgs, SubmitArgs,
-};
+use crate::cli::{CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs};
 use crate::diagnostics::render;
 use crate::plan::{Plan, Step};
 use crate::time::parse_time;
@@ -32,12 +34,12 @@ pub enum Outcome {
 /// Runs a parsed command line. `Err` means the tool could not do its work (exit 2).
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let result = match cli.command {
-        Command::Validate(args) => validate(&args),
-        Command::Plan(args) => plan(&args),
-        Command::Snapshot(args) => snapshot(&args),
-        Command::Emulator(args) => emulator(&args),
-        Command::Submit(args) => submit(&args),
-        Command::Status(args) => status(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
+        Command::Emulator(args) => emulator::run(&args),
+        Command::Submit(args) => submit::run(&args),
+        Command::Status(args) => status::run(&args),
         Command::Template => {
             anstream::stdout().write_all(crate::template::render().as_bytes()).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
@@ -116,71 +118,6 @@ fn outcome(checked: &Checked) -> Outcome {
     if checked.summary.errors > 0 { Outcome::Problems } else { Outcome::Clean }
 }
 
-/// Renders each row's findings as the check reaches it, so that the output is ready when the check ends.
-fn validate(args: &CheckArgs) -> anyhow::Result<Outcome> {
-    let path = args.inventory.display().to_string();
-    let (mut json, mut human) = (render::JsonFindings::default(), Vec::new());
-    let checked = check_with(args, |row, diags| {
-        for d in diags {
-            match args.format {
-                Format::Json => json.push(d, &row.schema.names),
-                Format::Human => render::human_one(&mut human, &path, d, &row.schema.names).expect("writing to memory"),
-            }
-        }
-    })?;
-    let names = &checked.schema.names;
-    let printed = match args.format {
-        Format::Json => {
-            let mut all = render::JsonFindings::default();
-            checked.diagnostics.iter().for_each(|d| all.push(d, names));
-            all.append(json);
-            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            all.write(&mut out, &checked.summary).and_then(|()| out.flush())
-        }
-        Format::Human => {
-            let mut out = io::BufWriter::new(anstream::stdout().lock());
-            (|| {
-                for d in &checked.diagnostics {
-                    render::human_one(&mut out, &checked.path, d, names)?;
-                }
-                out.write_all(&human)?;
-                render::summary_line(&mut out, &checked.path, &checked.summary)?;
-                out.flush()
-            })()
-        }
-    };
-    printed.map_err(stdout_fault)?;
-    Ok(outcome(&checked))
-}
-
-fn plan(args: &PlanArgs) -> anyhow::Result<Outcome> {
-    within("--rate", args.rate, RATE)?;
-    let mut steps = Vec::new();
-    let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;
-    let plan = Plan::new(steps, args.rate);
-    let printed = match args.check.format {
-        Format::Json => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            serde_json::to_writer_pretty(&mut out, &plan)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush())
-        }
-        Format::Human => {
-            let mut out = io::BufWriter::new(anstream::stdout().lock());
-            (|| {
-                for d in checked.diagnostics.iter().filter(|d| d.line == 1) {
-                    render::human_one(&mut out, &checked.path, d, &checked.schema.names)?;
-                }
-                plan.human(&mut out)?;
-                out.flush()
-            })()
-        }
-    };
-    printed.map_err(stdout_fault)?;
-    Ok(outcome(&checked))
-}
-
 /// The API client the connection flags describe, with credentials from the usual places.
 fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     let credentials = credentials::resolve(&Lookup::from_process(args.profile.as_deref()))?;
@@ -214,113 +151,4 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         )?;
     }
     Ok(client)
-}
-
-fn snapshot(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
-    let client = connect(&args.connect)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let state = runtime.block_on(crate::account::snapshot::fetch(&client, &args.regions, args.quota))?;
-    crate::account::snapshot::write(&args.out, &state)?;
-    let mut out = anstream::stdout().lock();
-    let printed = writeln!(
-        out,
-        "wrote {}: {} source servers, {} replication jobs, {} vSwitches",
-        args.out.display(),
-        state.source_servers.len(),
-        state.replication_jobs.len(),
-        state.vswitches.len()
-    )
-    .and_then(|()| match args.regions.is_empty() {
-        true => writeln!(out, "no --region given: vSwitches were not fetched, so validate cannot check them"),
-        false => Ok(()),
-    });
-    printed.map_err(stdout_fault)?;
-    Ok(Outcome::Clean)
-}
-
-fn emulator(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
-    use crate::emulator::{Config, KeyPair, Running, demo_account};
-    within("--fault-rate", args.fault_rate, (0.0, 1.0))?;
-    if let Some(qps) = args.qps {
-        within("--qps", qps, RATE)?;
-    }
-    within("--time-scale", args.time_scale, (0.001, 1e6))?;
-    let state = match &args.state {
-        Some(path) => AccountState::load(path)?,
-        None => demo_account(),
-    };
-    let config = Config {
-        listen: args.listen,
-        state,
-        state_out: args.state_out.clone(),
-        keys: KeyPair {
-            id: args.access_key_id.clone(),
-            secret: args.access_key_secret.clone(),
-            token: args.security_token.clone(),
-        },
-        latency: std::time::Duration::from_millis(args.latency_ms),
-        qps: args.qps,
-        fault_rate: args.fault_rate,
-        seed: args.seed,
-        time_scale: args.time_scale,
-        idle_timeout: crate::emulator::IDLE_TIMEOUT,
-    };
-    let running = Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        use tokio::signal::unix::{SignalKind, signal};
-        // The handlers are in place before the address is printed: a client may stop us at once.
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        let mut hangup = signal(SignalKind::hangup())?;
-        let mut out = io::stdout().lock();
-        writeln!(out, "listening on {}", running.url())?;
-        out.flush()?;
-        drop(out);
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-            _ = hangup.recv() => {}
-        }
-        Ok::<(), anyhow::Error>(())
-    })?;
-    running.stop()?;
-    Ok(Outcome::Interrupted)
-}
-
-fn submit(args: &SubmitArgs) -> anyhow::Result<Outcome> {
-    use submit::{Ended, Request};
-    within("--rate", args.rate, RATE)?;
-    within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
-    within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
-    // A dry run checks offline and sends nothing: it needs no credentials.
-    let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
-    let request = Request {
-        inventory: &args.inventory,
-        dir: &args.report,
-        options: crate::engine::Options {
-            rate: args.rate,
-            concurrency: args.concurrency,
-            max_attempts: args.max_attempts,
-        },
-        dry_run: args.dry_run,
-        skip_invalid: args.skip_invalid,
-        online_regions: args.online.then_some(args.regions.as_slice()),
-        quiet: args.quiet,
-        adopt: args.adopt,
-    };
-    Ok(match submit::submit(client.as_ref(), &request)? {
-        Ended::AllCreated => Outcome::Clean,
-        Ended::SomeFailedOrInvalid => Outcome::Problems,
-        Ended::Interrupted(crate::engine::signals::Signal::Terminate) => Outcome::Terminated,
-        Ended::Interrupted(_) => Outcome::Interrupted,
-    })
-}
-
-fn status(args: &StatusArgs) -> anyhow::Result<Outcome> {
-    within("--interval", args.interval, (0.1, 86_400.0))?;
-    let client = connect(&args.connect)?;
-    let counts = status::status(&client, &args.report, args.watch, std::time::Duration::from_secs_f64(args.interval))?;
-    let bad = ["InError", "Expired", "NotFound"];
-    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }

@@ -1,7 +1,9 @@
 //! `smcplan status DIR`: every job of the report, as DescribeReplicationJobs tells it now.
 
+use super::{Outcome, connect, within};
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
+use crate::cli::StatusArgs;
 use crate::engine::report;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -10,6 +12,15 @@ use std::time::Duration;
 
 /// Statuses no job leaves without the user.
 const SETTLED: &[&str] = &["Finished", "InError", "Expired", "NotFound", "Deleting"];
+
+/// The command line's status.
+pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
+    within("--interval", args.interval, (0.1, 86_400.0))?;
+    let client = connect(&args.connect)?;
+    let counts = status(&client, &args.report, args.watch, std::time::Duration::from_secs_f64(args.interval))?;
+    let bad = ["InError", "Expired", "NotFound"];
+    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
+}
 
 /// Counts of each job status, after updating the report.
 pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> anyhow::Result<BTreeMap<String, usize>> {

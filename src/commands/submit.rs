@@ -1,9 +1,11 @@
 //! `smcplan submit`: validate, guard and lock the batch, decide from the journal, send
 //! through the engine, write the report.
 
+use super::{Outcome, RATE, connect, within};
 use crate::account::AccountIndex;
 use crate::api::client::Client;
 use crate::check::{self, Checked, Options as CheckOptions};
+use crate::cli::SubmitArgs;
 use crate::diagnostics::{Severity, render};
 use crate::engine::journal::{self, History, Journal};
 use crate::engine::lock::Lock;
@@ -41,6 +43,35 @@ pub enum Ended {
     SomeFailedOrInvalid,
     /// A signal stopped it; the report is written and the lock released.
     Interrupted(Signal),
+}
+
+/// The command line's submit.
+pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
+    within("--rate", args.rate, RATE)?;
+    within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
+    within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
+    // A dry run checks offline and sends nothing: it needs no credentials.
+    let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
+    let request = Request {
+        inventory: &args.inventory,
+        dir: &args.report,
+        options: crate::engine::Options {
+            rate: args.rate,
+            concurrency: args.concurrency,
+            max_attempts: args.max_attempts,
+        },
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+        online_regions: args.online.then_some(args.regions.as_slice()),
+        quiet: args.quiet,
+        adopt: args.adopt,
+    };
+    Ok(match submit(client.as_ref(), &request)? {
+        Ended::AllCreated => Outcome::Clean,
+        Ended::SomeFailedOrInvalid => Outcome::Problems,
+        Ended::Interrupted(crate::engine::signals::Signal::Terminate) => Outcome::Terminated,
+        Ended::Interrupted(_) => Outcome::Interrupted,
+    })
 }
 
 /// Runs a submit; `client` may be `None` only for a dry run without `--online`.
