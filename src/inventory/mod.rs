@@ -1,6 +1,8 @@
 //! The inventory: CSV bytes to typed rows, each named by the line it starts on.
 
+mod columns;
 pub mod param;
+mod parse;
 mod quick;
 pub mod read;
 pub mod record;

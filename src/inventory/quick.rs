@@ -6,7 +6,7 @@
 //! that are not plain (a blank or comment line, or one the bytes end inside) are left to
 //! csv-core, and a test checks that both read every input the same.
 
-use super::read::MAX_RECORD_BYTES;
+use super::parse::MAX_RECORD_BYTES;
 use super::record::Records;
 
 /// A record read: its number of fields and the newlines it spans (its own included).

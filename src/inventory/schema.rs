@@ -3,73 +3,7 @@
 use super::param::Param;
 use crate::diagnostics::{Column, Diagnostic, codes};
 
-/// A field of one data disk (`DataDisk.N.*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiskField {
-    Index,
-    Size,
-}
-
-/// A field of one partition (`DataDisk.N.Part.M.*`, `SystemDiskPart.M.*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PartField {
-    Device,
-    SizeBytes,
-    Block,
-}
-
-/// A field of one tag (`Tag.N.*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TagField {
-    Key,
-    Value,
-}
-
-/// What one column of the inventory holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColumnKind {
-    Param(Param),
-    Disk(u32, DiskField),
-    DiskPart(u32, u32, PartField),
-    SystemPart(u32, PartField),
-    Tag(u32, TagField),
-    Unknown,
-}
-
-/// The type of value a column holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueType {
-    Int,
-    Bool,
-    Text,
-    /// A column the API does not know.
-    Ignored,
-}
-
-impl ColumnKind {
-    /// The type of the values in such a column.
-    pub fn value_type(self) -> ValueType {
-        match self {
-            ColumnKind::Unknown => ValueType::Ignored,
-            ColumnKind::Param(
-                Param::SystemDiskSize
-                | Param::NetMode
-                | Param::Frequency
-                | Param::MaxNumberOfImageToKeep
-                | Param::JobType,
-            ) => ValueType::Int,
-            ColumnKind::Param(Param::RunOnce) => ValueType::Bool,
-            ColumnKind::Disk(..) => ValueType::Int,
-            ColumnKind::DiskPart(_, _, PartField::SizeBytes) | ColumnKind::SystemPart(_, PartField::SizeBytes) => {
-                ValueType::Int
-            }
-            ColumnKind::DiskPart(_, _, PartField::Block) | ColumnKind::SystemPart(_, PartField::Block) => {
-                ValueType::Bool
-            }
-            _ => ValueType::Text,
-        }
-    }
-}
+pub use super::columns::*;
 
 /// Column positions of one partition's fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -298,44 +232,6 @@ fn gaps(list: &str, present: &[(u32, u16)], out: &mut Vec<Diagnostic>) {
         }
         expected = n + 1;
     }
-}
-
-/// Parses a list position: decimal, 1 or more, no leading zero.
-fn position(s: &str) -> Option<u32> {
-    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// Decides what a header cell names.
-pub fn classify(name: &str) -> ColumnKind {
-    if let Some(p) = Param::from_name(name) {
-        return ColumnKind::Param(p);
-    }
-    let parts: Vec<&str> = name.split('.').collect();
-    let part_field = |s: &str| match s {
-        "Device" => Some(PartField::Device),
-        "SizeBytes" => Some(PartField::SizeBytes),
-        "Block" => Some(PartField::Block),
-        _ => None,
-    };
-    let kind = match parts.as_slice() {
-        ["DataDisk", n, "Index"] => position(n).map(|n| ColumnKind::Disk(n, DiskField::Index)),
-        ["DataDisk", n, "Size"] => position(n).map(|n| ColumnKind::Disk(n, DiskField::Size)),
-        ["DataDisk", n, "Part", m, f] => match (position(n), position(m), part_field(f)) {
-            (Some(n), Some(m), Some(f)) => Some(ColumnKind::DiskPart(n, m, f)),
-            _ => None,
-        },
-        ["SystemDiskPart", m, f] => match (position(m), part_field(f)) {
-            (Some(m), Some(f)) => Some(ColumnKind::SystemPart(m, f)),
-            _ => None,
-        },
-        ["Tag", n, "Key"] => position(n).map(|n| ColumnKind::Tag(n, TagField::Key)),
-        ["Tag", n, "Value"] => position(n).map(|n| ColumnKind::Tag(n, TagField::Value)),
-        _ => None,
-    };
-    kind.unwrap_or(ColumnKind::Unknown)
 }
 
 #[cfg(test)]

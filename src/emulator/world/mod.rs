@@ -1,6 +1,9 @@
 //! The emulated account: source servers, vSwitches, jobs on a simulated clock, and ClientTokens.
 
+mod actions;
+
 use super::fault::Fault;
+use super::ids::JobIds;
 use super::job::{Clock, Job};
 use super::params::Params;
 use super::rules;
@@ -27,24 +30,9 @@ pub struct World {
     live: u64,
     /// (action, token) → what the first request sent, and its JobId.
     tokens: HashMap<(String, String), Remembered>,
-    /// The number of the next JobId; every number gives another id.
-    next_id: u64,
-    /// JobId numbers below this are covered by the saved state (see [`World::reserve`]).
-    reserved: u64,
-    /// Keys the JobId bijection: the seed's.
-    key: u64,
+    ids: JobIds,
     pub rng: u64,
 }
-
-/// The splitmix64 finalizer: a bijection of the 64-bit numbers that mixes every bit.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// JobId numbers reserved by one save of the state.
-pub const ID_BLOCK: u64 = 1024;
 
 impl World {
     pub fn new(state: AccountState, scale: f64, seed: u64) -> World {
@@ -63,14 +51,12 @@ impl World {
             by_source: HashMap::new(),
             live: 0,
             tokens: HashMap::new(),
-            next_id: 1,
-            reserved: u64::MAX,
-            key: mix(seed),
+            ids: JobIds::new(seed, state.emulator.map_or(1, |s| s.next_id)),
             rng: seed | 1,
         };
         match state.emulator {
             // Restarted from its own state file: the sequence goes on where it stood.
-            Some(seq) => (w.next_id, w.rng) = (seq.next_id.max(1), seq.rng),
+            Some(seq) => w.rng = seq.rng,
             // Another account's jobs: start the sequence away from what their ids would give.
             None => {
                 for j in &state.replication_jobs {
@@ -130,47 +116,15 @@ impl World {
         z ^ (z >> 31)
     }
 
-    /// With a state file: numbers below `reserved` may be issued without saving first.
-    pub fn persist_ids(&mut self) {
-        self.reserved = self.next_id;
+    /// The JobId sequence (see [`JobIds`]).
+    pub fn ids(&mut self) -> &mut JobIds {
+        &mut self.ids
     }
 
-    /// Whether the next JobId needs a save of the state first (a new block of numbers).
-    pub fn needs_reservation(&self) -> bool {
-        self.next_id >= self.reserved
-    }
-
-    /// Takes the next block of JobId numbers; the state saved next records the block's end,
-    /// so that an emulator restarted from it (even after kill -9) starts past every number
-    /// this one may have issued.
-    pub fn reserve(&mut self) {
-        self.reserved = self.next_id + ID_BLOCK;
-    }
-
-    /// A JobId never issued before: a bijection of its number (keyed by the seed), so that
-    /// distinct numbers give distinct ids, and numbers never repeat across restarts (see
-    /// [`World::reserve`]); an id a job of the account already has is skipped.
+    /// A JobId no job has had: the next of the sequence, past any a job of the account has.
     fn new_job_id(&mut self) -> String {
-        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         loop {
-            let n = self.next_id;
-            self.next_id += 1;
-            let mut x = mix(n ^ self.key);
-            let mut id = String::from("j-");
-            // 13 base-36 digits hold all 64 bits; 7 more, from the number again, fill 20.
-            let mut tail = mix(x ^ 0xA5A5_A5A5_A5A5_A5A5);
-            for i in 0..20 {
-                let digit = if i < 13 {
-                    let d = x % 36;
-                    x /= 36;
-                    d
-                } else {
-                    let d = tail % 36;
-                    tail /= 36;
-                    d
-                };
-                id.push(ALPHABET[digit as usize] as char);
-            }
+            let id = self.ids.next_id();
             if !self.job_index.contains_key(&id) {
                 return id;
             }
@@ -364,72 +318,6 @@ impl World {
         }
     }
 
-    fn job_mut(&mut self, params: &[(String, String)]) -> Result<usize, Fault> {
-        let id = Params(params).required("JobId")?;
-        let i = *self.job_index.get(id).ok_or_else(|| {
-            Fault::new(404, "InvalidJobId.NotFound", format!("The specified replication job {id} does not exist."))
-        })?;
-        let now = self.clock.now();
-        self.jobs[i].advance(now);
-        Ok(i)
-    }
-
-    fn invalid_status(status: &str, allowed: &str) -> Fault {
-        Fault::new(
-            400,
-            "ReplicationJob.InvalidStatus",
-            format!(
-                "The specified replication job status: {status} is invalid. This operation can only be performed in the following status: {allowed}."
-            ),
-        )
-    }
-
-    /// StartReplicationJob: Ready, Stopped or InError become Running.
-    pub fn start(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
-        let i = self.job_mut(params)?;
-        if !["Ready", "Stopped", "InError"].contains(&self.jobs[i].status.as_str()) {
-            return Err(Self::invalid_status(&self.jobs[i].status, "Ready, Stopped, InError"));
-        }
-        let now = self.clock.now();
-        self.jobs[i].run_from(now);
-        Ok(())
-    }
-
-    /// StopReplicationJob: Running and Syncing becomes Stopped.
-    pub fn stop(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
-        let i = self.job_mut(params)?;
-        let job = &mut self.jobs[i];
-        if job.status != "Running" || job.business_status != "Syncing" {
-            return Err(Self::invalid_status(&job.status, "Running"));
-        }
-        job.status = "Stopped".into();
-        job.business_status.clear();
-        Ok(())
-    }
-
-    /// DeleteReplicationJob: gone at once; frees the source server, the name and the image name.
-    pub fn delete(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
-        let i = self.job_mut(params)?;
-        if self.jobs[i].status == "Running" {
-            return Err(Self::invalid_status("Running", "Ready, Stopped, InError, Finished, Waiting, Expired"));
-        }
-        let job = self.jobs[i].clone();
-        self.job_index.remove(&job.id);
-        if self.names.get(&job.name) == Some(&i) {
-            self.names.remove(&job.name);
-        }
-        if self.images.get(&(job.region_id.clone(), job.image_name.clone())) == Some(&i) {
-            self.images.remove(&(job.region_id.clone(), job.image_name.clone()));
-        }
-        if let Some(list) = self.by_source.get_mut(&job.source_id) {
-            list.retain(|&j| j != i);
-        }
-        self.jobs[i].status = "Deleted".into();
-        self.live -= 1;
-        self.set_source_state(&job.source_id, "Available");
-        Ok(())
-    }
-
     /// The live jobs, advanced to now, in creation order.
     pub fn jobs(&mut self) -> Vec<&Job> {
         let now = self.clock.now();
@@ -476,10 +364,7 @@ impl World {
             source_servers: self.sources.clone(),
             replication_jobs,
             vswitches: self.vswitches.clone(),
-            emulator: Some(crate::account::EmulatorSequence {
-                next_id: if self.reserved == u64::MAX { self.next_id } else { self.reserved },
-                rng: self.rng,
-            }),
+            emulator: Some(crate::account::EmulatorSequence { next_id: self.ids.saved_next(), rng: self.rng }),
         }
     }
 }
