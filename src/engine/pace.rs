@@ -98,8 +98,9 @@ mod tests {
         for _ in 0..11 {
             pace.ready().await;
         }
+        // Never faster than the rate; slower only by what a loaded machine adds.
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(990) && took < Duration::from_millis(1100), "{took:?}");
+        assert!(took >= Duration::from_millis(990) && took < Duration::from_secs(3), "{took:?}");
         pace.throttled();
         pace.throttled();
         assert_eq!(pace.rate(), 8.5, "one cut a second");
