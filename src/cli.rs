@@ -41,9 +41,6 @@ pub struct SubmitArgs {
     /// Requests in flight at most.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Attempts per row (retryable errors only) before giving up.
-    #[arg(long, default_value_t = 8)]
-    pub max_attempts: u32,
     /// Do everything but send.
     #[arg(long)]
     pub dry_run: bool,
@@ -135,6 +132,9 @@ pub struct ConnectArgs {
     /// Use no proxy, whatever HTTPS_PROXY or ALL_PROXY say.
     #[arg(long)]
     pub no_proxy: bool,
+    /// Attempts of each call (retryable errors only: throttling, 5xx, timeouts) before its error stands.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
 }
 
 #[derive(Args, Debug)]

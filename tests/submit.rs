@@ -540,3 +540,33 @@ fn a_look_up_that_failed_during_adopt_is_made_again_before_anything_is_sent() {
     assert_eq!(e.request_count() - requests, 3, "three look-ups, no create");
     assert_exactly_once(&e, &out_dir, 3);
 }
+
+#[test]
+fn status_and_snapshot_retry_through_faults() {
+    let e = emulator(|c| {
+        c.fault_rate = 0.3;
+        c.seed = 11;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 12, false);
+    let out_dir = dir.path().join("report");
+    let out = submit(&e, &inv, &out_dir, &["--rate", "100", "--max-attempts", "12"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for run in 0..3 {
+        let mut status = Command::new(env!("CARGO_BIN_EXE_smcplan"));
+        status.arg("status").arg(&out_dir).args(["--endpoint", &e.url(), "--max-attempts", "12"]);
+        status.env("HOME", dir.path()).env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID);
+        status.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET).env_remove("ALIBABA_CLOUD_PROFILE");
+        let out = status.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "status run {run}: {}", String::from_utf8_lossy(&out.stderr));
+        let state = dir.path().join(format!("state-{run}.json"));
+        let mut snapshot = Command::new(env!("CARGO_BIN_EXE_smcplan"));
+        snapshot.args(["snapshot", "--out", state.to_str().unwrap(), "--endpoint", &e.url(), "--max-attempts", "12"]);
+        snapshot.env("HOME", dir.path()).env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID);
+        snapshot.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET).env_remove("ALIBABA_CLOUD_PROFILE");
+        let out = snapshot.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "snapshot run {run}: {}", String::from_utf8_lossy(&out.stderr));
+        let state = smcplan::account::AccountState::load(&state).unwrap();
+        assert_eq!(state.replication_jobs.iter().filter(|j| j.name.starts_with("wave-")).count(), 12);
+    }
+}

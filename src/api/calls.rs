@@ -204,7 +204,7 @@ impl Client {
                 if done {
                     return Ok(None);
                 }
-                let v = match self.call_params(&api, action, &params).await {
+                let v = match self.read_params(&api, action, &params).await {
                     Err(e) if e.code() == Some("InvalidVSwitchId.NotFound") => return Ok(None),
                     other => other?,
                 };

@@ -50,6 +50,8 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// The proxy for https calls (see [`ProxyRule`]); none by default.
     pub proxy: ProxyRule,
+    /// Attempts of a Describe call (a read, safe to repeat) before its error stands.
+    pub read_attempts: u32,
 }
 
 impl Default for ClientConfig {
@@ -61,6 +63,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             proxy: ProxyRule::default(),
+            read_attempts: 8,
         }
     }
 }
@@ -93,6 +96,7 @@ pub struct Client {
     signature: SignatureVersion,
     /// Masks the secrets in whatever a failed call says.
     redactor: super::redact::Redactor,
+    read_attempts: u32,
 }
 
 impl std::fmt::Debug for Client {
@@ -134,7 +138,8 @@ impl Client {
             .build()
             .expect("a client with rustls and static settings builds");
         let redactor = super::redact::Redactor::new(&credentials);
-        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor })
+        let read_attempts = config.read_attempts.max(1);
+        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts })
     }
 
     /// `text` with every form of this client's secrets masked (for what typed calls make of an answer).
@@ -156,6 +161,26 @@ impl Client {
     pub async fn call<T: serde::Serialize>(&self, api: &Api, action: &str, request: &T) -> Result<Value, ApiError> {
         let value = serde_json::to_value(request).expect("requests serialise");
         self.call_params(api, action, &flatten(&value)).await
+    }
+
+    /// A read (a Describe call) with the retry policy of every call: retryable failures are
+    /// tried again after a backoff, up to the configured attempts.
+    pub async fn read_params(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match self.call_params(api, action, params).await {
+                Err(e) if e.is_retryable() && attempt < self.read_attempts => {
+                    attempt += 1;
+                    let mut r = [0u8; 8];
+                    let fraction = match getrandom::fill(&mut r) {
+                        Ok(()) => (u64::from_le_bytes(r) >> 11) as f64 / (1u64 << 53) as f64,
+                        Err(_) => 0.5,
+                    };
+                    tokio::time::sleep(super::error::backoff(attempt, e.retry_after(), fraction)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Calls `action` with flat parameters. Each call is signed anew (nonce and time). No

@@ -160,6 +160,15 @@ impl ApiError {
     }
 }
 
+/// How long to wait before attempt `attempt` (2 for the first retry): exponential from
+/// 200 ms, capped at 10 s, with full jitter (`fraction` in 0..1), never sooner than the
+/// server's hint. The one retry policy of every call smcplan retries.
+pub fn backoff(attempt: u32, hint: Option<Duration>, fraction: f64) -> Duration {
+    let cap =
+        Duration::from_millis(200).saturating_mul(1 << (attempt.saturating_sub(2)).min(6)).min(Duration::from_secs(10));
+    cap.mul_f64(fraction.clamp(0.0, 1.0)).max(hint.unwrap_or(Duration::ZERO))
+}
+
 /// Parses `x-acs-retry-after`: a positive number of milliseconds (as the SDKs read it), capped at 120 s.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let ms: u64 = value.trim().parse().ok().filter(|&ms| ms > 0)?;

@@ -120,6 +120,7 @@ fn outcome(checked: &Checked) -> Outcome {
 
 /// The API client the connection flags describe, with credentials from the usual places.
 fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
+    within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
     let credentials = credentials::resolve(&Lookup::from_process(args.profile.as_deref()))?;
     let proxy = match args.no_proxy {
         true => ProxyRule::default(),
@@ -130,6 +131,7 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         vpc_endpoint: args.vpc_endpoint.clone(),
         signature: args.signature,
         proxy,
+        read_attempts: args.max_attempts,
         ..ClientConfig::default()
     };
     let client = Client::new(&config, credentials)?;

@@ -49,7 +49,7 @@ pub enum Ended {
 pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     within("--rate", args.rate, RATE)?;
     within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
-    within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
+
     // A dry run checks offline and sends nothing: it needs no credentials.
     let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
     let request = Request {
@@ -58,7 +58,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         options: crate::engine::Options {
             rate: args.rate,
             concurrency: args.concurrency,
-            max_attempts: args.max_attempts,
+            max_attempts: args.connect.max_attempts,
         },
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,

@@ -369,24 +369,10 @@ impl Ctx<'_> {
             name: (!name.is_empty()).then(|| name.clone()),
             ..JobFilter::default()
         };
-        let mut attempt = 1;
-        loop {
-            self.pace.ready().await;
-            match self.client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await {
-                Ok(jobs) => {
-                    self.pace.succeeded();
-                    let found = jobs.into_iter().find(|j| j.name == name && j.source_id == request.source_id);
-                    return Ok(found.map(|j| j.job_id));
-                }
-                Err(e) if e.is_retryable() && attempt < self.options.max_attempts => {
-                    if e.is_throttling() {
-                        self.pace.throttled();
-                    }
-                    attempt += 1;
-                    tokio::time::sleep(self.pace.backoff(attempt, e.retry_after())).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        // A read: the client retries what is retryable, with the policy of every call.
+        self.pace.ready().await;
+        let jobs = self.client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await?;
+        self.pace.succeeded();
+        Ok(jobs.into_iter().find(|j| j.name == name && j.source_id == request.source_id).map(|j| j.job_id))
     }
 }

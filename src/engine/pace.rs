@@ -77,13 +77,10 @@ impl Pace {
     /// Full-jitter backoff before attempt `attempt` (2, 3, ...): a random time up to
     /// min(10 s, 200 ms × 2^(attempt-2)), and never less than the server's hint.
     pub fn backoff(&self, attempt: u32, hint: Option<Duration>) -> Duration {
-        let cap = Duration::from_millis(200)
-            .saturating_mul(1 << (attempt.saturating_sub(2)).min(6))
-            .min(Duration::from_secs(10));
         let mut b = self.state.lock().expect("pace lock");
         b.seed = b.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let fraction = (b.seed >> 11) as f64 / (1u64 << 53) as f64;
-        cap.mul_f64(fraction).max(hint.unwrap_or(Duration::ZERO))
+        crate::api::error::backoff(attempt, hint, fraction)
     }
 }
 
