@@ -17,15 +17,8 @@ const PROXY_VARS: &[&str] =
     &["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"];
 
 fn smcplan(home: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("smcplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env_remove("ALIBABA_CLOUD_PROFILE")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "hardening-id")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
-        .env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN)
-        .timeout(Duration::from_secs(60));
+    let mut cmd = support::smcplan_with_key(home, "hardening-id", SECRET);
+    cmd.env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN).timeout(Duration::from_secs(60));
     for v in PROXY_VARS {
         cmd.env_remove(v);
     }

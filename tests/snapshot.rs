@@ -67,15 +67,7 @@ fn serve(req: &Seen) -> Reply {
 }
 
 fn smcplan(home: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("smcplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env_remove("ALIBABA_CLOUD_PROFILE")
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "snapshot-test-id")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET);
-    cmd
+    support::smcplan_with_key(home, "snapshot-test-id", SECRET)
 }
 
 #[test]

@@ -224,21 +224,29 @@ fn torn_journal_line_and_the_lock() {
 
 #[test]
 fn first_interrupt_finishes_in_flight_and_exits_130() {
+    stops_like_a_first_ctrl_c("INT", 130);
+}
+
+/// A submit stopped by `signal_name`: in-flight requests finish, the report is written, the
+/// lock released, the exit code is `code`, and a re-run finishes the job.
+fn stops_like_a_first_ctrl_c(signal_name: &str, code: i32) {
     let e = emulator(|c| c.latency = Duration::from_millis(50));
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 40, false);
     let out_dir = dir.path().join("report");
     let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
     wait_for_journal(&out_dir);
-    signal(&child, "INT");
+    signal(&child, signal_name);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(out.status.code(), Some(code), "SIG{signal_name}");
+    assert!(!out_dir.join("lock").exists(), "SIG{signal_name} released the lock");
     let rows = report(&out_dir);
+    assert_eq!(rows.len(), 40);
     let created = rows.iter().filter(|r| r.status == "created").count();
-    assert!(created > 0 && created < 40, "{created}");
+    assert!(created > 0 && created < 40, "SIG{signal_name}: {created}");
     assert!(rows.iter().all(|r| r.status == "created" || r.status == "skipped"), "in-flight requests finished");
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_exactly_once(&e, &out_dir, 40);
 }
 
@@ -376,26 +384,8 @@ fn rows_moved_by_an_edit_keep_their_jobs_and_a_new_row_is_created() {
 
 #[test]
 fn sigterm_and_sighup_stop_like_the_first_ctrl_c() {
-    for (signal_name, code) in [("TERM", 143), ("HUP", 130)] {
-        let e = emulator(|c| c.latency = Duration::from_millis(50));
-        let dir = tempfile::tempdir().unwrap();
-        let inv = inventory(dir.path(), 40, false);
-        let out_dir = dir.path().join("report");
-        let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
-        wait_for_journal(&out_dir);
-        signal(&child, signal_name);
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "SIG{signal_name}");
-        assert!(!out_dir.join("lock").exists(), "SIG{signal_name} released the lock");
-        let rows = report(&out_dir);
-        assert_eq!(rows.len(), 40);
-        let created = rows.iter().filter(|r| r.status == "created").count();
-        assert!(created > 0 && created < 40, "SIG{signal_name}: {created}");
-        assert!(rows.iter().all(|r| r.status == "created" || r.status == "skipped"), "in-flight requests finished");
-        let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_exactly_once(&e, &out_dir, 40);
-    }
+    stops_like_a_first_ctrl_c("TERM", 143);
+    stops_like_a_first_ctrl_c("HUP", 130);
 }
 
 #[test]

@@ -84,40 +84,6 @@ impl Progress {
     }
 }
 
-/// Sends every row; stops starting new ones once `stop` is requested.
-pub async fn run(
-    client: &Client,
-    work: Vec<Work>,
-    journal: Arc<Mutex<Journal>>,
-    options: &Options,
-    stop: &Stop,
-    counters: &Counters,
-    progress: &Progress,
-) -> std::io::Result<()> {
-    let pace = Pace::new(options.rate);
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress };
-    stream::iter(work)
-        .map(|w| {
-            let ctx = &ctx;
-            async move {
-                let settled = if stop.requested() {
-                    Settled::NotSent
-                } else {
-                    ctx.counters.in_flight.fetch_add(1, Ordering::Relaxed);
-                    let settled = ctx.settle(&w).await;
-                    ctx.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-                    settled?
-                };
-                ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line);
-                ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
-                Ok::<(), std::io::Error>(())
-            }
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .try_collect::<()>()
-        .await
-}
-
 /// What a batch is sent with.
 #[derive(Clone, Copy)]
 pub struct With<'a> {
@@ -127,10 +93,10 @@ pub struct With<'a> {
     pub counters: &'a Counters,
 }
 
-/// Sends a batch of prepared rows: with `adopt`, every row's job is looked up first (see
-/// [`adopt`]); then the rest is created through the limiter, with retries, every intent
-/// and outcome journaled. A first signal stops new requests; a second abandons those in
-/// flight. What each row came to is returned, whichever way the run ended.
+/// Sends a batch of prepared rows: with `adopt_first`, every row's job is looked up first
+/// (see [`adopt`]); then the rest is created through the limiter, with retries, every
+/// intent and outcome journaled. A first signal stops new requests; a second abandons those
+/// in flight. What each row came to is returned, whichever way the run ended.
 pub async fn send_batch(
     with: &With<'_>,
     mut work: Vec<Work>,
@@ -139,16 +105,19 @@ pub async fn send_batch(
     adopt_first: bool,
 ) -> std::io::Result<BTreeMap<u64, Settled>> {
     let With { client, options, stop, counters } = *with;
-    let journal = Arc::new(Mutex::new(journal));
     let total = work.len() as u64;
     let touched = Progress::default();
+    // Look-ups and creates share one limiter: together they stay within the rate.
+    let pace = Pace::new(options.rate);
+    let journal = Arc::new(Mutex::new(journal));
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress: &touched };
     let sending = async {
         if adopt_first {
-            adopt(client, &work, Arc::clone(&journal), options, stop, counters, &touched).await?;
+            adopt(&ctx, &work).await?;
             let looked_up = touched.settled.lock().expect("progress lock");
             work.retain(|w| !looked_up.contains_key(&w.line));
         }
-        run(client, work, journal, options, stop, counters, &touched).await
+        run(&ctx, &work).await
     };
     tokio::select! {
         result = sending => result?,
@@ -158,57 +127,70 @@ pub async fn send_batch(
     Ok(touched.into_settled())
 }
 
+/// Takes every row through `one`, at most `--concurrency` at once, and notes what each came
+/// to (`None`: nothing yet, it goes on to the next stage).
+async fn each<'w, F, Fut>(ctx: &Ctx<'_>, work: &'w [Work], one: F) -> std::io::Result<()>
+where
+    F: Fn(&'w Work) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<Option<Settled>>>,
+{
+    stream::iter(work)
+        .map(|w| {
+            let settled = one(w);
+            async move {
+                if let Some(settled) = settled.await? {
+                    ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line);
+                    ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
+                }
+                Ok::<(), std::io::Error>(())
+            }
+        })
+        .buffer_unordered(ctx.options.concurrency.max(1))
+        .try_collect::<()>()
+        .await
+}
+
+/// Sends every row; stops starting new ones once a stop is requested.
+async fn run(ctx: &Ctx<'_>, work: &[Work]) -> std::io::Result<()> {
+    each(ctx, work, |w| async move {
+        if ctx.stop.requested() {
+            return Ok(Some(Settled::NotSent));
+        }
+        ctx.counters.in_flight.fetch_add(1, Ordering::Relaxed);
+        let settled = ctx.settle(w).await;
+        ctx.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+        settled.map(Some)
+    })
+    .await
+}
+
 /// `submit --adopt`: looks every row's job up by Name and SourceId (paced like the creates)
 /// and journals the ones found as created (`adopted`), so that only the rest is sent. Each
 /// row's intent is journaled (marked for look-up) before its look-up, so that a row whose
 /// look-up failed or was stopped is looked up again by the next run, never sent blindly.
-pub async fn adopt(
-    client: &Client,
-    work: &[Work],
-    journal: Arc<Mutex<Journal>>,
-    options: &Options,
-    stop: &Stop,
-    counters: &Counters,
-    progress: &Progress,
-) -> std::io::Result<()> {
-    let pace = Pace::new(options.rate);
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress };
-    stream::iter(work)
-        .map(|w| {
-            let ctx = &ctx;
-            async move {
-                if stop.requested() {
-                    ctx.progress.settled.lock().expect("progress lock").insert(w.line, Settled::NotSent);
-                    return Ok(());
-                }
-                let intent = Entry::Intent {
-                    line: w.line,
-                    token: w.token.clone(),
-                    params: w.params.clone(),
-                    at: now(),
-                    lookup: true,
-                };
-                ctx.append(intent).await?;
-                let found = tokio::select! {
-                    biased;
-                    () = stop.wait_requested() => None,
-                    found = ctx.find_existing(&w.request) => Some(found),
-                };
-                let settled = match found {
-                    // Found: the job this row made before the journal was lost.
-                    Some(Ok(Some(job_id))) => ctx.done(w, Ok((job_id, String::new())), 0, true).await?,
-                    // None there: the row is sent like any other.
-                    Some(Ok(None)) => return Ok(()),
-                    Some(Err(e)) => Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") },
-                    None => Settled::Unknown { attempts: 0, error: "stopped before its job was looked up".to_string() },
-                };
-                ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
-                Ok::<(), std::io::Error>(())
-            }
+async fn adopt(ctx: &Ctx<'_>, work: &[Work]) -> std::io::Result<()> {
+    each(ctx, work, |w| async move {
+        if ctx.stop.requested() {
+            return Ok(Some(Settled::NotSent));
+        }
+        let intent =
+            Entry::Intent { line: w.line, token: w.token.clone(), params: w.params.clone(), at: now(), lookup: true };
+        ctx.append(intent).await?;
+        let found = tokio::select! {
+            biased;
+            () = ctx.stop.wait_requested() => None,
+            found = ctx.find_existing(&w.request) => Some(found),
+        };
+        Ok(match found {
+            // Found: the job this row made before the journal was lost.
+            Some(Ok(Some(job_id))) => Some(ctx.done(w, Ok((job_id, String::new())), 0, true).await?),
+            // None there: the row is sent like any other.
+            Some(Ok(None)) => None,
+            Some(Err(e)) => Some(Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") }),
+            None => Some(Settled::Unknown { attempts: 0, error: "stopped before its job was looked up".to_string() }),
         })
-        .buffer_unordered(options.concurrency.max(1))
-        .try_collect::<()>()
-        .await
+    })
+    .await
 }
 
 struct Ctx<'a> {

@@ -257,3 +257,17 @@ pub fn verify_v1(req: &Seen, secret: &str) -> bool {
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     req.param("Signature") == Some(sig.as_str())
 }
+
+/// The smcplan binary run from the project root with `home` as HOME, no profile, no
+/// color, and the key pair `id` / `secret` in the environment.
+pub fn smcplan_with_key(home: &std::path::Path, id: &str, secret: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("smcplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("ALIBABA_CLOUD_PROFILE")
+        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", id)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret);
+    cmd
+}
