@@ -119,16 +119,31 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
 
 /// Writes `report.csv` and `report.json`.
 pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
+    let mut csv = Vec::new();
+    write_csv(&mut csv, rows)?;
+    write_atomic(&dir.join("report.csv"), &csv)?;
+    let mut json = Vec::new();
+    write_json(&mut json, rows)?;
+    write_atomic(&dir.join("report.json"), &json)
+}
+
+/// `report.csv` to any writer: a row per line, formula cells neutralised; the job's state
+/// columns once `status` has checked.
+pub fn write_csv(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> {
     let with_status = rows.iter().any(|r| r.checked_at.is_some());
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut csv = csv::Writer::from_writer(out);
     let header: Vec<&str> = COLUMNS.iter().chain(if with_status { STATUS_COLUMNS } else { &[] }).copied().collect();
     csv.write_record(&header)?;
     for r in rows {
         csv.write_record(r.cells(with_status))?;
     }
-    write_atomic(&dir.join("report.csv"), &csv.into_inner().map_err(|e| e.into_error())?)?;
-    let json = serde_json::to_vec_pretty(rows).expect("rows serialise");
-    write_atomic(&dir.join("report.json"), &json)
+    csv.flush()
+}
+
+/// `report.json` to any writer.
+pub fn write_json(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, rows)?;
+    Ok(())
 }
 
 /// Reads `report.json`.
@@ -149,19 +164,26 @@ pub fn write_failed(
     api_column: &[bool],
     rows: &[&crate::inventory::RecordBuf],
 ) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut bytes = Vec::new();
+    write_failed_csv(&mut bytes, header, api_column, rows)?;
+    write_atomic(&dir.join("failed.csv"), &bytes)
+}
+
+/// `failed.csv` to any writer.
+pub fn write_failed_csv(
+    out: &mut dyn io::Write,
+    header: &[String],
+    api_column: &[bool],
+    rows: &[&crate::inventory::RecordBuf],
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
     let names = header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) });
     csv.write_record(names.collect::<Vec<_>>())?;
     for rec in rows {
-        let cells: Vec<String> = rec
-            .view()
-            .iter()
-            .zip(api_column)
-            .map(|(c, api)| if *api { c.to_string() } else { neutralise(c) })
-            .collect();
-        csv.write_record(&cells)?;
+        let cells = rec.view().iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) });
+        csv.write_record(cells.collect::<Vec<_>>())?;
     }
-    write_atomic(&dir.join("failed.csv"), &csv.into_inner().map_err(|e| e.into_error())?)
+    csv.flush()
 }
 
 #[cfg(test)]
