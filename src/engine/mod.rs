@@ -1,6 +1,7 @@
 //! `smcplan submit`: exactly-once, rate-limited creation of the planned jobs, journaled for resume.
 //! The only place where requests are sent concurrently.
 
+pub mod create;
 pub mod journal;
 pub mod lock;
 pub mod pace;
@@ -11,10 +12,10 @@ pub mod row;
 pub mod rows;
 pub mod signals;
 
-use crate::api::calls::{CreateReplicationJob, JobFilter};
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::engine::journal::{Entry, Journal, Outcome};
+pub use create::Work;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
 use row::RowStatus;
@@ -34,17 +35,30 @@ pub struct Options {
     pub max_attempts: u32,
 }
 
-/// A row to create.
-#[derive(Clone, Debug)]
-pub struct Work {
-    pub line: u64,
-    /// The typed request, for the look-up by Name and SourceId.
-    pub request: CreateReplicationJob,
-    pub token: String,
-    /// The request's parameters, flattened once: what the journal records and what is sent.
-    pub params: BTreeMap<String, String>,
-    /// A job may exist from an earlier run whose intent had another token: look it up first.
-    pub look_up_first: bool,
+/// One prepared call of a batch, as the engine sends it: a create today (see
+/// [`create::Work`]); a job action shares the same pacing, retries, journal and resume.
+pub trait Call: Sync {
+    /// The inventory line it stands for.
+    fn line(&self) -> u64;
+    /// Its key in the journal: a create's ClientToken.
+    fn key(&self) -> &str;
+    /// What its intent records: exactly the parameters it sends.
+    fn params(&self) -> &BTreeMap<String, String>;
+    /// Whether what it does may be done already (an earlier request got no answer): look first.
+    fn look_up_first(&self) -> bool;
+    /// One attempt.
+    fn attempt<'a>(&'a self, client: &'a Client) -> impl Future<Output = Result<Done, ApiError>> + Send + 'a;
+    /// Whether it is done already, as the API tells now: the JobId if so.
+    fn look_up<'a>(&'a self, client: &'a Client) -> impl Future<Output = Result<Option<String>, ApiError>> + Send + 'a;
+    /// Whether this error, once an earlier attempt's answer was lost, says that attempt did it.
+    fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool;
+}
+
+/// A call that went through: the job it made or acted on, and the request's id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    pub job_id: String,
+    pub request_id: String,
 }
 
 pub use progress::Counters;
@@ -97,9 +111,9 @@ pub struct With<'a> {
 /// (see [`adopt`]); then the rest is created through the limiter, with retries, every
 /// intent and outcome journaled. A first signal stops new requests; a second abandons those
 /// in flight. What each row came to is returned, whichever way the run ended.
-pub async fn send_batch(
+pub async fn send_batch<C: Call>(
     with: &With<'_>,
-    mut work: Vec<Work>,
+    mut work: Vec<C>,
     journal: Journal,
     display: &dyn progress::Display,
     adopt_first: bool,
@@ -115,7 +129,7 @@ pub async fn send_batch(
         if adopt_first {
             adopt(&ctx, &work).await?;
             let looked_up = touched.settled.lock().expect("progress lock");
-            work.retain(|w| !looked_up.contains_key(&w.line));
+            work.retain(|w| !looked_up.contains_key(&w.line()));
         }
         run(&ctx, &work).await
     };
@@ -129,9 +143,9 @@ pub async fn send_batch(
 
 /// Takes every row through `one`, at most `--concurrency` at once, and notes what each came
 /// to (`None`: nothing yet, it goes on to the next stage).
-async fn each<'w, F, Fut>(ctx: &Ctx<'_>, work: &'w [Work], one: F) -> std::io::Result<()>
+async fn each<'w, C: Call, F, Fut>(ctx: &Ctx<'_>, work: &'w [C], one: F) -> std::io::Result<()>
 where
-    F: Fn(&'w Work) -> Fut,
+    F: Fn(&'w C) -> Fut,
     Fut: std::future::Future<Output = std::io::Result<Option<Settled>>>,
 {
     stream::iter(work)
@@ -139,8 +153,8 @@ where
             let settled = one(w);
             async move {
                 if let Some(settled) = settled.await? {
-                    ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line);
-                    ctx.progress.settled.lock().expect("progress lock").insert(w.line, settled);
+                    ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line());
+                    ctx.progress.settled.lock().expect("progress lock").insert(w.line(), settled);
                 }
                 Ok::<(), std::io::Error>(())
             }
@@ -151,7 +165,7 @@ where
 }
 
 /// Sends every row; stops starting new ones once a stop is requested.
-async fn run(ctx: &Ctx<'_>, work: &[Work]) -> std::io::Result<()> {
+async fn run<C: Call>(ctx: &Ctx<'_>, work: &[C]) -> std::io::Result<()> {
     each(ctx, work, |w| async move {
         if ctx.stop.requested() {
             return Ok(Some(Settled::NotSent));
@@ -168,22 +182,20 @@ async fn run(ctx: &Ctx<'_>, work: &[Work]) -> std::io::Result<()> {
 /// and journals the ones found as created (`adopted`), so that only the rest is sent. Each
 /// row's intent is journaled (marked for look-up) before its look-up, so that a row whose
 /// look-up failed or was stopped is looked up again by the next run, never sent blindly.
-async fn adopt(ctx: &Ctx<'_>, work: &[Work]) -> std::io::Result<()> {
+async fn adopt<C: Call>(ctx: &Ctx<'_>, work: &[C]) -> std::io::Result<()> {
     each(ctx, work, |w| async move {
         if ctx.stop.requested() {
             return Ok(Some(Settled::NotSent));
         }
-        let intent =
-            Entry::Intent { line: w.line, token: w.token.clone(), params: w.params.clone(), at: now(), lookup: true };
-        ctx.append(intent).await?;
+        ctx.append(ctx.intent(w, true)).await?;
         let found = tokio::select! {
             biased;
             () = ctx.stop.wait_requested() => None,
-            found = ctx.find_existing(&w.request) => Some(found),
+            found = ctx.look_up(w) => Some(found),
         };
         Ok(match found {
             // Found: the job this row made before the journal was lost.
-            Some(Ok(Some(job_id))) => Some(ctx.done(w, Ok((job_id, String::new())), 0, true).await?),
+            Some(Ok(Some(job_id))) => Some(ctx.done(w, Ok(found_job(job_id)), 0, true).await?),
             // None there: the row is sent like any other.
             Some(Ok(None)) => None,
             Some(Err(e)) => Some(Settled::Unknown { attempts: 0, error: format!("looking the job up failed: {e}") }),
@@ -215,11 +227,30 @@ impl Ctx<'_> {
             .expect("journal task")
     }
 
-    async fn settle(&self, w: &Work) -> std::io::Result<Settled> {
-        if w.look_up_first
-            && let Ok(Some(job_id)) = self.find_existing(&w.request).await
+    /// The intent of `call`, journaled before it leaves.
+    fn intent(&self, call: &impl Call, lookup: bool) -> Entry {
+        Entry::Intent {
+            line: call.line(),
+            token: call.key().to_string(),
+            params: call.params().clone(),
+            at: now(),
+            lookup,
+        }
+    }
+
+    /// Whether `call` is done already (paced like every call; the client retries the read).
+    async fn look_up(&self, call: &impl Call) -> Result<Option<String>, ApiError> {
+        self.pace.ready().await;
+        let found = call.look_up(self.client).await?;
+        self.pace.succeeded();
+        Ok(found)
+    }
+
+    async fn settle(&self, w: &impl Call) -> std::io::Result<Settled> {
+        if w.look_up_first()
+            && let Ok(Some(job_id)) = self.look_up(w).await
         {
-            return self.done(w, Ok((job_id, String::new())), 0, false).await;
+            return self.done(w, Ok(found_job(job_id)), 0, false).await;
         }
         // A row waiting for its turn when the run is interrupted is not sent at all.
         tokio::select! {
@@ -230,17 +261,8 @@ impl Ctx<'_> {
         if self.stop.requested() {
             return Ok(Settled::NotSent);
         }
-        self.progress.in_flight.lock().expect("progress lock").insert(w.line);
-        self.append(Entry::Intent {
-            line: w.line,
-            token: w.token.clone(),
-            params: w.params.clone(),
-            at: now(),
-            lookup: false,
-        })
-        .await?;
-        // Exactly the parameters the intent recorded, flattened once when the row was prepared.
-        let sent: Vec<(String, String)> = w.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.progress.in_flight.lock().expect("progress lock").insert(w.line());
+        self.append(self.intent(w, false)).await?;
         let mut unknown = false;
         let mut attempt = 0;
         loop {
@@ -259,10 +281,10 @@ impl Ctx<'_> {
                     return Ok(Settled::Unknown { attempts: attempt - 1, error });
                 }
             }
-            match self.client.create_replication_job_with(&sent).await {
-                Ok(created) => {
+            match w.attempt(self.client).await {
+                Ok(done) => {
                     self.pace.succeeded();
-                    return self.done(w, Ok((created.job_id, created.request_id)), attempt, false).await;
+                    return self.done(w, Ok(done), attempt, false).await;
                 }
                 Err(e) => {
                     if e.is_throttling() {
@@ -270,12 +292,12 @@ impl Ctx<'_> {
                         self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                     }
                     unknown |= e.outcome_unknown();
-                    if e.code() == Some("ReplicationJobName.Duplicate")
-                        && unknown
-                        && let Ok(Some(job_id)) = self.find_existing(&w.request).await
+                    if unknown
+                        && w.done_by_a_lost_attempt(&e)
+                        && let Ok(Some(job_id)) = self.look_up(w).await
                     {
                         let request_id = e.request_id().unwrap_or_default().to_string();
-                        return self.done(w, Ok((job_id, request_id)), attempt, false).await;
+                        return self.done(w, Ok(Done { job_id, request_id }), attempt, false).await;
                     }
                     if !e.is_retryable() {
                         return self.done(w, Err(e), attempt, false).await;
@@ -297,17 +319,17 @@ impl Ctx<'_> {
 
     async fn done(
         &self,
-        w: &Work,
-        result: Result<(String, String), ApiError>,
+        w: &impl Call,
+        result: Result<Done, ApiError>,
         attempts: u32,
         adopted: bool,
     ) -> std::io::Result<Settled> {
         let outcome = match result {
-            Ok((job_id, request_id)) => {
+            Ok(Done { job_id, request_id }) => {
                 self.counters.created.fetch_add(1, Ordering::Relaxed);
                 Outcome {
-                    line: w.line,
-                    token: w.token.clone(),
+                    line: w.line(),
+                    token: w.key().to_string(),
                     status: RowStatus::Created,
                     job_id: Some(job_id),
                     request_id: (!request_id.is_empty()).then_some(request_id),
@@ -325,8 +347,8 @@ impl Ctx<'_> {
                     other => other.to_string(),
                 };
                 Outcome {
-                    line: w.line,
-                    token: w.token.clone(),
+                    line: w.line(),
+                    token: w.key().to_string(),
                     status: RowStatus::Failed,
                     job_id: None,
                     request_id: e.request_id().map(str::to_string),
@@ -341,20 +363,9 @@ impl Ctx<'_> {
         self.append(Entry::Outcome(outcome.clone())).await?;
         Ok(Settled::Done(outcome))
     }
+}
 
-    /// The job a row already made, found by its Name and SourceId (a row without a Name: the
-    /// job on its source that has no name either).
-    async fn find_existing(&self, request: &CreateReplicationJob) -> Result<Option<String>, ApiError> {
-        let name = request.name.clone().unwrap_or_default();
-        let filter = JobFilter {
-            source_id: vec![request.source_id.clone()],
-            name: (!name.is_empty()).then(|| name.clone()),
-            ..JobFilter::default()
-        };
-        // A read: the client retries what is retryable, with the policy of every call.
-        self.pace.ready().await;
-        let jobs = self.client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await?;
-        self.pace.succeeded();
-        Ok(jobs.into_iter().find(|j| j.name == name && j.source_id == request.source_id).map(|j| j.job_id))
-    }
+/// A job found by a look-up: no request of this run made it.
+fn found_job(job_id: String) -> Done {
+    Done { job_id, request_id: String::new() }
 }
