@@ -14,14 +14,18 @@
 //! - [`api`]: signed HTTP calls to SMC and VPC, credentials, endpoints, errors.
 //! - [`emulator`]: a local SMC endpoint for rehearsals and tests.
 //! - [`account`]: the account state file, and the snapshot that fetches it.
-//! - [`commands`]: one file per command, from parsed arguments to the stages above.
+//! - [`commands`]: one file per command, from parsed arguments ([`cli`]) to the stages above;
+//!   [`template`] prints an inventory to start from.
 //!
-//! Shared helpers: [`diagnostics`] (findings as data and their printers), [`files`]
-//! (atomic writes), [`time`] (the API's time format), [`text`] (user text in messages).
+//! Shared helpers: [`batch`] (a row's identity and status, the same in the plan and the
+//! report), [`diagnostics`] (findings as data and their printers), [`files`] (atomic writes),
+//! [`time`] (the API's time format), [`text`] (user text in messages), [`fuzzing`] (every
+//! offline stage in memory, for the fuzz target and the mutation tests).
 #![forbid(unsafe_code)]
 
 pub mod account;
 pub mod api;
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -17,13 +17,20 @@ const SETTLED: &[&str] = &["Finished", "InError", "Expired", "NotFound", "Deleti
 pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
-    let counts = status(&client, &args.report, args.watch, std::time::Duration::from_secs_f64(args.interval))?;
+    let interval = Duration::from_secs_f64(args.interval);
+    let counts = status(&client, &args.report, args.watch, interval, &mut anstream::stdout())?;
     let bad = ["InError", "Expired", "NotFound"];
     Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }
 
 /// Counts of each job status, after updating the report.
-pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> anyhow::Result<BTreeMap<String, usize>> {
+pub fn status(
+    client: &Client,
+    dir: &Path,
+    watch: bool,
+    interval: Duration,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<BTreeMap<String, usize>> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     loop {
         let mut rows = report::read(dir)?;
@@ -49,7 +56,8 @@ pub fn status(client: &Client, dir: &Path, watch: bool, interval: Duration) -> a
         }
         report::write(dir, &rows)?;
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        println!("{}: {}", dir.display(), if line.is_empty() { "no jobs".to_string() } else { line.join(", ") });
+        let line = if line.is_empty() { "no jobs".to_string() } else { line.join(", ") };
+        writeln!(out, "{}: {line}", dir.display()).map_err(super::stdout_fault)?;
         let open = counts.keys().any(|s| !SETTLED.contains(&s.as_str()));
         if !watch || !open {
             return Ok(counts);

@@ -4,13 +4,13 @@
 use super::{Outcome, RATE, connect, within};
 use crate::account::AccountIndex;
 use crate::api::client::Client;
+use crate::batch::RowStatus;
 use crate::check::{self, Checked, Options as CheckOptions};
 use crate::cli::SubmitArgs;
 use crate::diagnostics::{Severity, render};
-use crate::engine::journal::{self, History, Journal};
-use crate::engine::lock::Lock;
+use crate::engine::dir;
+use crate::engine::journal::History;
 use crate::engine::resume::{self, Decision};
-use crate::engine::row::RowStatus;
 use crate::engine::rows::{self, Line};
 use crate::engine::signals::{self, Signal, Stop};
 use crate::engine::{self, Counters, Options, progress, report};
@@ -89,26 +89,14 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let Some((checked, mut lines)) = check_lines(req, account.as_ref())? else {
         return Ok(Ended::SomeFailedOrInvalid);
     };
-    let has_journal = req.dir.join(journal::FILE).exists();
-    resume::guard_the_journal(req.dir, has_journal, req.adopt)?;
+    let batch = dir::open(req.dir, req.dry_run, req.adopt, &mut anstream::stderr())?;
     // From here on a signal stops the run cleanly instead of killing the process with the lock held.
     let stop = Arc::new(Stop::default());
     let watcher = {
         let _in_runtime = runtime.enter();
         runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
     };
-    // A dry run reads the journal and takes nothing; a real run holds the lock throughout.
-    let (journal, entries, _lock) = if req.dry_run {
-        (None, Journal::read(req.dir)?, None)
-    } else {
-        std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
-        let lock = Lock::take(req.dir)?;
-        if let Some(warning) = &lock.taken_over {
-            writeln!(anstream::stderr(), "warning: {warning}")?;
-        }
-        let (journal, entries) = Journal::open(req.dir)?;
-        (Some(journal), entries, Some(lock))
-    };
+    let dir::Opened { journal, entries, had_journal, lock: _lock } = batch;
     let history = History::of(&entries);
     let mut todo = Vec::new();
     for l in lines.iter_mut().filter(|l| l.error.is_none()) {
@@ -139,7 +127,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     // What is printed from here is a courtesy: the terminal may be gone (SIGHUP) or the
     // reader closed, and the work's outcome stands either way.
     let summary = rows::summary_line(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir);
-    if req.dry_run && has_journal {
+    if req.dry_run && had_journal {
         let _ = writeln!(anstream::stdout(), "{summary}");
         let dir = req.dir.display();
         let _ =

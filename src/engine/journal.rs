@@ -1,7 +1,7 @@
 //! The submit journal: `DIR/journal.jsonl`, append-only, each line fsynced; the single source of
 //! truth for resume. A torn last line (a crash mid-write) is cut off, not rejected.
 
-use super::row::RowStatus;
+use crate::batch::RowStatus;
 use crate::files::fault;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1,24 +1,26 @@
-//! `smcplan submit`: exactly-once, rate-limited creation of the planned jobs, journaled for resume.
-//! The only place where requests are sent concurrently.
+//! The engine: prepared calls sent through the limiter, with retries, an fsynced intent and
+//! outcome for each, resume from the journal, the lock and the signals. The only place where
+//! requests are sent concurrently.
 
 pub mod create;
+pub mod dir;
 pub mod journal;
 pub mod lock;
 pub mod pace;
 pub mod progress;
 pub mod report;
 pub mod resume;
-pub mod row;
+
 pub mod rows;
 pub mod signals;
 
 use crate::api::client::Client;
 use crate::api::error::ApiError;
+use crate::batch::RowStatus;
 use crate::engine::journal::{Entry, Journal, Outcome};
 pub use create::Work;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
-use row::RowStatus;
 use signals::Stop;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;

@@ -51,8 +51,8 @@ pub trait Display: Send + Sync {
 /// A bar on stderr, redrawn in place.
 pub struct Bar(indicatif::ProgressBar);
 
-/// A plain line on stderr every 5 s.
-pub struct Lines;
+/// A plain line every 5 s, to any writer (stderr when not on a terminal).
+pub struct Lines(pub std::sync::Mutex<Box<dyn Write + Send>>);
 
 /// Nothing (`--quiet`).
 pub struct Quiet;
@@ -69,7 +69,7 @@ pub fn for_stderr(total: u64, quiet: bool) -> Box<dyn Display> {
             );
             Box::new(Bar(bar))
         }
-        (false, false) => Box::new(Lines),
+        (false, false) => Box::new(Lines(std::sync::Mutex::new(Box::new(std::io::stderr())))),
     }
 }
 
@@ -97,7 +97,8 @@ impl Display for Lines {
         Duration::from_secs(5)
     }
     fn show(&self, now: Snapshot, total: u64, elapsed: Duration) {
-        let _ = writeln!(std::io::stderr(), "{}/{total}: {}", now.created + now.failed, message(now, elapsed));
+        let mut out = self.0.lock().expect("lines lock");
+        let _ = writeln!(out, "{}/{total}: {}", now.created + now.failed, message(now, elapsed));
     }
 }
 

@@ -1,7 +1,7 @@
 //! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
 //! (the original rows to fix and submit again), each rewritten atomically.
 
-use super::row::{RowId, RowStatus};
+use crate::batch::{RowId, RowStatus};
 use crate::files::{fault, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::io;

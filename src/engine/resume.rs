@@ -3,7 +3,7 @@
 
 use super::Work;
 use super::journal::{History, Outcome};
-use super::row::RowStatus;
+use crate::batch::RowStatus;
 use crate::inventory::Row;
 use crate::plan::request;
 use std::path::Path;

@@ -4,7 +4,7 @@
 use super::Settled;
 use super::journal::Outcome;
 use super::report::ReportRow;
-use super::row::{RowId, RowStatus};
+use crate::batch::{RowId, RowStatus};
 use crate::inventory::{RecordBuf, Row, Schema};
 use std::collections::BTreeMap;
 use std::path::Path;

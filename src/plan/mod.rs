@@ -2,8 +2,8 @@
 
 pub mod request;
 
+use crate::batch::RowId;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::engine::row::RowId;
 use crate::inventory::{Param, Row};
 use serde::Serialize;
 use std::io::{self, Write};
