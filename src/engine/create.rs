@@ -5,6 +5,8 @@ use super::{Call, Done};
 use crate::api::calls::{CreateReplicationJob, JobFilter};
 use crate::api::client::Client;
 use crate::api::error::ApiError;
+use crate::inventory::Row;
+use crate::plan::request;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
@@ -19,6 +21,17 @@ pub struct Work {
     pub params: BTreeMap<String, String>,
     /// A job may exist from an earlier run whose intent had another token: look it up first.
     pub look_up_first: bool,
+}
+
+impl Work {
+    /// The prepared request of a valid row: its parameters flattened once, and its token.
+    pub fn of(row: &Row) -> Work {
+        let mut request = request::of_row(row);
+        let token = request::client_token(&request);
+        request.client_token = Some(token.clone());
+        let params = request::canonical(&request).into_iter().collect();
+        Work { line: row.line, request, token, params, look_up_first: false }
+    }
 }
 
 impl Call for Work {

@@ -5,7 +5,6 @@ use super::Work;
 use super::journal::{History, Outcome};
 use crate::batch::RowStatus;
 use crate::inventory::Row;
-use crate::plan::request;
 use std::path::Path;
 
 /// What resume decides for a valid row.
@@ -58,17 +57,6 @@ pub fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::
         );
     }
     Ok(())
-}
-
-impl Work {
-    /// The prepared request of a valid row: its parameters flattened once, and its token.
-    pub fn of(row: &Row) -> Work {
-        let mut request = request::of_row(row);
-        let token = request::client_token(&request);
-        request.client_token = Some(token.clone());
-        let params = request::canonical(&request).into_iter().collect();
-        Work { line: row.line, request, token, params, look_up_first: false }
-    }
 }
 
 #[cfg(test)]
