@@ -59,6 +59,9 @@ pub struct SubmitArgs {
     /// Rebuild a lost journal: look every row's job up by Name and SourceId before sending anything.
     #[arg(long, conflicts_with = "dry_run")]
     pub adopt: bool,
+    /// Send again the rows whose last failure is final (retryable failures are always sent again).
+    #[arg(long)]
+    pub retry_failed: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

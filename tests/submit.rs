@@ -272,7 +272,7 @@ fn status_reads_every_job_and_updates_the_report() {
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
     assert!(rows.iter().all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some()));
-    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,Status,BusinessStatus,Progress,JobErrorCode,checked_at\n"));
+    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
 }
 
 #[test]
@@ -561,4 +561,38 @@ fn status_and_snapshot_retry_through_faults() {
         let state = smcplan::account::AccountState::load(&state).unwrap();
         assert_eq!(state.replication_jobs.iter().filter(|j| j.name.starts_with("wave-")).count(), 12);
     }
+}
+
+#[test]
+fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    // Four rows; the last names a source server the account does not have: a final failure.
+    let inv = inventory(dir.path(), 3, false);
+    let mut text = std::fs::read_to_string(&inv).unwrap();
+    text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug9999,wave-9999,Image,img-wave-9999,60,wave,x\n");
+    std::fs::write(&inv, text).unwrap();
+    // A throttling endpoint: one attempt each, so the other rows fail with Throttling.User.
+    let e = emulator(|c| c.qps = Some(0.001));
+    let _ = submit(&e, &inv, &out_dir, &["--rate", "50", "--max-attempts", "1"]);
+    let rows = report(&out_dir);
+    assert!(rows.iter().any(|r| r.status == "failed" && r.error_code.starts_with("Throttling")), "{rows:?}");
+    drop(e);
+    // The next run, against an endpoint that admits them, sends the throttled rows again.
+    let e = emulator(|_| {});
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = report(&out_dir);
+    let by_source = |s: &str| rows.iter().find(|r| r.id.source_id == s).unwrap().clone();
+    for n in 1001..=1003 {
+        assert_eq!(by_source(&format!("s-bp1e2fsl57knvuug{n}")).status, "created");
+    }
+    let last = by_source("s-bp1e2fsl57knvuug9999");
+    assert_eq!((last.status.as_str(), last.error_code.as_str()), ("failed", "SourceServerState.Invalid"));
+    // A final failure is not sent again, unless asked.
+    let requests = e.request_count();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(1));
+    assert_eq!(e.request_count(), requests, "nothing was sent");
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--retry-failed"]).status.code(), Some(1));
+    assert_eq!(e.request_count(), requests + 1, "the final failure was sent once more");
 }

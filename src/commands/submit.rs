@@ -34,6 +34,8 @@ pub struct Request<'a> {
     pub quiet: bool,
     /// Rebuild a lost journal: look every row's job up before sending anything.
     pub adopt: bool,
+    /// Send again the rows whose failure is final, as well as the retryable ones.
+    pub retry_failed: bool,
 }
 
 /// How a submit ended.
@@ -65,6 +67,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         online_regions: args.online.then_some(args.regions.as_slice()),
         quiet: args.quiet,
         adopt: args.adopt,
+        retry_failed: args.retry_failed,
     };
     Ok(match submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
@@ -100,7 +103,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let history = History::of(&entries);
     let mut todo = Vec::new();
     for l in lines.iter_mut().filter(|l| l.error.is_none()) {
-        match resume::decide(&Row::new(l.line, &checked.schema, l.record.view()), &history) {
+        match resume::decide(&Row::new(l.line, &checked.schema, l.record.view()), &history, req.retry_failed) {
             Decision::Send(work) => {
                 l.token = Some(work.token.clone());
                 todo.push(*work);

@@ -48,6 +48,10 @@ pub struct Outcome {
     /// Found by `submit --adopt` (by Name and SourceId) rather than created by this batch's journal.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
+    /// A failure a later attempt may not get (throttling, 5xx, a lost connection): the next
+    /// run sends the row again. Journals without the field hold final failures only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retryable: bool,
 }
 
 /// The open journal.
@@ -209,6 +213,7 @@ mod tests {
             attempts: 1,
             at: "2026-11-27T08:00:00Z".into(),
             adopted: false,
+            retryable: false,
         })
     }
 

@@ -340,6 +340,7 @@ impl Ctx<'_> {
                     attempts,
                     at: now(),
                     adopted,
+                    retryable: false,
                 }
             }
             Err(e) => {
@@ -359,6 +360,7 @@ impl Ctx<'_> {
                     attempts,
                     at: now(),
                     adopted: false,
+                    retryable: e.is_retryable(),
                 }
             }
         };

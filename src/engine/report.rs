@@ -26,11 +26,11 @@ pub struct ReportRow {
     pub attempts: u32,
     pub submitted_at: String,
     /// Filled by `smcplan status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "JobStatus", alias = "Status", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
-    #[serde(rename = "BusinessStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "JobBusinessStatus", alias = "BusinessStatus", default, skip_serializing_if = "Option::is_none")]
     pub business_status: Option<String>,
-    #[serde(rename = "Progress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "JobProgress", alias = "Progress", default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<f64>,
     #[serde(rename = "JobErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub job_error_code: Option<String>,
@@ -52,7 +52,9 @@ const COLUMNS: &[&str] = &[
     "attempts",
     "submitted_at",
 ];
-const STATUS_COLUMNS: &[&str] = &["Status", "BusinessStatus", "Progress", "JobErrorCode", "checked_at"];
+/// The job's own state, from `status`: named apart from smcplan's `status`, so that no two
+/// columns differ only in letter case.
+const STATUS_COLUMNS: &[&str] = &["JobStatus", "JobBusinessStatus", "JobProgress", "JobErrorCode", "checked_at"];
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn neutralise(cell: &str) -> String {

@@ -16,13 +16,16 @@ pub enum Decision {
 }
 
 /// What to do with a valid row, given the journal: the work to send, or the outcome an
-/// earlier run already settled for it.
-pub fn decide(row: &Row, history: &History) -> Decision {
+/// earlier run already settled for it. A failure is final unless a later attempt may not
+/// get it (throttling, 5xx), or `retry_failed` asks for every failure to be sent again.
+pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
     let work = Work::of(row);
     let token = &work.token;
     // The same row (same token), wherever it stands now: settled rows are not sent again.
-    if let Some(outcome) = history.outcomes.get(token) {
-        return Decision::Settled(outcome.clone());
+    match history.outcomes.get(token) {
+        Some(o) if o.status == RowStatus::Failed && (o.retryable || retry_failed) => {}
+        Some(outcome) => return Decision::Settled(outcome.clone()),
+        None => {}
     }
     // A rebuilt journal marked this row for a look-up that never settled.
     let mut look_up_first = history.look_up.contains(token);
@@ -86,12 +89,19 @@ mod tests {
             attempts: 1,
             at: String::new(),
             adopted: false,
+            retryable: false,
         })
+    }
+
+    fn retryable_failure(w: &Work) -> Entry {
+        let Entry::Outcome(mut o) = outcome(w, RowStatus::Failed) else { unreachable!() };
+        o.retryable = true;
+        Entry::Outcome(o)
     }
 
     fn decision(name: &str, entries: &[Entry]) -> Decision {
         let (schema, rec) = row_work(name);
-        decide(&Row::new(2, &schema, rec.view()), &History::of(entries))
+        decide(&Row::new(2, &schema, rec.view()), &History::of(entries), false)
     }
 
     #[test]
@@ -111,6 +121,13 @@ mod tests {
             decision("web-01", &[intent(&w, false), outcome(&w, RowStatus::Failed)]),
             Decision::Settled(_)
         ));
+        // A failure a later attempt may not get (throttling): sent again, same token.
+        assert_eq!(send(decision("web-01", &[intent(&w, false), retryable_failure(&w)])), Some(false));
+        // A final failure is sent again only when asked.
+        let (schema, rec) = row_work("web-01");
+        let row = Row::new(2, &schema, rec.view());
+        let failed = History::of(&[intent(&w, false), outcome(&w, RowStatus::Failed)]);
+        assert!(matches!(decide(&row, &failed, true), Decision::Send(_)));
         // Sent without an answer, unchanged: sent again with the same token.
         assert_eq!(send(decision("web-01", &[intent(&w, false)])), Some(false));
         // Marked for a look-up by --adopt: looked up first.

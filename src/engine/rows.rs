@@ -112,6 +112,7 @@ mod tests {
                 attempts: 1,
                 at: "then".into(),
                 adopted: false,
+                retryable: false,
             }),
         }
     }
