@@ -118,8 +118,16 @@ fn invalid_rows_stop_the_run_unless_skipped() {
     let bad = rows.iter().find(|r| r.status == "invalid").unwrap();
     assert_eq!((bad.id.line, bad.error_code.as_str()), (5, "SystemDiskSize.OutOfRange"));
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
-    assert_eq!(failed.lines().count(), 2);
+    assert_eq!(failed.lines().count(), 3, "the header, why the row failed, the row");
+    assert!(failed.contains("\n# line 5: SystemDiskSize.OutOfRange: "), "{failed}");
     assert!(failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"), "{failed}");
+    // The file reads as an inventory without a warning: the reason is a comment.
+    let check = Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .args(["validate", out_dir.join("failed.csv").to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!((v["rows"].as_u64(), v["warnings"].as_u64()), (Some(1), Some(0)), "{v}");
     let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
     assert!(!csv.contains(",=") && !csv.contains(",+"), "no cell starts a formula");
 }
@@ -236,12 +244,18 @@ fn stops_like_a_first_ctrl_c(signal_name: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 100, false);
     let out_dir = dir.path().join("report");
-    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"]);
+    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     wait_for_journal(&out_dir);
     signal(&child, signal_name);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(code), "SIG{signal_name}");
     assert!(!out_dir.join("lock").exists(), "SIG{signal_name} released the lock");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rows not done: run the same command again to resume"), "{stderr}");
     let rows = report(&out_dir);
     assert_eq!(rows.len(), 100);
     let created = rows.iter().filter(|r| r.status == "created").count();
@@ -595,4 +609,42 @@ fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
     assert_eq!(e.request_count(), requests, "nothing was sent");
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--retry-failed"]).status.code(), Some(1));
     assert_eq!(e.request_count(), requests + 1, "the final failure was sent once more");
+}
+
+#[test]
+fn a_watch_survives_a_failed_refresh_and_ends_when_only_the_user_can_move_the_jobs() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 2, false);
+    let out_dir = dir.path().join("report");
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    let status = |endpoint: &str| {
+        Command::new(env!("CARGO_BIN_EXE_smcplan"))
+            .arg("status")
+            .arg(&out_dir)
+            .args(["--watch", "--interval", "0.2", "--max-attempts", "1", "--endpoint", endpoint])
+            .env("HOME", dir.path())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
+            .env_remove("ALIBABA_CLOUD_PROFILE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Nothing starts Ready jobs without a schedule: the watch says so and ends.
+    let out = status(&e.url()).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(": 2 Ready\n") && stdout.contains("2 jobs wait for you"), "{stdout}");
+    // An endpoint that fails every call: the watch goes on, saying so, until stopped.
+    let broken = emulator(|c| c.fault_rate = 1.0);
+    let mut child = status(&broken.url());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "the watch is still running");
+    signal(&child, "INT");
+    let _ = child.wait();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("this refresh failed"), "{stderr}");
 }

@@ -7,6 +7,7 @@ use crate::cli::StatusArgs;
 use crate::engine::report;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,6 +24,15 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }
 
+/// Whether a job in `status` stays as it is until the user acts.
+fn waits_for_the_user(status: &str, scheduled_start: &str) -> bool {
+    match status {
+        "Ready" => scheduled_start.is_empty(),
+        "Stopped" | "InError" => true,
+        _ => false,
+    }
+}
+
 /// Counts of each job status, after updating the report.
 pub fn status(
     client: &Client,
@@ -36,18 +46,40 @@ pub fn status(
         let mut rows = report::read(dir)?;
         let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
         let mut found = BTreeMap::new();
+        let mut failed = None;
         for chunk in ids.chunks(50) {
             let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
-            let jobs: Vec<_> = runtime.block_on(client.describe_replication_jobs(&filter).try_collect())?;
-            found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j)));
+            match runtime.block_on(client.describe_replication_jobs(&filter).try_collect::<Vec<_>>()) {
+                Ok(jobs) => found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j))),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        // A watch goes on through a failed refresh (the client retried it already); a single
+        // look fails.
+        if let Some(e) = failed {
+            if !watch {
+                return Err(e.into());
+            }
+            let when = crate::time::format_time(jiff::Timestamp::now());
+            let _ = writeln!(std::io::stderr(), "{when}: this refresh failed ({e}); trying again in {interval:?}");
+            std::thread::sleep(interval);
+            continue;
         }
         let checked_at = crate::time::format_time(jiff::Timestamp::now());
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut waiting_on_you = 0;
         for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
             let job = found.get(&r.job_id);
             let field =
                 |k: &str| job.and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            r.job_status = Some(job.map_or("NotFound".to_string(), |j| j.status.clone()));
+            let status = job.map_or("NotFound".to_string(), |j| j.status.clone());
+            if waits_for_the_user(&status, &field("ScheduledStartTime")) {
+                waiting_on_you += 1;
+            }
+            r.job_status = Some(status);
             r.business_status = Some(field("BusinessStatus"));
             r.progress = job.and_then(|j| j.extra.get("Progress")).and_then(|v| v.as_f64());
             r.job_error_code = Some(field("ErrorCode"));
@@ -58,7 +90,14 @@ pub fn status(
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let line = if line.is_empty() { "no jobs".to_string() } else { line.join(", ") };
         writeln!(out, "{}: {line}", dir.display()).map_err(super::stdout_fault)?;
-        let open = counts.keys().any(|s| !SETTLED.contains(&s.as_str()));
+        let settled: usize = counts.iter().filter(|(s, _)| SETTLED.contains(&s.as_str())).map(|(_, n)| n).sum();
+        let open = settled + waiting_on_you < ids.len();
+        if watch && !open && waiting_on_you > 0 {
+            let _ = writeln!(
+                out,
+                "{waiting_on_you} jobs wait for you (Ready with no ScheduledStartTime, Stopped or InError): nothing starts them on its own, so the watch ends"
+            );
+        }
         if !watch || !open {
             return Ok(counts);
         }

@@ -139,11 +139,29 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     report::write(req.dir, &rows)?;
-    let failed: Vec<_> = lines.iter().zip(&rows).filter(|(_, r)| r.status.to_fix()).map(|(l, _)| &l.record).collect();
+    let failed: Vec<report::Failed> = lines
+        .iter()
+        .zip(&rows)
+        .filter(|(_, r)| r.status.to_fix())
+        .map(|(l, r)| report::Failed {
+            record: &l.record,
+            line: l.line,
+            code: &r.error_code,
+            message: &r.error_message,
+        })
+        .collect();
     let api: Vec<bool> =
         checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
     report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
     let _ = writeln!(anstream::stdout(), "{summary}");
+    if stop.signal().is_some() {
+        let left = rows.iter().filter(|r| matches!(r.status, RowStatus::Skipped | RowStatus::Pending)).count();
+        let dir = req.dir.display();
+        let _ = writeln!(
+            anstream::stderr(),
+            "stopped with {left} rows not done: run the same command again to resume; the journal in {dir} holds every request sent"
+        );
+    }
     Ok(match stop.signal() {
         Some(signal) => Ended::Interrupted(signal),
         None if rows.iter().all(|r| r.status == RowStatus::Created) => Ended::AllCreated,

@@ -160,32 +160,49 @@ pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
 /// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
 /// failed. API columns are copied unchanged (the file is meant to be submitted again); other
 /// columns (notes, owners) are neutralised like the report.
-pub fn write_failed(
-    dir: &Path,
-    header: &[String],
-    api_column: &[bool],
-    rows: &[&crate::inventory::RecordBuf],
-) -> io::Result<()> {
+pub fn write_failed(dir: &Path, header: &[String], api_column: &[bool], rows: &[Failed]) -> io::Result<()> {
     let mut bytes = Vec::new();
     write_failed_csv(&mut bytes, header, api_column, rows)?;
     write_atomic(&dir.join("failed.csv"), &bytes)
 }
 
-/// `failed.csv` to any writer.
+/// A row of `failed.csv`: the original record, and why it failed.
+pub struct Failed<'a> {
+    pub record: &'a crate::inventory::RecordBuf,
+    /// The inventory line it came from.
+    pub line: u64,
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+/// `failed.csv` to any writer. Each row is preceded by a comment line that says why it
+/// failed (`# line 14: SystemDiskSize.OutOfRange: ...`): an inventory's comment, so the
+/// file can be fixed and submitted as it is.
 pub fn write_failed_csv(
     out: &mut dyn io::Write,
     header: &[String],
     api_column: &[bool],
-    rows: &[&crate::inventory::RecordBuf],
+    rows: &[Failed],
 ) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
     let names = header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) });
-    csv.write_record(names.collect::<Vec<_>>())?;
-    for rec in rows {
-        let cells = rec.view().iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) });
-        csv.write_record(cells.collect::<Vec<_>>())?;
+    let mut line = Vec::new();
+    let mut record = |out: &mut dyn io::Write, cells: Vec<String>| -> io::Result<()> {
+        line.clear();
+        let mut csv = csv::Writer::from_writer(&mut line);
+        csv.write_record(cells)?;
+        csv.flush()?;
+        drop(csv);
+        out.write_all(&line)
+    };
+    record(out, names.collect())?;
+    for f in rows {
+        let why = crate::text::OneLine(f.message);
+        writeln!(out, "# line {}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
+        let cells =
+            f.record.view().iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) });
+        record(out, cells.collect())?;
     }
-    csv.flush()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -204,9 +221,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let header: Vec<String> = ["RegionId", "=HYPERLINK(\"x\")", "SourceId", "@owner"].map(String::from).into();
         let row: crate::inventory::RecordBuf = ["cn-hangzhou", "=1+1", "-s", "+note"].into_iter().collect();
-        write_failed(dir.path(), &header, &[true, false, true, false], &[&row]).unwrap();
+        let failed = Failed { record: &row, line: 7, code: "Name.Length", message: "too\nshort" };
+        write_failed(dir.path(), &header, &[true, false, true, false], &[failed]).unwrap();
         let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
-        assert_eq!(text, "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\ncn-hangzhou,'=1+1,-s,'+note\n");
+        assert_eq!(
+            text,
+            "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\n# line 7: Name.Length: too\\nshort\ncn-hangzhou,'=1+1,-s,'+note\n"
+        );
     }
 
     #[test]
