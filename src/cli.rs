@@ -50,6 +50,9 @@ pub struct SubmitArgs {
     /// Check against the account state fetched through the Describe APIs first.
     #[arg(long)]
     pub online: bool,
+    /// Check against this account state file first (from `smcplan snapshot`), as validate does.
+    #[arg(long, value_name = "FILE", conflicts_with = "online")]
+    pub account: Option<std::path::PathBuf>,
     /// Regions whose vSwitches --online fetches.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,

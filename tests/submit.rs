@@ -140,7 +140,7 @@ fn dry_run_sends_nothing() {
     let out_dir = dir.path().join("report");
     let out =
         submit_cmd(&e, &inv, &out_dir, &["--dry-run"]).env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID").output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "rows left pending are not done; no credentials needed");
+    assert_eq!(out.status.code(), Some(0), "a clean dry run; no credentials needed");
     assert_eq!(e.request_count(), 0);
     assert!(report(&out_dir).iter().all(|r| r.status == "pending"));
 }
@@ -363,8 +363,13 @@ fn online_checks_against_the_live_account_first() {
     std::fs::write(&path, "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\ncn-hangzhou,s-bp1e2fsl57knvuug0021,down,Image,img-down,60\n").unwrap();
     let out_dir = dir.path().join("report");
     let offline = submit(&e, &path, &out_dir, &["--dry-run"]);
-    assert_eq!(offline.status.code(), Some(1));
+    assert_eq!(offline.status.code(), Some(0), "without the account the row is clean");
     assert!(!String::from_utf8_lossy(&offline.stderr).contains("SourceServerState.Invalid"));
+    // With the account file, submit checks exactly as validate --account does.
+    let account = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json");
+    let with_file = submit(&e, &path, &out_dir, &["--dry-run", "--account", account]);
+    assert_eq!(with_file.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&with_file.stderr).contains("SourceServerState.Invalid"));
     let online = submit(&e, &path, &out_dir, &["--online", "--region", "cn-hangzhou"]);
     assert_eq!(online.status.code(), Some(1));
     assert!(
@@ -488,7 +493,7 @@ fn a_dry_run_never_rewrites_the_report_of_a_batch() {
     let inv = inventory(dir.path(), 5, false);
     let out =
         submit_cmd(&e, &inv, &out_dir, &["--dry-run"]).env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(0), "a clean dry run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("dry run: the report of"));
     assert!(
         String::from_utf8_lossy(&out.stdout)
@@ -647,4 +652,27 @@ fn a_watch_survives_a_failed_refresh_and_ends_when_only_the_user_can_move_the_jo
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("this refresh failed"), "{stderr}");
+}
+
+#[test]
+fn plan_and_a_dry_run_count_alike() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 6, true);
+    let account = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json");
+    let plan = Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .args(["plan", inv.to_str().unwrap(), "--account", account, "--format", "json"])
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let out_dir = dir.path().join("report");
+    let dry = submit_cmd(&e, &inv, &out_dir, &["--dry-run", "--skip-invalid", "--account", account])
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+        .output()
+        .unwrap();
+    assert_eq!(dry.status.code(), Some(1), "an invalid row is a problem found");
+    let rows = report(&out_dir);
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count() as u64;
+    assert_eq!((plan["creates"].as_u64(), plan["blocked"].as_u64()), (Some(count("pending")), Some(count("invalid"))));
+    assert_eq!((count("pending"), count("invalid")), (6, 1));
 }

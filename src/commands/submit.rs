@@ -31,6 +31,8 @@ pub struct Request<'a> {
     pub dry_run: bool,
     pub skip_invalid: bool,
     pub online_regions: Option<&'a [String]>,
+    /// An account state file to check against (`--account`).
+    pub account: Option<&'a Path>,
     pub quiet: bool,
     /// Rebuild a lost journal: look every row's job up before sending anything.
     pub adopt: bool,
@@ -65,6 +67,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
         online_regions: args.online.then_some(args.regions.as_slice()),
+        account: args.account.as_deref(),
         quiet: args.quiet,
         adopt: args.adopt,
         retry_failed: args.retry_failed,
@@ -81,13 +84,14 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
 pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let client_or_err = || client.ok_or_else(|| anyhow::anyhow!("sending needs credentials and an endpoint"));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let account = match req.online_regions {
-        Some(regions) => Some(AccountIndex::new(runtime.block_on(crate::account::snapshot::fetch(
+    let account = match (req.online_regions, req.account) {
+        (Some(regions), _) => Some(AccountIndex::new(runtime.block_on(crate::account::snapshot::fetch(
             client_or_err()?,
             regions,
             crate::account::DEFAULT_JOB_QUOTA,
         ))?)),
-        None => None,
+        (None, Some(path)) => Some(AccountIndex::new(crate::account::AccountState::load(path)?)),
+        (None, None) => None,
     };
     let Some((checked, mut lines)) = check_lines(req, account.as_ref())? else {
         return Ok(Ended::SomeFailedOrInvalid);
@@ -130,12 +134,14 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     // What is printed from here is a courtesy: the terminal may be gone (SIGHUP) or the
     // reader closed, and the work's outcome stands either way.
     let summary = rows::summary_line(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir);
+    // A dry run is clean when every row would be created (or is already).
+    let clean = rows.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
     if req.dry_run && had_journal {
         let _ = writeln!(anstream::stdout(), "{summary}");
         let dir = req.dir.display();
         let _ =
             writeln!(anstream::stderr(), "dry run: the report of {dir} is left as it is (its journal is the record)");
-        return Ok(Ended::SomeFailedOrInvalid);
+        return Ok(if clean { Ended::AllCreated } else { Ended::SomeFailedOrInvalid });
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     report::write(req.dir, &rows)?;
@@ -164,7 +170,7 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     Ok(match stop.signal() {
         Some(signal) => Ended::Interrupted(signal),
-        None if rows.iter().all(|r| r.status == RowStatus::Created) => Ended::AllCreated,
+        None if clean => Ended::AllCreated,
         None => Ended::SomeFailedOrInvalid,
     })
 }
@@ -186,6 +192,21 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
         render::human(&mut out, &checked.path, &checked.summary, &errors, &checked.schema.names)?;
         writeln!(out, "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows")?;
         return Ok(None);
+    }
+    // Warnings do not stop a run, but they are said, once a code.
+    let mut warnings: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning) {
+        *warnings.entry(d.code.id).or_default() += 1;
+    }
+    if !warnings.is_empty() {
+        let each: Vec<String> = warnings.iter().map(|(c, n)| format!("{n} {c}")).collect();
+        let total: usize = warnings.values().sum();
+        let path = &checked.path;
+        let _ = writeln!(
+            anstream::stderr(),
+            "{path}: {total} warnings ({}); `smcplan validate {path}` shows each",
+            each.join(", ")
+        );
     }
     Ok(Some((checked, lines)))
 }
