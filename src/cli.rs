@@ -26,6 +26,13 @@ pub enum Command {
     Submit(SubmitArgs),
     /// Update a report with each job's status (DescribeReplicationJobs).
     Status(StatusArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `smcplan man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -65,6 +72,9 @@ pub struct SubmitArgs {
     /// Send again the rows whose last failure is final (retryable failures are always sent again).
     #[arg(long)]
     pub retry_failed: bool,
+    /// On a terminal, do not ask before sending to an endpoint that is not loopback.
+    #[arg(long)]
+    pub yes: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

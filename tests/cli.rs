@@ -303,3 +303,15 @@ fn a_full_stdout_is_named_and_exits_2() {
         );
     }
 }
+
+#[test]
+fn completions_and_a_manual_page() {
+    for (shell, marker) in [("bash", "_smcplan()"), ("zsh", "#compdef smcplan"), ("fish", "complete -c smcplan")] {
+        let out = stdout_of(smcplan().args(["completions", shell]), 0);
+        assert!(out.contains(marker), "{shell}: {}", &out[..out.len().min(200)]);
+        assert!(out.contains("submit") && out.contains("max-attempts"), "{shell}");
+    }
+    let man = stdout_of(smcplan().arg("man"), 0);
+    assert!(man.contains(".TH smcplan 1") && man.contains("submit"), "{}", &man[..man.len().min(300)]);
+    smcplan().args(["completions", "tcsh"]).assert().code(2);
+}

@@ -40,6 +40,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Emulator(args) => emulator::run(&args),
         Command::Submit(args) => submit::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "smcplan", &mut out);
+            io::stdout().write_all(&out).map_err(stdout_fault)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            io::stdout().write_all(&out).map_err(stdout_fault)?;
+            Ok(Outcome::Clean)
+        }
         Command::Template => {
             anstream::stdout().write_all(crate::template::render().as_bytes()).map_err(stdout_fault)?;
             Ok(Outcome::Clean)

@@ -17,7 +17,7 @@ use crate::engine::{self, Counters, Options, progress, report};
 use crate::inventory::Row;
 use anyhow::Context as _;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -38,6 +38,8 @@ pub struct Request<'a> {
     pub adopt: bool,
     /// Send again the rows whose failure is final, as well as the retryable ones.
     pub retry_failed: bool,
+    /// Do not ask before sending to an endpoint that is not loopback.
+    pub yes: bool,
 }
 
 /// How a submit ended.
@@ -71,6 +73,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         quiet: args.quiet,
         adopt: args.adopt,
         retry_failed: args.retry_failed,
+        yes: args.yes,
     };
     Ok(match submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
@@ -120,6 +123,18 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let settled = match journal {
         Some(journal) if !todo.is_empty() => {
             let client = client_or_err()?;
+            let endpoint = client.endpoint(&crate::api::client::Api::Smc);
+            let asking = !req.yes && !crate::api::endpoint::is_loopback(&endpoint) && std::io::stdin().is_terminal();
+            if asking {
+                let question = format!(
+                    "about to send {} CreateReplicationJob requests to {endpoint} at {} a second; go on? [y/N] ",
+                    todo.len(),
+                    req.options.rate
+                );
+                if !confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
+                    anyhow::bail!("nothing was sent: not confirmed (--yes skips the question)");
+                }
+            }
             let display = progress::for_stderr(todo.len() as u64, req.quiet);
             let with = engine::With { client, options: &req.options, stop: &stop, counters: &counters };
             runtime.block_on(engine::send_batch(&with, todo, journal, &*display, req.adopt))?
@@ -175,6 +190,15 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     })
 }
 
+/// Asks `question` on `out` and reads the answer from `input`: yes only for `y` or `yes`.
+fn confirm(out: &mut dyn Write, input: &mut dyn std::io::BufRead, question: &str) -> anyhow::Result<bool> {
+    write!(out, "{question}")?;
+    out.flush()?;
+    let mut answer = String::new();
+    input.read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
 /// Checks the inventory and keeps every row for the report; `None` (the errors printed)
 /// when errors stop the run before anything is sent.
 fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<Option<(Checked, Vec<Line>)>> {
@@ -209,4 +233,20 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
         );
     }
     Ok(Some((checked, lines)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_yes_goes_on() {
+        for (answer, want) in
+            [("y\n", true), ("YES\n", true), ("\n", false), ("n\n", false), ("", false), ("yep\n", false)]
+        {
+            let mut out = Vec::new();
+            assert_eq!(confirm(&mut out, &mut answer.as_bytes(), "go on? ").unwrap(), want, "{answer:?}");
+            assert_eq!(out, b"go on? ");
+        }
+    }
 }
