@@ -45,12 +45,11 @@ impl Signal {
 /// What the signals asked for so far; shared by the watcher and the run.
 #[derive(Debug, Default)]
 pub struct Stop {
-    /// Start no new request.
-    requested: AtomicBool,
-    /// The first signal received.
+    /// The first signal received (0: none): from then on, no new request starts.
     first: AtomicU8,
-    /// Abandon the requests in flight.
+    /// Wakes whoever waits for the first signal.
     stopped: tokio::sync::Notify,
+    /// Abandon the requests in flight (a second signal).
     abandon: tokio::sync::Notify,
     abandoned: AtomicBool,
 }
@@ -58,7 +57,7 @@ pub struct Stop {
 impl Stop {
     /// Whether new requests must not start.
     pub fn requested(&self) -> bool {
-        self.requested.load(Ordering::SeqCst)
+        self.first.load(Ordering::SeqCst) != 0
     }
 
     /// The signal that stopped the run, if one did.
@@ -69,7 +68,6 @@ impl Stop {
     /// Stops as the first signal does (tests, and the watcher).
     pub fn request(&self, signal: Signal) {
         let _ = self.first.compare_exchange(0, signal.code(), Ordering::SeqCst, Ordering::SeqCst);
-        self.requested.store(true, Ordering::SeqCst);
         self.stopped.notify_waiters();
     }
 
