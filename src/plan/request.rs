@@ -72,11 +72,16 @@ pub fn canonical(request: &CreateReplicationJob) -> Vec<(String, String)> {
 /// The row's own ClientToken, or one derived from its parameters: an unchanged row gets the
 /// same token on every run, an edited row a new one. 48 ASCII characters.
 pub fn client_token(request: &CreateReplicationJob) -> String {
-    if let Some(token) = &request.client_token {
-        return token.clone();
+    match &request.client_token {
+        Some(token) => token.clone(),
+        None => token_of(canonical(request).iter().map(|(k, v)| (k, v))),
     }
+}
+
+/// The token derived from a request's canonical parameters, in order (they hold no ClientToken).
+pub fn token_of<'a>(canonical: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
     let mut hash = Sha256::new();
-    for (k, v) in canonical(request) {
+    for (k, v) in canonical {
         hash.update(k.as_bytes());
         hash.update([0]);
         hash.update(v.as_bytes());
