@@ -3,7 +3,6 @@
 
 use super::journal::{self, Entry, Journal};
 use super::lock::Lock;
-use super::resume;
 use anyhow::Context as _;
 use std::io::Write;
 use std::path::Path;
@@ -25,7 +24,7 @@ pub struct Opened {
 /// goes to `warn` when a left one is taken over) and opens the journal.
 pub fn open(dir: &Path, dry_run: bool, adopt: bool, warn: &mut dyn Write) -> anyhow::Result<Opened> {
     let had_journal = dir.join(journal::FILE).exists();
-    resume::guard_the_journal(dir, had_journal, adopt)?;
+    guard_the_journal(dir, had_journal, adopt)?;
     if dry_run {
         return Ok(Opened { journal: None, entries: Journal::read(dir)?, had_journal, lock: None });
     }
@@ -36,6 +35,24 @@ pub fn open(dir: &Path, dry_run: bool, adopt: bool, warn: &mut dyn Write) -> any
     }
     let (journal, entries) = Journal::open(dir)?;
     Ok(Opened { journal: Some(journal), entries, had_journal, lock: Some(lock) })
+}
+
+/// Refuses a directory whose journal is lost (its report shows jobs were sent), unless
+/// `--adopt` is to rebuild it; refuses `--adopt` where a journal exists.
+fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Result<()> {
+    let shown = dir.display();
+    if has_journal && adopt {
+        anyhow::bail!("{shown} has a journal: --adopt rebuilds a lost one only; run without --adopt to resume from it");
+    }
+    if has_journal || adopt {
+        return Ok(());
+    }
+    if let Some(evidence) = super::report::sent_evidence(dir)? {
+        anyhow::bail!(
+            "{shown} holds {evidence} but no journal.jsonl: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

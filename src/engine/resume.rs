@@ -1,11 +1,9 @@
-//! Resume: what the journal says of each row before anything is sent, and whether the
-//! directory may be sent from at all.
+//! Resume: what the journal says of each row before anything is sent.
 
 use super::Work;
 use super::journal::{History, Outcome};
 use crate::batch::RowStatus;
 use crate::inventory::Row;
-use std::path::Path;
 
 /// What resume decides for a valid row.
 #[derive(Debug)]
@@ -42,24 +40,6 @@ pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
         }
     }
     Decision::Send(Box::new(Work { look_up_first, ..work }))
-}
-
-/// Refuses a directory whose journal is lost (its report shows jobs were sent), unless
-/// `--adopt` is to rebuild it; refuses `--adopt` where a journal exists.
-pub fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Result<()> {
-    let shown = dir.display();
-    if has_journal && adopt {
-        anyhow::bail!("{shown} has a journal: --adopt rebuilds a lost one only; run without --adopt to resume from it");
-    }
-    if has_journal || adopt {
-        return Ok(());
-    }
-    if let Some(evidence) = super::report::sent_evidence(dir)? {
-        anyhow::bail!(
-            "{shown} holds {evidence} but no journal.jsonl: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]
