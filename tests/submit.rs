@@ -28,20 +28,21 @@ fn inventory(dir: &Path, n: u32, extra_bad_row: bool) -> PathBuf {
     path
 }
 
-fn submit_cmd(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Command {
+/// The binary with `home` as HOME and the emulator's key in the environment.
+fn smcplan_in(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smcplan"));
-    cmd.arg("submit")
-        .arg(inv)
-        .arg("--report")
-        .arg(report)
-        .args(["--endpoint", &e.url(), "--quiet"])
-        .args(extra)
-        .env("HOME", report.parent().unwrap())
+    cmd.env("HOME", home)
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
         .env_remove("ALIBABA_CLOUD_PROFILE")
         .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
         .env("NO_COLOR", "1");
+    cmd
+}
+
+fn submit_cmd(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Command {
+    let mut cmd = smcplan_in(report.parent().unwrap());
+    cmd.arg("submit").arg(inv).arg("--report").arg(report).args(["--endpoint", &e.url(), "--quiet"]).args(extra);
     cmd
 }
 
@@ -273,15 +274,7 @@ fn status_reads_every_job_and_updates_the_report() {
     let inv = inventory(dir.path(), 3, false);
     let out_dir = dir.path().join("report");
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    let out = Command::new(env!("CARGO_BIN_EXE_smcplan"))
-        .arg("status")
-        .arg(&out_dir)
-        .args(["--endpoint", &e.url()])
-        .env("HOME", dir.path())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
-        .output()
-        .unwrap();
+    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
@@ -564,17 +557,13 @@ fn status_and_snapshot_retry_through_faults() {
     let out = submit(&e, &inv, &out_dir, &["--rate", "100", "--max-attempts", "12"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     for run in 0..3 {
-        let mut status = Command::new(env!("CARGO_BIN_EXE_smcplan"));
-        status.arg("status").arg(&out_dir).args(["--endpoint", &e.url(), "--max-attempts", "12"]);
-        status.env("HOME", dir.path()).env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID);
-        status.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET).env_remove("ALIBABA_CLOUD_PROFILE");
-        let out = status.output().unwrap();
+        let mut status = smcplan_in(dir.path());
+        let out = status.arg("status").arg(&out_dir).args(["--endpoint", &e.url(), "--max-attempts", "12"]).output();
+        let out = out.unwrap();
         assert_eq!(out.status.code(), Some(0), "status run {run}: {}", String::from_utf8_lossy(&out.stderr));
         let state = dir.path().join(format!("state-{run}.json"));
-        let mut snapshot = Command::new(env!("CARGO_BIN_EXE_smcplan"));
+        let mut snapshot = smcplan_in(dir.path());
         snapshot.args(["snapshot", "--out", state.to_str().unwrap(), "--endpoint", &e.url(), "--max-attempts", "12"]);
-        snapshot.env("HOME", dir.path()).env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID);
-        snapshot.env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET).env_remove("ALIBABA_CLOUD_PROFILE");
         let out = snapshot.output().unwrap();
         assert_eq!(out.status.code(), Some(0), "snapshot run {run}: {}", String::from_utf8_lossy(&out.stderr));
         let state = smcplan::account::AccountState::load(&state).unwrap();
@@ -624,14 +613,10 @@ fn a_watch_survives_a_failed_refresh_and_ends_when_only_the_user_can_move_the_jo
     let out_dir = dir.path().join("report");
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
     let status = |endpoint: &str| {
-        Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        smcplan_in(dir.path())
             .arg("status")
             .arg(&out_dir)
             .args(["--watch", "--interval", "0.2", "--max-attempts", "1", "--endpoint", endpoint])
-            .env("HOME", dir.path())
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
-            .env_remove("ALIBABA_CLOUD_PROFILE")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
