@@ -138,11 +138,6 @@ codes! {
     VSWITCH_REGION_MISMATCH = "VSwitchId.RegionMismatch", Error, "the vSwitch is in another region than RegionId";
 }
 
-/// The code with this id, if there is one.
-pub fn lookup(id: &str) -> Option<&'static Code> {
-    ALL.iter().find(|c| c.id == id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,14 +79,14 @@ pub enum Settled {
 /// What a run settled so far, by line; kept outside the run so that an abandoned run
 /// (a second signal) still tells what it did.
 #[derive(Default)]
-pub struct Progress {
+pub struct Touched {
     /// Rows settled in this run.
     pub settled: Mutex<BTreeMap<u64, Settled>>,
     /// Rows whose intent is journaled and whose outcome is not (yet).
     pub in_flight: Mutex<std::collections::BTreeSet<u64>>,
 }
 
-impl Progress {
+impl Touched {
     /// Every row touched: the settled ones, and those abandoned in flight as [`Settled::Unknown`].
     pub fn into_settled(self) -> BTreeMap<u64, Settled> {
         let mut settled = self.settled.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -122,15 +122,15 @@ pub async fn send_batch<C: Call>(
 ) -> std::io::Result<BTreeMap<u64, Settled>> {
     let With { client, options, stop, counters } = *with;
     let total = work.len() as u64;
-    let touched = Progress::default();
+    let touched = Touched::default();
     // Look-ups and creates share one limiter: together they stay within the rate.
     let pace = Pace::new(options.rate);
     let journal = Arc::new(Mutex::new(journal));
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, progress: &touched };
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, touched: &touched };
     let sending = async {
         if adopt_first {
             adopt(&ctx, &work).await?;
-            let looked_up = touched.settled.lock().expect("progress lock");
+            let looked_up = touched.settled.lock().expect("touched lock");
             work.retain(|w| !looked_up.contains_key(&w.line()));
         }
         run(&ctx, &work).await
@@ -155,8 +155,8 @@ where
             let settled = one(w);
             async move {
                 if let Some(settled) = settled.await? {
-                    ctx.progress.in_flight.lock().expect("progress lock").remove(&w.line());
-                    ctx.progress.settled.lock().expect("progress lock").insert(w.line(), settled);
+                    ctx.touched.in_flight.lock().expect("touched lock").remove(&w.line());
+                    ctx.touched.settled.lock().expect("touched lock").insert(w.line(), settled);
                 }
                 Ok::<(), std::io::Error>(())
             }
@@ -214,7 +214,7 @@ struct Ctx<'a> {
     pace: &'a Pace,
     counters: &'a Counters,
     stop: &'a Stop,
-    progress: &'a Progress,
+    touched: &'a Touched,
 }
 
 fn now() -> String {
@@ -263,7 +263,7 @@ impl Ctx<'_> {
         if self.stop.requested() {
             return Ok(Settled::NotSent);
         }
-        self.progress.in_flight.lock().expect("progress lock").insert(w.line());
+        self.touched.in_flight.lock().expect("touched lock").insert(w.line());
         self.append(self.intent(w, false)).await?;
         let mut unknown = false;
         let mut attempt = 0;
