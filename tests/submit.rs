@@ -61,7 +61,7 @@ fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
 }
 
 fn report(dir: &Path) -> Vec<ReportRow> {
-    smcplan::engine::report::read(dir).unwrap()
+    smcplan::engine::report::read(dir).unwrap().rows
 }
 
 /// Every valid row has exactly one job, and the report names it.
@@ -217,7 +217,10 @@ fn torn_journal_line_and_the_lock() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("is held by process {}: another submit is using this report directory", holder.id())),
+        stderr.contains(&format!(
+            "is held by process {}: another smcplan run is using this report directory",
+            holder.id()
+        )),
         "{stderr}"
     );
     // Killed with -9, it leaves its lock file but not its lock: the next run takes it over.
@@ -279,7 +282,20 @@ fn status_reads_every_job_and_updates_the_report() {
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
     assert!(rows.iter().all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some()));
-    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
+    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let commands: Vec<&str> = json["runs"].as_array().unwrap().iter().map(|r| r["command"].as_str().unwrap()).collect();
+    assert_eq!(commands, ["submit", "status"]);
+    assert_eq!(json["runs"][1]["summary"]["counts"]["Ready"], 3);
+    assert_eq!(json["runs"][1]["AccessKeyId"], DEFAULT_KEY_ID);
+    // While another run holds the directory, status shows the jobs and leaves the report alone.
+    let _holder = smcplan::engine::lock::Lock::take(&out_dir).unwrap();
+    let before = std::fs::read(out_dir.join("report.json")).unwrap();
+    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the report is left to that run"));
+    assert_eq!(std::fs::read(out_dir.join("report.json")).unwrap(), before);
 }
 
 #[test]
@@ -536,7 +552,12 @@ fn a_look_up_that_failed_during_adopt_is_made_again_before_anything_is_sent() {
     let out = submit(&broken, &inv, &out_dir, &["--rate", "50", "--adopt", "--max-attempts", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(broken.jobs().iter().all(|j| !j.name.starts_with("wave-")), "nothing was created there");
-    assert!(report(&out_dir).iter().all(|r| r.status == "pending"), "{:?}", report(&out_dir));
+    // The run settled none of them; the report still shows the jobs it knew (it never forgets a JobId).
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("0 created (0 in this run), 0 failed, 0 invalid, 0 skipped, 3 pending")
+    );
+    assert!(report(&out_dir).iter().all(|r| r.status == "created" && !r.job_id.is_empty()), "{:?}", report(&out_dir));
     // The next plain run looks each job up first and finds it: no create at all.
     let requests = e.request_count();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
@@ -660,4 +681,81 @@ fn plan_and_a_dry_run_count_alike() {
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count() as u64;
     assert_eq!((plan["creates"].as_u64(), plan["blocked"].as_u64()), (Some(count("pending")), Some(count("invalid"))));
     assert_eq!((count("pending"), count("invalid")), (6, 1));
+}
+
+#[test]
+fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    // Three good rows, one the API refuses (its Name is an existing job's), one invalid offline.
+    let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n");
+    for s in 1001..=1003 {
+        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"));
+    }
+    text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1004,legacy02-wave0,Image,img-wave-1004,60,,\n");
+    text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1005,wave-1005,Image,img-wave-1005,19,,\n");
+    let inv = dir.path().join("inventory.csv");
+    std::fs::write(&inv, &text).unwrap();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]).status.code(), Some(1));
+    let first = report(&out_dir);
+    let jobs: BTreeMap<String, String> =
+        first.iter().filter(|r| r.status == "created").map(|r| (r.id.source_id.clone(), r.job_id.clone())).collect();
+    assert_eq!(jobs.len(), 3);
+    let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
+    assert!(failed.contains("# line 5: ReplicationJobName.Duplicate: "), "{failed}");
+    assert!(failed.contains("# line 6: SystemDiskSize.OutOfRange: "), "{failed}");
+    // Fixed where it lies, and submitted into the same directory.
+    let fixed = dir.path().join("fixed.csv");
+    std::fs::write(&fixed, failed.replace("legacy02-wave0", "wave-1004").replace(",19,", ",60,")).unwrap();
+    let out = submit(&e, &fixed, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("batch: 5 rows from 2 files: 5 created"));
+    let second = report(&out_dir);
+    assert_eq!(second.len(), 5, "{second:?}");
+    assert!(second.iter().all(|r| r.status == "created"), "{second:?}");
+    for r in &second {
+        match jobs.get(&r.id.source_id) {
+            Some(job) => assert_eq!((&r.job_id, r.file.as_str()), (job, inv.to_str().unwrap()), "kept as it was"),
+            None => assert_eq!(r.file, fixed.to_str().unwrap(), "the fixed row names the file it came from"),
+        }
+    }
+    assert_eq!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().lines().count(), 6);
+    // The original inventory again: its old versions of the fixed rows do not hide their jobs.
+    let requests = e.request_count();
+    submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]);
+    assert_eq!(e.request_count(), requests, "nothing is sent again");
+    assert!(report(&out_dir).iter().all(|r| r.status == "created"), "{:?}", report(&out_dir));
+    assert_exactly_once_by_source(&e, 5);
+    // Every run is on record, secret-free, with what it ran on.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(json["batch"]["rows"], 5);
+    for run in runs {
+        assert_eq!(run["command"], "submit");
+        assert_eq!(run["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(run["AccessKeyId"], DEFAULT_KEY_ID);
+        assert_eq!(run["endpoint"].as_str().unwrap().trim_end_matches('/'), e.url().trim_end_matches('/'));
+        assert_eq!(run["regions"], serde_json::json!(["cn-hangzhou"]));
+        assert_eq!(run["inventory"]["sha256"].as_str().unwrap().len(), 64);
+        assert!(run["ended_at"].is_string() && run["summary"]["line"].is_string(), "{run}");
+        assert!(run["argv"].as_array().unwrap().iter().any(|a| a == "--report"));
+    }
+    assert_eq!(runs[1]["summary"]["counts"]["created_in_run"], 2);
+    for file in ["report.csv", "report.json", "journal.jsonl", "failed.csv"] {
+        let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
+        assert!(!text.contains(DEFAULT_KEY_SECRET), "{file} holds the secret");
+    }
+}
+
+/// One job per source among the batch's (`wave-` named) jobs.
+fn assert_exactly_once_by_source(e: &Running, sources: usize) {
+    let mut per_source: BTreeMap<String, usize> = BTreeMap::new();
+    for j in e.jobs().iter().filter(|j| j.name.starts_with("wave-")) {
+        *per_source.entry(j.source_id.clone()).or_default() += 1;
+    }
+    assert_eq!(per_source.len(), sources, "{per_source:?}");
+    assert!(per_source.values().all(|n| *n == 1), "{per_source:?}");
 }

@@ -142,6 +142,11 @@ impl Client {
         Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts })
     }
 
+    /// The AccessKeyId requests are signed with (never the secret): what a run record names.
+    pub fn access_key_id(&self) -> &str {
+        &self.credentials.access_key_id
+    }
+
     /// `text` with every form of this client's secrets masked (for what typed calls make of an answer).
     pub fn redact(&self, text: &str) -> String {
         self.redactor.redact(text)

@@ -60,6 +60,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     quiet_broken_pipe(result)
 }
 
+/// This process's command line with the value of every option that could hold a secret
+/// masked: what a run record keeps.
+fn command_line() -> Vec<String> {
+    crate::engine::runs::without_secrets(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
+}
+
 /// A reader that went away (`smcplan validate x | head`) is not a failure.
 fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     let broken_pipe = |e: &anyhow::Error| {

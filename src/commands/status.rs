@@ -4,7 +4,10 @@ use super::{Outcome, connect, within};
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::cli::StatusArgs;
+use crate::engine::journal::{Entry, Journal};
+use crate::engine::lock::Lock;
 use crate::engine::report;
+use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -33,7 +36,9 @@ fn waits_for_the_user(status: &str, scheduled_start: &str) -> bool {
     }
 }
 
-/// Counts of each job status, after updating the report.
+/// Counts of each job status, after updating the report. The run holds the directory (its
+/// record journaled) when it can; while another run holds it, the jobs are shown and the
+/// report is left to that run.
 pub fn status(
     client: &Client,
     dir: &Path,
@@ -41,9 +46,89 @@ pub fn status(
     interval: Duration,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<BTreeMap<String, usize>> {
+    let first = report::read(dir)?;
+    let mut held = match Lock::take(dir) {
+        Ok(lock) => {
+            if let Some(warning) = &lock.taken_over {
+                let _ = writeln!(std::io::stderr(), "warning: {warning}");
+            }
+            let (mut journal, mut entries) = Journal::open(dir)?;
+            let record = run_record(client, &first.rows);
+            journal.append(&Entry::Run(record.clone()))?;
+            entries.push(Entry::Run(record.clone()));
+            Some(Held { _lock: lock, journal, entries, record })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+            let _ = writeln!(std::io::stderr(), "note: {e}; the jobs are shown, the report is left to that run");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let result = watch_jobs(client, dir, watch, interval, out, held.as_ref());
+    if let Some(held) = held.as_mut() {
+        let (ended, line, counts) = match &result {
+            Ok((counts, line)) => ("completed", line.clone(), counts.clone()),
+            Err(e) => ("failed", format!("{e:#}"), BTreeMap::new()),
+        };
+        let end = RunEnd {
+            run: held.record.run.clone(),
+            ended_at: crate::time::format_time(jiff::Timestamp::now()),
+            summary: RunSummary {
+                ended: ended.to_string(),
+                counts: counts.into_iter().map(|(s, n)| (s, n as u64)).collect(),
+                line: client.redact(&line),
+            },
+        };
+        held.journal.append(&Entry::RunEnd(end.clone()))?;
+        held.entries.push(Entry::RunEnd(end));
+        if result.is_ok() {
+            let report = report::read(dir)?;
+            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
+        }
+    }
+    result.map(|(counts, _)| counts)
+}
+
+/// The directory as a status run holds it.
+struct Held {
+    _lock: Lock,
+    journal: Journal,
+    entries: Vec<Entry>,
+    record: RunRecord,
+}
+
+/// The run record of a status run.
+fn run_record(client: &Client, rows: &[report::ReportRow]) -> RunRecord {
+    let now = jiff::Timestamp::now();
+    let regions: std::collections::BTreeSet<String> =
+        rows.iter().filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
+    RunRecord {
+        run: runs::new_id(now),
+        command: "status".to_string(),
+        argv: super::command_line(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
+        regions: regions.into_iter().collect(),
+        access_key_id: client.access_key_id().to_string(),
+        inventory: None,
+        started_at: crate::time::format_time(now),
+    }
+}
+
+/// The refreshes: every job looked up, the report updated (when `held`), the counts printed;
+/// once, or until no job will change without the user. The counts and the last line printed.
+fn watch_jobs(
+    client: &Client,
+    dir: &Path,
+    watch: bool,
+    interval: Duration,
+    out: &mut dyn std::io::Write,
+    held: Option<&Held>,
+) -> anyhow::Result<(BTreeMap<String, usize>, String)> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     loop {
-        let mut rows = report::read(dir)?;
+        let mut report = report::read(dir)?;
+        let rows = &mut report.rows;
         let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
         let mut found = BTreeMap::new();
         let mut failed = None;
@@ -86,10 +171,13 @@ pub fn status(
             r.checked_at = Some(checked_at.clone());
             *counts.entry(r.job_status.clone().unwrap_or_default()).or_default() += 1;
         }
-        report::write(dir, &rows)?;
+        if let Some(held) = held {
+            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
+        }
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let line = if line.is_empty() { "no jobs".to_string() } else { line.join(", ") };
-        writeln!(out, "{}: {line}", dir.display()).map_err(super::stdout_fault)?;
+        let line = format!("{}: {line}", dir.display());
+        writeln!(out, "{line}").map_err(super::stdout_fault)?;
         let settled: usize = counts.iter().filter(|(s, _)| SETTLED.contains(&s.as_str())).map(|(_, n)| n).sum();
         let open = settled + waiting_on_you < ids.len();
         if watch && !open && waiting_on_you > 0 {
@@ -99,7 +187,7 @@ pub fn status(
             );
         }
         if !watch || !open {
-            return Ok(counts);
+            return Ok((counts, line));
         }
         std::thread::sleep(interval);
     }

@@ -9,9 +9,11 @@ use crate::check::{self, Checked, Options as CheckOptions};
 use crate::cli::SubmitArgs;
 use crate::diagnostics::{Severity, render};
 use crate::engine::dir;
-use crate::engine::journal::History;
+use crate::engine::journal::{Entry, History, Journal};
+use crate::engine::report::ReportRow;
 use crate::engine::resume::{self, Decision};
 use crate::engine::rows::{self, Line};
+use crate::engine::runs::{self, InventoryFile, RunEnd, RunRecord, RunSummary};
 use crate::engine::signals::{self, Signal, Stop};
 use crate::engine::{self, Counters, Options, progress, report};
 use crate::inventory::Row;
@@ -40,6 +42,8 @@ pub struct Request<'a> {
     pub retry_failed: bool,
     /// Do not ask before sending to an endpoint that is not loopback.
     pub yes: bool,
+    /// The command line, without secrets, for the run record.
+    pub argv: Vec<String>,
 }
 
 /// How a submit ended.
@@ -74,6 +78,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         adopt: args.adopt,
         retry_failed: args.retry_failed,
         yes: args.yes,
+        argv: super::command_line(),
     };
     Ok(match submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
@@ -118,39 +123,49 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
             Decision::Settled(outcome) => l.earlier = Some(outcome),
         }
     }
+    let file = req.inventory.display().to_string();
     let started = Instant::now();
     let counters = Counters::default();
+    let mut run = None;
     let settled = match journal {
-        Some(journal) if !todo.is_empty() => {
-            let client = client_or_err()?;
-            let endpoint = client.endpoint(&crate::api::client::Api::Smc);
-            let asking = !req.yes && !crate::api::endpoint::is_loopback(&endpoint) && std::io::stdin().is_terminal();
-            if asking {
-                let question = format!(
-                    "about to send {} CreateReplicationJob requests to {endpoint} at {} a second; go on? [y/N] ",
-                    todo.len(),
-                    req.options.rate
-                );
-                if !confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
-                    anyhow::bail!("nothing was sent: not confirmed (--yes skips the question)");
-                }
+        Some(mut journal) => {
+            if !todo.is_empty() {
+                ask_before_sending(client_or_err()?, req, todo.len())?;
             }
-            let display = progress::for_stderr(todo.len() as u64, req.quiet);
-            let with = engine::With { client, options: &req.options, stop: &stop, counters: &counters };
-            runtime.block_on(engine::send_batch(&with, todo, journal, &*display, req.adopt))?
+            // The run is on record before its first request.
+            let record = run_record(client, req, &checked, &lines, &file)?;
+            journal.append(&Entry::Run(record.clone()))?;
+            let settled = if todo.is_empty() {
+                BTreeMap::new()
+            } else {
+                let display = progress::for_stderr(todo.len() as u64, req.quiet);
+                let with = engine::With {
+                    client: client_or_err()?,
+                    options: &req.options,
+                    stop: &stop,
+                    counters: &counters,
+                    run: &record.run,
+                    file: &file,
+                };
+                runtime.block_on(engine::send_batch(&with, todo, journal, &*display, req.adopt))?
+            };
+            run = Some(record);
+            settled
         }
-        _ => BTreeMap::new(),
+        None => BTreeMap::new(),
     };
     // Journal appends abandoned by a second signal finish before the report is written and
     // the lock released; signals from here on are caught and change nothing.
     watcher.abort();
     runtime.shutdown_timeout(Duration::from_secs(60));
-    let rows = rows::report_rows(&lines, &checked.schema, &settled, req.dry_run);
+    let this_run = rows::report_rows(&lines, &checked.schema, &file, &settled, req.dry_run);
     // What is printed from here is a courtesy: the terminal may be gone (SIGHUP) or the
     // reader closed, and the work's outcome stands either way.
-    let summary = rows::summary_line(&rows, started.elapsed(), counters.created.load(Ordering::Relaxed), req.dir);
+    let created_now = counters.created.load(Ordering::Relaxed);
+    let summary = rows::summary_line(&this_run, started.elapsed(), created_now, req.dir);
     // A dry run is clean when every row would be created (or is already).
-    let clean = rows.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
+    let clean =
+        this_run.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
     if req.dry_run && had_journal {
         let _ = writeln!(anstream::stdout(), "{summary}");
         let dir = req.dir.display();
@@ -159,24 +174,25 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         return Ok(if clean { Ended::AllCreated } else { Ended::SomeFailedOrInvalid });
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
-    report::write(req.dir, &rows)?;
-    let failed: Vec<report::Failed> = lines
-        .iter()
-        .zip(&rows)
-        .filter(|(_, r)| r.status.to_fix())
-        .map(|(l, r)| report::Failed {
-            record: &l.record,
-            line: l.line,
-            code: &r.error_code,
-            message: &r.error_message,
-        })
-        .collect();
-    let api: Vec<bool> =
-        checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
-    report::write_failed(req.dir, &checked.schema.names, &api, &failed)?;
+    // The whole journal, this run's requests included, and the run's end.
+    let mut entries = if run.is_some() { Journal::open(req.dir)?.1 } else { entries };
+    if let Some(record) = &run {
+        let (mut journal, _) = Journal::open(req.dir)?;
+        let end = run_end(record, &this_run, &counters, stop.signal().is_some(), &summary);
+        journal.append(&Entry::RunEnd(end.clone()))?;
+        entries.push(Entry::RunEnd(end));
+    }
+    let earlier = earlier_rows(req.dir);
+    let failed_before = report::read_failed(req.dir).ok().flatten();
+    let batch = rows::batch_rows(earlier, &entries, this_run.clone());
+    report::write(req.dir, &report::Report::new(batch.clone(), runs::runs_of(&entries)))?;
+    write_failed(req.dir, &checked, &lines, &this_run, &batch, failed_before, &file)?;
     let _ = writeln!(anstream::stdout(), "{summary}");
+    if batch.len() > this_run.len() {
+        let _ = writeln!(anstream::stdout(), "{}", rows::batch_line(&batch));
+    }
     if stop.signal().is_some() {
-        let left = rows.iter().filter(|r| matches!(r.status, RowStatus::Skipped | RowStatus::Pending)).count();
+        let left = this_run.iter().filter(|r| matches!(r.status, RowStatus::Skipped | RowStatus::Pending)).count();
         let dir = req.dir.display();
         let _ = writeln!(
             anstream::stderr(),
@@ -188,6 +204,140 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         None if clean => Ended::AllCreated,
         None => Ended::SomeFailedOrInvalid,
     })
+}
+
+/// On a terminal, before the first create to an endpoint that is not loopback, asks to go on
+/// (`--yes` skips the question; without a terminal there is no one to ask).
+fn ask_before_sending(client: &Client, req: &Request, count: usize) -> anyhow::Result<()> {
+    let endpoint = client.endpoint(&crate::api::client::Api::Smc);
+    if req.yes || crate::api::endpoint::is_loopback(&endpoint) || !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let question = format!(
+        "about to send {count} CreateReplicationJob requests to {endpoint} at {} a second; go on? [y/N] ",
+        req.options.rate
+    );
+    if !confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
+        anyhow::bail!("nothing was sent: not confirmed (--yes skips the question)");
+    }
+    Ok(())
+}
+
+/// Who runs what against what: the run record journaled before the first request.
+fn run_record(
+    client: Option<&Client>,
+    req: &Request,
+    checked: &Checked,
+    lines: &[Line],
+    file: &str,
+) -> anyhow::Result<RunRecord> {
+    let now = jiff::Timestamp::now();
+    let mut regions: std::collections::BTreeSet<String> =
+        req.online_regions.unwrap_or_default().iter().cloned().collect();
+    for l in lines {
+        let row = Row::new(l.line, &checked.schema, l.record.view());
+        if let Some(region) = row.text(crate::inventory::Param::RegionId).filter(|r| !r.is_empty()) {
+            regions.insert(region.to_string());
+        }
+    }
+    Ok(RunRecord {
+        run: runs::new_id(now),
+        command: "submit".to_string(),
+        argv: req.argv.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        endpoint: client.map(|c| c.endpoint(&crate::api::client::Api::Smc).to_string()).unwrap_or_default(),
+        regions: regions.into_iter().collect(),
+        access_key_id: client.map(|c| c.access_key_id().to_string()).unwrap_or_default(),
+        inventory: Some(InventoryFile { file: file.to_string(), sha256: runs::sha256_of(req.inventory)? }),
+        started_at: crate::time::format_time(now),
+    })
+}
+
+/// How the run ended, for the journal.
+fn run_end(record: &RunRecord, rows: &[ReportRow], counters: &Counters, stopped: bool, line: &str) -> RunEnd {
+    let mut counts: BTreeMap<String, u64> =
+        RowStatus::ALL.iter().map(|s| (s.to_string(), rows.iter().filter(|r| r.status == *s).count() as u64)).collect();
+    counts.insert("rows".to_string(), rows.len() as u64);
+    counts.insert("created_in_run".to_string(), counters.created.load(Ordering::Relaxed));
+    counts.insert("retries".to_string(), counters.retries.load(Ordering::Relaxed));
+    counts.insert("throttled".to_string(), counters.throttled.load(Ordering::Relaxed));
+    RunEnd {
+        run: record.run.clone(),
+        ended_at: crate::time::format_time(jiff::Timestamp::now()),
+        summary: RunSummary {
+            ended: if stopped { "interrupted" } else { "completed" }.to_string(),
+            counts,
+            line: line.to_string(),
+        },
+    }
+}
+
+/// The rows the directory's report holds; a report that cannot be read is rebuilt from the
+/// journal (which holds every row sent), and said.
+fn earlier_rows(dir: &Path) -> Vec<ReportRow> {
+    match report::read_if_any(dir) {
+        Ok(report) => report.map(|r| r.rows).unwrap_or_default(),
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "warning: {e}; its rows are rebuilt from the journal");
+            Vec::new()
+        }
+    }
+}
+
+/// Writes `failed.csv`: this inventory's rows to fix, and the rows of the earlier
+/// `failed.csv` (same header) whose source still fails and is not in this inventory.
+fn write_failed(
+    dir: &Path,
+    checked: &Checked,
+    lines: &[Line],
+    this_run: &[ReportRow],
+    batch: &[ReportRow],
+    before: Option<(Vec<String>, Vec<crate::inventory::RecordBuf>)>,
+    file: &str,
+) -> anyhow::Result<()> {
+    let mut failed: Vec<report::Failed> = lines
+        .iter()
+        .zip(this_run)
+        .filter(|(_, r)| r.status.to_fix())
+        .map(|(l, r)| report::Failed {
+            record: &l.record,
+            line: l.line,
+            file: None,
+            code: &r.error_code,
+            message: &r.error_message,
+            as_read: false,
+        })
+        .collect();
+    let api: Vec<bool> =
+        checked.schema.kinds.iter().map(|k| *k != crate::inventory::schema::ColumnKind::Unknown).collect();
+    let here: std::collections::BTreeSet<&str> = this_run.iter().map(|r| r.id.source_id.as_str()).collect();
+    let to_fix: BTreeMap<&str, &ReportRow> = batch
+        .iter()
+        .filter(|r| r.status.to_fix() && !r.id.source_id.is_empty())
+        .map(|r| (r.id.source_id.as_str(), r))
+        .collect();
+    let kept = before.as_ref().filter(|(header, _)| *header == report::failed_header(&checked.schema.names, &api));
+    let source_at = checked.schema.names.iter().position(|n| n == "SourceId");
+    if let (Some((_, records)), Some(at)) = (kept, source_at) {
+        for record in records {
+            let source = record.view().get(at).unwrap_or_default();
+            if here.contains(source) {
+                continue;
+            }
+            if let Some(r) = to_fix.get(source) {
+                failed.push(report::Failed {
+                    record,
+                    line: r.id.line,
+                    file: (r.file != file).then_some(r.file.as_str()),
+                    code: &r.error_code,
+                    message: &r.error_message,
+                    as_read: true,
+                });
+            }
+        }
+    }
+    report::write_failed(dir, &checked.schema.names, &api, &failed)?;
+    Ok(())
 }
 
 /// Asks `question` on `out` and reads the answer from `input`: yes only for `y` or `yes`.

@@ -68,7 +68,7 @@ mod tests {
         let real = open(&batch, false, false, &mut Vec::new()).unwrap();
         assert!(real.journal.is_some() && batch.join("lock").exists());
         let err = open(&batch, false, false, &mut Vec::new()).err().unwrap().to_string();
-        assert!(err.contains("another submit is using this report directory"), "{err}");
+        assert!(err.contains("another smcplan run is using this report directory"), "{err}");
         drop(real);
         assert!(open(&batch, false, false, &mut Vec::new()).unwrap().had_journal);
     }

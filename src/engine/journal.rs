@@ -23,9 +23,20 @@ pub enum Entry {
         /// follows, the job may exist under another token, and must be looked up first.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         lookup: bool,
+        /// The run that sent it (empty in journals written before runs were recorded).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        run: String,
+        /// The inventory file the row came from, as the command line named it.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        file: String,
     },
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
+    /// Written first by every run that holds the directory: who ran what, against what.
+    Run(super::runs::RunRecord),
+    /// Written last by a run that ended (not by one that was killed): when, and its summary.
+    #[serde(rename = "run_end")]
+    RunEnd(super::runs::RunEnd),
 }
 
 /// How a row ended.
@@ -191,6 +202,7 @@ impl History {
                 Entry::Outcome(o) => {
                     h.outcomes.insert(o.token.clone(), o.clone());
                 }
+                Entry::Run(_) | Entry::RunEnd(_) => {}
             }
         }
         h

@@ -43,7 +43,7 @@ impl Lock {
                     let holder =
                         text.trim().parse::<u32>().map_or("another process".to_string(), |p| format!("process {p}"));
                     let message = format!(
-                        "{} is held by {holder}: another submit is using this report directory",
+                        "{} is held by {holder}: another smcplan run is using this report directory",
                         path.display()
                     );
                     return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
@@ -114,7 +114,9 @@ mod tests {
         let err = Lock::take(dir.path()).err().unwrap().to_string();
         let pid = std::process::id();
         assert!(
-            err.ends_with(&format!("lock is held by process {pid}: another submit is using this report directory")),
+            err.ends_with(&format!(
+                "lock is held by process {pid}: another smcplan run is using this report directory"
+            )),
             "{err}"
         );
         drop(lock);

@@ -12,6 +12,7 @@ pub mod report;
 pub mod resume;
 
 pub mod rows;
+pub mod runs;
 pub mod signals;
 
 use crate::api::client::Client;
@@ -107,6 +108,9 @@ pub struct With<'a> {
     pub options: &'a Options,
     pub stop: &'a Stop,
     pub counters: &'a Counters,
+    /// The run's id and the inventory file its rows come from, for each intent.
+    pub run: &'a str,
+    pub file: &'a str,
 }
 
 /// Sends a batch of prepared rows: with `adopt_first`, every row's job is looked up first
@@ -120,13 +124,13 @@ pub async fn send_batch<C: Call>(
     display: &dyn progress::Display,
     adopt_first: bool,
 ) -> std::io::Result<BTreeMap<u64, Settled>> {
-    let With { client, options, stop, counters } = *with;
+    let With { client, options, stop, counters, run: run_id, file } = *with;
     let total = work.len() as u64;
     let touched = Touched::default();
     // Look-ups and creates share one limiter: together they stay within the rate.
     let pace = Pace::new(options.rate);
     let journal = Arc::new(Mutex::new(journal));
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, touched: &touched };
+    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, touched: &touched, run: run_id, file };
     let sending = async {
         if adopt_first {
             adopt(&ctx, &work).await?;
@@ -215,6 +219,8 @@ struct Ctx<'a> {
     counters: &'a Counters,
     stop: &'a Stop,
     touched: &'a Touched,
+    run: &'a str,
+    file: &'a str,
 }
 
 fn now() -> String {
@@ -237,6 +243,8 @@ impl Ctx<'_> {
             params: call.params().clone(),
             at: now(),
             lookup,
+            run: self.run.to_string(),
+            file: self.file.to_string(),
         }
     }
 

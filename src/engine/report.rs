@@ -1,13 +1,64 @@
-//! The audit report: `report.csv` and `report.json` (one row per inventory line) and `failed.csv`
-//! (the original rows to fix and submit again), each rewritten atomically.
+//! The audit report: `report.csv` and `report.json` (one row per source server of the batch,
+//! `report.json` with the batch's totals and its runs) and `failed.csv` (the original rows to
+//! fix and submit again), each rewritten atomically.
 
+use super::runs::Run;
 use crate::batch::{RowId, RowStatus};
 use crate::files::{fault, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::Path;
 
-/// One inventory line in the report.
+/// `report.json`: the batch's totals, every run that held the directory, and its rows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub batch: Batch,
+    pub runs: Vec<Run>,
+    pub rows: Vec<ReportRow>,
+}
+
+/// The batch at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Rows: one per source server ever submitted into the directory.
+    pub rows: usize,
+    pub created: usize,
+    pub failed: usize,
+    pub invalid: usize,
+    pub skipped: usize,
+    pub pending: usize,
+    /// The inventory files its rows last came from, in the order first seen.
+    pub files: Vec<String>,
+    pub runs: usize,
+    pub updated_at: String,
+}
+
+impl Report {
+    /// A report of `rows` and `runs`, its totals counted.
+    pub fn new(rows: Vec<ReportRow>, runs: Vec<Run>) -> Report {
+        let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
+        let mut files: Vec<String> = Vec::new();
+        for r in &rows {
+            if !files.contains(&r.file) {
+                files.push(r.file.clone());
+            }
+        }
+        let batch = Batch {
+            rows: rows.len(),
+            created: count(RowStatus::Created),
+            failed: count(RowStatus::Failed),
+            invalid: count(RowStatus::Invalid),
+            skipped: count(RowStatus::Skipped),
+            pending: count(RowStatus::Pending),
+            files,
+            runs: runs.len(),
+            updated_at: crate::time::format_time(jiff::Timestamp::now()),
+        };
+        Report { batch, runs, rows }
+    }
+}
+
+/// One source server of the batch in the report, as its last run left it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportRow {
     #[serde(flatten)]
@@ -25,6 +76,9 @@ pub struct ReportRow {
     pub client_token: String,
     pub attempts: u32,
     pub submitted_at: String,
+    /// The inventory file the row last came from (its `line` is in that file).
+    #[serde(default)]
+    pub file: String,
     /// Filled by `smcplan status`.
     #[serde(rename = "JobStatus", alias = "Status", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
@@ -51,6 +105,7 @@ const COLUMNS: &[&str] = &[
     "ClientToken",
     "attempts",
     "submitted_at",
+    "file",
 ];
 /// The job's own state, from `status`: named apart from smcplan's `status`, so that no two
 /// columns differ only in letter case.
@@ -79,6 +134,7 @@ impl ReportRow {
             self.client_token.clone(),
             self.attempts.to_string(),
             self.submitted_at.clone(),
+            self.file.clone(),
         ];
         if with_status {
             cells.extend([
@@ -105,7 +161,7 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
         return Ok(None);
     }
     let rows = match read(dir) {
-        Ok(rows) => rows,
+        Ok(report) => report.rows,
         Err(_) => return Ok(Some(present.join(", "))),
     };
     // Rows found invalid, skipped or left pending by a dry run were never sent.
@@ -120,12 +176,12 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
 }
 
 /// Writes `report.csv` and `report.json`.
-pub fn write(dir: &Path, rows: &[ReportRow]) -> io::Result<()> {
+pub fn write(dir: &Path, report: &Report) -> io::Result<()> {
     let mut csv = Vec::new();
-    write_csv(&mut csv, rows)?;
+    write_csv(&mut csv, &report.rows)?;
     write_atomic(&dir.join("report.csv"), &csv)?;
     let mut json = Vec::new();
-    write_json(&mut json, rows)?;
+    write_json(&mut json, report)?;
     write_atomic(&dir.join("report.json"), &json)
 }
 
@@ -143,18 +199,28 @@ pub fn write_csv(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> 
 }
 
 /// `report.json` to any writer.
-pub fn write_json(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, rows)?;
+pub fn write_json(out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
     Ok(())
 }
 
-/// Reads `report.json`.
-pub fn read(dir: &Path) -> io::Result<Vec<ReportRow>> {
+/// Reads `report.json` (also as the bare array of rows that earlier versions wrote).
+pub fn read(dir: &Path) -> io::Result<Report> {
     let path = dir.join("report.json");
     let text = std::fs::read(&path).map_err(|e| fault("reading", &path, e))?;
-    serde_json::from_slice(&text).map_err(|e| {
+    let not_a_report = |e: serde_json::Error| {
         io::Error::new(io::ErrorKind::InvalidData, format!("reading {}: not a report ({e})", path.display()))
-    })
+    };
+    if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        let rows: Vec<ReportRow> = serde_json::from_slice(&text).map_err(not_a_report)?;
+        return Ok(Report::new(rows, Vec::new()));
+    }
+    serde_json::from_slice(&text).map_err(not_a_report)
+}
+
+/// Reads `report.json` if the directory has one.
+pub fn read_if_any(dir: &Path) -> io::Result<Option<Report>> {
+    if dir.join("report.json").exists() { read(dir).map(Some) } else { Ok(None) }
 }
 
 /// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
@@ -171,8 +237,40 @@ pub struct Failed<'a> {
     pub record: &'a crate::inventory::RecordBuf,
     /// The inventory line it came from.
     pub line: u64,
+    /// The inventory file, when it is not the one this run read.
+    pub file: Option<&'a str>,
     pub code: &'a str,
     pub message: &'a str,
+    /// Read back from an earlier `failed.csv`: its cells are written as they are.
+    pub as_read: bool,
+}
+
+/// `failed.csv`'s header for an inventory's: the user's own column names neutralised.
+pub fn failed_header(header: &[String], api_column: &[bool]) -> Vec<String> {
+    header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) }).collect()
+}
+
+/// The header and rows of the directory's `failed.csv`, if it has one (its comments skipped).
+pub fn read_failed(dir: &Path) -> io::Result<Option<(Vec<String>, Vec<crate::inventory::RecordBuf>)>> {
+    let path = dir.join("failed.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_path(&path)
+        .map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
+    let mut records = reader.records();
+    let Some(header) = records.next() else { return Ok(None) };
+    let header = header.map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
+        rows.push(record.iter().collect());
+    }
+    Ok(Some((header.iter().map(str::to_string).collect(), rows)))
 }
 
 /// `failed.csv` to any writer. Each row is preceded by a comment line that says why it
@@ -184,7 +282,7 @@ pub fn write_failed_csv(
     api_column: &[bool],
     rows: &[Failed],
 ) -> io::Result<()> {
-    let names = header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) });
+    let names = failed_header(header, api_column);
     let mut line = Vec::new();
     let mut record = |out: &mut dyn io::Write, cells: Vec<String>| -> io::Result<()> {
         line.clear();
@@ -194,12 +292,17 @@ pub fn write_failed_csv(
         drop(csv);
         out.write_all(&line)
     };
-    record(out, names.collect())?;
+    record(out, names)?;
     for f in rows {
         let why = crate::text::OneLine(f.message);
-        writeln!(out, "# line {}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
-        let cells =
-            f.record.view().iter().zip(api_column).map(|(c, api)| if *api { c.to_string() } else { neutralise(c) });
+        let of = f.file.map(|file| format!(" of {}", crate::text::OneLine(file))).unwrap_or_default();
+        writeln!(out, "# line {}{of}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
+        let cells = f
+            .record
+            .view()
+            .iter()
+            .zip(api_column)
+            .map(|(c, api)| if *api || f.as_read { c.to_string() } else { neutralise(c) });
         record(out, cells.collect())?;
     }
     Ok(())
@@ -221,7 +324,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let header: Vec<String> = ["RegionId", "=HYPERLINK(\"x\")", "SourceId", "@owner"].map(String::from).into();
         let row: crate::inventory::RecordBuf = ["cn-hangzhou", "=1+1", "-s", "+note"].into_iter().collect();
-        let failed = Failed { record: &row, line: 7, code: "Name.Length", message: "too\nshort" };
+        let failed =
+            Failed { record: &row, line: 7, file: None, code: "Name.Length", message: "too\nshort", as_read: false };
         write_failed(dir.path(), &header, &[true, false, true, false], &[failed]).unwrap();
         let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
         assert_eq!(
@@ -239,10 +343,10 @@ mod tests {
         let invalid =
             ReportRow { id: at(4), status: RowStatus::Invalid, error_code: "Name.Length".into(), ..Default::default() };
         let skipped = ReportRow { id: at(5), status: RowStatus::Skipped, ..Default::default() };
-        write(dir.path(), &[pending.clone(), invalid, skipped]).unwrap();
+        write(dir.path(), &Report::new(vec![pending.clone(), invalid, skipped], vec![])).unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap(), None);
         let created = ReportRow { id: at(3), status: RowStatus::Created, job_id: "j-1".into(), attempts: 1, ..pending };
-        write(dir.path(), &[created]).unwrap();
+        write(dir.path(), &Report::new(vec![created], vec![])).unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap().unwrap(), "report.json (1 JobIds, 1 rows sent or settled)");
         std::fs::write(dir.path().join("report.json"), "not json").unwrap();
         assert_eq!(sent_evidence(dir.path()).unwrap().unwrap(), "report.json, report.csv");
@@ -253,10 +357,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let id = RowId { line: 2, name: "=cmd".into(), ..RowId::default() };
         let row = ReportRow { id, status: RowStatus::Created, ..Default::default() };
-        write(dir.path(), std::slice::from_ref(&row)).unwrap();
-        assert_eq!(read(dir.path()).unwrap(), vec![row]);
+        let report = Report::new(vec![row.clone()], vec![]);
+        write(dir.path(), &report).unwrap();
+        assert_eq!(read(dir.path()).unwrap(), report);
         let csv = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
-        assert!(csv.starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at\n"));
+        assert!(csv.starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file\n"));
+        // The bare array of rows an earlier version wrote still reads.
+        std::fs::write(dir.path().join("report.json"), serde_json::to_vec(&[&row]).unwrap()).unwrap();
+        assert_eq!(read(dir.path()).unwrap().rows, vec![row]);
         assert!(csv.contains(",'=cmd,"));
         assert!(
             std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))

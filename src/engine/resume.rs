@@ -19,6 +19,16 @@ pub enum Decision {
 pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
     let work = Work::of(row);
     let token = &work.token;
+    // The latest request for this source server had another token: this row, edited since
+    // (or an older version of a row fixed and sent since, from another file).
+    let earlier = history.latest_by_source.get(&work.request.source_id).filter(|t| *t != token);
+    let earlier_outcome = earlier.map(|t| history.outcomes.get(t));
+    // Its job exists: no version of the row makes a second one.
+    if let Some(Some(o)) = earlier_outcome
+        && o.status == RowStatus::Created
+    {
+        return Decision::Settled(o.clone());
+    }
     // The same row (same token), wherever it stands now: settled rows are not sent again.
     match history.outcomes.get(token) {
         Some(o) if o.status == RowStatus::Failed && (o.retryable || retry_failed) => {}
@@ -27,17 +37,10 @@ pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
     }
     // A rebuilt journal marked this row for a look-up that never settled.
     let mut look_up_first = history.look_up.contains(token);
-    // The latest request for this source server had another token: this row, edited since.
-    let earlier = history.latest_by_source.get(&work.request.source_id).filter(|t| *t != token);
-    if let Some(earlier_token) = earlier {
-        match history.outcomes.get(earlier_token) {
-            // Its job exists: editing the row does not make a second one.
-            Some(o) if o.status == RowStatus::Created => return Decision::Settled(o.clone()),
-            // Edited after a failure: send the new version.
-            Some(_) => {}
-            // Sent, never answered: it may exist; look before creating.
-            None => look_up_first = true,
-        }
+    // Sent under another token and never answered: its job may exist; look before creating.
+    // (Edited after a failure, the new version is simply sent.)
+    if let Some(None) = earlier_outcome {
+        look_up_first = true;
     }
     Decision::Send(Box::new(Work { look_up_first, ..work }))
 }
@@ -54,7 +57,15 @@ mod tests {
     }
 
     fn intent(w: &Work, lookup: bool) -> Entry {
-        Entry::Intent { line: 2, token: w.token.clone(), params: w.params.clone(), at: String::new(), lookup }
+        Entry::Intent {
+            line: 2,
+            token: w.token.clone(),
+            params: w.params.clone(),
+            at: String::new(),
+            lookup,
+            run: String::new(),
+            file: String::new(),
+        }
     }
 
     fn outcome(w: &Work, status: RowStatus) -> Entry {
@@ -120,5 +131,13 @@ mod tests {
         // Edited after a request that got no answer: looked up first.
         assert_eq!(send(decision("web-02", &[intent(&w, false)])), Some(true));
         assert_ne!(w.token, edited.token);
+        // The old version of a row that failed, once its fixed version created the job: the job stands.
+        let fixed_later = [
+            intent(&w, false),
+            outcome(&w, RowStatus::Failed),
+            intent(&edited, false),
+            outcome(&edited, RowStatus::Created),
+        ];
+        assert!(matches!(decision("web-01", &fixed_later), Decision::Settled(o) if o.token == edited.token));
     }
 }

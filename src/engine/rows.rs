@@ -2,7 +2,7 @@
 //! the summary line of a run.
 
 use super::Settled;
-use super::journal::Outcome;
+use super::journal::{Entry, History, Outcome};
 use super::report::ReportRow;
 use crate::batch::{RowId, RowStatus};
 use crate::inventory::{RecordBuf, Row, Schema};
@@ -22,13 +22,20 @@ pub struct Line {
     pub earlier: Option<Outcome>,
 }
 
-/// A report row for each line: invalid, or what this run settled, or what the journal says.
-pub fn report_rows(lines: &[Line], schema: &Schema, settled: &BTreeMap<u64, Settled>, dry_run: bool) -> Vec<ReportRow> {
-    lines.iter().map(|l| report_row(l, schema, settled.get(&l.line), dry_run)).collect()
+/// A report row for each line of `file`: invalid, or what this run settled, or what the journal says.
+pub fn report_rows(
+    lines: &[Line],
+    schema: &Schema,
+    file: &str,
+    settled: &BTreeMap<u64, Settled>,
+    dry_run: bool,
+) -> Vec<ReportRow> {
+    lines.iter().map(|l| report_row(l, schema, file, settled.get(&l.line), dry_run)).collect()
 }
 
-fn report_row(l: &Line, schema: &Schema, settled: Option<&Settled>, dry_run: bool) -> ReportRow {
-    let mut r = ReportRow { id: RowId::of(&Row::new(l.line, schema, l.record.view())), ..ReportRow::default() };
+fn report_row(l: &Line, schema: &Schema, file: &str, settled: Option<&Settled>, dry_run: bool) -> ReportRow {
+    let id = RowId::of(&Row::new(l.line, schema, l.record.view()));
+    let mut r = ReportRow { id, file: file.to_string(), ..ReportRow::default() };
     if let Some((code, message)) = &l.error {
         r.status = RowStatus::Invalid;
         r.error_code = code.clone();
@@ -56,15 +63,112 @@ fn report_row(l: &Line, schema: &Schema, settled: Option<&Settled>, dry_run: boo
     };
     r.client_token = l.token.clone().or_else(|| outcome.as_ref().map(|o| o.token.clone())).unwrap_or_default();
     if let Some(o) = outcome {
-        r.status = o.status;
-        r.job_id = o.job_id.unwrap_or_default();
-        r.request_id = o.request_id.unwrap_or_default();
-        r.error_code = o.error_code.unwrap_or_default();
-        r.error_message = o.error_message.unwrap_or_default();
-        r.attempts = o.attempts;
-        r.submitted_at = o.at;
+        apply(&mut r, o);
     }
     r
+}
+
+/// A journaled outcome, as the report shows it.
+fn apply(r: &mut ReportRow, o: Outcome) {
+    r.status = o.status;
+    r.job_id = o.job_id.unwrap_or_default();
+    r.request_id = o.request_id.unwrap_or_default();
+    r.error_code = o.error_code.unwrap_or_default();
+    r.error_message = o.error_message.unwrap_or_default();
+    r.attempts = o.attempts;
+    r.submitted_at = o.at;
+}
+
+/// What identifies a row of the batch: its source server (one open job each), or, for a
+/// row without one, its file and line.
+fn key(r: &ReportRow) -> String {
+    if r.id.source_id.is_empty() { format!("@{}:{}", r.file, r.id.line) } else { r.id.source_id.clone() }
+}
+
+/// The batch after a run: the rows the directory held (from its report, and from its
+/// journal for rows the report lost), each replaced by this run's row for the same source
+/// server, and this run's new rows after them. A job the batch created is never hidden by a
+/// row that was not sent (an invalid or skipped row for the same source), and the job
+/// state that `status` added stays with its job.
+pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], this_run: Vec<ReportRow>) -> Vec<ReportRow> {
+    let mut rows: Vec<ReportRow> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    // A second row for one source (an invalid duplicate in one file) is a row of its own.
+    let own_key = |r: &ReportRow, k: String| format!("{k}@{}:{}", r.file, r.id.line);
+    for r in earlier {
+        let k = key(&r);
+        let k = if at.contains_key(&k) { own_key(&r, k) } else { k };
+        at.insert(k, rows.len());
+        rows.push(r);
+    }
+    // Rows the journal knows and the report does not (it was lost, or never written).
+    let history = History::of(entries);
+    for e in entries {
+        if let Entry::Intent { line, token, params, file, .. } = e {
+            let source = params.get("SourceId").cloned().unwrap_or_default();
+            if source.is_empty() || at.contains_key(&source) || history.latest_by_source.get(&source) != Some(token) {
+                continue;
+            }
+            let text = |k: &str| params.get(k).cloned().unwrap_or_default();
+            let id = RowId { line: *line, source_id: source.clone(), name: text("Name"), region_id: text("RegionId") };
+            at.insert(source, rows.len());
+            rows.push(ReportRow { id, file: file.clone(), client_token: token.clone(), ..ReportRow::default() });
+        }
+    }
+    // What the journal settled wins over a report written before it (a run killed between the two).
+    for r in rows.iter_mut() {
+        if let Some(o) = history.outcomes.get(&r.client_token).filter(|_| !r.client_token.is_empty()) {
+            let job_before = std::mem::take(&mut r.job_id);
+            apply(r, o.clone());
+            if r.job_id != job_before {
+                clear_job_state(r);
+            }
+        }
+    }
+    let mut seen_now: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for mut r in this_run {
+        let k = key(&r);
+        let k = if seen_now.insert(k.clone()) { k } else { own_key(&r, k) };
+        let Some(&i) = at.get(&k) else {
+            at.insert(k, rows.len());
+            rows.push(r);
+            continue;
+        };
+        let before = &rows[i];
+        let not_sent = matches!(r.status, RowStatus::Invalid | RowStatus::Skipped)
+            || (r.status == RowStatus::Pending && r.attempts == 0);
+        if before.status == RowStatus::Created && r.job_id.is_empty() && not_sent {
+            continue;
+        }
+        if r.job_id == before.job_id {
+            r.job_status = before.job_status.clone();
+            r.business_status = before.business_status.clone();
+            r.progress = before.progress;
+            r.job_error_code = before.job_error_code.clone();
+            r.checked_at = before.checked_at.clone();
+        }
+        rows[i] = r;
+    }
+    rows
+}
+
+/// Forgets the job state `status` saw, once the row's job is another.
+fn clear_job_state(r: &mut ReportRow) {
+    r.job_status = None;
+    r.business_status = None;
+    r.progress = None;
+    r.job_error_code = None;
+    r.checked_at = None;
+}
+
+/// `batch: N rows from F files: N created, N failed, ...`: the whole batch, when a run's
+/// inventory holds only part of it.
+pub fn batch_line(rows: &[ReportRow]) -> String {
+    let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
+    let files: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.file.as_str()).collect();
+    let each: Vec<String> =
+        RowStatus::ALL.iter().filter(|s| count(**s) > 0).map(|s| format!("{} {s}", count(*s))).collect();
+    format!("batch: {} rows from {} files: {}", rows.len(), files.len(), each.join(", "))
 }
 
 /// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`.
@@ -129,7 +233,7 @@ mod tests {
         ];
         let settled =
             BTreeMap::from([(4, Settled::NotSent), (5, Settled::Unknown { attempts: 3, error: "timed out".into() })]);
-        let rows = report_rows(&lines, &schema, &settled, false);
+        let rows = report_rows(&lines, &schema, "inv.csv", &settled, false);
         let got: Vec<(u64, RowStatus)> = rows.iter().map(|r| (r.id.line, r.status)).collect();
         assert_eq!(
             got,
@@ -143,7 +247,11 @@ mod tests {
         );
         assert_eq!((rows[1].job_id.as_str(), rows[1].id.source_id.as_str()), ("j-old", "s-1"));
         assert_eq!(rows[3].error_message, "no answer (timed out); the next run resolves it");
-        assert_eq!(report_rows(&lines, &schema, &settled, true)[4].status, RowStatus::Pending, "a dry run's row");
+        assert_eq!(
+            report_rows(&lines, &schema, "inv.csv", &settled, true)[4].status,
+            RowStatus::Pending,
+            "a dry run's row"
+        );
         let summary = summary_line(&rows, Duration::from_secs(2), 1, Path::new("DIR"));
         assert_eq!(
             summary,

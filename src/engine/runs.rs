@@ -1,0 +1,194 @@
+//! Run records: every run that holds a report directory journals who ran what against what
+//! before its first request, and how it ended after its last; `report.json` lists them.
+
+use super::journal::Entry;
+use crate::files::fault;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// A run as it starts: written to the journal before its first request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// `r-20261202T061825Z-3f9a`: the start time and a few bits to tell apart runs of one second.
+    pub run: String,
+    /// `submit`, `status`, ...
+    pub command: String,
+    /// The command line, with the value of every option that could hold a secret masked.
+    pub argv: Vec<String>,
+    pub version: String,
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The key the run signs with; never its secret.
+    #[serde(default, rename = "AccessKeyId")]
+    pub access_key_id: String,
+    /// The inventory it read, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<InventoryFile>,
+    pub started_at: String,
+}
+
+/// An inventory file as a run read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryFile {
+    /// As the command line named it.
+    pub file: String,
+    pub sha256: String,
+}
+
+/// How a run ended: written after its last request (a killed run has none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEnd {
+    pub run: String,
+    pub ended_at: String,
+    pub summary: RunSummary,
+}
+
+/// What a run came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// `completed` or `interrupted`.
+    pub ended: String,
+    /// Rows (or jobs) by where they stand: `created`, `failed`, ... for submit, the job
+    /// statuses for status.
+    pub counts: BTreeMap<String, u64>,
+    /// The summary line the run printed.
+    pub line: String,
+}
+
+/// A run as `report.json` lists it: its start, and its end when it had one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    #[serde(flatten)]
+    pub record: RunRecord,
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    #[serde(default)]
+    pub summary: Option<RunSummary>,
+}
+
+/// The runs a journal records, in the order they started.
+pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for e in entries {
+        match e {
+            Entry::Run(record) => {
+                at.insert(record.run.clone(), runs.len());
+                runs.push(Run { record: record.clone(), ended_at: None, summary: None });
+            }
+            Entry::RunEnd(end) => {
+                if let Some(&i) = at.get(&end.run) {
+                    runs[i].ended_at = Some(end.ended_at.clone());
+                    runs[i].summary = Some(end.summary.clone());
+                }
+            }
+            Entry::Intent { .. } | Entry::Outcome(_) => {}
+        }
+    }
+    runs
+}
+
+/// A new run id from its start time.
+pub fn new_id(now: jiff::Timestamp) -> String {
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mixed =
+        (now.subsec_nanosecond() as u64 ^ (u64::from(std::process::id()) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let bits = mixed >> 48;
+    format!("r-{stamp}-{bits:04x}")
+}
+
+/// The SHA-256 of a file, in lower-case hex.
+pub fn sha256_of(path: &Path) -> io::Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| fault("reading", path, e))?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| fault("reading", path, e))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Options whose value could be a secret: their value is masked in a run record.
+fn holds_a_secret(option: &str) -> bool {
+    let name = option.trim_start_matches('-').to_ascii_lowercase();
+    ["secret", "token", "password", "key"].iter().any(|w| name.contains(w)) && name != "access-key-id"
+}
+
+/// The command line with the value of every option that could hold a secret masked
+/// (`--access-key-secret S`, `--security-token=T`).
+pub fn without_secrets(argv: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut mask_next = false;
+    for arg in argv {
+        if mask_next {
+            out.push("***".to_string());
+            mask_next = false;
+            continue;
+        }
+        match arg.split_once('=') {
+            Some((option, _)) if option.starts_with("--") && holds_a_secret(option) => {
+                out.push(format!("{option}=***"));
+            }
+            _ => {
+                mask_next = arg.starts_with("--") && holds_a_secret(&arg);
+                out.push(arg);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_in_either_spelling() {
+        let argv = ["smcplan", "emulator", "--access-key-id", "AK", "--access-key-secret", "S3cr3t"]
+            .into_iter()
+            .chain(["--security-token=TOK", "--report", "DIR"])
+            .map(String::from);
+        assert_eq!(
+            without_secrets(argv),
+            [
+                "smcplan",
+                "emulator",
+                "--access-key-id",
+                "AK",
+                "--access-key-secret",
+                "***",
+                "--security-token=***",
+                "--report",
+                "DIR"
+            ]
+        );
+    }
+
+    #[test]
+    fn runs_pair_their_start_and_end() {
+        let start = |id: &str| Entry::Run(RunRecord { run: id.into(), command: "submit".into(), ..Default::default() });
+        let end = RunEnd { run: "r-1".into(), ended_at: "then".into(), summary: RunSummary::default() };
+        let runs = runs_of(&[start("r-1"), start("r-2"), Entry::RunEnd(end)]);
+        assert_eq!(runs.len(), 2);
+        assert_eq!((runs[0].ended_at.as_deref(), runs[1].ended_at.as_deref()), (Some("then"), None));
+        let id = new_id(jiff::Timestamp::from_second(1_796_000_000).unwrap());
+        assert!(id.starts_with("r-20261130T005320Z-") && id.len() == "r-20261130T005320Z-0000".len(), "{id}");
+    }
+
+    #[test]
+    fn the_hash_is_of_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "abc").unwrap();
+        assert_eq!(sha256_of(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
