@@ -75,6 +75,9 @@ pub struct SubmitArgs {
     /// On a terminal, do not ask before sending to an endpoint that is not loopback.
     #[arg(long)]
     pub yes: bool,
+    /// Output format of the outcome.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -89,6 +92,9 @@ pub struct StatusArgs {
     /// Seconds between checks with --watch.
     #[arg(long, default_value_t = 10.0)]
     pub interval: f64,
+    /// Output format: one JSON object per check with `json`.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -172,6 +178,20 @@ pub struct SnapshotArgs {
 pub enum Format {
     Human,
     Json,
+}
+
+impl Cli {
+    /// Whether the command's output is JSON: then a failure is a JSON error object too.
+    pub fn wants_json(&self) -> bool {
+        let format = match &self.command {
+            Command::Validate(a) => a.format,
+            Command::Plan(a) => a.check.format,
+            Command::Submit(a) => a.format,
+            Command::Status(a) => a.format,
+            _ => Format::Human,
+        };
+        format == Format::Json
+    }
 }
 
 #[derive(Args, Debug)]

@@ -229,6 +229,63 @@ fn plan_json_shows_blocked_rows_and_why() {
         v["steps"][1]["blocked_by"],
         serde_json::json!(["ReplicationJobName.Duplicate", "SystemDiskSize.OutOfRange"])
     );
+    // Every finding is there, warnings too, each with its hint.
+    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["ReplicationJobName.Duplicate", "SystemDiskSize.OutOfRange"]);
+    assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| !d["hint"].as_str().unwrap().is_empty()));
+    assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(2), Some(0)));
+    let warned = "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,notes\n\
+                  cn-hangzhou,s-bp1e2fsl57knvuug0001,web01,Image,img-web01,40,x\n";
+    write(dir.path(), "warned.csv", warned.as_bytes());
+    let out = stdout_of(smcplan().current_dir(dir.path()).args(["plan", "warned.csv", "--format", "json"]), 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["warnings"], 1);
+    assert_eq!(v["diagnostics"][0]["code"], "Column.Unknown");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+}
+
+#[test]
+fn under_format_json_a_failure_is_a_json_error_object_too() {
+    for args in [
+        &["validate", "no-such.csv", "--format", "json"][..],
+        &["plan", "no-such.csv", "--format", "json"],
+        &["submit", "no-such.csv", "--report", "no-such-dir", "--dry-run", "--format", "json"],
+    ] {
+        let out = smcplan().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains("no-such.csv"), "{message}");
+        assert_eq!(v["error"]["exit_code"], 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: ") && stderr.lines().count() == 1, "{stderr}");
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly_with_exit_0() {
+    // Enough findings to fill a pipe many times over.
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\n");
+    for i in 0..20_000 {
+        body.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvu{i:06},n{i},Image,img-{i},19\n"));
+    }
+    let inv = write(dir.path(), "many.csv", body.as_bytes());
+    for format in ["human", "json"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
+            .args(["validate", inv.to_str().unwrap(), "--format", format])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 #[test]

@@ -33,6 +33,7 @@ pub enum Outcome {
 
 /// Runs a parsed command line. `Err` means the tool could not do its work (exit 2).
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let json = cli.wants_json();
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args),
@@ -57,7 +58,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Clean)
         }
     };
-    quiet_broken_pipe(result)
+    let result = quiet_broken_pipe(result);
+    // A program reading the JSON gets a JSON answer even when there is no work to show.
+    if let (Err(e), true) = (&result, json) {
+        let error = serde_json::json!({"error": {"message": format!("{e:#}"), "exit_code": 2}});
+        let _ = writeln!(io::stdout(), "{error}");
+    }
+    result
 }
 
 /// This process's command line with the value of every option that could hold a secret

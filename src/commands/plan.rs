@@ -5,12 +5,27 @@ use super::*;
 pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     within("--rate", args.rate, RATE)?;
     let mut steps = Vec::new();
-    let checked = check_with(&args.check, |row, diags| steps.push(Step::new(row, diags)))?;
+    let mut findings = Vec::new();
+    let json = args.check.format == Format::Json;
+    let checked = check_with(&args.check, |row, diags| {
+        steps.push(Step::new(row, diags));
+        if json {
+            findings.extend_from_slice(diags);
+        }
+    })?;
     let plan = Plan::new(steps, args.rate);
     let printed = match args.check.format {
         Format::Json => {
+            let names = &checked.schema.names;
+            let diagnostics = checked.diagnostics.iter().chain(&findings).map(|d| render::JsonDiagnostic::of(d, names));
+            let shown = PlanJson {
+                plan: &plan,
+                errors: checked.summary.errors,
+                warnings: checked.summary.warnings,
+                diagnostics: diagnostics.collect(),
+            };
             let mut out = io::BufWriter::new(io::stdout().lock());
-            serde_json::to_writer_pretty(&mut out, &plan)
+            serde_json::to_writer_pretty(&mut out, &shown)
                 .map_err(io::Error::from)
                 .and_then(|()| writeln!(out))
                 .and_then(|()| out.flush())
@@ -28,4 +43,14 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     };
     printed.map_err(stdout_fault)?;
     Ok(outcome(&checked))
+}
+
+/// `plan --format json`: the plan, and every finding (warnings too) with its hint.
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    errors: u64,
+    warnings: u64,
+    diagnostics: Vec<render::JsonDiagnostic<'a>>,
 }

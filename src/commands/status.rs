@@ -22,7 +22,8 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
     let interval = Duration::from_secs_f64(args.interval);
-    let counts = status(&client, &args.report, args.watch, interval, &mut anstream::stdout())?;
+    let json = args.format == crate::cli::Format::Json;
+    let counts = status(&client, &args.report, Look { watch: args.watch, interval, json }, &mut anstream::stdout())?;
     let bad = ["InError", "Expired", "NotFound"];
     Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
 }
@@ -42,8 +43,7 @@ fn waits_for_the_user(status: &str, scheduled_start: &str) -> bool {
 pub fn status(
     client: &Client,
     dir: &Path,
-    watch: bool,
-    interval: Duration,
+    look: Look,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<BTreeMap<String, usize>> {
     let first = report::read(dir)?;
@@ -64,7 +64,7 @@ pub fn status(
         }
         Err(e) => return Err(e.into()),
     };
-    let result = watch_jobs(client, dir, watch, interval, out, held.as_ref());
+    let result = watch_jobs(client, dir, look, out, held.as_ref());
     if let Some(held) = held.as_mut() {
         let (ended, line, counts) = match &result {
             Ok((counts, line)) => ("completed", line.clone(), counts.clone()),
@@ -87,6 +87,48 @@ pub fn status(
         }
     }
     result.map(|(counts, _)| counts)
+}
+
+/// How to look.
+#[derive(Clone, Copy, Debug)]
+pub struct Look {
+    /// Until no job will change without the user.
+    pub watch: bool,
+    /// Between refreshes.
+    pub interval: Duration,
+    /// Each refresh as one JSON object (a line).
+    pub json: bool,
+}
+
+/// `status --format json`: one refresh.
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    report: String,
+    checked_at: &'a str,
+    counts: &'a BTreeMap<String, usize>,
+    waiting_for_you: usize,
+    jobs: Vec<JobJson<'a>>,
+}
+
+/// A job of the batch as a refresh saw it.
+#[derive(serde::Serialize)]
+struct JobJson<'a> {
+    line: u64,
+    file: &'a str,
+    #[serde(rename = "SourceId")]
+    source_id: &'a str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "JobId")]
+    job_id: &'a str,
+    #[serde(rename = "JobStatus")]
+    status: &'a str,
+    #[serde(rename = "JobBusinessStatus")]
+    business_status: &'a str,
+    #[serde(rename = "JobProgress")]
+    progress: Option<f64>,
+    #[serde(rename = "JobErrorCode")]
+    error_code: &'a str,
 }
 
 /// The directory as a status run holds it.
@@ -120,11 +162,11 @@ fn run_record(client: &Client, rows: &[report::ReportRow]) -> RunRecord {
 fn watch_jobs(
     client: &Client,
     dir: &Path,
-    watch: bool,
-    interval: Duration,
+    look: Look,
     out: &mut dyn std::io::Write,
     held: Option<&Held>,
 ) -> anyhow::Result<(BTreeMap<String, usize>, String)> {
+    let Look { watch, interval, json } = look;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     loop {
         let mut report = report::read(dir)?;
@@ -171,20 +213,46 @@ fn watch_jobs(
             r.checked_at = Some(checked_at.clone());
             *counts.entry(r.job_status.clone().unwrap_or_default()).or_default() += 1;
         }
-        if let Some(held) = held {
-            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
-        }
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let line = if line.is_empty() { "no jobs".to_string() } else { line.join(", ") };
         let line = format!("{}: {line}", dir.display());
-        writeln!(out, "{line}").map_err(super::stdout_fault)?;
+        if json {
+            fn text(v: &Option<String>) -> &str {
+                v.as_deref().unwrap_or_default()
+            }
+            let jobs = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| JobJson {
+                line: r.id.line,
+                file: &r.file,
+                source_id: &r.id.source_id,
+                name: &r.id.name,
+                job_id: &r.job_id,
+                status: text(&r.job_status),
+                business_status: text(&r.business_status),
+                progress: r.progress,
+                error_code: text(&r.job_error_code),
+            });
+            let shown = StatusJson {
+                report: dir.display().to_string(),
+                checked_at: &checked_at,
+                counts: &counts,
+                waiting_for_you: waiting_on_you,
+                jobs: jobs.collect(),
+            };
+            let text = serde_json::to_string(&shown).expect("a refresh serialises");
+            writeln!(out, "{text}").map_err(super::stdout_fault)?;
+        } else {
+            writeln!(out, "{line}").map_err(super::stdout_fault)?;
+        }
+        if let Some(held) = held {
+            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
+        }
         let settled: usize = counts.iter().filter(|(s, _)| SETTLED.contains(&s.as_str())).map(|(_, n)| n).sum();
         let open = settled + waiting_on_you < ids.len();
         if watch && !open && waiting_on_you > 0 {
-            let _ = writeln!(
-                out,
+            let why = format!(
                 "{waiting_on_you} jobs wait for you (Ready with no ScheduledStartTime, Stopped or InError): nothing starts them on its own, so the watch ends"
             );
+            let _ = if json { writeln!(std::io::stderr(), "{why}") } else { writeln!(out, "{why}") };
         }
         if !watch || !open {
             return Ok((counts, line));

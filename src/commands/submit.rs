@@ -44,6 +44,8 @@ pub struct Request<'a> {
     pub yes: bool,
     /// The command line, without secrets, for the run record.
     pub argv: Vec<String>,
+    /// Print the outcome as one JSON object (`--format json`).
+    pub json: bool,
 }
 
 /// How a submit ended.
@@ -79,6 +81,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         retry_failed: args.retry_failed,
         yes: args.yes,
         argv: super::command_line(),
+        json: args.format == crate::cli::Format::Json,
     };
     Ok(match submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
@@ -166,8 +169,22 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     // A dry run is clean when every row would be created (or is already).
     let clean =
         this_run.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
+    let stopped = stop.signal().is_some();
+    let say = |batch: Option<&report::Batch>, run: Option<&str>| {
+        let shown = if req.json {
+            let counts = counts_of(&this_run, &counters);
+            let ended = if stopped { "interrupted" } else { "completed" };
+            let seconds = started.elapsed().as_secs_f64();
+            let report = req.dir.display().to_string();
+            let json = SubmitJson { report, run, dry_run: req.dry_run, ended, counts, seconds, batch };
+            serde_json::to_string_pretty(&json).expect("a summary serialises")
+        } else {
+            summary.clone()
+        };
+        let _ = writeln!(anstream::stdout(), "{shown}");
+    };
     if req.dry_run && had_journal {
-        let _ = writeln!(anstream::stdout(), "{summary}");
+        say(None, None);
         let dir = req.dir.display();
         let _ =
             writeln!(anstream::stderr(), "dry run: the report of {dir} is left as it is (its journal is the record)");
@@ -178,17 +195,18 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let mut entries = if run.is_some() { Journal::open(req.dir)?.1 } else { entries };
     if let Some(record) = &run {
         let (mut journal, _) = Journal::open(req.dir)?;
-        let end = run_end(record, &this_run, &counters, stop.signal().is_some(), &summary);
+        let end = run_end(record, &this_run, &counters, stopped, &summary);
         journal.append(&Entry::RunEnd(end.clone()))?;
         entries.push(Entry::RunEnd(end));
     }
     let earlier = earlier_rows(req.dir);
     let failed_before = report::read_failed(req.dir).ok().flatten();
     let batch = rows::batch_rows(earlier, &entries, this_run.clone());
-    report::write(req.dir, &report::Report::new(batch.clone(), runs::runs_of(&entries)))?;
+    let written = report::Report::new(batch.clone(), runs::runs_of(&entries));
+    report::write(req.dir, &written)?;
     write_failed(req.dir, &checked, &lines, &this_run, &batch, failed_before, &file)?;
-    let _ = writeln!(anstream::stdout(), "{summary}");
-    if batch.len() > this_run.len() {
+    say(Some(&written.batch), run.as_ref().map(|r| r.run.as_str()));
+    if batch.len() > this_run.len() && !req.json {
         let _ = writeln!(anstream::stdout(), "{}", rows::batch_line(&batch));
     }
     if stop.signal().is_some() {
@@ -253,14 +271,34 @@ fn run_record(
     })
 }
 
-/// How the run ended, for the journal.
-fn run_end(record: &RunRecord, rows: &[ReportRow], counters: &Counters, stopped: bool, line: &str) -> RunEnd {
+/// `submit --format json`: how the run ended, its inventory's rows by status, and the batch.
+#[derive(serde::Serialize)]
+struct SubmitJson<'a> {
+    report: String,
+    /// The run's id (a dry run has none).
+    run: Option<&'a str>,
+    dry_run: bool,
+    ended: &'a str,
+    counts: BTreeMap<String, u64>,
+    seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<&'a report::Batch>,
+}
+
+/// The inventory's rows by status, and what the run sent.
+fn counts_of(rows: &[ReportRow], counters: &Counters) -> BTreeMap<String, u64> {
     let mut counts: BTreeMap<String, u64> =
         RowStatus::ALL.iter().map(|s| (s.to_string(), rows.iter().filter(|r| r.status == *s).count() as u64)).collect();
     counts.insert("rows".to_string(), rows.len() as u64);
     counts.insert("created_in_run".to_string(), counters.created.load(Ordering::Relaxed));
     counts.insert("retries".to_string(), counters.retries.load(Ordering::Relaxed));
     counts.insert("throttled".to_string(), counters.throttled.load(Ordering::Relaxed));
+    counts
+}
+
+/// How the run ended, for the journal.
+fn run_end(record: &RunRecord, rows: &[ReportRow], counters: &Counters, stopped: bool, line: &str) -> RunEnd {
+    let counts = counts_of(rows, counters);
     RunEnd {
         run: record.run.clone(),
         ended_at: crate::time::format_time(jiff::Timestamp::now()),
@@ -361,10 +399,23 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
     })?;
     let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
     if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
-        let mut out = anstream::stderr().lock();
-        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-        render::human(&mut out, &checked.path, &checked.summary, &errors, &checked.schema.names)?;
-        writeln!(out, "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows")?;
+        let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error);
+        if req.json {
+            let mut json = render::JsonFindings::default();
+            errors.for_each(|d| json.push(d, &checked.schema.names));
+            json.write(&mut std::io::stdout().lock(), &checked.summary).map_err(super::stdout_fault)?;
+        } else {
+            let errors: Vec<_> = errors.cloned().collect();
+            render::human(
+                &mut anstream::stderr().lock(),
+                &checked.path,
+                &checked.summary,
+                &errors,
+                &checked.schema.names,
+            )?;
+        }
+        let why = "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows";
+        writeln!(anstream::stderr(), "{why}")?;
         return Ok(None);
     }
     // Warnings do not stop a run, but they are said, once a code.

@@ -14,8 +14,9 @@ pub fn column_name(names: &[String], column: Column) -> Option<&str> {
     }
 }
 
+/// A finding as JSON shows it: DESIGN.md's fields, and the code's hint.
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub struct JsonDiagnostic<'a> {
     line: u64,
     column: Option<&'a str>,
     severity: Severity,
@@ -23,6 +24,23 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     related_line: Option<u64>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    hint: &'a str,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    /// `d` with its column named from the header's `names`.
+    pub fn of(d: &'a Diagnostic, names: &'a [String]) -> JsonDiagnostic<'a> {
+        JsonDiagnostic {
+            line: d.line,
+            column: column_name(names, d.column),
+            severity: d.severity,
+            code: d.code.id,
+            message: &d.message,
+            related_line: d.related_line,
+            hint: d.hint(),
+        }
+    }
 }
 
 /// Findings rendered for the DESIGN.md diagnostics object as they come; the counts, known
@@ -37,15 +55,7 @@ impl JsonFindings {
     /// Renders one finding; `names` are the header's column names.
     pub fn push(&mut self, d: &Diagnostic, names: &[String]) {
         self.items.extend_from_slice(b",\n   ");
-        let j = JsonDiagnostic {
-            line: d.line,
-            column: column_name(names, d.column),
-            severity: d.severity,
-            code: d.code.id,
-            message: &d.message,
-            related_line: d.related_line,
-        };
-        serde_json::to_writer(&mut self.items, &j).expect("a finding serialises to memory");
+        serde_json::to_writer(&mut self.items, &JsonDiagnostic::of(d, names)).expect("a finding serialises to memory");
     }
 
     /// Appends the findings of `later`.
@@ -53,20 +63,18 @@ impl JsonFindings {
         self.items.extend_from_slice(&later.items);
     }
 
-    /// Writes the whole object: counts, then the findings in the order they were pushed.
+    /// Writes the whole object: the findings in the order they were pushed, then the counts.
     pub fn write(&self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-        write!(
-            out,
-            "{{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {},\n \"diagnostics\": [",
-            summary.rows, summary.valid, summary.errors, summary.warnings
-        )?;
-        match self.items.split_first() {
-            None => out.write_all(b"]}\n"),
-            Some((_comma, items)) => {
-                out.write_all(items)?;
-                out.write_all(b"\n ]}\n")
-            }
+        out.write_all(b"{\"diagnostics\": [")?;
+        if let Some((_comma, items)) = self.items.split_first() {
+            out.write_all(items)?;
+            out.write_all(b"\n ")?;
         }
+        writeln!(
+            out,
+            "],\n \"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {}}}",
+            summary.rows, summary.valid, summary.errors, summary.warnings
+        )
     }
 }
 
@@ -156,13 +164,15 @@ mod tests {
         let mut out = Vec::new();
         head.write(&mut out, &summary).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert!(out.starts_with(b"{\"diagnostics\": [\n   {\"line\":14,"), "the findings come first");
         assert_eq!(
             v,
             serde_json::json!({"rows": 3, "valid": 1, "errors": 2, "warnings": 0, "diagnostics": [
                 {"line": 14, "column": "SystemDiskSize", "severity": "error",
-                 "code": "SystemDiskSize.OutOfRange", "message": "must be 20..2048 GiB, got 19"},
+                 "code": "SystemDiskSize.OutOfRange", "message": "must be 20..2048 GiB, got 19",
+                 "hint": codes::SYSTEM_DISK_SIZE_RANGE.hint},
                 {"line": 57, "column": null, "severity": "error", "code": "QuotaExceeded.ReplicationJob",
-                 "message": "quota", "related_line": 12}]})
+                 "message": "quota", "related_line": 12, "hint": codes::QUOTA_EXCEEDED.hint}]})
         );
         let mut empty = Vec::new();
         JsonFindings::default().write(&mut empty, &Summary::default()).unwrap();

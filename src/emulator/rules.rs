@@ -140,10 +140,18 @@ pub fn check_create(p: &Params, now: Timestamp) -> Result<(), Fault> {
         }
     }
     let day = |d: i64| now.saturating_add(SignedDuration::from_secs(d * DAY)).expect("whole seconds");
-    if let Some(t) = time(p, "ScheduledStartTime")?
-        && (t <= now || t > day(30))
-    {
-        return Err(Fault::invalid("ScheduledStartTime", "it must be in the next 30 days"));
+    // Said against the emulator's own clock, which may run fast (--time-scale): a time that
+    // was ahead when the row was written can be past here.
+    if let Some(t) = time(p, "ScheduledStartTime")? {
+        let now_text = crate::time::format_time(now);
+        if t <= now {
+            let why = format!("it is in the past (now is {now_text}); it must be in the next 30 days");
+            return Err(Fault::invalid("ScheduledStartTime", why));
+        }
+        if t > day(30) {
+            let why = format!("it is more than 30 days after now ({now_text}); it must be in the next 30 days");
+            return Err(Fault::invalid("ScheduledStartTime", why));
+        }
     }
     if let Some(t) = time(p, "ValidTime")?
         && (t < day(7) || t > day(90))
@@ -191,6 +199,18 @@ mod tests {
         assert_eq!(code(check(&[("DataDisk.1.Index", "1"), ("DataDisk.1.Part.1.Device", "1_1")])), "InvalidParameter");
         assert_eq!(code(check(&[("Tag.21.Key", "k")])), "InvalidParameter");
         assert_eq!(code(check(&[("ScheduledStartTime", "2020-01-01T00:00:00Z")])), "InvalidParameter");
+        let message = |r: Result<(), Fault>| match r {
+            Err(Fault::Api { message, .. }) => message,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            message(check(&[("ScheduledStartTime", "2026-11-27T07:00:00Z")])),
+            "The specified parameter \"ScheduledStartTime\" is not valid: it is in the past (now is 2026-11-27T08:00:00Z); it must be in the next 30 days"
+        );
+        assert_eq!(
+            message(check(&[("ScheduledStartTime", "2027-01-27T07:00:00Z")])),
+            "The specified parameter \"ScheduledStartTime\" is not valid: it is more than 30 days after now (2026-11-27T08:00:00Z); it must be in the next 30 days"
+        );
         assert_eq!(code(check(&[("ClientToken", &"t".repeat(65))])), "InvalidParameter");
     }
 }
