@@ -864,3 +864,28 @@ proptest::proptest! {
         proptest::prop_assert_eq!(real, (clean, 0, creates, blocked, 0), "submit vs plan for\n{}", text);
     }
 }
+
+#[test]
+fn ctrl_c_at_a_low_rate_returns_at_once() {
+    // One request every 5 s: rows waiting for the limiter are not in flight and are dropped.
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 20, false);
+    let out_dir = dir.path().join("report");
+    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "0.2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(&out_dir);
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = std::time::Instant::now();
+    signal(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    let took = asked.elapsed();
+    assert_eq!(out.status.code(), Some(130));
+    // The limiter's next slot is 5 s away; the target is well under a second, the bound leaves room for a loaded machine.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    let rows = report(&out_dir);
+    assert!(rows.iter().filter(|r| r.status == "skipped").count() >= 19, "{rows:?}");
+}
