@@ -152,7 +152,7 @@ fn unusable_input_is_one_line_naming_the_file_and_exit_2() {
         (
             "latin1.csv",
             b"RegionId,SourceId,Name\na,b,caf\xe9\n".to_vec(),
-            "latin1.csv:2: field 3 is not valid UTF-8 (save the file as UTF-8)",
+            "latin1.csv:2: column Name (field 3) is not valid UTF-8 (save the file as UTF-8)",
         ),
         (
             "big.csv",

@@ -49,6 +49,9 @@ pub struct Checked {
     pub summary: Summary,
     /// Every finding kept (see [`Options::retain`]), sorted by line, column and code.
     pub diagnostics: Vec<Diagnostic>,
+    /// What reading the file decided or rewrote, for the user to hear once each (see
+    /// [`Reader::notes`]).
+    pub notes: Vec<String>,
 }
 
 struct RowOutcome {
@@ -73,11 +76,24 @@ struct Chunk {
 impl Chunk {
     /// Parses the piece, decodes its records and checks them (the workers take different pieces at once).
     fn work(&mut self, schema: &Schema, ctx: &Context) {
+        if self.parser.delimiter() != schema.delimiter {
+            self.parser = Parser::with_delimiter(schema.delimiter);
+        }
         self.records.clear(schema.names.len());
         self.parsed = self.parser.parse(&self.piece.bytes, self.piece.last, &mut self.records);
         self.outcomes.clear();
         self.bad = match self.records.decode() {
-            Err(e) => Some(BadRow { line: self.records.line(e.record), message: e.message }),
+            Err(e) => {
+                let message = match e.field.and_then(|f| Some((f, schema.names.get(f)?))) {
+                    Some((f, name)) => format!(
+                        "column {} (field {}) is not valid UTF-8 (save the file as UTF-8)",
+                        crate::text::OneLine(name),
+                        f + 1
+                    ),
+                    None => e.message,
+                };
+                Some(BadRow { line: self.records.line(e.record), message })
+            }
             Ok(()) => self.parsed.bad.take(),
         };
         if self.bad.is_none() {
@@ -191,6 +207,7 @@ pub fn run_reader(
 ) -> Result<Checked, InputError> {
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
+    let notes = reader.notes().to_vec();
     let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
     let header = schema.diagnostics(opts.strict);
     let mut summary = Summary::default();
@@ -263,7 +280,7 @@ pub fn run_reader(
     if ordered.summary.rows == 0 {
         return Err(InputError::new(&path, None, "the file has a header but no rows"));
     }
-    Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags })
+    Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags, notes })
 }
 
 /// The reader thread: hands out pieces, numbered in file order, until the end of the

@@ -136,7 +136,17 @@ fn check_with(
     let account = load_account(args)?;
     let now = now(args)?;
     let opts = Options { strict: args.strict, now, account: account.as_ref(), quota: args.quota, retain: false };
-    Ok(check::run(&args.inventory, &opts, visit)?)
+    let checked = check::run(&args.inventory, &opts, visit)?;
+    say_notes(&checked);
+    Ok(checked)
+}
+
+/// Says on stderr, once each, what reading the inventory decided or rewrote.
+fn say_notes(checked: &Checked) {
+    let mut err = anstream::stderr().lock();
+    for note in &checked.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
 }
 
 fn outcome(checked: &Checked) -> Outcome {

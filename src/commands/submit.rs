@@ -397,6 +397,7 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
             diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.clone()));
         lines.push(Line { line: row.line, record: row.record().into(), error, token: None, earlier: None });
     })?;
+    super::say_notes(&checked);
     let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
     if (checked.summary.errors > 0 && !req.skip_invalid) || header_errors {
         let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error);

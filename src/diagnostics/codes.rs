@@ -34,6 +34,7 @@ macro_rules! codes {
 codes! {
     // Header.
     COLUMN_UNKNOWN = "Column.Unknown", Warning, "the column is ignored; rename it to an API parameter, or keep it for your own notes (an error under --strict)";
+    COLUMN_SPELLING = "Column.Spelling", Warning, "the column is read as the API parameter its name differs from only in letter case, spaces or underscores; rename it to the API's spelling (an error under --strict)";
     COLUMN_LIST_GAP = "Column.ListGap", Warning, "number list columns 1, 2, 3, ... without gaps; smcplan renumbers them densely when it sends";
     // Cell typing.
     VALUE_NOT_INTEGER = "Value.NotInteger", Error, "write a whole number in decimal, without units or separators";
@@ -68,6 +69,7 @@ codes! {
     TARGET_TYPE_DEFAULTED = "TargetType.Missing", Warning, "the API's default target type is not documented; set TargetType explicitly";
     IMAGE_NAME_MISSING = "ImageName.Missing", Error, "an Image target needs ImageName";
     SYSTEM_DISK_SIZE_MISSING = "SystemDiskSize.Missing", Error, "an Image target needs SystemDiskSize (GiB)";
+    DATA_DISK_NOT_LISTED = "DataDisk.NotListed", Warning, "list every data disk of the source that should be migrated (DataDisk.N.Index / DataDisk.N.Size); a disk not listed is not migrated";
     DATA_DISK_MISSING = "DataDisk.Missing", Error, "the source server has data disks: an Image target must list them as DataDisk.N.Index / DataDisk.N.Size";
     INSTANCE_ID_MISSING = "InstanceId.Missing", Error, "a TargetInstance target needs the destination InstanceId";
     CONTAINER_NAMESPACE_MISSING = "ContainerNamespace.Missing", Error, "a ContainerImage target needs ContainerNamespace";

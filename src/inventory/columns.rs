@@ -108,3 +108,31 @@ pub fn classify(name: &str) -> ColumnKind {
     };
     kind.unwrap_or(ColumnKind::Unknown)
 }
+
+/// The API's spelling of a header that differs from it only in letter case, spaces or
+/// underscores (`imagename`, `Image Name`, `datadisk.1.size`); `None` for any other name,
+/// and for one already spelled right.
+pub fn canonical_spelling(name: &str) -> Option<String> {
+    let squeezed: String =
+        name.chars().filter(|c| !matches!(c, ' ' | '_' | '\u{a0}' | '\t')).collect::<String>().to_ascii_lowercase();
+    if squeezed.is_empty() {
+        return None;
+    }
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let canon = match Param::ALL.iter().find(|p| same(p.name(), &squeezed)) {
+        Some(p) => Some(p.name().to_string()),
+        None => {
+            let parts: Vec<&str> = squeezed.split('.').collect();
+            let field = |s: &str, options: &[&'static str]| options.iter().copied().find(|o| same(o, s));
+            const PART: &[&str] = &["Device", "SizeBytes", "Block"];
+            match parts.as_slice() {
+                ["datadisk", n, f] => field(f, &["Index", "Size"]).map(|f| format!("DataDisk.{n}.{f}")),
+                ["datadisk", n, "part", m, f] => field(f, PART).map(|f| format!("DataDisk.{n}.Part.{m}.{f}")),
+                ["systemdiskpart", m, f] => field(f, PART).map(|f| format!("SystemDiskPart.{m}.{f}")),
+                ["tag", n, f] => field(f, &["Key", "Value"]).map(|f| format!("Tag.{n}.{f}")),
+                _ => None,
+            }
+        }
+    }?;
+    (canon != name && classify(&canon) != ColumnKind::Unknown).then_some(canon)
+}

@@ -10,8 +10,12 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// The parser settings every piece is read with. Records end at LF only, so that line
 /// counting is exact; a CR before it is dropped from the last field.
-fn csv_core() -> csv_core::Reader {
-    csv_core::ReaderBuilder::new().comment(Some(b'#')).terminator(csv_core::Terminator::Any(b'\n')).build()
+fn csv_core(delimiter: u8) -> csv_core::Reader {
+    csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .comment(Some(b'#'))
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build()
 }
 
 /// A record that cannot be accepted: the line it starts on (counted from the start of
@@ -43,6 +47,8 @@ pub struct Parser {
     quick: bool,
     /// csv-core has not read since it was reset, and must not take a BOM off the next record.
     keep_bom: bool,
+    /// The field separator.
+    pub(super) delimiter: u8,
 }
 
 /// What [`Parser::next`] reached.
@@ -65,13 +71,29 @@ impl Default for Parser {
 
 impl Parser {
     pub fn new() -> Parser {
-        Parser { core: csv_core(), ends: vec![0; 64], quick: true, keep_bom: false }
+        Parser::with_delimiter(b',')
+    }
+
+    /// A parser of fields separated by `delimiter` (`,`, `;` or tab).
+    pub fn with_delimiter(delimiter: u8) -> Parser {
+        Parser { core: csv_core(delimiter), ends: vec![0; 64], quick: true, keep_bom: false, delimiter }
+    }
+
+    /// The field separator it reads.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
     }
 
     /// A parser that reads every record with csv-core: for the header, whose BOM csv-core
     /// takes off, and for tests that compare the quick path with it.
+    #[cfg(test)]
     pub(super) fn core_only() -> Parser {
         Parser { quick: false, ..Parser::new() }
+    }
+
+    /// [`Parser::core_only`], for fields separated by `delimiter`.
+    pub(super) fn core_only_with(delimiter: u8) -> Parser {
+        Parser { quick: false, ..Parser::with_delimiter(delimiter) }
     }
 
     pub(super) fn reset(&mut self) {
@@ -129,9 +151,20 @@ impl Parser {
             if end > used && out.bytes[end - 1] == b'\r' {
                 out.bounds[last] -= 1;
             }
-            if fields == 0 || (fields == 1 && out.bounds[last] as usize == used) {
+            // A blank line, or a row whose cells are all empty (`,,,,` as a spreadsheet writes
+            // a cleared row), is skipped.
+            if fields == 0 || out.bounds[mark..].iter().all(|&b| b as usize == used) {
                 out.bounds.truncate(mark);
                 continue;
+            }
+            let mut fields = fields;
+            // Empty fields past the header's last column (a spreadsheet's habit) are not there.
+            if out.width > 0 && fields > out.width {
+                let width_end = out.bounds[mark + out.width];
+                if out.bounds[mark + out.width..].iter().all(|&b| b == width_end) {
+                    out.bounds.truncate(mark + out.width + 1);
+                    fields = out.width;
+                }
             }
             if out.width == 0 {
                 out.width = fields;
@@ -159,7 +192,7 @@ impl Parser {
         out: &mut Records,
     ) -> Result<Option<(usize, bool)>, BadRow> {
         if self.quick
-            && let Some(quick) = quick::record(input, pos, out)
+            && let Some(quick) = quick::record(input, pos, out, self.delimiter)
         {
             self.core.set_line(self.core.line() + quick.newlines);
             return Ok(Some((quick.fields, true)));

@@ -19,7 +19,7 @@ pub struct Quick {
 /// end of each field, pushed onto `out.bounds`), when it is a plain one: it starts a line
 /// that is neither blank nor a comment, and a newline in `input` ends it within
 /// [`MAX_RECORD_BYTES`]. Otherwise returns `None`, with `pos` and `out` unchanged.
-pub fn record(input: &[u8], pos: &mut usize, out: &mut Records) -> Option<Quick> {
+pub fn record(input: &[u8], pos: &mut usize, out: &mut Records, delimiter: u8) -> Option<Quick> {
     let start = *pos;
     if matches!(input.get(start), None | Some(b'\n' | b'#')) {
         return None;
@@ -32,7 +32,7 @@ pub fn record(input: &[u8], pos: &mut usize, out: &mut Records) -> Option<Quick>
     }
     out.bounds.push(base as u32);
     let mut text = Text { input, bytes: &mut out.bytes, w: base };
-    let read = fields(input, start, &mut text, &mut out.bounds);
+    let read = fields(input, start, &mut text, &mut out.bounds, delimiter);
     match read {
         Some((end, newlines)) if end - start <= MAX_RECORD_BYTES => {
             *pos = end;
@@ -49,8 +49,8 @@ pub fn record(input: &[u8], pos: &mut usize, out: &mut Records) -> Option<Quick>
 /// Copies the fields of the record at `start` and pushes where each ends; returns where
 /// the record ends (after its newline) and the newlines it spans.
 #[inline(always)]
-fn fields(input: &[u8], start: usize, text: &mut Text, bounds: &mut Vec<u32>) -> Option<(usize, u64)> {
-    let mut scan = Scan::new(input, start);
+fn fields(input: &[u8], start: usize, text: &mut Text, bounds: &mut Vec<u32>, delimiter: u8) -> Option<(usize, u64)> {
+    let mut scan = Scan::new(input, start, delimiter);
     // `p`: where the text not yet copied starts; `field`: where the field starts (a quote
     // there opens a quoted field; anywhere else it is text).
     let (mut p, mut field, mut newlines) = (start, start, 1);
@@ -124,11 +124,12 @@ struct Scan {
     at: usize,
     /// A bit per special byte of the block not yet handed out.
     mask: u64,
+    delimiter: u8,
 }
 
 impl Scan {
-    fn new(input: &[u8], at: usize) -> Scan {
-        Scan { at, mask: specials(&block(input, at)) }
+    fn new(input: &[u8], at: usize, delimiter: u8) -> Scan {
+        Scan { at, mask: specials(&block(input, at), delimiter), delimiter }
     }
 
     /// The next special byte, if the input has one.
@@ -139,7 +140,7 @@ impl Scan {
             if self.at >= input.len() {
                 return None;
             }
-            self.mask = specials(&block(input, self.at));
+            self.mask = specials(&block(input, self.at), self.delimiter);
         }
         let s = self.at + self.mask.trailing_zeros() as usize;
         self.mask &= self.mask - 1;
@@ -164,12 +165,12 @@ fn block(input: &[u8], at: usize) -> [u8; SCAN] {
     }
 }
 
-/// A bit per `,`, `"` or `\n` in the block (bit `i` for byte `i`): three vector compares
-/// for every 16 bytes.
+/// A bit per delimiter (`,`, `;` or tab), `"` or `\n` in the block (bit `i` for byte `i`):
+/// three vector compares for every 16 bytes.
 #[inline(always)]
-fn specials(block: &[u8; SCAN]) -> u64 {
+fn specials(block: &[u8; SCAN], delimiter: u8) -> u64 {
     use wide::u8x16;
-    let (comma, quote, newline) = (u8x16::splat(b','), u8x16::splat(b'"'), u8x16::splat(b'\n'));
+    let (comma, quote, newline) = (u8x16::splat(delimiter), u8x16::splat(b'"'), u8x16::splat(b'\n'));
     let mut mask = 0;
     for (i, sixteen) in block.chunks_exact(16).enumerate() {
         let v = u8x16::new(sixteen.try_into().unwrap_or([0; 16]));
@@ -190,7 +191,9 @@ mod tests {
         ), SCAN)) {
             let bytes: [u8; SCAN] = bytes.try_into().unwrap();
             let bytewise = bytes.iter().enumerate().filter(|(_, b)| matches!(b, b',' | b'"' | b'\n'));
-            proptest::prop_assert_eq!(specials(&bytes), bytewise.fold(0, |m, (i, _)| m | 1 << i));
+            proptest::prop_assert_eq!(specials(&bytes, b','), bytewise.fold(0, |m, (i, _)| m | 1 << i));
+            let bytewise = bytes.iter().enumerate().filter(|(_, b)| matches!(b, b'\r' | b'"' | b'\n'));
+            proptest::prop_assert_eq!(specials(&bytes, b'\r'), bytewise.fold(0, |m, (i, _)| m | 1 << i));
         }
     }
 }

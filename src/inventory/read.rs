@@ -45,6 +45,7 @@ pub struct Reader {
     /// The line the first piece starts on.
     first_line: u64,
     piece_bytes: usize,
+    notes: Vec<String>,
 }
 
 /// A run of whole lines of the file, for one worker to parse.
@@ -77,10 +78,22 @@ impl Reader {
             eof: false,
             first_line: 1,
             piece_bytes: PIECE_BYTES,
+            notes: Vec::new(),
         };
-        let (names, line) = reader.header()?;
+        let (names, line, delimiter) = reader.header()?;
         reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
+        reader.schema.delimiter = delimiter;
+        if delimiter != b',' {
+            let name = if delimiter == b';' { "semicolons (;)" } else { "tabs" };
+            reader.notes.push(format!("{path}: fields are separated by {name}, as the header line shows"));
+        }
         Ok(reader)
+    }
+
+    /// What reading the file changed or decided that the user should hear of, once each
+    /// (the delimiter of a file not separated by commas, rewritten cells).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Cuts pieces after about `bytes` bytes instead of the default (tests use tiny pieces).
@@ -89,9 +102,15 @@ impl Reader {
         self
     }
 
-    /// Reads and parses the first record; returns its names and line.
-    fn header(&mut self) -> Result<(Vec<String>, u64), InputError> {
-        let mut parser = Parser::core_only();
+    /// Reads and parses the first record; returns its names (without the empty cells a
+    /// spreadsheet leaves at its end), its line and the field separator it shows.
+    fn header(&mut self) -> Result<(Vec<String>, u64, u8), InputError> {
+        self.read_more(64 << 10)?;
+        if let Some(what) = not_csv_text(&self.carry) {
+            return Err(InputError::new(&self.path, None, what));
+        }
+        let delimiter = delimiter_of(&self.carry);
+        let mut parser = Parser::core_only_with(delimiter);
         let mut header = Records::default();
         loop {
             header.clear(0);
@@ -116,7 +135,10 @@ impl Reader {
         {
             *first = rest.to_string();
         }
-        Ok((names, header.line(0)))
+        while names.len() > 1 && names.last().is_some_and(|n| n.trim().is_empty()) {
+            names.pop();
+        }
+        Ok((names, header.line(0), delimiter))
     }
 
     /// Appends up to `max` more bytes of the input to the carry.
@@ -189,6 +211,54 @@ impl Reader {
         bytes.truncate(cut);
         piece.last = self.eof && self.carry.is_empty();
         Ok(true)
+    }
+}
+
+/// What a file that is not CSV text is, said so that the user knows how to fix it.
+fn not_csv_text(start: &[u8]) -> Option<String> {
+    let save = "in Excel, File > Save As > CSV UTF-8 (Comma delimited) (*.csv)";
+    if start.starts_with(&[0xff, 0xfe]) || start.starts_with(&[0xfe, 0xff]) {
+        return Some(format!(
+            "this is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8: save it again as CSV UTF-8 ({save})"
+        ));
+    }
+    if start.starts_with(b"PK\x03\x04") {
+        return Some(format!(
+            "this is an Excel workbook (.xlsx) under another name: name it .xlsx to read it as a workbook, or save it as CSV UTF-8 ({save})"
+        ));
+    }
+    if start.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+        return Some(format!(
+            "this is an Excel 97-2003 workbook (.xls) or a password-protected one, not CSV text: save it as .xlsx without a password, or as CSV UTF-8 ({save})"
+        ));
+    }
+    None
+}
+
+/// The field separator the header line shows: `;` or tab when it holds more of them than
+/// commas (outside quotes), else `,`. Blank and comment lines before it are passed over.
+pub(crate) fn delimiter_of(start: &[u8]) -> u8 {
+    let line = start
+        .split(|&b| b == b'\n')
+        .find(|l| {
+            let l = l.strip_prefix("\u{feff}".as_bytes()).unwrap_or(l);
+            !l.iter().all(|b| b.is_ascii_whitespace()) && !l.starts_with(b"#")
+        })
+        .unwrap_or_default();
+    let (mut quoted, mut counts) = (false, [0usize; 3]);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    match counts {
+        [c, s, t] if s > c && s >= t => b';',
+        [c, _, t] if t > c => b'\t',
+        _ => b',',
     }
 }
 
@@ -266,14 +336,26 @@ mod tests {
             (b"\n\r\n", "inv.csv: the file is empty (expected a header row)"),
             (b"RegionId,Name\nx,y\n", "inv.csv:1: the header has no SourceId column (it is required)"),
             (b"RegionId,SourceId\na,b\nc\n", "inv.csv:3: the row has 1 fields but the header has 2"),
-            (b"RegionId,SourceId\na,\xff\xfe\n", "inv.csv:2: field 2 is not valid UTF-8 (save the file as UTF-8)"),
+            (
+                b"RegionId,SourceId\na,\xff\xfe\n",
+                "inv.csv:2: column SourceId (field 2) is not valid UTF-8 (save the file as UTF-8)",
+            ),
             (
                 b"RegionId,SourceId\na,b\x00c\n",
                 "inv.csv:2: the row holds a NUL byte: this looks like a binary file, not a CSV inventory",
             ),
             (b"Region\xffId,SourceId\na,b\n", "inv.csv:1: field 1 is not valid UTF-8 (save the file as UTF-8)"),
             // The first bad row in file order wins, whatever is wrong with it.
-            (b"RegionId,SourceId\na,\xff\nb\n", "inv.csv:2: field 2 is not valid UTF-8"),
+            (b"RegionId,SourceId\na,\xff\nb\n", "inv.csv:2: column SourceId (field 2) is not valid UTF-8"),
+            (
+                b"\xff\xfeR\x00e\x00",
+                "inv.csv: this is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8: save it again as CSV UTF-8",
+            ),
+            (b"PK\x03\x04\x14\x00", "inv.csv: this is an Excel workbook (.xlsx) under another name"),
+            (
+                b"\xd0\xcf\x11\xe0\xa1\xb1",
+                "inv.csv: this is an Excel 97-2003 workbook (.xls) or a password-protected one",
+            ),
             (b"RegionId,SourceId\na,b\nb\nc,\xff\n", "inv.csv:3: the row has 1 fields but the header has 2"),
             // A short row of invalid text is refused for its shape, on its own line.
             (b"RegionId,SourceId\n\xff\n", "inv.csv:2: the row has 1 fields but the header has 2"),
@@ -305,6 +387,43 @@ mod tests {
         for rows in [read_all(text.as_bytes(), 1 << 20).unwrap(), read_all(text.as_bytes(), 1).unwrap()] {
             assert!(rows.iter().all(|r| r.1[0] == "\u{feff}cn-hangzhou"), "{rows:?}");
         }
+    }
+
+    #[test]
+    fn semicolons_and_tabs_are_read_from_the_header_line() {
+        for (text, delimiter) in [
+            ("RegionId;SourceId;Description\ncn-hangzhou;s-a;\"a; b, c\"\n", b';'),
+            ("# note, with, commas\nRegionId\tSourceId\tDescription\ncn-hangzhou\ts-a\t\"a; b, c\"\n", b'\t'),
+            ("RegionId,SourceId,Description\ncn-hangzhou,s-a,\"a; b, c\"\n", b','),
+        ] {
+            let r = open(text.as_bytes()).unwrap();
+            assert_eq!(r.schema().delimiter, delimiter, "{text:?}");
+            assert_eq!(r.notes().len(), usize::from(delimiter != b','));
+            let rows = read(text.as_bytes()).unwrap();
+            assert_eq!(rows[0].1, ["cn-hangzhou", "s-a", "a; b, c"], "{text:?}");
+        }
+        assert_eq!(
+            open(b"RegionId;SourceId\na;b\n").unwrap().notes(),
+            ["inv.csv: fields are separated by semicolons (;), as the header line shows"]
+        );
+    }
+
+    #[test]
+    fn a_spreadsheets_habits_are_not_errors() {
+        // Empty header cells at the end, and empty cells under them or past them; a cleared row.
+        let text = "RegionId,SourceId,Name,,\ncn-hangzhou,s-a,web,,\n,,,,\ncn-hangzhou,s-b,db,,,,\n\"\",,\n";
+        let rows = read(text.as_bytes()).unwrap();
+        assert_eq!(open(text.as_bytes()).unwrap().schema().names, ["RegionId", "SourceId", "Name"]);
+        assert_eq!(
+            rows,
+            vec![
+                (2, vec!["cn-hangzhou".into(), "s-a".into(), "web".into()]),
+                (4, vec!["cn-hangzhou".into(), "s-b".into(), "db".into()])
+            ]
+        );
+        // A field past the header that holds something is still an error.
+        let err = read(b"RegionId,SourceId\na,b,,x\n").unwrap_err().to_string();
+        assert_eq!(err, "inv.csv:2: the row has 4 fields but the header has 2");
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct Records {
 pub struct DecodeError {
     pub record: usize,
     pub message: String,
+    /// The field (from 0) that is not UTF-8, when that is what is wrong.
+    pub field: Option<usize>,
 }
 
 impl Records {
@@ -156,6 +158,7 @@ impl Records {
             (_, Err((record, field))) => Err(DecodeError {
                 record,
                 message: format!("field {} is not valid UTF-8 (save the file as UTF-8)", field + 1),
+                field: Some(field),
             }),
             (None, Ok(())) => Ok(()),
         }
@@ -188,6 +191,7 @@ impl Records {
 
 fn nul_error(record: usize) -> DecodeError {
     DecodeError {
+        field: None,
         record,
         message: "the row holds a NUL byte: this looks like a binary file, not a CSV inventory".to_string(),
     }

@@ -42,6 +42,13 @@ pub struct Schema {
     pub disks: Vec<DiskColumns>,
     pub system_parts: Vec<PartColumns>,
     pub tags: Vec<TagColumns>,
+    /// Columns read as the API parameter their name differs from only in letter case,
+    /// spaces or underscores: (column, the API's spelling).
+    pub folded: Vec<(u16, String)>,
+    /// The field separator: `,`, `;` or tab.
+    pub delimiter: u8,
+    /// The workbook sheet the rows come from (an XLSX inventory): findings name its cells.
+    pub sheet: Option<String>,
 }
 
 /// A header that cannot be used at all.
@@ -69,6 +76,9 @@ impl Schema {
             disks: Vec::new(),
             system_parts: Vec::new(),
             tags: Vec::new(),
+            folded: Vec::new(),
+            delimiter: b',',
+            sheet: None,
         }
     }
 
@@ -85,12 +95,28 @@ impl Schema {
             disks: Vec::new(),
             system_parts: Vec::new(),
             tags: Vec::new(),
+            folded: Vec::new(),
+            delimiter: b',',
+            sheet: None,
         };
         for (i, name) in names.iter().enumerate() {
             if let Some(first) = names[..i].iter().position(|n| n == name) {
                 return Err(HeaderError::Duplicate { name: name.clone(), first: first + 1, second: i + 1 });
             }
-            let kind = classify(name);
+            let mut kind = classify(name);
+            if kind == ColumnKind::Unknown
+                && let Some(canon) = canonical_spelling(name)
+            {
+                kind = classify(&canon);
+                schema.folded.push((i as u16, canon));
+            }
+            // Two spellings of one parameter (`ImageName` and `image name`) are one column twice.
+            if kind != ColumnKind::Unknown
+                && let Some(first) = schema.kinds.iter().position(|k| *k == kind)
+            {
+                let name = canonical_name(&names[first], &schema.folded, first).to_string();
+                return Err(HeaderError::Duplicate { name, first: first + 1, second: i + 1 });
+            }
             schema.place(kind, i as u16);
             schema.kinds.push(kind);
             schema.value_types.push(kind.value_type());
@@ -155,9 +181,30 @@ impl Schema {
         }
     }
 
-    /// Header findings: unknown columns and gaps in list numbering, all on line 1.
+    /// The API's name of a column: its header, or the spelling it was folded to.
+    pub fn api_name(&self, col: u16) -> &str {
+        match self.folded.iter().find(|(c, _)| *c == col) {
+            Some((_, canon)) => canon,
+            None => &self.names[col as usize],
+        }
+    }
+
+    /// Header findings: unknown columns, columns read under another spelling, and gaps in
+    /// list numbering, all on line 1.
     pub fn diagnostics(&self, strict: bool) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        for (col, canon) in &self.folded {
+            let name = crate::text::OneLine(&self.names[*col as usize]);
+            let mut d = Diagnostic::header(
+                Column::At(*col),
+                codes::COLUMN_SPELLING,
+                format!("column '{name}' is read as {canon}, the API's spelling; rename it to {canon}"),
+            );
+            if strict {
+                d.severity = crate::diagnostics::Severity::Error;
+            }
+            out.push(d);
+        }
         for (i, kind) in self.kinds.iter().enumerate() {
             if *kind == ColumnKind::Unknown {
                 out.push(super::suggest::unknown_column(&self.names[i], i as u16, strict));
@@ -175,6 +222,11 @@ impl Schema {
         gaps("Tag", &ns, &mut out);
         out
     }
+}
+
+/// The API's name of column `i` while the schema is being built.
+fn canonical_name<'a>(name: &'a str, folded: &'a [(u16, String)], i: usize) -> &'a str {
+    folded.iter().find(|(c, _)| *c as usize == i).map_or(name, |(_, canon)| canon)
 }
 
 fn disk_entry(disks: &mut Vec<DiskColumns>, n: u32) -> &mut DiskColumns {
@@ -251,6 +303,35 @@ mod tests {
         assert_eq!(classify("Tag.0.Key"), ColumnKind::Unknown);
         assert_eq!(classify("Tag.01.Key"), ColumnKind::Unknown);
         assert_eq!(classify("owner"), ColumnKind::Unknown);
+    }
+
+    #[test]
+    fn a_header_spelled_in_another_case_or_with_spaces_is_read_as_the_parameter() {
+        let s = schema(&["regionid", "Source Id", "image_name", "datadisk.1.size", "VSwitchID", "owner"]);
+        let kinds: Vec<ColumnKind> = s.kinds.clone();
+        assert_eq!(kinds[0], ColumnKind::Param(Param::RegionId));
+        assert_eq!(kinds[1], ColumnKind::Param(Param::SourceId));
+        assert_eq!(kinds[2], ColumnKind::Param(Param::ImageName));
+        assert_eq!(kinds[3], ColumnKind::Disk(1, DiskField::Size));
+        assert_eq!(kinds[4], ColumnKind::Param(Param::VSwitchId));
+        assert_eq!(kinds[5], ColumnKind::Unknown);
+        let d = s.diagnostics(false);
+        let got: Vec<_> = d.iter().map(|d| (d.code.id, d.column, d.severity)).collect();
+        assert_eq!(got[..5].iter().map(|g| g.0).collect::<Vec<_>>(), ["Column.Spelling"; 5]);
+        assert_eq!(
+            d[2].message,
+            "column 'image_name' is read as ImageName, the API's spelling; rename it to ImageName"
+        );
+        assert_eq!(d[3].column, Column::At(3));
+        assert!(
+            s.diagnostics(true)
+                .iter()
+                .filter(|d| d.code == "Column.Spelling")
+                .all(|d| d.severity == crate::diagnostics::Severity::Error)
+        );
+        assert_eq!(s.api_name(2), "ImageName");
+        let err = Schema::parse(["RegionId", "SourceId", "ImageName", "image name"].map(String::from).to_vec());
+        assert_eq!(err.unwrap_err().to_string(), "column ImageName appears twice (columns 3 and 4)");
     }
 
     #[test]

@@ -79,8 +79,12 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
     }
     devices(row, "the system disk", row.system_parts(), &source.system_disk_parts, out);
     let mut any = false;
+    let mut listed: Vec<i64> = Vec::new();
     for disk in row.data_disks() {
         any = true;
+        if let Some(index) = disk.index().and_then(|c| c.int()) {
+            listed.push(index);
+        }
         let Some((cell, index)) = disk.index().and_then(|c| Some((c, c.int()?))).filter(|(_, i)| (1..=16).contains(i))
         else {
             continue;
@@ -115,6 +119,21 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
             source.data_disks.len()
         );
         out.push(diag(row, Column::Named("DataDisk.1.Index"), codes::DATA_DISK_MISSING, message));
+    }
+    // Some of the source's data disks but not all: the others are not migrated.
+    let left: Vec<String> =
+        source.data_disks.iter().filter(|d| !listed.contains(&d.index)).map(|d| d.index.to_string()).collect();
+    if any && !left.is_empty() {
+        let (n, which) = (left.len(), left.join(", "));
+        let disks = if n == 1 { "data disk" } else { "data disks" };
+        let message = format!(
+            "source server {} has {disks} {which} that the row does not list: {} not migrated",
+            source.source_id,
+            if n == 1 { "it is" } else { "they are" }
+        );
+        let column =
+            row.data_disks().next().and_then(|d| d.index()).map_or(Column::Named("DataDisk.1.Index"), |c| c.column());
+        out.push(diag(row, column, codes::DATA_DISK_NOT_LISTED, message));
     }
 }
 
@@ -179,6 +198,31 @@ mod tests {
             rule,
         );
         assert!(other_region.is_empty());
+    }
+
+    #[test]
+    fn a_row_that_lists_some_data_disks_of_its_source_is_warned_of_the_others() {
+        // app01 has data disks 1, 2 and 3.
+        const APP01: (&str, &str) = ("SourceId", "s-bp1e2fsl57knvuug0004");
+        let some = [APP01, ("DataDisk.1.Index", "2"), ("DataDisk.1.Size", "500")];
+        let got = full(&some, rule);
+        assert_eq!(got.iter().map(|(d, _)| d.code.id).collect::<Vec<_>>(), ["DataDisk.NotListed"]);
+        assert_eq!(
+            got[0].0.message,
+            "source server s-bp1e2fsl57knvuug0004 has data disks 1, 3 that the row does not list: they are not migrated"
+        );
+        assert_eq!(got[0].0.severity, crate::diagnostics::Severity::Warning);
+        assert_eq!(got[0].1.as_deref(), Some("DataDisk.1.Index"));
+        let all = [
+            APP01,
+            ("DataDisk.1.Index", "1"),
+            ("DataDisk.1.Size", "500"),
+            ("DataDisk.2.Index", "2"),
+            ("DataDisk.2.Size", "500"),
+            ("DataDisk.3.Index", "3"),
+            ("DataDisk.3.Size", "500"),
+        ];
+        assert_eq!(run(&all, rule), vec![]);
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub fn account() -> AccountIndex {
         "SystemDiskParts": [{"Device": "0_1", "SizeBytes": 42949672960}],
         "DataDisks": [{"Index": 1, "Size": 100, "Parts": [{"Device": "1_1", "SizeBytes": 107374182400}]}]},
        {"SourceId": "s-bp1e2fsl57knvuug0002", "Name": "web01", "State": "Available", "SystemDiskSize": 40},
+       {"SourceId": "s-bp1e2fsl57knvuug0004", "Name": "app01", "State": "Available", "SystemDiskSize": 40,
+        "DataDisks": [{"Index": 1, "Size": 100}, {"Index": 2, "Size": 200}, {"Index": 3, "Size": 300}]},
        {"SourceId": "s-bp1e2fsl57knvuug0003", "Name": "web02", "State": "Unavailable", "SystemDiskSize": 40},
        {"SourceId": "s-bp1e2fsl57knvuug0009", "Name": "old", "State": "InUse", "SystemDiskSize": 40}],
      "replication_jobs": [
