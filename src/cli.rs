@@ -78,6 +78,9 @@ pub struct SubmitArgs {
     /// Output format of the outcome.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -196,7 +199,7 @@ impl Cli {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The inventory CSV, one row per CreateReplicationJob call.
+    /// The inventory (CSV separated by `,`, `;` or tab, or an .xlsx workbook), one row per CreateReplicationJob call.
     pub inventory: PathBuf,
     /// Account state file (from `smcplan snapshot`) to check against.
     #[arg(long, value_name = "FILE", conflicts_with = "online")]
@@ -215,6 +218,9 @@ pub struct CheckArgs {
     /// Treat unknown columns as errors.
     #[arg(long)]
     pub strict: bool,
+    /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// The account's replication job quota (default: the account file's, else 1000).
     #[arg(long, value_name = "N")]
     pub quota: Option<u64>,

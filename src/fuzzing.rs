@@ -19,13 +19,14 @@ pub fn offline(bytes: &[u8], account: Option<&AccountIndex>) -> Result<Summary, 
         account,
         quota: None,
         retain: false,
+        sheet: None,
     };
     let reader = Reader::from_reader(PATH, Box::new(std::io::Cursor::new(bytes.to_vec())))?;
     let (mut human, mut json, mut steps) = (Vec::new(), render::JsonFindings::default(), Vec::new());
     let checked = check::run_reader(reader, &opts, |row, diags| {
         for d in diags {
-            render::human_one(&mut human, PATH, d, &row.schema.names).expect("writing to memory");
-            json.push(d, &row.schema.names);
+            render::human_one(&mut human, PATH, d, row.schema).expect("writing to memory");
+            json.push(d, row.schema);
         }
         steps.push(Step::new(row, diags));
     })?;

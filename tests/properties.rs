@@ -13,6 +13,7 @@ fn options() -> Options<'static> {
         account: None,
         quota: Some(1_000_000),
         retain: true,
+        sheet: None,
     }
 }
 

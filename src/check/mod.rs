@@ -40,6 +40,8 @@ pub struct Options<'a> {
     /// Keeps every row's findings in [`Checked::diagnostics`]; without it only the header's
     /// are kept, and the rows' are seen by the visitor alone.
     pub retain: bool,
+    /// The sheet of a workbook inventory to read (default: its first).
+    pub sheet: Option<&'a str>,
 }
 
 /// The result of checking a whole inventory.
@@ -146,7 +148,7 @@ impl Stitch<'_> {
 
 /// Checks the inventory at `path`; `visit` sees every row, in file order, with its findings.
 pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic]) + Send) -> Result<Checked, InputError> {
-    let reader = Reader::open(path)?;
+    let reader = Reader::open_with(path, opts.sheet)?;
     run_reader(reader, opts, visit)
 }
 
@@ -161,6 +163,13 @@ struct Ordered<'s, V> {
     /// The input's length, to size the batch tables from the first chunk.
     len_hint: Option<u64>,
     keyed: Vec<(u64, Keys)>,
+    /// A workbook's spreadsheet row of each line of the CSV it was read as.
+    sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
+}
+
+/// The line a person sees: the CSV line, or a workbook's spreadsheet row.
+fn seen_line(sheet_rows: Option<&std::sync::Arc<Vec<u64>>>, line: u64) -> u64 {
+    sheet_rows.and_then(|rows| rows.get(line as usize).copied()).unwrap_or(line)
 }
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
@@ -168,7 +177,10 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
     fn finish(&mut self, chunk: &mut Chunk, offset: u64) {
         let records = &chunk.records;
         self.keyed.clear();
-        self.keyed.extend(chunk.outcomes.iter().enumerate().map(|(i, o)| (records.line(i) + offset, o.keys)));
+        let rows = self.sheet_rows.as_ref();
+        self.keyed.extend(
+            chunk.outcomes.iter().enumerate().map(|(i, o)| (seen_line(rows, records.line(i) + offset), o.keys)),
+        );
         if let Some(len) = self.len_hint.take() {
             let per_row = (chunk.piece.bytes.len() / records.len().max(1)).max(1) as u64;
             self.batch.expect_rows(len / per_row, &self.keyed);
@@ -176,8 +188,8 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
         let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
         for (i, out) in chunk.outcomes.iter_mut().enumerate() {
-            out.diags.iter_mut().for_each(|d| d.line += offset);
-            let row = Row::new(records.line(i) + offset, self.schema, records.get(i));
+            out.diags.iter_mut().for_each(|d| d.line = seen_line(rows, d.line + offset));
+            let row = Row::new(seen_line(rows, records.line(i) + offset), self.schema, records.get(i));
             while let Some(c) = clashes.next_if(|c| c.row == i) {
                 out.diags.push(conflicts::clash(&row, c));
             }
@@ -208,8 +220,10 @@ pub fn run_reader(
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
     let notes = reader.notes().to_vec();
+    let sheet_rows = reader.sheet_rows().cloned();
     let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
-    let header = schema.diagnostics(opts.strict);
+    let mut header = schema.diagnostics(opts.strict);
+    header.iter_mut().for_each(|d| d.line = seen_line(sheet_rows.as_ref(), d.line));
     let mut summary = Summary::default();
     header.iter().for_each(|d| summary.count(d));
     let mut ordered = Ordered {
@@ -221,6 +235,7 @@ pub fn run_reader(
         visit,
         len_hint: reader.byte_len(),
         keyed: Vec::new(),
+        sheet_rows: sheet_rows.clone(),
     };
     let ctx = Context::new(opts.now, opts.account);
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
@@ -254,7 +269,7 @@ pub fn run_reader(
         // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
         let mut settle = |chunk: &mut Chunk, offset: u64| {
             if let Some(b) = chunk.bad.take() {
-                return Err(InputError::new(path, Some(b.line + offset), b.message));
+                return Err(InputError::new(path, Some(seen_line(sheet_rows.as_ref(), b.line + offset)), b.message));
             }
             ordered.finish(chunk, offset);
             Ok(())

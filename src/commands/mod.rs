@@ -135,7 +135,14 @@ fn check_with(
 ) -> anyhow::Result<Checked> {
     let account = load_account(args)?;
     let now = now(args)?;
-    let opts = Options { strict: args.strict, now, account: account.as_ref(), quota: args.quota, retain: false };
+    let opts = Options {
+        strict: args.strict,
+        now,
+        account: account.as_ref(),
+        quota: args.quota,
+        retain: false,
+        sheet: args.sheet.as_deref(),
+    };
     let checked = check::run(&args.inventory, &opts, visit)?;
     say_notes(&checked);
     Ok(checked)

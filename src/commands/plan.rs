@@ -16,8 +16,8 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     let plan = Plan::new(steps, args.rate);
     let printed = match args.check.format {
         Format::Json => {
-            let names = &checked.schema.names;
-            let diagnostics = checked.diagnostics.iter().chain(&findings).map(|d| render::JsonDiagnostic::of(d, names));
+            let diagnostics =
+                checked.diagnostics.iter().chain(&findings).map(|d| render::JsonDiagnostic::of(d, &checked.schema));
             let shown = PlanJson {
                 plan: &plan,
                 errors: checked.summary.errors,
@@ -34,7 +34,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
             (|| {
                 for d in checked.diagnostics.iter().filter(|d| d.line == 1) {
-                    render::human_one(&mut out, &checked.path, d, &checked.schema.names)?;
+                    render::human_one(&mut out, &checked.path, d, &checked.schema)?;
                 }
                 plan.human(&mut out)?;
                 out.flush()

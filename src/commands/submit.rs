@@ -46,6 +46,8 @@ pub struct Request<'a> {
     pub argv: Vec<String>,
     /// Print the outcome as one JSON object (`--format json`).
     pub json: bool,
+    /// The sheet of a workbook inventory (default: its first).
+    pub sheet: Option<&'a str>,
 }
 
 /// How a submit ended.
@@ -82,6 +84,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         yes: args.yes,
         argv: super::command_line(),
         json: args.format == crate::cli::Format::Json,
+        sheet: args.sheet.as_deref(),
     };
     Ok(match submit(client.as_ref(), &request)? {
         Ended::AllCreated => Outcome::Clean,
@@ -390,7 +393,8 @@ fn confirm(out: &mut dyn Write, input: &mut dyn std::io::BufRead, question: &str
 /// Checks the inventory and keeps every row for the report; `None` (the errors printed)
 /// when errors stop the run before anything is sent.
 fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<Option<(Checked, Vec<Line>)>> {
-    let opts = CheckOptions { strict: false, now: jiff::Timestamp::now(), account, quota: None, retain: true };
+    let now = jiff::Timestamp::now();
+    let opts = CheckOptions { strict: false, now, account, quota: None, retain: true, sheet: req.sheet };
     let mut lines: Vec<Line> = Vec::new();
     let checked = check::run(req.inventory, &opts, |row, diags| {
         let error =
@@ -403,17 +407,11 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
         let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error);
         if req.json {
             let mut json = render::JsonFindings::default();
-            errors.for_each(|d| json.push(d, &checked.schema.names));
+            errors.for_each(|d| json.push(d, &checked.schema));
             json.write(&mut std::io::stdout().lock(), &checked.summary).map_err(super::stdout_fault)?;
         } else {
             let errors: Vec<_> = errors.cloned().collect();
-            render::human(
-                &mut anstream::stderr().lock(),
-                &checked.path,
-                &checked.summary,
-                &errors,
-                &checked.schema.names,
-            )?;
+            render::human(&mut anstream::stderr().lock(), &checked.path, &checked.summary, &errors, &checked.schema)?;
         }
         let why = "nothing was sent: fix the errors, or use --skip-invalid to submit the valid rows";
         writeln!(anstream::stderr(), "{why}")?;

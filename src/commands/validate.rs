@@ -9,16 +9,15 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let checked = check_with(args, |row, diags| {
         for d in diags {
             match args.format {
-                Format::Json => json.push(d, &row.schema.names),
-                Format::Human => render::human_one(&mut human, &path, d, &row.schema.names).expect("writing to memory"),
+                Format::Json => json.push(d, row.schema),
+                Format::Human => render::human_one(&mut human, &path, d, row.schema).expect("writing to memory"),
             }
         }
     })?;
-    let names = &checked.schema.names;
     let printed = match args.format {
         Format::Json => {
             let mut all = render::JsonFindings::default();
-            checked.diagnostics.iter().for_each(|d| all.push(d, names));
+            checked.diagnostics.iter().for_each(|d| all.push(d, &checked.schema));
             all.append(json);
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
             all.write(&mut out, &checked.summary).and_then(|()| out.flush())
@@ -27,7 +26,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
             (|| {
                 for d in &checked.diagnostics {
-                    render::human_one(&mut out, &checked.path, d, names)?;
+                    render::human_one(&mut out, &checked.path, d, &checked.schema)?;
                 }
                 out.write_all(&human)?;
                 render::summary_line(&mut out, &checked.path, &checked.summary)?;

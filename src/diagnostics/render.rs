@@ -1,6 +1,7 @@
 //! Printing findings: colored or plain text for people, one JSON object for programs.
 
 use super::{Column, Diagnostic, Severity, Summary};
+use crate::inventory::Schema;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -26,19 +27,30 @@ pub struct JsonDiagnostic<'a> {
     related_line: Option<u64>,
     #[serde(skip_serializing_if = "str::is_empty")]
     hint: &'a str,
+    /// For a workbook: the sheet, and the cell when the finding is on a column of the sheet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheet: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<Option<String>>,
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    /// `d` with its column named from the header's `names`.
-    pub fn of(d: &'a Diagnostic, names: &'a [String]) -> JsonDiagnostic<'a> {
+    /// `d` with its column named from the header of `schema`.
+    pub fn of(d: &'a Diagnostic, schema: &'a Schema) -> JsonDiagnostic<'a> {
+        let sheet = schema.sheet.as_ref();
         JsonDiagnostic {
             line: d.line,
-            column: column_name(names, d.column),
+            column: column_name(&schema.names, d.column),
             severity: d.severity,
             code: d.code.id,
             message: &d.message,
             related_line: d.related_line,
             hint: d.hint(),
+            sheet: sheet.map(|s| s.name.as_str()),
+            cell: sheet.map(|s| match d.column {
+                Column::At(i) => Some(s.cell(i, d.line)),
+                _ => None,
+            }),
         }
     }
 }
@@ -52,10 +64,10 @@ pub struct JsonFindings {
 }
 
 impl JsonFindings {
-    /// Renders one finding; `names` are the header's column names.
-    pub fn push(&mut self, d: &Diagnostic, names: &[String]) {
+    /// Renders one finding of an inventory of `schema`.
+    pub fn push(&mut self, d: &Diagnostic, schema: &Schema) {
         self.items.extend_from_slice(b",\n   ");
-        serde_json::to_writer(&mut self.items, &JsonDiagnostic::of(d, names)).expect("a finding serialises to memory");
+        serde_json::to_writer(&mut self.items, &JsonDiagnostic::of(d, schema)).expect("a finding serialises to memory");
     }
 
     /// Appends the findings of `later`.
@@ -84,15 +96,23 @@ const ACCENT: Style = AnsiColor::Blue.on_default().bold();
 const BOLD: Style = Style::new().bold();
 
 /// Writes one finding for a person, with ANSI styles (the stream strips them when it should).
-pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, names: &[String]) -> io::Result<()> {
+pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, schema: &Schema) -> io::Result<()> {
+    let names = &schema.names;
     let (style, label) = match d.severity {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARNING, "warning"),
     };
     writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
-    match column_name(names, d.column) {
-        Some(c) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} column {c}", d.line)?,
-        None => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}", d.line)?,
+    match (column_name(names, d.column), &schema.sheet, d.column) {
+        (Some(c), Some(sheet), Column::At(i)) => {
+            writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}!{} ({c})", sheet.name, sheet.cell(i, d.line))?
+        }
+        (Some(c), Some(sheet), _) => {
+            writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} row {} ({c})", sheet.name, d.line)?
+        }
+        (None, Some(sheet), _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} row {}", sheet.name, d.line)?,
+        (Some(c), None, _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} column {c}", d.line)?,
+        (None, None, _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}", d.line)?,
     }
     if let Some(r) = d.related_line {
         writeln!(out, "   {ACCENT}={ACCENT:#} see line {r}")?;
@@ -110,10 +130,10 @@ pub fn human(
     path: &str,
     summary: &Summary,
     diags: &[Diagnostic],
-    names: &[String],
+    schema: &Schema,
 ) -> io::Result<()> {
     for d in diags {
-        human_one(out, path, d, names)?;
+        human_one(out, path, d, schema)?;
     }
     summary_line(out, path, summary)
 }
@@ -151,9 +171,10 @@ mod tests {
 
     #[test]
     fn json_matches_design() {
-        let names = vec!["RegionId".to_string(), "SystemDiskSize".to_string()];
+        let names =
+            Schema::parse(vec!["RegionId".to_string(), "SourceId".to_string(), "SystemDiskSize".to_string()]).unwrap();
         let diags = [
-            Diagnostic::new(14, Column::At(1), codes::SYSTEM_DISK_SIZE_RANGE, "must be 20..2048 GiB, got 19"),
+            Diagnostic::new(14, Column::At(2), codes::SYSTEM_DISK_SIZE_RANGE, "must be 20..2048 GiB, got 19"),
             Diagnostic::new(57, Column::Row, codes::QUOTA_EXCEEDED, "quota").related(12),
         ];
         let summary = Summary { rows: 3, valid: 1, errors: 2, warnings: 0 };

@@ -8,6 +8,7 @@ pub mod read;
 pub mod record;
 pub mod row;
 pub mod schema;
+pub mod sheet;
 pub mod suggest;
 
 pub use param::Param;

@@ -46,6 +46,8 @@ pub struct Reader {
     first_line: u64,
     piece_bytes: usize,
     notes: Vec<String>,
+    /// For a workbook read as CSV: the spreadsheet row of each CSV line.
+    sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
 }
 
 /// A run of whole lines of the file, for one worker to parse.
@@ -57,7 +59,36 @@ pub struct Piece {
 }
 
 impl Reader {
-    /// Opens `path` and parses its header.
+    /// Opens `path` and parses its header: a workbook (`.xlsx`) by its sheet `sheet` or its
+    /// first, any other file as CSV.
+    pub fn open_with(path: &Path, sheet: Option<&str>) -> Result<Reader, InputError> {
+        let shown = path.display().to_string();
+        if !super::sheet::is_workbook(path) {
+            if sheet.is_some() {
+                let message = "--sheet names a sheet of a workbook (.xlsx); this file is read as CSV";
+                return Err(InputError::new(&shown, None, message));
+            }
+            return Reader::open(path);
+        }
+        let book = super::sheet::read(path, sheet)?;
+        let rows = std::sync::Arc::new(book.rows);
+        let on_the_sheet = |mut e: InputError| {
+            e.line = e.line.map(|l| rows.get(l as usize).copied().unwrap_or(l));
+            e
+        };
+        let mut reader = Reader::from_reader(&shown, Box::new(std::io::Cursor::new(book.csv))).map_err(on_the_sheet)?;
+        reader.schema.sheet = Some(book.sheet);
+        reader.notes.extend(book.notes.into_iter().map(|n| format!("{shown}: {n}")));
+        reader.sheet_rows = Some(rows);
+        Ok(reader)
+    }
+
+    /// For a workbook: the spreadsheet row of each line of the CSV it was read as.
+    pub fn sheet_rows(&self) -> Option<&std::sync::Arc<Vec<u64>>> {
+        self.sheet_rows.as_ref()
+    }
+
+    /// Opens the CSV file `path` and parses its header.
     pub fn open(path: &Path) -> Result<Reader, InputError> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
@@ -79,6 +110,7 @@ impl Reader {
             first_line: 1,
             piece_bytes: PIECE_BYTES,
             notes: Vec::new(),
+            sheet_rows: None,
         };
         let (names, line, delimiter) = reader.header()?;
         reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
@@ -279,6 +311,7 @@ mod tests {
             account: None,
             quota: None,
             retain: false,
+            sheet: None,
         };
         let mut rows = Vec::new();
         crate::check::run_reader(reader, &opts, |row, _| {

@@ -48,7 +48,7 @@ pub struct Schema {
     /// The field separator: `,`, `;` or tab.
     pub delimiter: u8,
     /// The workbook sheet the rows come from (an XLSX inventory): findings name its cells.
-    pub sheet: Option<String>,
+    pub sheet: Option<super::sheet::Sheet>,
 }
 
 /// A header that cannot be used at all.

@@ -1,0 +1,227 @@
+//! The files people have: workbooks written here with rust_xlsxwriter, `;` and tab CSV,
+//! headers in another spelling, a spreadsheet's habits, and the workbooks smcplan cannot read.
+
+use assert_cmd::Command;
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+use std::path::{Path, PathBuf};
+
+const NOW: &str = "2026-11-27T08:00:00Z";
+
+fn smcplan(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("smcplan").unwrap();
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+/// A workbook of three rows on a sheet named `Servers` (after an empty `Notes` sheet is
+/// not first: `Servers` is first, `Other` second), with numbers, a date, booleans, empty
+/// cells and a formula; row 4 has a system disk too small.
+fn workbook(dir: &Path) -> PathBuf {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Servers").unwrap();
+    let header = [
+        "RegionId",
+        "SourceId",
+        "Name",
+        "TargetType",
+        "image name",
+        "SystemDiskSize",
+        "RunOnce",
+        "ScheduledStartTime",
+        "owner",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    for (r, (source, size)) in
+        [("s-bp1e2fsl57knvuug1001", 60.0), ("s-bp1e2fsl57knvuug1002", 80.0), ("s-bp1e2fsl57knvuug1003", 19.0)]
+            .into_iter()
+            .enumerate()
+    {
+        let row = r as u32 + 1;
+        sheet.write_string(row, 0, "cn-hangzhou").unwrap();
+        sheet.write_string(row, 1, source).unwrap();
+        // The name is a formula, read by its cached result.
+        let name = format!("web-{row:02}");
+        sheet.write_formula(row, 2, Formula::new(format!("=\"web-\"&\"{row:02}\"")).set_result(&name)).unwrap();
+        sheet.write_string(row, 3, "Image").unwrap();
+        sheet.write_string(row, 4, format!("img-{name}")).unwrap();
+        sheet.write_number(row, 5, size).unwrap();
+        sheet.write_boolean(row, 6, true).unwrap();
+        let when = ExcelDateTime::parse_from_str("2026-12-05T10:30:00").unwrap();
+        sheet.write_datetime_with_format(row, 7, &when, &date).unwrap();
+        // Column I (owner) is left empty on every row.
+    }
+    book.add_worksheet().set_name("Other").unwrap().write_string(0, 0, "nothing").unwrap();
+    let path = dir.join("inventory.xlsx");
+    book.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn a_workbook_is_read_as_the_user_sees_it_and_findings_name_its_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = workbook(dir.path());
+    let out =
+        smcplan(dir.path()).args(["validate", "inventory.xlsx", "--format", "json", "--now", NOW]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, &str, &str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["sheet"].as_str().unwrap(),
+                d["cell"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, "Column.Spelling", "Servers", "E1"),
+            (1, "Column.Unknown", "Servers", "I1"),
+            (4, "SystemDiskSize.OutOfRange", "Servers", "F4")
+        ]
+    );
+    assert_eq!(v["rows"], 3);
+    // The human form names the sheet, the cell and the header, and says what was rewritten.
+    let out = smcplan(dir.path()).args(["validate", "inventory.xlsx", "--now", NOW]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("--> inventory.xlsx:Servers!F4 (SystemDiskSize)"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: inventory.xlsx: 3 cells of column ScheduledStartTime (first Servers!H2): dates, read as YYYY-MM-DDThh:mm:ssZ (UTC)"),
+        "{stderr}"
+    );
+    // The values as the user sees them: whole numbers without .0, booleans, dates, the formula's result.
+    let dir2 = tempfile::tempdir().unwrap();
+    let e =
+        smcplan::emulator::Running::start(smcplan::emulator::Config::local(smcplan::emulator::demo_account())).unwrap();
+    let report = dir2.path().join("report");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
+        .arg("submit")
+        .arg(&book)
+        .arg("--report")
+        .arg(&report)
+        .args(["--endpoint", &e.url(), "--skip-invalid", "--quiet", "--rate", "100"])
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", smcplan::emulator::DEFAULT_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", smcplan::emulator::DEFAULT_KEY_SECRET)
+        .env("HOME", dir2.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let jobs = e.jobs();
+    let web01 = jobs.iter().find(|j| j.name == "web-01").expect("the formula's value is the name");
+    assert_eq!(web01.source_id, "s-bp1e2fsl57knvuug1001");
+    let journal = std::fs::read_to_string(report.join("journal.jsonl")).unwrap();
+    for sent in [
+        "\"SystemDiskSize\":\"60\"",
+        "\"RunOnce\":\"true\"",
+        "\"ScheduledStartTime\":\"2026-12-05T10:30:00Z\"",
+        "\"ImageName\":\"img-web-01\"",
+    ] {
+        assert!(journal.contains(sent), "{sent} in {journal}");
+    }
+    // failed.csv is CSV, with the workbook's header and values, and the row's sheet row.
+    let failed = std::fs::read_to_string(report.join("failed.csv")).unwrap();
+    assert_eq!(
+        failed,
+        "RegionId,SourceId,Name,TargetType,image name,SystemDiskSize,RunOnce,ScheduledStartTime,owner\n\
+         # line 4: SystemDiskSize.OutOfRange: must be 20..2048 GiB, got 19\n\
+         cn-hangzhou,s-bp1e2fsl57knvuug1003,web-03,Image,img-web-03,19,true,2026-12-05T10:30:00Z,\n"
+    );
+    let rows = smcplan::engine::report::read(&report).unwrap().rows;
+    assert_eq!(
+        rows.iter().map(|r| (r.id.line, r.file.ends_with("inventory.xlsx"))).collect::<Vec<_>>(),
+        [(2, true), (3, true), (4, true)]
+    );
+}
+
+#[test]
+fn another_sheet_is_read_by_name_and_bad_workbooks_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    workbook(dir.path());
+    let out = smcplan(dir.path()).args(["validate", "inventory.xlsx", "--sheet", "Other"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: inventory.xlsx:1: the header has no RegionId column (it is required)\n"
+    );
+    std::fs::write(dir.path().join("junk.xlsx"), b"this is not a zip").unwrap();
+    let mut encrypted = vec![0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+    encrypted.extend([0; 504]);
+    std::fs::write(dir.path().join("locked.xlsx"), &encrypted).unwrap();
+    let mut empty = Workbook::new();
+    empty.add_worksheet().set_name("Blank").unwrap();
+    empty.save(dir.path().join("empty.xlsx")).unwrap();
+    std::fs::copy(dir.path().join("inventory.xlsx"), dir.path().join("saved-as.csv")).unwrap();
+    for (args, want) in [
+        (
+            &["validate", "inventory.xlsx", "--sheet", "Nope"][..],
+            "error: inventory.xlsx: the workbook has no sheet 'Nope' (it has: Servers, Other)",
+        ),
+        (&["validate", "junk.xlsx"], "error: junk.xlsx: not a workbook smcplan can read ("),
+        (&["validate", "locked.xlsx"], "error: locked.xlsx: the workbook is password-protected (encrypted)"),
+        (&["validate", "empty.xlsx"], "error: empty.xlsx: sheet 'Blank' is empty (expected a header row)"),
+        (&["validate", "saved-as.csv"], "error: saved-as.csv: this is an Excel workbook (.xlsx) under another name"),
+        (
+            &["validate", "saved-as.csv", "--sheet", "Servers"],
+            "error: saved-as.csv: --sheet names a sheet of a workbook (.xlsx)",
+        ),
+    ] {
+        let out = smcplan(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(want) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn semicolon_and_tab_csv_and_headers_in_another_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let semi = "regionid;Source Id;Name;TargetType;ImageName;SystemDiskSize;notes\n\
+                cn-hangzhou;s-bp1e2fsl57knvuug1001;web-01;Image;img-web-01;60;\"Web; front, EU\"\n";
+    std::fs::write(dir.path().join("semi.csv"), semi).unwrap();
+    std::fs::write(dir.path().join("tab.tsv"), semi.replace(';', "\t").replace("\"Web\t front, EU\"", "WebFront"))
+        .unwrap();
+    for (file, delimiter) in [("semi.csv", "semicolons (;)"), ("tab.tsv", "tabs")] {
+        let out = smcplan(dir.path()).args(["validate", file, "--now", NOW]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&out.stdout));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.matches("note: ").count(), 1, "{stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 row, 1 valid, 0 errors, 3 warnings"));
+        assert!(stderr.contains(&format!("note: {file}: fields are separated by {delimiter}")), "{stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("column 'regionid' is read as RegionId"), "{stdout}");
+        assert!(stdout.contains("column 'Source Id' is read as SourceId"), "{stdout}");
+    }
+    // Under --strict the other spelling is an error.
+    let out = smcplan(dir.path()).args(["validate", "semi.csv", "--strict", "--now", NOW]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_spreadsheets_habits_are_not_errors_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,,\n\
+                cn-hangzhou,s-bp1e2fsl57knvuug1001,web-01,Image,img-web-01,60,,\n\
+                ,,,,,,,\n\
+                cn-hangzhou,s-bp1e2fsl57knvuug1002,web-02,Image,img-web-02,60,,,,\n";
+    std::fs::write(dir.path().join("excel.csv"), text).unwrap();
+    let out = smcplan(dir.path()).args(["validate", "excel.csv", "--format", "json", "--now", NOW]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rows"].as_u64(), v["errors"].as_u64(), v["warnings"].as_u64()), (Some(2), Some(0), Some(0)));
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend("RegionId,SourceId\n".encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("unicode.csv"), utf16).unwrap();
+    let out = smcplan(dir.path()).args(["validate", "unicode.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: unicode.csv: this is UTF-16 text"));
+}
