@@ -17,7 +17,9 @@ pub enum Command {
     /// Validate, then show what submit would do, in order, and how long it will take.
     Plan(PlanArgs),
     /// Print a CSV header with every column, and commented example rows.
-    Template,
+    Template(TemplateArgs),
+    /// Draft an inventory from the account's source servers (and merge a CMDB export with --join).
+    Init(InitArgs),
     /// Fetch the account state (source servers, replication jobs, vSwitches) into a file for --account.
     Snapshot(SnapshotArgs),
     /// Serve a local SMC-compatible endpoint (for rehearsals and tests) until interrupted.
@@ -81,6 +83,57 @@ pub struct SubmitArgs {
     /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// Offer as many DataDisk columns as this account's largest source server needs.
+    #[arg(long, value_name = "FILE")]
+    pub account: Option<PathBuf>,
+}
+
+/// The target type of the jobs a draft creates.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetArg {
+    #[value(name = "Image")]
+    Image,
+    #[value(name = "TargetInstance")]
+    TargetInstance,
+    #[value(name = "ContainerImage")]
+    ContainerImage,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The account state file (from `smcplan snapshot`) to draft from.
+    #[arg(long, value_name = "FILE", conflicts_with = "online", required_unless_present = "online")]
+    pub account: Option<PathBuf>,
+    /// Draft from the account state fetched now through the Describe APIs.
+    #[arg(long)]
+    pub online: bool,
+    /// The destination region of every row (with --online, also the region whose vSwitches are fetched).
+    #[arg(long, value_name = "DEST")]
+    pub region: String,
+    /// The target type of every row.
+    #[arg(long, value_enum, default_value = "Image")]
+    pub target_type: TargetArg,
+    /// A CMDB export (CSV separated by `,`, `;` or tab, or .xlsx) to merge into the draft.
+    #[arg(long, value_name = "FILE", requires = "on")]
+    pub join: Option<PathBuf>,
+    /// What a CMDB row is matched by.
+    #[arg(long, value_enum, value_name = "KEY", requires = "join")]
+    pub on: Option<crate::init::join::Key>,
+    /// The sheet of a workbook given to --join (default: the first).
+    #[arg(long, value_name = "NAME", requires = "join")]
+    pub sheet: Option<String>,
+    /// Write the draft to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -1,11 +1,14 @@
 //! smcplan: plans and submits Alibaba Cloud SMC migration jobs in bulk.
 //!
 //! ```text
-//! inventory CSV ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests
+//! account ──init (+ CMDB join)──▶ draft inventory
+//! inventory (CSV, ; or tab, XLSX) ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests
 //!      ──engine──▶ journal + report DIR ◀──status── api ◀──▶ SMC (or the emulator)
 //! ```
 //!
-//! - [`inventory`]: reads the CSV (header, pieces of whole lines, records, typed cells).
+//! - [`init`]: drafts an inventory from the account's source servers, and joins a CMDB export into it.
+//! - [`inventory`]: reads the CSV (header, pieces of whole lines, records, typed cells), a
+//!   workbook's sheet as CSV, and any other table (a CMDB export).
 //! - [`check`]: the row rules in parallel ([`check::validate`]), then the batch and account
 //!   conflicts in file order ([`check::conflicts`]).
 //! - [`plan`]: what submit will do with each row, and each row's request and ClientToken.
@@ -34,6 +37,7 @@ pub mod emulator;
 pub mod engine;
 pub mod files;
 pub mod fuzzing;
+pub mod init;
 pub mod inventory;
 pub mod plan;
 pub mod template;

@@ -2,7 +2,8 @@
 
 use crate::inventory::Param;
 
-/// The list columns the template shows (one of each list).
+/// The list columns the template shows (one of each list; DataDisk.1.Index and Size first,
+/// more data disks after them when an account's servers need them).
 const LIST_COLUMNS: &[&str] = &[
     "DataDisk.1.Index",
     "DataDisk.1.Size",
@@ -70,7 +71,17 @@ pub fn columns() -> Vec<&'static str> {
 
 /// The template text.
 pub fn render() -> String {
-    let cols = columns();
+    render_with(1)
+}
+
+/// The template text with `disks` data disks' Index and Size columns.
+pub fn render_with(disks: usize) -> String {
+    let mut cols: Vec<String> = columns().into_iter().map(String::from).collect();
+    let after = cols.iter().position(|c| c == "DataDisk.1.Part.1.Block").map_or(cols.len(), |i| i + 1);
+    let more: Vec<String> =
+        (2..=disks).flat_map(|n| [format!("DataDisk.{n}.Index"), format!("DataDisk.{n}.Size")]).collect();
+    cols.splice(after..after, more);
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
     let mut out = line(cols.iter().copied());
     out.push_str("# Lines starting with # are comments. Remove the '# ' of an example to use it; leave a cell empty for \"not set\".\n");
     for (comment, cells) in EXAMPLES {
@@ -97,6 +108,19 @@ mod tests {
         for c in columns() {
             assert_ne!(classify(c), ColumnKind::Unknown, "{c}");
         }
+    }
+
+    #[test]
+    fn an_account_with_bigger_servers_gets_more_data_disk_columns() {
+        let text = render_with(3);
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.contains(
+                ",DataDisk.1.Part.1.Block,DataDisk.2.Index,DataDisk.2.Size,DataDisk.3.Index,DataDisk.3.Size,"
+            ),
+            "{header}"
+        );
+        assert_eq!(render_with(1), render());
     }
 
     #[test]

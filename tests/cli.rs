@@ -336,7 +336,7 @@ fn emulator_prints_its_address_first_and_saves_state_on_sigterm() {
     assert!(killed.success());
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let saved = smcplan::account::AccountState::load(&state).unwrap();
-    assert_eq!(saved.source_servers.len(), 142);
+    assert_eq!(saved.source_servers.len(), 144);
 }
 
 #[test]

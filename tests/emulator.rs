@@ -98,7 +98,7 @@ async fn signature_errors() {
     let e = emulator(|_| {});
     let t = now();
     let (status, ok) = raw(&e, &common("n-1", &t, DEFAULT_KEY_ID), &[], DEFAULT_KEY_SECRET).await;
-    assert_eq!((status, ok["TotalCount"].as_u64()), (200, Some(142)));
+    assert_eq!((status, ok["TotalCount"].as_u64()), (200, Some(144)));
     assert!(ok["RequestId"].as_str().unwrap().len() == 36);
     let (status, v) = raw(&e, &common("n-1", &t, DEFAULT_KEY_ID), &[], DEFAULT_KEY_SECRET).await;
     assert_eq!((status, v["Code"].as_str().unwrap()), (400, "SignatureNonceUsed"));
@@ -273,7 +273,7 @@ async fn describe_filters_and_paging() {
     let e = emulator(|_| {});
     let c = client(&e);
     let all: Vec<_> = c.describe_source_servers(&SourceServerFilter::default()).try_collect().await.unwrap();
-    assert_eq!(all.len(), 142);
+    assert_eq!(all.len(), 144);
     let available = SourceServerFilter { state: Some("Unavailable".into()), ..Default::default() };
     let some: Vec<_> = c.describe_source_servers(&available).try_collect().await.unwrap();
     assert_eq!(some.iter().map(|s| s.source_id.as_str()).collect::<Vec<_>>(), vec![source(21)]);
@@ -286,7 +286,7 @@ async fn describe_filters_and_paging() {
     let (_, v) = raw(&e, &q, &[], DEFAULT_KEY_SECRET).await;
     assert_eq!(
         (v["TotalCount"].as_u64(), v["SourceServers"]["SourceServer"].as_array().unwrap().len()),
-        (Some(142), 42)
+        (Some(144), 44)
     );
     let running = JobFilter { status: Some("Running".into()), ..Default::default() };
     let jobs: Vec<_> = c.describe_replication_jobs(&running).try_collect().await.unwrap();

@@ -340,3 +340,79 @@ proptest! {
         }
     }
 }
+
+/// An account of generated source servers (names of any text, repeated or empty, states,
+/// disks of any size and index) and jobs (some holding servers, names clashing with the
+/// servers'), and a job quota.
+fn generated_account() -> impl Strategy<Value = smcplan::account::AccountState> {
+    let name = prop_oneof![
+        Just("db01".to_string()),
+        Just("web 01".to_string()),
+        Just(String::new()),
+        "\\PC{0,12}",
+        "[a-z]{1,3}"
+    ];
+    let state = prop::sample::select(vec!["Available", "Available", "Available", "Unavailable", "InUse", "Deleting"]);
+    let disk = (0i64..20, prop::sample::select(vec![0i64, 5, 20, 100, 500, 32768, 40000]));
+    let server = (
+        0u32..40,
+        name.clone(),
+        state,
+        prop::option::of(prop::sample::select(vec![0i64, 19, 40, 80, 2048, 4096])),
+        prop::collection::vec(disk, 0..4),
+    );
+    let job = (0u32..40, name, prop::sample::select(vec!["Running", "Finished", "Ready", "InError"]));
+    (
+        prop::collection::vec(server, 0..25),
+        prop::collection::vec(job, 0..6),
+        prop::sample::select(vec![1u64, 5, 20, 1000]),
+    )
+        .prop_map(|(servers, jobs, quota)| {
+            let servers: Vec<serde_json::Value> = servers
+                .into_iter()
+                .map(|(n, name, state, system, disks)| {
+                    let disks: Vec<serde_json::Value> = disks
+                        .into_iter()
+                        .map(|(index, size)| serde_json::json!({"Index": index, "Size": size}))
+                        .collect();
+                    serde_json::json!({"SourceId": format!("s-bp1e2fsl57knvuug{n:04}"), "Name": name, "State": state,
+                        "SystemDiskSize": system, "DataDisks": disks})
+                })
+                .collect();
+            let jobs: Vec<serde_json::Value> = jobs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, name, status))| {
+                    serde_json::json!({"JobId": format!("j-bp17bclvg344jlyt{i:04}"), "Name": name,
+                        "SourceId": format!("s-bp1e2fsl57knvuug{n:04}"), "RegionId": "cn-hangzhou",
+                        "ImageName": format!("img-{name}"), "Status": status})
+                })
+                .collect();
+            let v = serde_json::json!({"format": "smcplan-account/1", "quota": {"replication_jobs": quota},
+                "source_servers": servers, "replication_jobs": jobs});
+            smcplan::account::AccountState::parse(&v.to_string()).unwrap()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `init`'s draft validates with zero errors against the account it was drafted from,
+    /// whatever that account holds.
+    #[test]
+    fn an_init_draft_validates_clean_against_its_account(state in generated_account()) {
+        let account = smcplan::account::AccountIndex::new(state);
+        let opts = smcplan::init::Options { region: "cn-hangzhou".into(), target: smcplan::check::validate::TargetType::Image };
+        let draft = smcplan::init::draft(&account, &opts);
+        prop_assume!(!draft.rows.is_empty());
+        let mut text = Vec::new();
+        smcplan::init::write_csv(&draft, &mut text).unwrap();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&text).unwrap();
+        let opts = Options { account: Some(&account), quota: None, ..options() };
+        let checked = check::run(file.path(), &opts, |_, _| {}).unwrap();
+        let errors: Vec<String> = checked.diagnostics.iter().filter(|d| d.severity == smcplan::diagnostics::Severity::Error).map(|d| format!("{}: {} {}", d.line, d.code, d.message)).collect();
+        prop_assert!(errors.is_empty(), "{errors:?}\n{}", String::from_utf8_lossy(&text));
+        prop_assert_eq!(checked.summary.rows as usize, draft.rows.len());
+    }
+}

@@ -92,7 +92,7 @@ fn snapshot_writes_a_state_file_that_validate_accepts() {
         let run = smcplan(dir.path()).args(args).output().unwrap();
         assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
         let stdout = String::from_utf8(run.stdout).unwrap();
-        assert!(stdout.contains(": 142 source servers, 2 replication jobs, 3 vSwitches"), "{stdout}");
+        assert!(stdout.contains(": 144 source servers, 2 replication jobs, 3 vSwitches"), "{stdout}");
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(!text.contains(SECRET));
         let state = smcplan::account::AccountState::parse(&text).unwrap();
@@ -106,7 +106,7 @@ fn snapshot_writes_a_state_file_that_validate_accepts() {
             .code(0);
     }
     let pages = server.requests().iter().filter(|r| r.action() == "DescribeSourceServers").count();
-    assert_eq!(pages, 6, "142 servers are 3 pages of 50, for each of the two runs");
+    assert_eq!(pages, 6, "144 servers are 3 pages of 50, for each of the two runs");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The commands: glue from parsed arguments to the pipeline stages and their output.
 
 mod emulator;
+mod init;
 mod plan;
 mod snapshot;
 mod status;
@@ -53,10 +54,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             io::stdout().write_all(&out).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }
-        Command::Template => {
-            anstream::stdout().write_all(crate::template::render().as_bytes()).map_err(stdout_fault)?;
+        Command::Template(args) => {
+            let disks = match &args.account {
+                Some(path) => {
+                    AccountState::load(path)?.source_servers.iter().map(|s| s.data_disks.len()).max().unwrap_or(0)
+                }
+                None => 1,
+            };
+            anstream::stdout()
+                .write_all(crate::template::render_with(disks.max(1)).as_bytes())
+                .map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }
+        Command::Init(args) => init::run(&args),
     };
     let result = quiet_broken_pipe(result);
     // A program reading the JSON gets a JSON answer even when there is no work to show.

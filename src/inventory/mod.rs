@@ -10,6 +10,7 @@ pub mod row;
 pub mod schema;
 pub mod sheet;
 pub mod suggest;
+pub mod table;
 
 pub use param::Param;
 pub use read::{InputError, Reader};

@@ -247,7 +247,7 @@ impl Reader {
 }
 
 /// What a file that is not CSV text is, said so that the user knows how to fix it.
-fn not_csv_text(start: &[u8]) -> Option<String> {
+pub(crate) fn not_csv_text(start: &[u8]) -> Option<String> {
     let save = "in Excel, File > Save As > CSV UTF-8 (Comma delimited) (*.csv)";
     if start.starts_with(&[0xff, 0xfe]) || start.starts_with(&[0xfe, 0xff]) {
         return Some(format!(

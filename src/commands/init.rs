@@ -1,0 +1,94 @@
+//! `smcplan init`: a draft inventory from the account, a CMDB export merged in, written
+//! to stdout or atomically to a file.
+
+use super::{Outcome, connect, stdout_fault};
+use crate::account::{AccountIndex, AccountState};
+use crate::check::validate::TargetType;
+use crate::cli::{InitArgs, TargetArg};
+use crate::init::join::{self, Matched};
+use crate::init::{self as draft_stage, Options};
+use anyhow::{Context as _, bail};
+use std::io::Write;
+
+pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
+    if !crate::check::validate::ids::is_region(&args.region) {
+        bail!("--region '{}' is not a region id (like cn-hangzhou)", crate::text::OneLine(&args.region));
+    }
+    if let Some(out) = args.out.as_ref().filter(|o| o.exists() && !args.force) {
+        bail!("{} exists: --force overwrites it", out.display());
+    }
+    let state = match &args.account {
+        Some(path) => AccountState::load(path)?,
+        None => {
+            let client = connect(&args.connect)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let regions = std::slice::from_ref(&args.region);
+            runtime.block_on(crate::account::snapshot::fetch(&client, regions, crate::account::DEFAULT_JOB_QUOTA))?
+        }
+    };
+    let account = AccountIndex::new(state);
+    let target = match args.target_type {
+        TargetArg::Image => TargetType::Image,
+        TargetArg::TargetInstance => TargetType::TargetInstance,
+        TargetArg::ContainerImage => TargetType::ContainerImage,
+    };
+    let mut draft = draft_stage::draft(&account, &Options { region: args.region.clone(), target });
+    let mut err = anstream::stderr().lock();
+    let mut summary = format!("init: {} rows drafted", draft.rows.len());
+    if !draft.left_out.is_empty() {
+        summary.push_str(&format!(", {} servers without a row (see the # lines)", draft.left_out.len()));
+    }
+    if let (Some(path), Some(key)) = (&args.join, args.on) {
+        let table = crate::inventory::table::read(path, args.sheet.as_deref())?;
+        for note in &table.notes {
+            writeln!(err, "note: {note}")?;
+        }
+        let shown = path.display();
+        let joined = join::join(&mut draft, &account, &table, key).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+        let name_of = |id: &str| account.source(id).map_or(String::new(), |s| s.name.clone());
+        for (line, key_text, matched) in &joined.rows {
+            let key_text = crate::text::OneLine(key_text);
+            let said = match matched {
+                Matched::One { source_id } => format!("matched {source_id} ({})", name_of(source_id)),
+                Matched::NotFound => "not found: no source server has this key".to_string(),
+                Matched::Ambiguous { source_ids } if source_ids.len() == 1 => {
+                    format!(
+                        "ambiguous: another row of the file matches {} too; its row is left as drafted",
+                        source_ids[0]
+                    )
+                }
+                Matched::Ambiguous { source_ids } => {
+                    format!("ambiguous: matches {}; none is guessed", source_ids.join(", "))
+                }
+            };
+            writeln!(err, "{shown}:{line}: '{key_text}': {said}")?;
+        }
+        for id in &joined.unmatched {
+            writeln!(err, "{id} ({}): no row of {shown} matches it; its row is left as drafted", name_of(id))?;
+        }
+        summary.push_str(&format!(
+            "; join on {}: {} matched, {} not found, {} ambiguous, {} servers unmatched",
+            match key {
+                join::Key::Hostname => "hostname",
+                join::Key::Ip => "ip",
+                join::Key::Name => "name",
+            },
+            joined.count(|m| matches!(m, Matched::One { .. })),
+            joined.count(|m| matches!(m, Matched::NotFound)),
+            joined.count(|m| matches!(m, Matched::Ambiguous { .. })),
+            joined.unmatched.len()
+        ));
+    }
+    let mut text = Vec::new();
+    draft_stage::write_csv(&draft, &mut text)?;
+    match &args.out {
+        Some(path) => {
+            crate::files::write_atomic(path, &text)
+                .with_context(|| format!("writing the draft to {}", path.display()))?;
+            summary.push_str(&format!("; written to {}", path.display()));
+        }
+        None => std::io::stdout().write_all(&text).map_err(stdout_fault)?,
+    }
+    writeln!(err, "{summary}")?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,319 @@
+//! `init --join FILE --on KEY`: a CMDB export merged into a draft. Each CMDB row is matched
+//! to a source server by hostname, IPv4 address or SMC name (trimmed, any letter case; a
+//! hostname also by its short form when that is unique); an ambiguous match is never
+//! guessed. The matched rows' API columns fill the draft's cells; their other columns are
+//! kept as the user's own.
+
+use super::{Draft, DraftRow};
+use crate::account::{AccountIndex, SourceServer};
+use crate::inventory::schema::{ColumnKind, canonical_spelling, classify};
+use crate::inventory::table::Table;
+use std::collections::BTreeMap;
+
+/// What a CMDB row is matched by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Key {
+    /// The hostname in the source's SystemInfo.
+    Hostname,
+    /// An IPv4 address in the source's SystemInfo.
+    Ip,
+    /// The source's name in SMC.
+    Name,
+}
+
+impl Key {
+    /// Header names that hold this key (compared squeezed, any letter case).
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Key::Hostname => &["hostname", "host", "fqdn"],
+            Key::Ip => &["ip", "ipaddress", "ipv4", "ipv4address"],
+            Key::Name => &["name", "servername"],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Key::Hostname => "hostname",
+            Key::Ip => "ip",
+            Key::Name => "name",
+        }
+    }
+}
+
+/// Where one CMDB row ended up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Matched {
+    /// It filled the row of this source server.
+    One { source_id: String },
+    /// No server has its key.
+    NotFound,
+    /// Its key fits several servers, or another CMDB row matches its server too.
+    Ambiguous { source_ids: Vec<String> },
+}
+
+/// How a join went: each CMDB row (its line, key and outcome), and the servers of the draft
+/// that no CMDB row matched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Joined {
+    pub rows: Vec<(u64, String, Matched)>,
+    pub unmatched: Vec<String>,
+}
+
+impl Joined {
+    pub fn count(&self, f: impl Fn(&Matched) -> bool) -> usize {
+        self.rows.iter().filter(|(_, _, m)| f(m)).count()
+    }
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect::<String>().to_lowercase()
+}
+
+fn normal(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+fn short(host: &str) -> &str {
+    host.split('.').next().unwrap_or(host)
+}
+
+/// The source's SystemInfo (a JSON object, or a string of one, as the API gives it).
+fn system_info(s: &SourceServer) -> serde_json::Map<String, serde_json::Value> {
+    match s.extra.get("SystemInfo") {
+        Some(serde_json::Value::Object(o)) => o.clone(),
+        Some(serde_json::Value::String(text)) => serde_json::from_str(text).unwrap_or_default(),
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The keys a server is known by.
+pub fn keys_of(s: &SourceServer, key: Key) -> Vec<String> {
+    match key {
+        Key::Name => vec![normal(&s.name)],
+        Key::Hostname => {
+            let info = system_info(s);
+            info.get("hostname").and_then(|h| h.as_str()).map(normal).into_iter().collect()
+        }
+        Key::Ip => {
+            let info = system_info(s);
+            let mut ips = Vec::new();
+            for field in ["ipv4", "ip", "ipv4s", "ips"] {
+                match info.get(field) {
+                    Some(serde_json::Value::String(text)) => {
+                        ips.extend(text.split([',', ';', ' ']).map(normal).filter(|i| !i.is_empty()))
+                    }
+                    Some(serde_json::Value::Array(items)) => {
+                        ips.extend(items.iter().filter_map(|i| i.as_str()).map(normal).filter(|i| !i.is_empty()))
+                    }
+                    _ => {}
+                }
+            }
+            ips
+        }
+    }
+    .into_iter()
+    .filter(|k| !k.is_empty())
+    .collect()
+}
+
+/// The API's name of a CMDB column, if it names an API parameter.
+fn api_column(name: &str) -> Option<String> {
+    if classify(name) != ColumnKind::Unknown {
+        return Some(name.to_string());
+    }
+    canonical_spelling(name)
+}
+
+/// Merges `table` into `draft` by `key`. `Err` names what is wrong with the table.
+pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) -> Result<Joined, String> {
+    let key_col = table.header.iter().position(|h| key.columns().contains(&squeeze(h).as_str())).ok_or_else(|| {
+        format!(
+            "no {} column to join on (--on {}; looked for {}); its columns are: {}",
+            key.name(),
+            key.name(),
+            key.columns().join(", "),
+            table.header.join(", ")
+        )
+    })?;
+    // The servers of the draft, by each key they are known by.
+    let servers: Vec<&SourceServer> = draft.rows.iter().filter_map(|r| account.source(&r.source_id)).collect();
+    let mut full: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut shorts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in servers.iter().enumerate() {
+        for k in keys_of(s, key) {
+            if key == Key::Hostname {
+                let list = shorts.entry(short(&k).to_string()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+            let list = full.entry(k).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
+    let mut found: Vec<(u64, String, Result<usize, Vec<usize>>)> = Vec::new();
+    for (line, cells) in &table.rows {
+        let k = normal(cells.get(key_col).map_or("", String::as_str));
+        let mut candidates = full.get(&k).cloned().unwrap_or_default();
+        if candidates.is_empty() && key == Key::Hostname && !k.is_empty() {
+            candidates = shorts.get(short(&k)).cloned().unwrap_or_default();
+        }
+        let outcome = match candidates.as_slice() {
+            [one] => Ok(*one),
+            more => Err(more.to_vec()),
+        };
+        found.push((*line, cells.get(key_col).cloned().unwrap_or_default(), outcome));
+    }
+    // A server that two CMDB rows match is matched by neither.
+    let mut per_server: BTreeMap<usize, usize> = BTreeMap::new();
+    for (_, _, o) in &found {
+        if let Ok(i) = o {
+            *per_server.entry(*i).or_default() += 1;
+        }
+    }
+    // The columns the matched rows bring: API ones fill the draft's, others are the user's.
+    let mut columns: Vec<(usize, String)> = Vec::new();
+    for (c, name) in table.header.iter().enumerate() {
+        if c == key_col || name.trim().is_empty() {
+            continue;
+        }
+        let target = api_column(name).unwrap_or_else(|| name.clone());
+        if !draft.header.contains(&target) {
+            draft.header.push(target.clone());
+        }
+        columns.push((c, target));
+    }
+    for r in draft.rows.iter_mut() {
+        r.cells.resize(draft.header.len(), String::new());
+    }
+    let row_of: BTreeMap<&str, usize> =
+        draft.rows.iter().enumerate().map(|(i, r)| (r.source_id.as_str(), i)).collect::<BTreeMap<_, _>>();
+    let mut joined = Joined::default();
+    let mut matched_servers = std::collections::BTreeSet::new();
+    let mut fills: Vec<(usize, usize, String)> = Vec::new();
+    for (n, (line, key_text, outcome)) in found.iter().enumerate() {
+        let ids = |is: &[usize]| is.iter().map(|i| servers[*i].source_id.clone()).collect::<Vec<_>>();
+        let matched = match outcome {
+            Ok(i) if per_server[i] == 1 => {
+                let row = row_of[servers[*i].source_id.as_str()];
+                let cells = &table.rows[n].1;
+                for (c, target) in &columns {
+                    let value = cells.get(*c).map_or("", String::as_str);
+                    if !value.trim().is_empty() {
+                        let col = draft.header.iter().position(|h| h == target).expect("added above");
+                        fills.push((row, col, value.to_string()));
+                    }
+                }
+                matched_servers.insert(*i);
+                Matched::One { source_id: servers[*i].source_id.clone() }
+            }
+            Ok(i) => Matched::Ambiguous { source_ids: ids(&[*i]) },
+            Err(is) if is.is_empty() => Matched::NotFound,
+            Err(is) => Matched::Ambiguous { source_ids: ids(is) },
+        };
+        joined.rows.push((*line, key_text.clone(), matched));
+    }
+    for (row, col, value) in fills {
+        draft.rows[row].cells[col] = value;
+    }
+    joined.unmatched = (0..servers.len())
+        .filter(|i| !matched_servers.contains(i) && !per_server.contains_key(i))
+        .map(|i| servers[i].source_id.clone())
+        .collect();
+    Ok(joined)
+}
+
+/// The row of `draft` for `source_id`.
+pub fn row<'a>(draft: &'a Draft, source_id: &str) -> Option<&'a DraftRow> {
+    draft.rows.iter().find(|r| r.source_id == source_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Options, draft};
+    use super::*;
+    use crate::account::AccountState;
+    use crate::check::validate::TargetType;
+
+    fn account() -> AccountIndex {
+        let server = |id: &str, name: &str, host: &str, ip: &str| {
+            serde_json::json!({"SourceId": id, "Name": name, "State": "Available", "SystemDiskSize": 40,
+                "SystemInfo": serde_json::json!({"hostname": host, "ipv4": ip}).to_string()})
+        };
+        let state = serde_json::json!({"format": "smcplan-account/1", "source_servers": [
+            server("s-bp1e2fsl57knvuug0001", "db01", "db01.corp.example", "10.0.0.1"),
+            server("s-bp1e2fsl57knvuug0002", "web01", "web01.corp.example", "10.0.0.2"),
+            server("s-bp1e2fsl57knvuug0003", "web01b", "web01.dmz.example", "10.0.0.3"),
+            server("s-bp1e2fsl57knvuug0004", "app01", "APP01", "10.0.0.4"),
+        ]});
+        AccountIndex::new(AccountState::parse(&state.to_string()).unwrap())
+    }
+
+    fn table(header: &[&str], rows: &[&[&str]]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as u64 + 2, r.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            header_line: 1,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rows_are_matched_unique_none_or_ambiguous() {
+        let a = account();
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(
+            &["Host Name", "vswitchid", "owner"],
+            &[
+                &["DB01.corp.example ", "vsw-bp1ddbrxdlrcbim460001", "dba"],
+                &["web01", "vsw-x", "web"],
+                &["app01.corp.example", "", "apps"],
+                &["nothere", "", ""],
+            ],
+        );
+        let j = join(&mut d, &a, &t, Key::Hostname).unwrap();
+        let got: Vec<(u64, Matched)> = j.rows.iter().map(|(l, _, m)| (*l, m.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, Matched::One { source_id: "s-bp1e2fsl57knvuug0001".into() }),
+                (
+                    3,
+                    Matched::Ambiguous {
+                        source_ids: vec!["s-bp1e2fsl57knvuug0002".into(), "s-bp1e2fsl57knvuug0003".into()]
+                    }
+                ),
+                (4, Matched::One { source_id: "s-bp1e2fsl57knvuug0004".into() }),
+                (5, Matched::NotFound),
+            ]
+        );
+        assert_eq!(j.unmatched, ["s-bp1e2fsl57knvuug0002", "s-bp1e2fsl57knvuug0003"]);
+        let cell =
+            |id: &str, col: &str| row(&d, id).unwrap().cells[d.header.iter().position(|h| h == col).unwrap()].clone();
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "VSwitchId"), "vsw-bp1ddbrxdlrcbim460001");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "owner"), "dba");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0002", "VSwitchId"), "", "an ambiguous match is left as drafted");
+        assert!(!d.header.contains(&"Host Name".to_string()), "the key column is not copied");
+    }
+
+    #[test]
+    fn two_rows_for_one_server_match_neither_and_ips_and_names_match_too() {
+        let a = account();
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(&["ip", "owner"], &[&["10.0.0.1", "a"], &[" 10.0.0.1", "b"], &["10.0.0.2", "c"]]);
+        let j = join(&mut d, &a, &t, Key::Ip).unwrap();
+        assert_eq!(j.count(|m| matches!(m, Matched::Ambiguous { .. })), 2);
+        assert_eq!(j.count(|m| matches!(m, Matched::One { .. })), 1);
+        let t = table(&["Name", "owner"], &[&["WEB01", "x"]]);
+        let j = join(&mut d, &a, &t, Key::Name).unwrap();
+        assert_eq!(j.rows[0].2, Matched::One { source_id: "s-bp1e2fsl57knvuug0002".into() });
+        let err = join(&mut d, &a, &table(&["owner"], &[]), Key::Hostname).unwrap_err();
+        assert!(err.starts_with("no hostname column to join on"), "{err}");
+    }
+}

@@ -1,0 +1,91 @@
+//! Any table a user hands over besides an inventory (a CMDB export): CSV separated by `,`,
+//! `;` or tab, or a workbook's sheet; a header and rows, each named by its line.
+
+use super::read::InputError;
+use std::path::Path;
+
+/// A table: its header and its rows, each with the line (or spreadsheet row) it starts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+    /// Where the header is (line or spreadsheet row).
+    pub header_line: u64,
+    /// What reading it decided (the delimiter, rewritten cells), for a note each.
+    pub notes: Vec<String>,
+}
+
+/// Reads the table at `path` (a workbook by its first sheet, or `sheet`).
+pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
+    let shown = path.display().to_string();
+    let (bytes, rows_of, mut notes) = if super::sheet::is_workbook(path) {
+        let book = super::sheet::read(path, sheet)?;
+        let notes = book.notes.iter().map(|n| format!("{shown}: {n}")).collect();
+        (book.csv, Some(book.rows), notes)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+        if let Some(what) = super::read::not_csv_text(&bytes) {
+            return Err(InputError::new(&shown, None, what));
+        }
+        (bytes, None, Vec::new())
+    };
+    let delimiter = super::read::delimiter_of(&bytes);
+    if delimiter != b',' && rows_of.is_none() {
+        let name = if delimiter == b';' { "semicolons (;)" } else { "tabs" };
+        notes.push(format!("{shown}: fields are separated by {name}, as the header line shows"));
+    }
+    let seen = |line: u64| rows_of.as_ref().and_then(|r| r.get(line as usize).copied()).unwrap_or(line);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+    let mut table = Table { notes, ..Table::default() };
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| seen(p.line()));
+            let message = match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => "a field is not valid UTF-8 (save the file as UTF-8)".to_string(),
+                _ => crate::text::OneLine(&e.to_string()).to_string(),
+            };
+            InputError::new(&shown, line, message)
+        })?;
+        let line = seen(record.position().map_or(0, |p| p.line()));
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        // Blank, cleared and comment lines (the csv crate's own comment handling would
+        // miscount lines).
+        if cells.iter().all(|c| c.trim().is_empty()) || cells.first().is_some_and(|c| c.starts_with('#')) {
+            continue;
+        }
+        if table.header.is_empty() {
+            table.header = cells;
+            while table.header.len() > 1 && table.header.last().is_some_and(|h| h.trim().is_empty()) {
+                table.header.pop();
+            }
+            table.header_line = line;
+        } else {
+            table.rows.push((line, cells));
+        }
+    }
+    if table.header.is_empty() {
+        return Err(InputError::new(&shown, None, "the file is empty (expected a header row)"));
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_semicolon_table_with_a_bom_and_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cmdb.csv");
+        std::fs::write(&path, "\u{feff}# export\nhostname;owner\ndb01.corp;\"Ops; EU\"\n;\ndb02;x\n").unwrap();
+        let t = read(&path, None).unwrap();
+        assert_eq!(t.header, ["hostname", "owner"]);
+        assert_eq!(t.header_line, 2);
+        assert_eq!(t.rows, vec![(3, vec!["db01.corp".into(), "Ops; EU".into()]), (5, vec!["db02".into(), "x".into()])]);
+        assert_eq!(t.notes.len(), 1);
+    }
+}
