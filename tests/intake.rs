@@ -225,3 +225,136 @@ fn a_spreadsheets_habits_are_not_errors_end_to_end() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: unicode.csv: this is UTF-16 text"));
 }
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+#[test]
+fn init_drafts_an_inventory_that_validates_and_joins_the_cmdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = samples().join("account.json");
+    let cmdb = samples().join("cmdb.csv");
+    let draft = dir.path().join("draft.csv");
+    let out = smcplan(dir.path())
+        .arg("init")
+        .arg("--account")
+        .arg(&account)
+        .args(["--region", "cn-hangzhou", "--join"])
+        .arg(&cmdb)
+        .args(["--on", "hostname", "--out"])
+        .arg(&draft)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for said in [
+        "cmdb.csv: fields are separated by semicolons (;)",
+        "cmdb.csv:2: 'DB01.corp.example': matched s-bp1e2fsl57knvuug0001 (db01)",
+        "cmdb.csv:4: 'db03': matched s-bp1e2fsl57knvuug0003 (db03)",
+        "cmdb.csv:5: 'web01': ambiguous: matches s-bp1e2fsl57knvuug0004, s-bp1e2fsl57knvuug0007; none is guessed",
+        "cmdb.csv:9: 'retired01.corp.example': not found",
+        "s-bp1e2fsl57knvuug0004 (web01): no row of",
+        "init: 142 rows drafted, 2 servers without a row (see the # lines); join on hostname: 6 matched, 1 not found, 1 ambiguous, 136 servers unmatched; written to",
+    ] {
+        assert!(stderr.contains(said), "{said}\n{stderr}");
+    }
+    let text = std::fs::read_to_string(&draft).unwrap();
+    assert!(
+        text.contains("\n# s-bp1e2fsl57knvuug0022 (legacy02): no row: InUse by job j-bp17bclvg344jlyt0001 (Running)\n")
+    );
+    let erp02 = text.lines().find(|l| l.contains(",erp02,")).unwrap();
+    assert!(
+        erp02.starts_with("cn-hangzhou,s-bp1e2fsl57knvuug3002,erp02,Image,img-erp02,100,1,300,2,300,3,300,4,300,"),
+        "{erp02}"
+    );
+    assert!(
+        erp02.contains(",vsw-bp1ddbrxdlrcbim460001,,2,ecs.g6.2xlarge,") && erp02.ends_with(",team-erp,ERP,2,"),
+        "{erp02}"
+    );
+    // The draft validates clean against the same account (the CMDB's own columns are warnings).
+    let out = smcplan(dir.path())
+        .arg("validate")
+        .arg(&draft)
+        .arg("--account")
+        .arg(&account)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rows"].as_u64(), v["errors"].as_u64()), (Some(142), Some(0)));
+    // An existing file is not overwritten without --force.
+    let again = smcplan(dir.path())
+        .arg("init")
+        .arg("--account")
+        .arg(&account)
+        .args(["--region", "cn-hangzhou", "--out"])
+        .arg(&draft)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists: --force overwrites it"));
+    let forced = smcplan(dir.path())
+        .arg("init")
+        .arg("--account")
+        .arg(&account)
+        .args(["--region", "cn-hangzhou", "--force", "--out"])
+        .arg(&draft)
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(!std::fs::read_to_string(&draft).unwrap().contains("team-erp"));
+}
+
+#[test]
+fn init_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = samples().join("account.json");
+    std::fs::write(dir.path().join("nokey.csv"), "owner;team\nx;y\n").unwrap();
+    for (args, want) in [
+        (vec!["--region", "Hangzhou"], "error: --region 'Hangzhou' is not a region id"),
+        (
+            vec!["--region", "cn-hangzhou", "--join", "nokey.csv", "--on", "ip"],
+            "error: nokey.csv: no ip column to join on",
+        ),
+        (vec!["--region", "cn-hangzhou", "--join", "missing.csv", "--on", "ip"], "error: missing.csv: cannot read"),
+    ] {
+        let out = smcplan(dir.path()).arg("init").arg("--account").arg(&account).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.lines().last().unwrap().starts_with(want)
+                && err.lines().filter(|l| l.starts_with("error")).count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn template_offers_the_data_disks_an_account_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        smcplan(dir.path()).arg("template").arg("--account").arg(samples().join("account.json")).output().unwrap();
+    let header = String::from_utf8(out.stdout).unwrap().lines().next().unwrap().to_string();
+    assert!(header.contains("DataDisk.4.Index,DataDisk.4.Size") && !header.contains("DataDisk.5."), "{header}");
+}
+
+#[test]
+fn the_bundled_workbook_validates_like_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &str| {
+        let out = smcplan(dir.path())
+            .arg("validate")
+            .arg(samples().join(file))
+            .arg("--account")
+            .arg(samples().join("account.json"))
+            .args(["--format", "json", "--now", NOW])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v["rows"].clone(), v["valid"].clone(), v["errors"].clone(), v["warnings"].clone())
+    };
+    assert_eq!(run("inventory.xlsx"), run("inventory.csv"));
+}

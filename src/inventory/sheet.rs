@@ -101,14 +101,15 @@ fn one_line(e: &dyn std::fmt::Display) -> String {
 
 /// The range's rows as CSV, one record a row (an empty row is a cleared one, skipped).
 fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
-    let mut csv = Vec::new();
     let mut rows = vec![0];
     // Rewritten cells by kind and column: how many, and the first.
     let mut rewritten: BTreeMap<(&'static str, usize), (usize, String)> = BTreeMap::new();
     let header: Vec<String> = range.rows().next().map(|r| r.iter().map(|c| text(c).0).collect()).unwrap_or_default();
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut fields: Vec<String> = Vec::new();
     for (i, cells) in range.rows().enumerate() {
         let row = u64::from(first_row) + i as u64 + 1;
-        let mut fields = Vec::with_capacity(cells.len());
+        fields.clear();
         for (c, cell) in cells.iter().enumerate() {
             let (value, kind) = text(cell);
             if let Some(kind) = kind {
@@ -117,13 +118,13 @@ fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
             }
             fields.push(value);
         }
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        let before = writer.get_ref().len();
         writer.write_record(&fields).expect("writing to memory");
-        let record = writer.into_inner().expect("writing to memory");
-        let lines = memchr::memchr_iter(b'\n', &record).count();
+        writer.flush().expect("writing to memory");
+        let lines = memchr::memchr_iter(b'\n', &writer.get_ref()[before..]).count();
         rows.extend(std::iter::repeat_n(row, lines));
-        csv.extend_from_slice(&record);
     }
+    let csv = writer.into_inner().expect("writing to memory");
     let notes = rewritten
         .into_iter()
         .map(|((kind, c), (n, first))| {
