@@ -132,9 +132,12 @@ fn a_workbook_is_read_as_the_user_sees_it_and_findings_name_its_cells() {
     let failed = std::fs::read_to_string(report.join("failed.csv")).unwrap();
     assert_eq!(
         failed,
-        "RegionId,SourceId,Name,TargetType,image name,SystemDiskSize,RunOnce,ScheduledStartTime,owner\n\
-         # line 4: SystemDiskSize.OutOfRange: must be 20..2048 GiB, got 19\n\
-         cn-hangzhou,s-bp1e2fsl57knvuug1003,web-03,Image,img-web-03,19,true,2026-12-05T10:30:00Z,\n"
+        format!(
+            "RegionId,SourceId,Name,TargetType,image name,SystemDiskSize,RunOnce,ScheduledStartTime,owner\n\
+             # line 4 of {}: SystemDiskSize.OutOfRange: must be 20..2048 GiB, got 19\n\
+             cn-hangzhou,s-bp1e2fsl57knvuug1003,web-03,Image,img-web-03,19,true,2026-12-05T10:30:00Z,\n",
+            book.display()
+        )
     );
     let rows = smcplan::engine::report::read(&report).unwrap().rows;
     assert_eq!(

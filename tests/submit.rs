@@ -120,7 +120,7 @@ fn invalid_rows_stop_the_run_unless_skipped() {
     assert_eq!((bad.id.line, bad.error_code.as_str()), (5, "SystemDiskSize.OutOfRange"));
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
     assert_eq!(failed.lines().count(), 3, "the header, why the row failed, the row");
-    assert!(failed.contains("\n# line 5: SystemDiskSize.OutOfRange: "), "{failed}");
+    assert!(failed.contains(&format!("\n# line 5 of {}: SystemDiskSize.OutOfRange: ", inv.display())), "{failed}");
     assert!(failed.ends_with("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n"), "{failed}");
     // The file reads as an inventory without a warning: the reason is a comment.
     let check = Command::new(env!("CARGO_BIN_EXE_smcplan"))
@@ -552,12 +552,12 @@ fn a_look_up_that_failed_during_adopt_is_made_again_before_anything_is_sent() {
     let out = submit(&broken, &inv, &out_dir, &["--rate", "50", "--adopt", "--max-attempts", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(broken.jobs().iter().all(|j| !j.name.starts_with("wave-")), "nothing was created there");
-    // The run settled none of them; the report still shows the jobs it knew (it never forgets a JobId).
+    // The run settled none of them: each is pending, for the next run to look up.
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("0 created (0 in this run), 0 failed, 0 invalid, 0 skipped, 3 pending")
     );
-    assert!(report(&out_dir).iter().all(|r| r.status == "created" && !r.job_id.is_empty()), "{:?}", report(&out_dir));
+    assert!(report(&out_dir).iter().all(|r| r.status == "pending"), "{:?}", report(&out_dir));
     // The next plain run looks each job up first and finds it: no create at all.
     let requests = e.request_count();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
@@ -703,8 +703,9 @@ fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
         first.iter().filter(|r| r.status == "created").map(|r| (r.id.source_id.clone(), r.job_id.clone())).collect();
     assert_eq!(jobs.len(), 3);
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
-    assert!(failed.contains("# line 5: ReplicationJobName.Duplicate: "), "{failed}");
-    assert!(failed.contains("# line 6: SystemDiskSize.OutOfRange: "), "{failed}");
+    let of = inv.display();
+    assert!(failed.contains(&format!("# line 5 of {of}: ReplicationJobName.Duplicate: ")), "{failed}");
+    assert!(failed.contains(&format!("# line 6 of {of}: SystemDiskSize.OutOfRange: ")), "{failed}");
     // Fixed where it lies, and submitted into the same directory.
     let fixed = dir.path().join("fixed.csv");
     std::fs::write(&fixed, failed.replace("legacy02-wave0", "wave-1004").replace(",19,", ",60,")).unwrap();
@@ -723,9 +724,13 @@ fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
     assert_eq!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().lines().count(), 6);
     // The original inventory again: its old versions of the fixed rows do not hide their jobs.
     let requests = e.request_count();
-    submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]);
+    let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]);
+    assert_eq!(out.status.code(), Some(0), "every row of it stands created: {}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(e.request_count(), requests, "nothing is sent again");
     assert!(report(&out_dir).iter().all(|r| r.status == "created"), "{:?}", report(&out_dir));
+    assert_eq!(report(&out_dir), second, "the rows keep the file and line their jobs came from");
+    let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
+    assert_eq!(failed.lines().count(), 1, "nothing to fix: {failed}");
     assert_exactly_once_by_source(&e, 5);
     // Every run is on record, secret-free, with what it ran on.
     let json: serde_json::Value =
@@ -748,6 +753,44 @@ fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
         let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
         assert!(!text.contains(DEFAULT_KEY_SECRET), "{file} holds the secret");
     }
+}
+
+#[test]
+fn a_fix_that_changes_the_source_and_an_edited_file_leave_no_stale_rows() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let head = "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\n";
+    let good = "cn-hangzhou,s-bp1e2fsl57knvuug1001,wave-1001,Image,img-wave-1001,60\n";
+    // A mistyped SourceId, and a row without one.
+    let bad = "cn-hangzhou,srv-1002,wave-1002,Image,img-wave-1002,60\ncn-hangzhou,,wave-1003,Image,img-wave-1003,60\n";
+    let inv = dir.path().join("inventory.csv");
+    std::fs::write(&inv, format!("{head}{good}{bad}")).unwrap();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]).status.code(), Some(1));
+    assert_eq!(report(&out_dir).len(), 3);
+    // The same file, edited: a line inserted above; its never-sent rows are replaced, not added.
+    std::fs::write(&inv, format!("{head}# a note\n{good}{bad}")).unwrap();
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]).status.code(), Some(1));
+    let rows = report(&out_dir);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.status == "invalid").map(|r| r.id.line).collect::<Vec<_>>(), [4, 5]);
+    // failed.csv fixed where it lies, the SourceIds changed: the rows it fixes go.
+    let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();
+    let fixed = dir.path().join("fixed.csv");
+    std::fs::write(
+        &fixed,
+        failed
+            .replace("srv-1002", "s-bp1e2fsl57knvuug1002")
+            .replace(",,wave-1003", ",s-bp1e2fsl57knvuug1003,wave-1003"),
+    )
+    .unwrap();
+    let out = submit(&e, &fixed, &out_dir, &["--rate", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = report(&out_dir);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r.status == "created"), "{rows:?}");
+    assert_eq!(std::fs::read_to_string(out_dir.join("failed.csv")).unwrap().lines().count(), 1);
+    assert_exactly_once_by_source(&e, 3);
 }
 
 /// One job per source among the batch's (`wave-` named) jobs.

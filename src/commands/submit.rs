@@ -121,7 +121,9 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let history = History::of(&entries);
     let mut todo = Vec::new();
     for l in lines.iter_mut().filter(|l| l.error.is_none()) {
-        match resume::decide(&Row::new(l.line, &checked.schema, l.record.view()), &history, req.retry_failed) {
+        let row = Row::new(l.line, &checked.schema, l.record.view());
+        l.own_token = Some(crate::engine::Work::of(&row).token);
+        match resume::decide(&row, &history, req.retry_failed) {
             Decision::Send(work) => {
                 l.token = Some(work.token.clone());
                 todo.push(*work);
@@ -135,8 +137,14 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let mut run = None;
     let settled = match journal {
         Some(mut journal) => {
-            if !todo.is_empty() {
-                ask_before_sending(client_or_err()?, req, todo.len())?;
+            if !todo.is_empty()
+                && let Err(e) = ask_before_sending(client_or_err()?, req, todo.len())
+            {
+                // Declined before anything was written: a journal this run created goes too.
+                if !had_journal && std::fs::metadata(journal.path()).is_ok_and(|m| m.len() == 0) {
+                    let _ = std::fs::remove_file(journal.path());
+                }
+                return Err(e);
             }
             // The run is on record before its first request.
             let record = run_record(client, req, &checked, &lines, &file)?;
@@ -165,17 +173,28 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     watcher.abort();
     runtime.shutdown_timeout(Duration::from_secs(60));
     let this_run = rows::report_rows(&lines, &checked.schema, &file, &settled, req.dry_run);
+    let stopped = stop.signal().is_some();
+    // The batch: what the directory held (its report, when a journal backs it or --adopt
+    // rebuilds a lost one: a report without either is a dry run's preview), with this
+    // run's rows merged in.
+    let earlier = if had_journal || req.adopt { earlier_rows(req.dir) } else { Vec::new() };
+    let fixes = match crate::inventory::sheet::is_workbook(req.inventory) {
+        true => BTreeMap::new(),
+        false => rows::fixes_in(&std::fs::read_to_string(req.inventory).unwrap_or_default()),
+    };
+    let merged = rows::ThisRun { rows: this_run.clone(), file: &file, fixes: &fixes };
+    let batch = rows::batch_rows(earlier, &entries, merged);
+    // This inventory's rows as the batch has them now (an old version of a row fixed since
+    // stands as its fix did).
+    let seen = as_in_batch(&this_run, &batch);
     // What is printed from here is a courtesy: the terminal may be gone (SIGHUP) or the
     // reader closed, and the work's outcome stands either way.
-    let created_now = counters.created.load(Ordering::Relaxed);
-    let summary = rows::summary_line(&this_run, started.elapsed(), created_now, req.dir);
+    let summary = rows::summary_line(&seen, started.elapsed(), &counters, req.dir);
     // A dry run is clean when every row would be created (or is already).
-    let clean =
-        this_run.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
-    let stopped = stop.signal().is_some();
+    let clean = seen.iter().all(|r| r.status == RowStatus::Created || (req.dry_run && r.status == RowStatus::Pending));
     let say = |batch: Option<&report::Batch>, run: Option<&str>| {
         let shown = if req.json {
-            let counts = counts_of(&this_run, &counters);
+            let counts = counts_of(&seen, &counters);
             let ended = if stopped { "interrupted" } else { "completed" };
             let seconds = started.elapsed().as_secs_f64();
             let report = req.dir.display().to_string();
@@ -195,21 +214,19 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     // The whole journal, this run's requests included, and the run's end.
-    let mut entries = if run.is_some() { Journal::open(req.dir)?.1 } else { entries };
+    let mut all_entries = if run.is_some() { Journal::open(req.dir)?.1 } else { entries };
     if let Some(record) = &run {
         let (mut journal, _) = Journal::open(req.dir)?;
-        let end = run_end(record, &this_run, &counters, stopped, &summary);
+        let end = run_end(record, &seen, &counters, stopped, &summary);
         journal.append(&Entry::RunEnd(end.clone()))?;
-        entries.push(Entry::RunEnd(end));
+        all_entries.push(Entry::RunEnd(end));
     }
-    let earlier = earlier_rows(req.dir);
-    let failed_before = report::read_failed(req.dir).ok().flatten();
-    let batch = rows::batch_rows(earlier, &entries, this_run.clone());
-    let written = report::Report::new(batch.clone(), runs::runs_of(&entries));
+    let failed_before = if had_journal { report::read_failed(req.dir).ok().flatten() } else { None };
+    let written = report::Report::new(batch.clone(), runs::runs_of(&all_entries));
     report::write(req.dir, &written)?;
-    write_failed(req.dir, &checked, &lines, &this_run, &batch, failed_before, &file)?;
+    write_failed(req.dir, &checked, &lines, &seen, &batch, failed_before, &file)?;
     say(Some(&written.batch), run.as_ref().map(|r| r.run.as_str()));
-    if batch.len() > this_run.len() && !req.json {
+    if batch.len() != seen.len() && !req.json {
         let _ = writeln!(anstream::stdout(), "{}", rows::batch_line(&batch));
     }
     if stop.signal().is_some() {
@@ -225,6 +242,23 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
         None if clean => Ended::AllCreated,
         None => Ended::SomeFailedOrInvalid,
     })
+}
+
+/// Each row of this run as the batch has it: the batch's row for its source when the row
+/// is the first of its source here, else the row itself.
+fn as_in_batch(this_run: &[ReportRow], batch: &[ReportRow]) -> Vec<ReportRow> {
+    let by_key: BTreeMap<String, &ReportRow> = batch.iter().map(|r| (rows::key(r), r)).rev().collect();
+    let mut first = std::collections::BTreeSet::new();
+    this_run
+        .iter()
+        .map(|r| {
+            let k = rows::key(r);
+            match by_key.get(&k).filter(|_| first.insert(k.clone())) {
+                Some(b) => (*b).clone(),
+                None => r.clone(),
+            }
+        })
+        .collect()
 }
 
 /// On a terminal, before the first create to an endpoint that is not loopback, asks to go on
@@ -255,7 +289,7 @@ fn run_record(
     let now = jiff::Timestamp::now();
     let mut regions: std::collections::BTreeSet<String> =
         req.online_regions.unwrap_or_default().iter().cloned().collect();
-    for l in lines {
+    for l in lines.iter().filter(|l| l.error.is_none()) {
         let row = Row::new(l.line, &checked.schema, l.record.view());
         if let Some(region) = row.text(crate::inventory::Param::RegionId).filter(|r| !r.is_empty()) {
             regions.insert(region.to_string());
@@ -343,7 +377,7 @@ fn write_failed(
         .map(|(l, r)| report::Failed {
             record: &l.record,
             line: l.line,
-            file: None,
+            file,
             code: &r.error_code,
             message: &r.error_message,
             as_read: false,
@@ -369,7 +403,7 @@ fn write_failed(
                 failed.push(report::Failed {
                     record,
                     line: r.id.line,
-                    file: (r.file != file).then_some(r.file.as_str()),
+                    file: &r.file,
                     code: &r.error_code,
                     message: &r.error_message,
                     as_read: true,
@@ -399,7 +433,8 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
     let checked = check::run(req.inventory, &opts, |row, diags| {
         let error =
             diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.clone()));
-        lines.push(Line { line: row.line, record: row.record().into(), error, token: None, earlier: None });
+        let record = row.record().into();
+        lines.push(Line { line: row.line, record, error, token: None, earlier: None, own_token: None });
     })?;
     super::say_notes(&checked);
     let header_errors = checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);

@@ -90,6 +90,10 @@ pub struct ReportRow {
     pub job_error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<String>,
+    /// Settled by another version of the row (its job was made by a row fixed since): the
+    /// batch keeps that version's file and line. Not written.
+    #[serde(skip)]
+    pub settled_elsewhere: bool,
 }
 
 const COLUMNS: &[&str] = &[
@@ -237,8 +241,8 @@ pub struct Failed<'a> {
     pub record: &'a crate::inventory::RecordBuf,
     /// The inventory line it came from.
     pub line: u64,
-    /// The inventory file, when it is not the one this run read.
-    pub file: Option<&'a str>,
+    /// The inventory file it came from.
+    pub file: &'a str,
     pub code: &'a str,
     pub message: &'a str,
     /// Read back from an earlier `failed.csv`: its cells are written as they are.
@@ -273,9 +277,10 @@ pub fn read_failed(dir: &Path) -> io::Result<Option<(Vec<String>, Vec<crate::inv
     Ok(Some((header.iter().map(str::to_string).collect(), rows)))
 }
 
-/// `failed.csv` to any writer. Each row is preceded by a comment line that says why it
-/// failed (`# line 14: SystemDiskSize.OutOfRange: ...`): an inventory's comment, so the
-/// file can be fixed and submitted as it is.
+/// `failed.csv` to any writer. Each row is preceded by a comment line that says where it
+/// came from and why it failed (`# line 14 of inventory.csv: SystemDiskSize.OutOfRange:
+/// ...`): an inventory's comment, so the file can be fixed and submitted as it is, and the
+/// batch knows which row each fixed one stands for.
 pub fn write_failed_csv(
     out: &mut dyn io::Write,
     header: &[String],
@@ -295,8 +300,8 @@ pub fn write_failed_csv(
     record(out, names)?;
     for f in rows {
         let why = crate::text::OneLine(f.message);
-        let of = f.file.map(|file| format!(" of {}", crate::text::OneLine(file))).unwrap_or_default();
-        writeln!(out, "# line {}{of}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
+        let file = crate::text::OneLine(f.file);
+        writeln!(out, "# line {} of {file}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
         let cells = f
             .record
             .view()
@@ -324,13 +329,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let header: Vec<String> = ["RegionId", "=HYPERLINK(\"x\")", "SourceId", "@owner"].map(String::from).into();
         let row: crate::inventory::RecordBuf = ["cn-hangzhou", "=1+1", "-s", "+note"].into_iter().collect();
-        let failed =
-            Failed { record: &row, line: 7, file: None, code: "Name.Length", message: "too\nshort", as_read: false };
+        let failed = Failed {
+            record: &row,
+            line: 7,
+            file: "inv.csv",
+            code: "Name.Length",
+            message: "too\nshort",
+            as_read: false,
+        };
         write_failed(dir.path(), &header, &[true, false, true, false], &[failed]).unwrap();
         let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
         assert_eq!(
             text,
-            "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\n# line 7: Name.Length: too\\nshort\ncn-hangzhou,'=1+1,-s,'+note\n"
+            "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\n# line 7 of inv.csv: Name.Length: too\\nshort\ncn-hangzhou,'=1+1,-s,'+note\n"
         );
     }
 

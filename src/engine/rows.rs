@@ -20,6 +20,8 @@ pub struct Line {
     pub token: Option<String>,
     /// The outcome an earlier run recorded for it.
     pub earlier: Option<Outcome>,
+    /// The ClientToken of the row as it is now (the outcome may be another version's).
+    pub own_token: Option<String>,
 }
 
 /// A report row for each line of `file`: invalid, or what this run settled, or what the journal says.
@@ -63,6 +65,7 @@ fn report_row(l: &Line, schema: &Schema, file: &str, settled: Option<&Settled>, 
     };
     r.client_token = l.token.clone().or_else(|| outcome.as_ref().map(|o| o.token.clone())).unwrap_or_default();
     if let Some(o) = outcome {
+        r.settled_elsewhere = l.own_token.as_ref().is_some_and(|t| *t != o.token);
         apply(&mut r, o);
     }
     r
@@ -81,25 +84,70 @@ fn apply(r: &mut ReportRow, o: Outcome) {
 
 /// What identifies a row of the batch: its source server (one open job each), or, for a
 /// row without one, its file and line.
-fn key(r: &ReportRow) -> String {
+pub fn key(r: &ReportRow) -> String {
     if r.id.source_id.is_empty() { format!("@{}:{}", r.file, r.id.line) } else { r.id.source_id.clone() }
+}
+
+/// Whether a row of the report was never sent: nothing of it is in the journal.
+fn never_sent(r: &ReportRow) -> bool {
+    r.job_id.is_empty()
+        && r.attempts == 0
+        && matches!(r.status, RowStatus::Invalid | RowStatus::Skipped | RowStatus::Pending)
+}
+
+/// The rows of a `failed.csv` (or a file made from one) that say which earlier row they
+/// fix: the comment `# line N of FILE: ...` before a row, by the line the row starts on.
+pub fn fixes_in(text: &str) -> BTreeMap<u64, (String, u64)> {
+    let mut fixes = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("# line ") else { continue };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let (Ok(n), Some(after)) = (digits.parse::<u64>(), rest[digits.len()..].strip_prefix(" of ")) else { continue };
+        if let Some((file, _)) = after.split_once(": ") {
+            fixes.insert(i as u64 + 2, (file.to_string(), n));
+        }
+    }
+    fixes
+}
+
+/// What a run brings to the batch: its rows, the file they come from, and which earlier
+/// rows some of them fix (a row of a `failed.csv` says which line it was: its line here →
+/// (file, line) there).
+pub struct ThisRun<'a> {
+    pub rows: Vec<ReportRow>,
+    pub file: &'a str,
+    pub fixes: &'a BTreeMap<u64, (String, u64)>,
 }
 
 /// The batch after a run: the rows the directory held (from its report, and from its
 /// journal for rows the report lost), each replaced by this run's row for the same source
-/// server, and this run's new rows after them. A job the batch created is never hidden by a
-/// row that was not sent (an invalid or skipped row for the same source), and the job
-/// state that `status` added stays with its job.
-pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], this_run: Vec<ReportRow>) -> Vec<ReportRow> {
-    let mut rows: Vec<ReportRow> = Vec::new();
+/// server, and this run's new rows after them.
+///
+/// - A job the batch created is never hidden by a row that was not sent (an invalid or
+///   skipped row for the same source), nor moved by a row settled by it (the older version
+///   of a row whose fixed version made the job keeps the fixed version's file and line).
+/// - The rows this run's file held before and that were never sent are this file's as it
+///   is now: they go, and this run's rows stand for them; so do the rows a row of this run
+///   says it fixes (a `failed.csv` row's `# line N of FILE` comment).
+/// - The job state that `status` added stays with its job.
+///
+/// `entries` are the journal's before this run.
+pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], run: ThisRun) -> Vec<ReportRow> {
+    let mut rows: Vec<Option<ReportRow>> = Vec::new();
     let mut at: BTreeMap<String, usize> = BTreeMap::new();
     // A second row for one source (an invalid duplicate in one file) is a row of its own.
     let own_key = |r: &ReportRow, k: String| format!("{k}@{}:{}", r.file, r.id.line);
+    let fixed: std::collections::BTreeSet<(&str, u64)> = run.fixes.values().map(|(f, l)| (f.as_str(), *l)).collect();
     for r in earlier {
+        let replaced = never_sent(&r) && (r.file == run.file || fixed.contains(&(r.file.as_str(), r.id.line)));
+        let fixed_failure = r.status == RowStatus::Failed && fixed.contains(&(r.file.as_str(), r.id.line));
+        if replaced || fixed_failure {
+            continue;
+        }
         let k = key(&r);
         let k = if at.contains_key(&k) { own_key(&r, k) } else { k };
         at.insert(k, rows.len());
-        rows.push(r);
+        rows.push(Some(r));
     }
     // Rows the journal knows and the report does not (it was lost, or never written).
     let history = History::of(entries);
@@ -112,11 +160,11 @@ pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], this_run: Vec<Repo
             let text = |k: &str| params.get(k).cloned().unwrap_or_default();
             let id = RowId { line: *line, source_id: source.clone(), name: text("Name"), region_id: text("RegionId") };
             at.insert(source, rows.len());
-            rows.push(ReportRow { id, file: file.clone(), client_token: token.clone(), ..ReportRow::default() });
+            rows.push(Some(ReportRow { id, file: file.clone(), client_token: token.clone(), ..ReportRow::default() }));
         }
     }
     // What the journal settled wins over a report written before it (a run killed between the two).
-    for r in rows.iter_mut() {
+    for r in rows.iter_mut().flatten() {
         if let Some(o) = history.outcomes.get(&r.client_token).filter(|_| !r.client_token.is_empty()) {
             let job_before = std::mem::take(&mut r.job_id);
             apply(r, o.clone());
@@ -126,30 +174,35 @@ pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], this_run: Vec<Repo
         }
     }
     let mut seen_now: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for mut r in this_run {
+    for mut r in run.rows {
         let k = key(&r);
         let k = if seen_now.insert(k.clone()) { k } else { own_key(&r, k) };
+        // A fixed row whose SourceId changed: the row it fixes goes (above), this one is new.
         let Some(&i) = at.get(&k) else {
             at.insert(k, rows.len());
-            rows.push(r);
+            rows.push(Some(r));
             continue;
         };
-        let before = &rows[i];
+        let before = rows[i].as_ref().expect("placed rows are kept");
+        // (A pending row with a message was sent, or looked up, without an answer.)
         let not_sent = matches!(r.status, RowStatus::Invalid | RowStatus::Skipped)
-            || (r.status == RowStatus::Pending && r.attempts == 0);
-        if before.status == RowStatus::Created && r.job_id.is_empty() && not_sent {
+            || (r.status == RowStatus::Pending && r.attempts == 0 && r.error_message.is_empty());
+        let same_job = !r.job_id.is_empty() && r.job_id == before.job_id;
+        if before.status == RowStatus::Created
+            && ((r.job_id.is_empty() && not_sent) || (same_job && r.settled_elsewhere))
+        {
             continue;
         }
-        if r.job_id == before.job_id {
+        if same_job {
             r.job_status = before.job_status.clone();
             r.business_status = before.business_status.clone();
             r.progress = before.progress;
             r.job_error_code = before.job_error_code.clone();
             r.checked_at = before.checked_at.clone();
         }
-        rows[i] = r;
+        rows[i] = Some(r);
     }
-    rows
+    rows.into_iter().flatten().collect()
 }
 
 /// Forgets the job state `status` saw, once the row's job is another.
@@ -171,8 +224,12 @@ pub fn batch_line(rows: &[ReportRow]) -> String {
     format!("batch: {} rows from {} files: {}", rows.len(), files.len(), each.join(", "))
 }
 
-/// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`.
-pub fn summary_line(rows: &[ReportRow], elapsed: Duration, created_now: u64, dir: &Path) -> String {
+/// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`,
+/// and the retries and throttled answers when there were any.
+pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &super::Counters, dir: &Path) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let created_now = counters.created.load(Relaxed);
+    let (retries, throttled) = (counters.retries.load(Relaxed), counters.throttled.load(Relaxed));
     let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
     let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.status == RowStatus::Failed) {
@@ -192,7 +249,7 @@ pub fn summary_line(rows: &[ReportRow], elapsed: Duration, created_now: u64, dir
         count(RowStatus::Pending),
         secs,
         created_now as f64 / secs.max(1e-9)
-    )
+    ) + &if retries + throttled > 0 { format!("; {retries} retries, {throttled} throttled") } else { String::new() }
 }
 
 #[cfg(test)]
@@ -205,6 +262,7 @@ mod tests {
             record: ["cn-hangzhou", "s-1", "web"].into_iter().collect(),
             error: error.then(|| ("Name.Length".to_string(), "too short".to_string())),
             token: Some(format!("t{n}")),
+            own_token: None,
             earlier: earlier.map(|status| Outcome {
                 line: n,
                 token: format!("t{n}"),
@@ -252,10 +310,16 @@ mod tests {
             RowStatus::Pending,
             "a dry run's row"
         );
-        let summary = summary_line(&rows, Duration::from_secs(2), 1, Path::new("DIR"));
+        let counters = super::super::Counters::default();
+        counters.created.store(1, std::sync::atomic::Ordering::Relaxed);
+        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
         assert_eq!(
             summary,
             "DIR: 1 created (1 in this run), 0 failed, 1 invalid, 2 skipped, 1 pending; 2.0 s, 0.5 jobs/s"
         );
+        counters.retries.store(7, std::sync::atomic::Ordering::Relaxed);
+        counters.throttled.store(2, std::sync::atomic::Ordering::Relaxed);
+        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
+        assert!(summary.ends_with("0.5 jobs/s; 7 retries, 2 throttled"), "{summary}");
     }
 }
