@@ -33,8 +33,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `smcplan man | man -l -`.
-    Man,
+    /// Print the manual page (roff) of smcplan or of one command, e.g. `smcplan man submit | man -l -`.
+    Man {
+        /// The command whose page to print (default: smcplan's own).
+        command: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

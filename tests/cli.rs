@@ -370,5 +370,12 @@ fn completions_and_a_manual_page() {
     }
     let man = stdout_of(smcplan().arg("man"), 0);
     assert!(man.contains(".TH smcplan 1") && man.contains("submit"), "{}", &man[..man.len().min(300)]);
+    let submit = stdout_of(smcplan().args(["man", "submit"]), 0);
+    assert!(
+        submit.contains(".TH smcplan-submit 1") && submit.contains("retry\\-failed"),
+        "{}",
+        &submit[..submit.len().min(600)]
+    );
+    smcplan().args(["man", "nope"]).assert().code(2);
     smcplan().args(["completions", "tcsh"]).assert().code(2);
 }

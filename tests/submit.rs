@@ -932,3 +932,77 @@ fn ctrl_c_at_a_low_rate_returns_at_once() {
     let rows = report(&out_dir);
     assert!(rows.iter().filter(|r| r.status == "skipped").count() >= 19, "{rows:?}");
 }
+
+/// A report directory whose rows point at `jobs` (JobIds of the emulator's account), with an
+/// empty journal.
+fn report_of_jobs(dir: &Path, jobs: &[&str]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let rows = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| ReportRow {
+            id: smcplan::batch::RowId { line: i as u64 + 2, source_id: format!("s-{i}"), ..Default::default() },
+            status: smcplan::batch::RowStatus::Created,
+            job_id: j.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    smcplan::engine::report::write(dir, &smcplan::engine::report::Report::new(rows, vec![])).unwrap();
+    std::fs::write(dir.join("journal.jsonl"), "").unwrap();
+}
+
+#[test]
+fn a_watch_goes_on_while_a_job_runs_beside_one_in_error_and_stops_cleanly_on_a_signal() {
+    let e = emulator(|c| {
+        let mut broken = c.state.replication_jobs[0].clone();
+        broken.job_id = "j-bp17bclvg344jlyt0009".into();
+        broken.source_id = "s-bp1e2fsl57knvuug0009".into();
+        broken.name = "broken".into();
+        broken.status = "InError".into();
+        c.state.replication_jobs.push(broken);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    // j-...0001 is Running (and runs for hours of real time); j-...0009 is InError.
+    report_of_jobs(&out_dir, &["j-bp17bclvg344jlyt0001", "j-bp17bclvg344jlyt0009"]);
+    let child = smcplan_in(dir.path())
+        .arg("status")
+        .arg(&out_dir)
+        .args(["--endpoint", &e.url(), "--watch", "--interval", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child_is_running(&child), "the watch must not end while a job runs");
+    // A submit of fixed rows can go on beside a watch: the lock is held only for a write.
+    assert!(smcplan::engine::lock::Lock::take(&out_dir).is_ok());
+    signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 InError, 1 Running"));
+    assert!(!out_dir.join("lock").exists());
+    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"event\":\"run_end\"") && journal.contains("\"ended\":\"interrupted\""), "{journal}");
+}
+
+fn child_is_running(child: &std::process::Child) -> bool {
+    Command::new("kill").args(["-0", &child.id().to_string()]).status().unwrap().success()
+        && !std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default().contains(") Z ")
+}
+
+#[test]
+fn status_on_a_directory_whose_journal_is_lost_writes_no_journal() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 2, false);
+    let out_dir = dir.path().join("report");
+    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
+    std::fs::remove_file(out_dir.join("journal.jsonl")).unwrap();
+    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no journal.jsonl"));
+    assert!(!out_dir.join("journal.jsonl").exists(), "the lost journal stays visibly lost");
+    let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
+    assert_eq!(again.status.code(), Some(2), "the guard still refuses");
+}

@@ -48,9 +48,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             io::stdout().write_all(&out).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }
-        Command::Man => {
+        Command::Man { command } => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            let top = <Cli as clap::CommandFactory>::command();
+            let page = match command {
+                None => top,
+                Some(name) => {
+                    let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_string()).collect();
+                    let Some(sub) = top.find_subcommand(&name).cloned() else {
+                        bail!("no command '{name}' (the commands are: {})", names.join(", "));
+                    };
+                    sub.name(format!("smcplan-{name}"))
+                }
+            };
+            clap_mangen::Man::new(page).render(&mut out)?;
             io::stdout().write_all(&out).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }

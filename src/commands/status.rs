@@ -8,10 +8,13 @@ use crate::engine::journal::{Entry, Journal};
 use crate::engine::lock::Lock;
 use crate::engine::report;
 use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
+use crate::engine::signals::{self, Signal, Stop};
+use anyhow::Context as _;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Statuses no job leaves without the user.
@@ -23,12 +26,23 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
     let interval = Duration::from_secs_f64(args.interval);
     let json = args.format == crate::cli::Format::Json;
-    let counts = status(&client, &args.report, Look { watch: args.watch, interval, json }, &mut anstream::stdout())?;
+    let (counts, stopped) =
+        status(&client, &args.report, Look { watch: args.watch, interval, json }, &mut anstream::stdout())?;
     let bad = ["InError", "Expired", "NotFound"];
-    Ok(if counts.keys().any(|s| bad.contains(&s.as_str())) { Outcome::Problems } else { Outcome::Clean })
+    Ok(match stopped {
+        Some(Signal::Terminate) => Outcome::Terminated,
+        Some(_) => Outcome::Interrupted,
+        None if counts.keys().any(|s| bad.contains(&s.as_str())) => Outcome::Problems,
+        None => Outcome::Clean,
+    })
 }
 
-/// Whether a job in `status` stays as it is until the user acts.
+/// Whether a job in `status` stays as it is until the user acts (or for good).
+fn will_not_move(status: &str, scheduled_start: &str) -> bool {
+    SETTLED.contains(&status) || waits_for_the_user(status, scheduled_start)
+}
+
+/// Whether a job in `status` waits for the user to move it.
 fn waits_for_the_user(status: &str, scheduled_start: &str) -> bool {
     match status {
         "Ready" => scheduled_start.is_empty(),
@@ -37,56 +51,146 @@ fn waits_for_the_user(status: &str, scheduled_start: &str) -> bool {
     }
 }
 
-/// Counts of each job status, after updating the report. The run holds the directory (its
-/// record journaled) when it can; while another run holds it, the jobs are shown and the
-/// report is left to that run.
+/// The directory as a status run records itself in it: the lock is held only while
+/// something is written, so that a submit of fixed rows can go on beside a watch.
+struct Recorder<'a> {
+    dir: &'a Path,
+    entries: Vec<Entry>,
+    record: RunRecord,
+    /// A refresh could not be written (another run held the lock): said once.
+    said_busy: bool,
+}
+
+impl Recorder<'_> {
+    /// Journals the run's start, if the directory can take it: not when its journal is
+    /// lost (writing one would hide that), nor while another run holds it.
+    fn start<'a>(dir: &'a Path, client: &Client, rows: &[report::ReportRow]) -> anyhow::Result<Option<Recorder<'a>>> {
+        if !dir.join(crate::engine::journal::FILE).exists() {
+            let shown = dir.display();
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {shown} has no journal.jsonl: the jobs are shown and the report is left as it is (`smcplan submit INVENTORY --report {shown} --adopt` rebuilds the journal)"
+            );
+            return Ok(None);
+        }
+        let Some(lock) = take(dir)? else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: another smcplan run holds {}: the jobs are shown, the report is left to that run",
+                dir.display()
+            );
+            return Ok(None);
+        };
+        let (mut journal, mut entries) = Journal::open(dir)?;
+        let record = run_record(client, rows);
+        journal.append(&Entry::Run(record.clone()))?;
+        entries.push(Entry::Run(record.clone()));
+        drop(lock);
+        Ok(Some(Recorder { dir, entries, record, said_busy: false }))
+    }
+
+    /// Writes a refresh: each job's state into the report as it is now on disk.
+    fn write(&mut self, jobs: &BTreeMap<String, report::ReportRow>) -> anyhow::Result<()> {
+        let Some(_lock) = take(self.dir)? else {
+            if !std::mem::replace(&mut self.said_busy, true) {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: another smcplan run holds {}: refreshes are shown, and written once it is free",
+                    self.dir.display()
+                );
+            }
+            return Ok(());
+        };
+        let mut now = report::read(self.dir)?;
+        for r in now.rows.iter_mut() {
+            if let Some(seen) = jobs.get(&r.job_id) {
+                r.job_status = seen.job_status.clone();
+                r.business_status = seen.business_status.clone();
+                r.progress = seen.progress;
+                r.job_error_code = seen.job_error_code.clone();
+                r.checked_at = seen.checked_at.clone();
+            }
+        }
+        let mut runs = runs::runs_of(&Journal::read(self.dir)?);
+        if !runs.iter().any(|r| r.record.run == self.record.run) {
+            runs = runs::runs_of(&self.entries);
+        }
+        report::write(self.dir, &report::Report::new(now.rows, runs))?;
+        Ok(())
+    }
+
+    /// Journals the run's end (waiting a little for a lock another run holds).
+    fn end(mut self, ended: &str, counts: &BTreeMap<String, usize>, line: &str) -> anyhow::Result<()> {
+        for _ in 0..50 {
+            if let Some(_lock) = take(self.dir)? {
+                let (mut journal, _) = Journal::open(self.dir)?;
+                let end = RunEnd {
+                    run: self.record.run.clone(),
+                    ended_at: crate::time::format_time(jiff::Timestamp::now()),
+                    summary: RunSummary {
+                        ended: ended.to_string(),
+                        counts: counts.iter().map(|(s, n)| (s.clone(), *n as u64)).collect(),
+                        line: line.to_string(),
+                    },
+                };
+                journal.append(&Entry::RunEnd(end))?;
+                let now = report::read(self.dir)?;
+                report::write(self.dir, &report::Report::new(now.rows, runs::runs_of(&Journal::read(self.dir)?)))?;
+                return Ok(());
+            }
+            self.said_busy = true;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: another smcplan run holds {}: this status run's end is not journaled",
+            self.dir.display()
+        );
+        Ok(())
+    }
+}
+
+/// The directory's lock, or `None` while another run holds it.
+fn take(dir: &Path) -> anyhow::Result<Option<Lock>> {
+    match Lock::take(dir) {
+        Ok(lock) => {
+            if let Some(warning) = &lock.taken_over {
+                let _ = writeln!(std::io::stderr(), "warning: {warning}");
+            }
+            Ok(Some(lock))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Counts of each job status, after updating the report, and the signal that stopped a
+/// watch. The run is journaled (its start and end) when the directory can take it.
 pub fn status(
     client: &Client,
     dir: &Path,
     look: Look,
     out: &mut dyn std::io::Write,
-) -> anyhow::Result<BTreeMap<String, usize>> {
+) -> anyhow::Result<(BTreeMap<String, usize>, Option<Signal>)> {
     let first = report::read(dir)?;
-    let mut held = match Lock::take(dir) {
-        Ok(lock) => {
-            if let Some(warning) = &lock.taken_over {
-                let _ = writeln!(std::io::stderr(), "warning: {warning}");
-            }
-            let (mut journal, mut entries) = Journal::open(dir)?;
-            let record = run_record(client, &first.rows);
-            journal.append(&Entry::Run(record.clone()))?;
-            entries.push(Entry::Run(record.clone()));
-            Some(Held { _lock: lock, journal, entries, record })
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-            let _ = writeln!(std::io::stderr(), "note: {e}; the jobs are shown, the report is left to that run");
-            None
-        }
-        Err(e) => return Err(e.into()),
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let stop = Arc::new(Stop::default());
+    let watcher = {
+        let _in_runtime = runtime.enter();
+        runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
     };
-    let result = watch_jobs(client, dir, look, out, held.as_ref());
-    if let Some(held) = held.as_mut() {
+    let mut recorder = Recorder::start(dir, client, &first.rows)?;
+    let result = watch_jobs(client, dir, look, out, &runtime, &stop, recorder.as_mut());
+    watcher.abort();
+    if let Some(recorder) = recorder {
         let (ended, line, counts) = match &result {
+            Ok((counts, line)) if stop.signal().is_some() => ("interrupted", line.clone(), counts.clone()),
             Ok((counts, line)) => ("completed", line.clone(), counts.clone()),
-            Err(e) => ("failed", format!("{e:#}"), BTreeMap::new()),
+            Err(e) => ("failed", client.redact(&format!("{e:#}")), BTreeMap::new()),
         };
-        let end = RunEnd {
-            run: held.record.run.clone(),
-            ended_at: crate::time::format_time(jiff::Timestamp::now()),
-            summary: RunSummary {
-                ended: ended.to_string(),
-                counts: counts.into_iter().map(|(s, n)| (s, n as u64)).collect(),
-                line: client.redact(&line),
-            },
-        };
-        held.journal.append(&Entry::RunEnd(end.clone()))?;
-        held.entries.push(Entry::RunEnd(end));
-        if result.is_ok() {
-            let report = report::read(dir)?;
-            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
-        }
+        recorder.end(ended, &counts, &line)?;
     }
-    result.map(|(counts, _)| counts)
+    result.map(|(counts, _)| (counts, stop.signal()))
 }
 
 /// How to look.
@@ -131,14 +235,6 @@ struct JobJson<'a> {
     error_code: &'a str,
 }
 
-/// The directory as a status run holds it.
-struct Held {
-    _lock: Lock,
-    journal: Journal,
-    entries: Vec<Entry>,
-    record: RunRecord,
-}
-
 /// The run record of a status run.
 fn run_record(client: &Client, rows: &[report::ReportRow]) -> RunRecord {
     let now = jiff::Timestamp::now();
@@ -157,18 +253,33 @@ fn run_record(client: &Client, rows: &[report::ReportRow]) -> RunRecord {
     }
 }
 
-/// The refreshes: every job looked up, the report updated (when `held`), the counts printed;
-/// once, or until no job will change without the user. The counts and the last line printed.
+/// The refreshes: every job looked up, the report updated (by `recorder`), the counts
+/// printed; once, or until no job will move without the user, or a signal. The counts and
+/// the last line printed.
 fn watch_jobs(
     client: &Client,
     dir: &Path,
     look: Look,
     out: &mut dyn std::io::Write,
-    held: Option<&Held>,
+    runtime: &tokio::runtime::Runtime,
+    stop: &Stop,
+    mut recorder: Option<&mut Recorder>,
 ) -> anyhow::Result<(BTreeMap<String, usize>, String)> {
     let Look { watch, interval, json } = look;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Sleeps for the interval; `true` when a signal ends the watch instead.
+    let pause = || {
+        runtime.block_on(async {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => false,
+                () = stop.wait_requested() => true,
+            }
+        })
+    };
+    let mut last = (BTreeMap::new(), format!("{}: no refresh yet", dir.display()));
     loop {
+        if stop.requested() {
+            return Ok(last);
+        }
         let mut report = report::read(dir)?;
         let rows = &mut report.rows;
         let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
@@ -176,9 +287,16 @@ fn watch_jobs(
         let mut failed = None;
         for chunk in ids.chunks(50) {
             let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
-            match runtime.block_on(client.describe_replication_jobs(&filter).try_collect::<Vec<_>>()) {
-                Ok(jobs) => found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j))),
-                Err(e) => {
+            let looked = runtime.block_on(async {
+                tokio::select! {
+                    jobs = client.describe_replication_jobs(&filter).try_collect::<Vec<_>>() => Some(jobs),
+                    () = stop.wait_requested() => None,
+                }
+            });
+            match looked {
+                None => return Ok(last),
+                Some(Ok(jobs)) => found.extend(jobs.into_iter().map(|j| (j.job_id.clone(), j))),
+                Some(Err(e)) => {
                     failed = Some(e);
                     break;
                 }
@@ -192,19 +310,26 @@ fn watch_jobs(
             }
             let when = crate::time::format_time(jiff::Timestamp::now());
             let _ = writeln!(std::io::stderr(), "{when}: this refresh failed ({e}); trying again in {interval:?}");
-            std::thread::sleep(interval);
+            if pause() {
+                return Ok(last);
+            }
             continue;
         }
         let checked_at = crate::time::format_time(jiff::Timestamp::now());
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        let mut waiting_on_you = 0;
+        let (mut waiting_on_you, mut still) = (0, 0);
+        let mut seen: BTreeMap<String, report::ReportRow> = BTreeMap::new();
         for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
             let job = found.get(&r.job_id);
             let field =
                 |k: &str| job.and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let status = job.map_or("NotFound".to_string(), |j| j.status.clone());
-            if waits_for_the_user(&status, &field("ScheduledStartTime")) {
+            let scheduled = field("ScheduledStartTime");
+            if waits_for_the_user(&status, &scheduled) {
                 waiting_on_you += 1;
+            }
+            if will_not_move(&status, &scheduled) {
+                still += 1;
             }
             r.job_status = Some(status);
             r.business_status = Some(field("BusinessStatus"));
@@ -212,6 +337,7 @@ fn watch_jobs(
             r.job_error_code = Some(field("ErrorCode"));
             r.checked_at = Some(checked_at.clone());
             *counts.entry(r.job_status.clone().unwrap_or_default()).or_default() += 1;
+            seen.insert(r.job_id.clone(), r.clone());
         }
         let line: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let line = if line.is_empty() { "no jobs".to_string() } else { line.join(", ") };
@@ -243,20 +369,19 @@ fn watch_jobs(
         } else {
             writeln!(out, "{line}").map_err(super::stdout_fault)?;
         }
-        if let Some(held) = held {
-            report::write(dir, &report::Report::new(report.rows, runs::runs_of(&held.entries)))?;
+        if let Some(recorder) = recorder.as_deref_mut() {
+            recorder.write(&seen)?;
         }
-        let settled: usize = counts.iter().filter(|(s, _)| SETTLED.contains(&s.as_str())).map(|(_, n)| n).sum();
-        let open = settled + waiting_on_you < ids.len();
+        last = (counts.clone(), line.clone());
+        let open = still < ids.len();
         if watch && !open && waiting_on_you > 0 {
             let why = format!(
                 "{waiting_on_you} jobs wait for you (Ready with no ScheduledStartTime, Stopped or InError): nothing starts them on its own, so the watch ends"
             );
             let _ = if json { writeln!(std::io::stderr(), "{why}") } else { writeln!(out, "{why}") };
         }
-        if !watch || !open {
+        if !watch || !open || pause() {
             return Ok((counts, line));
         }
-        std::thread::sleep(interval);
     }
 }

@@ -51,7 +51,7 @@ pub struct RunEnd {
 /// What a run came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// `completed` or `interrupted`.
+    /// `completed`, `interrupted` (a signal), or `failed` (the run's error is the line).
     pub ended: String,
     /// Rows (or jobs) by where they stand: `created`, `failed`, ... for submit, the job
     /// statuses for status.
