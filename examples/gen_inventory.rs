@@ -1,8 +1,11 @@
 //! Writes a large, realistic inventory to stdout for the validate benchmark.
 //!
-//! `cargo run --release --example gen_inventory -- ROWS [SEED]`: about 330 bytes a row,
-//! a few percent of rows invalid (bad sizes, names, times, JSON) and a few percent
-//! duplicating an earlier row's Name or SourceId.
+//! `cargo run --release --example gen_inventory -- ROWS [SEED] [--export] [--findings PCT]`:
+//! about 330 bytes a row, `PCT` percent of rows (default 4) invalid (bad sizes, names,
+//! times, JSON) and a few percent duplicating an earlier row's Name or SourceId. With
+//! `--export`, the rows look like a spreadsheet's export: a BOM, CRLF line ends, a quoted
+//! note holding commas on every row (a newline inside it on one row in ten), and tag
+//! values quoted because they hold commas.
 
 use std::io::{self, BufWriter, Write};
 
@@ -26,11 +29,30 @@ const REGIONS: &[&str] = &["cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-south
 const ROLES: &[&str] = &["web", "app", "db", "cache", "mq", "api", "batch", "files"];
 
 fn main() -> io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let mut rng = Rng(args.next().and_then(|a| a.parse().ok()).unwrap_or(0x5eed_cafe_f00d));
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let export = all.iter().any(|a| a == "--export");
+    let findings: u64 = all
+        .iter()
+        .position(|a| a == "--findings")
+        .and_then(|i| all.get(i + 1))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(4)
+        .min(100);
+    let positional: Vec<&String> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || all[i - 1] != "--findings"))
+        .map(|(_, a)| a)
+        .collect();
+    let rows: u64 = positional.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let mut rng = Rng(positional.get(1).and_then(|a| a.parse().ok()).unwrap_or(0x5eed_cafe_f00d));
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    writeln!(out, "{HEADER}")?;
+    let eol = if export { "\r\n" } else { "\n" };
+    if export {
+        write!(out, "\u{feff}{HEADER},notes{eol}")?;
+    } else {
+        write!(out, "{HEADER}{eol}")?;
+    }
     for i in 0..rows {
         let dup = i > 10 && rng.below(100) < 2;
         let id = if dup { rng.below(i) } else { i };
@@ -40,26 +62,32 @@ fn main() -> io::Result<()> {
         let mut name = format!("{role}-{id:07}-wave{}", 1 + id % 9);
         let mut valid = "2026-12-20T00:00:00Z".to_string();
         let mut params = r#"{""bandwidth_limit"":0,""compress_level"":1,""checksum"":true}"#.to_string();
-        match rng.below(100) {
-            0 => system = 19,
-            1 => name = format!("{id}-starts-with-a-digit"),
-            2 => valid = "2026-12-20 00:00".to_string(),
-            3 => params = r#"{""checksum"":""yes""}"#.to_string(),
-            _ => {}
+        if rng.below(100) < findings {
+            match rng.below(4) {
+                0 => system = 19,
+                1 => name = format!("{id}-starts-with-a-digit"),
+                2 => valid = "2026-12-20 00:00".to_string(),
+                _ => params = r#"{""checksum"":""yes""}"#.to_string(),
+            }
         }
         let vpc = rng.below(2) == 0;
         let (net, vsw) =
             if vpc { ("2", format!("vsw-bp1ddbrxdlrcbim46{:04}", id % 10_000)) } else { ("0", String::new()) };
         let incremental = rng.below(4) == 0;
         let (run_once, freq, keep) = if incremental { ("false", "12", "3") } else { ("true", "", "") };
-        writeln!(
+        let cost = if export { format!("\"cc-{:04}, shared\"", id % 1000) } else { format!("cc-{:04}", id % 1000) };
+        write!(
             out,
-            "{region},s-bp1e2fsl57knvuu{id:07},{name},Migration_of_{role}_{id:07}_to_{region},Image,img-{name},{system},{net},{vsw},{run_once},{freq},{keep},\"{params}\",1,{},project,dc-exit-2026,cost-center,cc-{:04},{valid},rg-acfmw3ty5y7a{:04},team-{role},{}",
+            "{region},s-bp1e2fsl57knvuu{id:07},{name},Migration_of_{role}_{id:07}_to_{region},Image,img-{name},{system},{net},{vsw},{run_once},{freq},{keep},\"{params}\",1,{},project,dc-exit-2026,cost-center,{cost},{valid},rg-acfmw3ty5y7a{:04},team-{role},{}",
             100 + 50 * rng.below(8),
-            id % 1000,
             id % 7,
             1 + id % 9,
         )?;
+        if export {
+            let newline = if id % 10 == 3 { "\r\nsecond line" } else { "" };
+            write!(out, ",\"owner: {role} team, ticket MIG-{id}, checked 2026-11{newline}\"")?;
+        }
+        out.write_all(eol.as_bytes())?;
     }
     out.flush()
 }

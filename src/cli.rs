@@ -237,6 +237,8 @@ pub struct SnapshotArgs {
 pub enum Format {
     Human,
     Json,
+    /// One JSON finding a line, then a summary line (validate only).
+    Jsonl,
 }
 
 impl Cli {
@@ -249,7 +251,7 @@ impl Cli {
             Command::Status(a) => a.format,
             _ => Format::Human,
         };
-        format == Format::Json
+        format != Format::Human
     }
 }
 
@@ -274,6 +276,10 @@ pub struct CheckArgs {
     /// Treat unknown columns as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Print every finding, also those of a run of one code on consecutive rows that human
+    /// output says once, as a range.
+    #[arg(long)]
+    pub all: bool,
     /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,

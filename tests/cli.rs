@@ -271,9 +271,9 @@ fn a_reader_that_goes_away_ends_the_output_quietly_with_exit_0() {
         body.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvu{i:06},n{i},Image,img-{i},19\n"));
     }
     let inv = write(dir.path(), "many.csv", body.as_bytes());
-    for format in ["human", "json"] {
+    for format in ["human", "json", "jsonl"] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smcplan"))
-            .args(["validate", inv.to_str().unwrap(), "--format", format])
+            .args(["validate", inv.to_str().unwrap(), "--all", "--format", format])
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

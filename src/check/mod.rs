@@ -147,9 +147,21 @@ impl Stitch<'_> {
 }
 
 /// Checks the inventory at `path`; `visit` sees every row, in file order, with its findings.
-pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic]) + Send) -> Result<Checked, InputError> {
+pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic])) -> Result<Checked, InputError> {
     let reader = Reader::open_with(path, opts.sheet)?;
     run_reader(reader, opts, visit)
+}
+
+/// Like [`run`], and `header` sees the header's findings (and the notes of the reading)
+/// before any row is checked, so that findings can be written as they are found.
+pub fn run_streaming(
+    path: &Path,
+    opts: &Options,
+    header: impl FnOnce(&Schema, &[Diagnostic], &[String]),
+    visit: impl FnMut(&Row, &[Diagnostic]),
+) -> Result<Checked, InputError> {
+    let reader = Reader::open_with(path, opts.sheet)?;
+    run_reader_with(reader, opts, header, visit)
 }
 
 /// The order-dependent part: batch checks, quota, counts, and the findings so far.
@@ -215,7 +227,17 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
 pub fn run_reader(
     reader: Reader,
     opts: &Options,
-    visit: impl FnMut(&Row, &[Diagnostic]) + Send,
+    visit: impl FnMut(&Row, &[Diagnostic]),
+) -> Result<Checked, InputError> {
+    run_reader_with(reader, opts, |_, _, _| {}, visit)
+}
+
+/// Like [`run_streaming`], on an already open reader.
+pub fn run_reader_with(
+    reader: Reader,
+    opts: &Options,
+    on_header: impl FnOnce(&Schema, &[Diagnostic], &[String]),
+    visit: impl FnMut(&Row, &[Diagnostic]),
 ) -> Result<Checked, InputError> {
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
@@ -224,6 +246,7 @@ pub fn run_reader(
     let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
     let mut header = schema.diagnostics(opts.strict);
     header.iter_mut().for_each(|d| d.line = seen_line(sheet_rows.as_ref(), d.line));
+    on_header(&schema, &header, &notes);
     let mut summary = Summary::default();
     header.iter().for_each(|d| summary.count(d));
     let mut ordered = Ordered {

@@ -80,8 +80,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Init(args) => init::run(&args),
     };
     let result = quiet_broken_pipe(result);
-    // A program reading the JSON gets a JSON answer even when there is no work to show.
-    if let (Err(e), true) = (&result, json) {
+    // A program reading the JSON gets a JSON answer even when there is no work to show
+    // (unless the command ended the JSON it was writing with the error already).
+    if let (Err(e), true) = (&result, json)
+        && e.downcast_ref::<Reported>().is_none()
+    {
         let error = serde_json::json!({"error": {"message": format!("{e:#}"), "exit_code": 2}});
         let _ = writeln!(io::stdout(), "{error}");
     }
@@ -93,6 +96,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn command_line() -> Vec<String> {
     crate::engine::runs::without_secrets(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
 }
+
+/// An error a command has already written into the JSON it was streaming: said once more on
+/// stderr, not again on stdout.
+#[derive(Debug)]
+struct Reported(String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 /// A reader that went away (`smcplan validate x | head`) is not a failure.
 fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {

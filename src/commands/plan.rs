@@ -4,6 +4,9 @@ use super::*;
 
 pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     within("--rate", args.rate, RATE)?;
+    if args.check.format == Format::Jsonl {
+        bail!("plan prints one JSON object: use --format json");
+    }
     let mut steps = Vec::new();
     let mut findings = Vec::new();
     let json = args.check.format == Format::Json;
@@ -30,7 +33,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
                 .and_then(|()| writeln!(out))
                 .and_then(|()| out.flush())
         }
-        Format::Human => {
+        Format::Human | Format::Jsonl => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
             (|| {
                 for d in checked.diagnostics.iter().filter(|d| d.line == 1) {

@@ -25,7 +25,7 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
     let client = connect(&args.connect)?;
     let interval = Duration::from_secs_f64(args.interval);
-    let json = args.format == crate::cli::Format::Json;
+    let json = args.format != crate::cli::Format::Human;
     let (counts, stopped) =
         status(&client, &args.report, Look { watch: args.watch, interval, json }, &mut anstream::stdout())?;
     let bad = ["InError", "Expired", "NotFound"];

@@ -83,7 +83,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         retry_failed: args.retry_failed,
         yes: args.yes,
         argv: super::command_line(),
-        json: args.format == crate::cli::Format::Json,
+        json: args.format != crate::cli::Format::Human,
         sheet: args.sheet.as_deref(),
     };
     Ok(match submit(client.as_ref(), &request)? {

@@ -1,39 +1,63 @@
-//! `smcplan validate`: every check, findings printed as they are found, nothing written.
+//! `smcplan validate`: every check; each finding written as it is found, nothing kept.
 
 use super::*;
+use crate::diagnostics::stream::{Stream, Style};
 
-/// Renders each row's findings as the check reaches it, so that the output is ready when the check ends.
+/// Streams the findings in the chosen format; the counts end the output.
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let path = args.inventory.display().to_string();
-    let (mut json, mut human) = (render::JsonFindings::default(), Vec::new());
-    let checked = check_with(args, |row, diags| {
-        for d in diags {
-            match args.format {
-                Format::Json => json.push(d, row.schema),
-                Format::Human => render::human_one(&mut human, &path, d, row.schema).expect("writing to memory"),
-            }
+    let style = match args.format {
+        Format::Json => Style::Json,
+        Format::Jsonl => Style::Jsonl,
+        Format::Human => Style::Human { all: args.all },
+    };
+    let account = load_account(args)?;
+    let now = now(args)?;
+    let opts = Options {
+        strict: args.strict,
+        now,
+        account: account.as_ref(),
+        quota: args.quota,
+        retain: false,
+        sheet: args.sheet.as_deref(),
+    };
+    // People get colors where the terminal takes them; programs get the bytes as they are.
+    let out: Box<dyn Write + Send> = match style {
+        Style::Human { .. } => Box::new(io::BufWriter::with_capacity(1 << 16, anstream::stdout())),
+        _ => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout())),
+    };
+    // The header's findings open the output; each row's follow as the check reaches it.
+    let stream = std::cell::RefCell::new(None);
+    let on_header = |schema: &crate::inventory::Schema, diags: &[crate::diagnostics::Diagnostic], notes: &[String]| {
+        let mut err = anstream::stderr().lock();
+        for note in notes {
+            let _ = writeln!(err, "note: {note}");
         }
-    })?;
-    let printed = match args.format {
-        Format::Json => {
-            let mut all = render::JsonFindings::default();
-            checked.diagnostics.iter().for_each(|d| all.push(d, &checked.schema));
-            all.append(json);
-            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            all.write(&mut out, &checked.summary).and_then(|()| out.flush())
-        }
-        Format::Human => {
-            let mut out = io::BufWriter::new(anstream::stdout().lock());
-            (|| {
-                for d in &checked.diagnostics {
-                    render::human_one(&mut out, &checked.path, d, &checked.schema)?;
-                }
-                out.write_all(&human)?;
-                render::summary_line(&mut out, &checked.path, &checked.summary)?;
-                out.flush()
-            })()
+        let mut s = Stream::new(out, style, &path);
+        s.header(schema, diags);
+        *stream.borrow_mut() = Some(s);
+    };
+    let visit = |row: &crate::inventory::Row, diags: &[crate::diagnostics::Diagnostic]| {
+        if let Some(s) = stream.borrow_mut().as_mut() {
+            s.row(row.schema, diags);
         }
     };
-    printed.map_err(stdout_fault)?;
-    Ok(outcome(&checked))
+    let checked = check::run_streaming(&args.inventory, &opts, on_header, visit);
+    let stream = stream.into_inner();
+    match checked {
+        Ok(checked) => {
+            let stream = stream.expect("a check that ran saw its header");
+            stream.finish(&checked.schema, &checked.summary).map_err(stdout_fault)?;
+            Ok(outcome(&checked))
+        }
+        // Findings may be written already: the error ends that output (JSON closes its object with it).
+        Err(e) => match stream {
+            Some(stream) => {
+                let message = e.to_string();
+                stream.fail(&message).map_err(stdout_fault)?;
+                Err(Reported(message).into())
+            }
+            None => Err(e.into()),
+        },
+    }
 }

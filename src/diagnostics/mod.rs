@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod render;
+pub mod stream;
 
 pub use codes::Code;
 

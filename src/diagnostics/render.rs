@@ -67,7 +67,7 @@ impl JsonFindings {
     /// Renders one finding of an inventory of `schema`.
     pub fn push(&mut self, d: &Diagnostic, schema: &Schema) {
         self.items.extend_from_slice(b",\n   ");
-        serde_json::to_writer(&mut self.items, &JsonDiagnostic::of(d, schema)).expect("a finding serialises to memory");
+        super::stream::json_finding(&mut self.items, schema, d);
     }
 
     /// Appends the findings of `later`.
@@ -117,6 +117,22 @@ pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, schema: &Schem
     if let Some(r) = d.related_line {
         writeln!(out, "   {ACCENT}={ACCENT:#} see line {r}")?;
     }
+    let hint = d.hint();
+    if !hint.is_empty() {
+        writeln!(out, "   {ACCENT}={ACCENT:#} hint: {hint}")?;
+    }
+    writeln!(out)
+}
+
+/// Writes a finding that stands for a run of rows (`range`: `1003-1000001`), located by
+/// the run's lines.
+pub fn human_range(out: &mut dyn Write, path: &str, d: &Diagnostic, range: &str) -> io::Result<()> {
+    let (style, label) = match d.severity {
+        Severity::Error => (ERROR, "error"),
+        Severity::Warning => (WARNING, "warning"),
+    };
+    writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
+    writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{range}")?;
     let hint = d.hint();
     if !hint.is_empty() {
         writeln!(out, "   {ACCENT}={ACCENT:#} hint: {hint}")?;
@@ -190,10 +206,9 @@ mod tests {
             v,
             serde_json::json!({"rows": 3, "valid": 1, "errors": 2, "warnings": 0, "diagnostics": [
                 {"line": 14, "column": "SystemDiskSize", "severity": "error",
-                 "code": "SystemDiskSize.OutOfRange", "message": "must be 20..2048 GiB, got 19",
-                 "hint": codes::SYSTEM_DISK_SIZE_RANGE.hint},
+                 "code": "SystemDiskSize.OutOfRange", "message": "must be 20..2048 GiB, got 19"},
                 {"line": 57, "column": null, "severity": "error", "code": "QuotaExceeded.ReplicationJob",
-                 "message": "quota", "related_line": 12, "hint": codes::QUOTA_EXCEEDED.hint}]})
+                 "message": "quota", "related_line": 12}]})
         );
         let mut empty = Vec::new();
         JsonFindings::default().write(&mut empty, &Summary::default()).unwrap();

@@ -1,0 +1,463 @@
+//! Findings written as they are found, in memory that does not grow with their number: one
+//! JSON object (the findings first, the counts after them), JSON lines (a finding a line,
+//! then the summary), or text for people, where a run of one code on consecutive rows is
+//! said once, as a range.
+
+use super::render::{self, column_name};
+use super::{Column, Diagnostic, Severity, Summary};
+use crate::inventory::Schema;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// How findings are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Json,
+    Jsonl,
+    /// Runs of one code on consecutive rows as ranges, unless `all`.
+    Human {
+        all: bool,
+    },
+}
+
+/// Rows of one code in a row needed before they are said as a range.
+const RANGE: u64 = 3;
+
+/// Findings of one code on consecutive rows, not yet written.
+struct Run {
+    first_line: u64,
+    last_line: u64,
+    rows: u64,
+    /// The last row (in the order rows were seen) it reaches: its last finding's, or a
+    /// later one that has errors of other codes (an invalid row is not past the quota, say,
+    /// and does not end a run of quota findings).
+    last_row: u64,
+    /// Its first findings, while there are too few for a range.
+    held: Vec<Diagnostic>,
+    first: Diagnostic,
+    /// When it started, among all runs: runs that end together are written in this order
+    /// (which is the findings' own).
+    order: u64,
+}
+
+/// A writer of findings.
+pub struct Stream<W: Write> {
+    out: W,
+    style: Style,
+    path: String,
+    /// No finding written yet (JSON: no comma before the next).
+    empty: bool,
+    /// The first write that failed; nothing is written after it.
+    failed: Option<io::Error>,
+    /// Rows seen so far.
+    rows: u64,
+    runs: BTreeMap<&'static str, Run>,
+    /// Runs started so far.
+    started: u64,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> Stream<W> {
+    pub fn new(out: W, style: Style, path: &str) -> Stream<W> {
+        let mut s = Stream {
+            out,
+            style,
+            path: path.to_string(),
+            empty: true,
+            failed: None,
+            rows: 0,
+            runs: BTreeMap::new(),
+            started: 0,
+            scratch: Vec::with_capacity(1 << 10),
+        };
+        if style == Style::Json {
+            s.put(b"{\"diagnostics\": [");
+        }
+        s
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if self.failed.is_none()
+            && let Err(e) = self.out.write_all(bytes)
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Whether writing failed (a reader that went away): the rest need not be rendered.
+    pub fn broken(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// The header's findings.
+    pub fn header(&mut self, schema: &Schema, diags: &[Diagnostic]) {
+        for d in diags {
+            self.one(schema, d);
+        }
+    }
+
+    /// One row's findings, in order.
+    pub fn row(&mut self, schema: &Schema, diags: &[Diagnostic]) {
+        self.rows += 1;
+        if self.broken() {
+            return;
+        }
+        match self.style {
+            Style::Human { all: false } => self.ranges(schema, diags),
+            _ => diags.iter().for_each(|d| self.one(schema, d)),
+        }
+    }
+
+    /// Writes one finding in the stream's style.
+    fn one(&mut self, schema: &Schema, d: &Diagnostic) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        match self.style {
+            Style::Json => {
+                scratch.extend_from_slice(if self.empty { b"\n   " } else { b",\n   " });
+                json_finding(&mut scratch, schema, d);
+            }
+            Style::Jsonl => {
+                json_finding(&mut scratch, schema, d);
+                scratch.push(b'\n');
+            }
+            Style::Human { .. } => {
+                render::human_one(&mut scratch, &self.path, d, schema).expect("writing to memory");
+            }
+        }
+        self.empty = false;
+        self.put(&scratch);
+        self.scratch = scratch;
+    }
+
+    /// Human output: each code's findings on consecutive rows gathered into a run, written
+    /// once the run ends (one or two findings as they are, more as a range). Rows with
+    /// errors of other codes do not end a run of whole-row findings (the quota's).
+    fn ranges(&mut self, schema: &Schema, diags: &[Diagnostic]) {
+        let row = self.rows;
+        let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
+        for d in diags {
+            match self.runs.get_mut(d.code.id) {
+                Some(run) if run.last_row + 1 == row || run.last_row == row => {
+                    if run.last_row != row {
+                        run.rows += 1;
+                    }
+                    run.last_row = row;
+                    run.last_line = d.line;
+                    if run.rows < RANGE {
+                        run.held.push(d.clone());
+                    } else {
+                        run.held.clear();
+                    }
+                }
+                _ => {
+                    if let Some(done) = self.runs.remove(d.code.id) {
+                        self.end_run(schema, done);
+                    }
+                    self.started += 1;
+                    let run = Run {
+                        first_line: d.line,
+                        last_line: d.line,
+                        rows: 1,
+                        last_row: row,
+                        held: vec![d.clone()],
+                        first: d.clone(),
+                        order: self.started,
+                    };
+                    self.runs.insert(d.code.id, run);
+                }
+            }
+        }
+        // A whole-row finding such as the quota's is not given to a row invalid for other
+        // reasons: such a row does not end its run.
+        if has_errors {
+            self.runs.values_mut().filter(|r| r.first.column == Column::Row).for_each(|r| r.last_row = row);
+        }
+        let mut ended: Vec<(u64, &'static str)> =
+            self.runs.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)).collect();
+        ended.sort_unstable();
+        for (_, code) in ended {
+            let run = self.runs.remove(code).expect("listed above");
+            self.end_run(schema, run);
+        }
+    }
+
+    fn end_run(&mut self, schema: &Schema, run: Run) {
+        if run.rows < RANGE {
+            for d in &run.held {
+                self.one(schema, d);
+            }
+            return;
+        }
+        let d = &run.first;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let (first, last, rows) = (run.first_line, run.last_line, grouped(run.rows));
+        let what = column_name(&schema.names, d.column).map(|c| format!(" column {c}")).unwrap_or_default();
+        let said = Diagnostic {
+            message: format!("{rows} rows, lines {first}-{last}{what}; the first: {}", d.message),
+            ..d.clone()
+        };
+        let range = format!("{first}-{last}");
+        render::human_range(&mut scratch, &self.path, &said, &range).expect("writing to memory");
+        self.empty = false;
+        self.put(&scratch);
+        self.scratch = scratch;
+    }
+
+    /// Ends the output with the counts (and, for people, any run still open).
+    pub fn finish(mut self, schema: &Schema, summary: &Summary) -> io::Result<W> {
+        let open: Vec<Run> = std::mem::take(&mut self.runs).into_values().collect();
+        let mut open = open;
+        open.sort_by_key(|r| r.order);
+        for run in open {
+            self.end_run(schema, run);
+        }
+        match self.style {
+            Style::Json => {
+                let end = if self.empty { "" } else { "\n " };
+                let tail = format!(
+                    "{end}],\n \"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {}}}\n",
+                    summary.rows, summary.valid, summary.errors, summary.warnings
+                );
+                self.put(tail.as_bytes());
+            }
+            Style::Jsonl => {
+                let tail = format!(
+                    "{{\"summary\": {{\"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {}}}}}\n",
+                    summary.rows, summary.valid, summary.errors, summary.warnings
+                );
+                self.put(tail.as_bytes());
+            }
+            Style::Human { .. } => {
+                let mut line = Vec::new();
+                render::summary_line(&mut line, &self.path, summary)?;
+                self.put(&line);
+            }
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    /// Ends the output with an error that stopped the check (a row that cannot be read):
+    /// JSON closes its object with it, so that what was written stays one JSON value.
+    pub fn fail(mut self, message: &str) -> io::Result<()> {
+        let mut text = Vec::new();
+        json_string(&mut text, message);
+        let text = String::from_utf8(text).expect("JSON text is UTF-8");
+        match self.style {
+            Style::Json => {
+                let end = if self.empty { "" } else { "\n " };
+                let tail = format!("{end}],\n \"error\": {{\"message\": {text}, \"exit_code\": 2}}}}\n");
+                self.put(tail.as_bytes());
+            }
+            Style::Jsonl => self.put(format!("{{\"error\": {{\"message\": {text}, \"exit_code\": 2}}}}\n").as_bytes()),
+            Style::Human { .. } => {}
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.out.flush()
+    }
+}
+
+/// `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One finding as DESIGN.md's JSON object, written by hand (the hot path of a check that
+/// finds something on every row): `line`, `column`, `severity`, `code`, `message`, and
+/// `related_line`, `sheet` and `cell` when they apply.
+pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
+    out.extend_from_slice(b"{\"line\":");
+    push_int(out, d.line);
+    out.extend_from_slice(b",\"column\":");
+    match column_name(&schema.names, d.column) {
+        Some(c) => json_string(out, c),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(match d.severity {
+        Severity::Error => b",\"severity\":\"error\",\"code\":",
+        Severity::Warning => b",\"severity\":\"warning\",\"code\":",
+    });
+    json_string(out, d.code.id);
+    out.extend_from_slice(b",\"message\":");
+    json_string(out, &d.message);
+    if let Some(r) = d.related_line {
+        out.extend_from_slice(b",\"related_line\":");
+        push_int(out, r);
+    }
+    if let Some(sheet) = &schema.sheet {
+        out.extend_from_slice(b",\"sheet\":");
+        json_string(out, &sheet.name);
+        out.extend_from_slice(b",\"cell\":");
+        match d.column {
+            Column::At(i) => json_string(out, &sheet.cell(i, d.line)),
+            _ => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b'}');
+}
+
+fn push_int(out: &mut Vec<u8>, n: u64) {
+    let mut buf = itoa_buf(n);
+    out.append(&mut buf);
+}
+
+fn itoa_buf(mut n: u64) -> Vec<u8> {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].to_vec()
+}
+
+/// A JSON string: quotes, backslashes and control characters escaped, the rest as it is.
+pub fn json_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..0x20 | 0x7f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escaped);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::codes;
+
+    fn schema() -> Schema {
+        Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap()
+    }
+
+    proptest::proptest! {
+        /// The hand-written JSON is what serde_json reads back, for any text.
+        #[test]
+        fn json_strings_read_back(text in "\\PC*|[\\x00-\\x7f]*") {
+            let mut out = Vec::new();
+            json_string(&mut out, &text);
+            proptest::prop_assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn a_finding_reads_back_as_the_design_says() {
+        let d = Diagnostic::new(14, Column::At(2), codes::NAME_LENGTH, "a \"b\"\n").related(3);
+        let mut out = Vec::new();
+        json_finding(&mut out, &schema(), &d);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"line": 14, "column": "Name", "severity": "error", "code": "Name.Length",
+                "message": "a \"b\"\n", "related_line": 3})
+        );
+        assert_eq!(grouped(999_000), "999,000");
+        assert_eq!(grouped(12), "12");
+        assert_eq!(grouped(1_000_001), "1,000,001");
+    }
+
+    fn quota(line: u64) -> Diagnostic {
+        Diagnostic::new(line, Column::Row, codes::QUOTA_EXCEEDED, format!("over by {line}"))
+    }
+
+    #[test]
+    fn a_run_of_one_code_is_one_range_for_people() {
+        let s = schema();
+        let mut stream = Stream::new(Vec::new(), Style::Human { all: false }, "inv.csv");
+        stream.row(&s, &[quota(2)]);
+        stream.row(&s, &[]);
+        for line in 4..10 {
+            stream.row(&s, &[quota(line)]);
+        }
+        stream.row(&s, &[quota(10), Diagnostic::new(10, Column::At(2), codes::NAME_LENGTH, "short")]);
+        let summary = Summary { rows: 9, valid: 1, errors: 8, warnings: 0 };
+        let bytes = stream.finish(&s, &summary).unwrap();
+        let text = anstream::adapter::strip_str(std::str::from_utf8(&bytes).unwrap()).to_string();
+        assert_eq!(text.matches("error[QuotaExceeded.ReplicationJob]").count(), 2, "{text}");
+        assert!(text.contains("error[QuotaExceeded.ReplicationJob]: over by 2\n  --> inv.csv:2\n"), "{text}");
+        assert!(
+            text.contains(
+                "error[QuotaExceeded.ReplicationJob]: 7 rows, lines 4-10; the first: over by 4\n  --> inv.csv:4-10\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("error[Name.Length]: short"), "{text}");
+        // A row with another error (an invalid row is not past the quota) does not end a run.
+        let mut stream = Stream::new(Vec::new(), Style::Human { all: false }, "inv.csv");
+        stream.row(&s, &[quota(4)]);
+        stream.row(&s, &[Diagnostic::new(5, Column::At(2), codes::NAME_LENGTH, "short")]);
+        stream.row(&s, &[quota(6)]);
+        stream.row(&s, &[quota(7)]);
+        let bytes = stream.finish(&s, &summary).unwrap();
+        let text = anstream::adapter::strip_str(std::str::from_utf8(&bytes).unwrap()).to_string();
+        assert!(
+            text.contains("error[QuotaExceeded.ReplicationJob]: 3 rows, lines 4-7; the first: over by 4\n"),
+            "{text}"
+        );
+        // --all, JSON and JSON lines keep one finding a row.
+        for style in [Style::Human { all: true }, Style::Jsonl] {
+            let mut stream = Stream::new(Vec::new(), style, "inv.csv");
+            for line in 4..10 {
+                stream.row(&s, &[quota(line)]);
+            }
+            let text = String::from_utf8(stream.finish(&s, &summary).unwrap()).unwrap();
+            assert_eq!(text.matches("QuotaExceeded.ReplicationJob").count(), 6, "{text}");
+        }
+    }
+
+    #[test]
+    fn json_lines_end_with_the_summary_and_an_error_closes_the_object() {
+        let s = schema();
+        let mut stream = Stream::new(Vec::new(), Style::Jsonl, "inv.csv");
+        stream.row(&s, &[quota(2)]);
+        let text =
+            String::from_utf8(stream.finish(&s, &Summary { rows: 1, valid: 0, errors: 1, warnings: 0 }).unwrap())
+                .unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[1], serde_json::json!({"summary": {"rows": 1, "valid": 0, "errors": 1, "warnings": 0}}));
+        let mut out = Vec::new();
+        let mut stream = Stream::new(&mut out, Style::Json, "inv.csv");
+        stream.row(&s, &[quota(2)]);
+        stream.fail("inv.csv:3: the row has 1 fields").unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["error"]["message"], "inv.csv:3: the row has 1 fields");
+        assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
+    }
+}
