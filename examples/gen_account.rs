@@ -2,10 +2,11 @@
 //! as people give them (dots, spaces, repeats), SystemInfo with a hostname and an address,
 //! 0 to 4 data disks, a few servers InUse by a job or Unavailable.
 //!
-//! `cargo run --release --example gen_account -- SERVERS`
+//! `cargo run --release --example gen_account -- SERVERS [QUOTA]` (quota default 100000)
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let quota: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let roles = ["web", "app", "db", "cache", "mq", "api", "batch", "files"];
     let mut servers = Vec::with_capacity(n);
     let mut jobs = Vec::new();
@@ -31,7 +32,7 @@ fn main() {
         servers.push(serde_json::json!({"SourceId": id, "Name": name, "State": state, "SystemDiskSize": 40 + (i % 4) * 20,
             "SystemDiskParts": [{"Device": "0_1", "SizeBytes": 40u64 << 30}], "DataDisks": disks, "SystemInfo": info.to_string()}));
     }
-    let state = serde_json::json!({"format": "smcplan-account/1", "quota": {"replication_jobs": 100000},
+    let state = serde_json::json!({"format": "smcplan-account/1", "quota": {"replication_jobs": quota},
         "source_servers": servers, "replication_jobs": jobs, "vswitches": []});
     println!("{}", serde_json::to_string_pretty(&state).expect("serialises"));
 }

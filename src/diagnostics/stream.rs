@@ -311,12 +311,7 @@ pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
     out.push(b'}');
 }
 
-fn push_int(out: &mut Vec<u8>, n: u64) {
-    let mut buf = itoa_buf(n);
-    out.append(&mut buf);
-}
-
-fn itoa_buf(mut n: u64) -> Vec<u8> {
+fn push_int(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -327,13 +322,21 @@ fn itoa_buf(mut n: u64) -> Vec<u8> {
             break;
         }
     }
-    digits[i..].to_vec()
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// A JSON string: quotes, backslashes and control characters escaped, the rest as it is.
 pub fn json_string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
     let bytes = text.as_bytes();
+    // Most texts need no escape: said 16 bytes at a time, and copied whole.
+    if !needs_escape(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    out.push(b'"');
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escaped: &[u8] = match b {
@@ -342,7 +345,7 @@ pub fn json_string(out: &mut Vec<u8>, text: &str) {
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
-            0..0x20 | 0x7f => {
+            0..0x20 => {
                 out.extend_from_slice(&bytes[start..i]);
                 out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
                 start = i + 1;
@@ -358,6 +361,22 @@ pub fn json_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Whether a JSON string of `bytes` needs an escape (a quote, a backslash or a control
+/// character), tested 16 bytes at a time; the property test below holds it to the plain rule.
+fn needs_escape(bytes: &[u8]) -> bool {
+    use wide::u8x16;
+    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
+    let mut chunks = bytes.chunks_exact(16);
+    let mut any = false;
+    for chunk in &mut chunks {
+        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+        // `v < 0x20` as unsigned bytes: min(v, 0x1f) == v.
+        let control = v.min(u8x16::splat(0x1f)).simd_eq(v);
+        any |= (v.simd_eq(quote) | v.simd_eq(backslash) | control).to_bitmask() != 0;
+    }
+    any || chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +387,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The fast test for escapes agrees with the plain rule.
+        #[test]
+        fn needs_escape_is_the_plain_rule(bytes in proptest::collection::vec(proptest::sample::select(vec![b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0xc3, 0x00, b'\n']), 0..70)) {
+            let plain = bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            proptest::prop_assert_eq!(needs_escape(&bytes), plain);
+        }
+
         /// The hand-written JSON is what serde_json reads back, for any text.
         #[test]
         fn json_strings_read_back(text in "\\PC*|[\\x00-\\x7f]*") {

@@ -62,6 +62,8 @@ pub struct Batch {
     items: Vec<(u64, u64)>,
     owners: Vec<(usize, Kind)>,
     firsts: Vec<u64>,
+    /// The quota's message, the same for every row past it: made once.
+    over_quota: Option<String>,
 }
 
 impl Batch {
@@ -75,6 +77,7 @@ impl Batch {
             items: Vec::new(),
             owners: Vec::new(),
             firsts: Vec::new(),
+            over_quota: None,
         }
     }
 
@@ -115,11 +118,12 @@ impl Batch {
             return;
         }
         if self.existing_jobs + self.admitted >= self.quota {
-            let message = format!(
-                "the account's quota of {} jobs is used up: {} exist and {} earlier rows create the rest",
-                self.quota, self.existing_jobs, self.admitted
-            );
-            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message));
+            // Nothing is admitted past the quota, so the message stays what it was first.
+            let (quota, existing, admitted) = (self.quota, self.existing_jobs, self.admitted);
+            let message = self.over_quota.get_or_insert_with(|| {
+                format!("the account's quota of {quota} jobs is used up: {existing} exist and {admitted} earlier rows create the rest")
+            });
+            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message.clone()));
         } else {
             self.admitted += 1;
         }
