@@ -9,7 +9,11 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let style = match args.format {
         Format::Json => Style::Json,
         Format::Jsonl => Style::Jsonl,
-        Format::Human => Style::Human { all: args.all },
+        // Styles are left out where the terminal would only strip them again.
+        Format::Human => Style::Human {
+            all: args.all,
+            styled: anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never,
+        },
     };
     let account = load_account(args)?;
     let now = now(args)?;
@@ -23,7 +27,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     };
     // People get colors where the terminal takes them; programs get the bytes as they are.
     let out: Box<dyn Write + Send> = match style {
-        Style::Human { .. } => Box::new(io::BufWriter::with_capacity(1 << 16, anstream::stdout())),
+        Style::Human { styled: true, .. } => Box::new(io::BufWriter::with_capacity(1 << 16, anstream::stdout())),
         _ => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout())),
     };
     // The header's findings open the output; each row's follow as the check reaches it.

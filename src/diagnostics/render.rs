@@ -97,45 +97,73 @@ const BOLD: Style = Style::new().bold();
 
 /// Writes one finding for a person, with ANSI styles (the stream strips them when it should).
 pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, schema: &Schema) -> io::Result<()> {
+    human_one_in(out, path, d, schema, &STYLED)
+}
+
+/// The styles of human output: colors, or none (for a stream that takes none, so that
+/// nothing is written only to be stripped again).
+pub struct Palette {
+    error: Style,
+    warning: Style,
+    accent: Style,
+    bold: Style,
+}
+
+/// Colors and bold.
+pub const STYLED: Palette = Palette { error: ERROR, warning: WARNING, accent: ACCENT, bold: BOLD };
+/// No styles at all.
+pub const PLAIN: Palette =
+    Palette { error: Style::new(), warning: Style::new(), accent: Style::new(), bold: Style::new() };
+
+/// [`human_one`] in the styles of `palette`.
+pub fn human_one_in(
+    out: &mut dyn Write,
+    path: &str,
+    d: &Diagnostic,
+    schema: &Schema,
+    palette: &Palette,
+) -> io::Result<()> {
     let names = &schema.names;
+    let (accent, bold) = (palette.accent, palette.bold);
     let (style, label) = match d.severity {
-        Severity::Error => (ERROR, "error"),
-        Severity::Warning => (WARNING, "warning"),
+        Severity::Error => (palette.error, "error"),
+        Severity::Warning => (palette.warning, "warning"),
     };
-    writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
+    writeln!(out, "{style}{label}[{}]{style:#}{bold}: {}{bold:#}", d.code, d.message)?;
     match (column_name(names, d.column), &schema.sheet, d.column) {
         (Some(c), Some(sheet), Column::At(i)) => {
-            writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}!{} ({c})", sheet.name, sheet.cell(i, d.line))?
+            writeln!(out, "  {accent}-->{accent:#} {path}:{}!{} ({c})", sheet.name, sheet.cell(i, d.line))?
         }
         (Some(c), Some(sheet), _) => {
-            writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} row {} ({c})", sheet.name, d.line)?
+            writeln!(out, "  {accent}-->{accent:#} {path}:{} row {} ({c})", sheet.name, d.line)?
         }
-        (None, Some(sheet), _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} row {}", sheet.name, d.line)?,
-        (Some(c), None, _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{} column {c}", d.line)?,
-        (None, None, _) => writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{}", d.line)?,
+        (None, Some(sheet), _) => writeln!(out, "  {accent}-->{accent:#} {path}:{} row {}", sheet.name, d.line)?,
+        (Some(c), None, _) => writeln!(out, "  {accent}-->{accent:#} {path}:{} column {c}", d.line)?,
+        (None, None, _) => writeln!(out, "  {accent}-->{accent:#} {path}:{}", d.line)?,
     }
     if let Some(r) = d.related_line {
-        writeln!(out, "   {ACCENT}={ACCENT:#} see line {r}")?;
+        writeln!(out, "   {accent}={accent:#} see line {r}")?;
     }
     let hint = d.hint();
     if !hint.is_empty() {
-        writeln!(out, "   {ACCENT}={ACCENT:#} hint: {hint}")?;
+        writeln!(out, "   {accent}={accent:#} hint: {hint}")?;
     }
     writeln!(out)
 }
 
 /// Writes a finding that stands for a run of rows (`range`: `1003-1000001`), located by
 /// the run's lines.
-pub fn human_range(out: &mut dyn Write, path: &str, d: &Diagnostic, range: &str) -> io::Result<()> {
+pub fn human_range(out: &mut dyn Write, path: &str, d: &Diagnostic, range: &str, palette: &Palette) -> io::Result<()> {
+    let (accent, bold) = (palette.accent, palette.bold);
     let (style, label) = match d.severity {
-        Severity::Error => (ERROR, "error"),
-        Severity::Warning => (WARNING, "warning"),
+        Severity::Error => (palette.error, "error"),
+        Severity::Warning => (palette.warning, "warning"),
     };
-    writeln!(out, "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}", d.code, d.message)?;
-    writeln!(out, "  {ACCENT}-->{ACCENT:#} {path}:{range}")?;
+    writeln!(out, "{style}{label}[{}]{style:#}{bold}: {}{bold:#}", d.code, d.message)?;
+    writeln!(out, "  {accent}-->{accent:#} {path}:{range}")?;
     let hint = d.hint();
     if !hint.is_empty() {
-        writeln!(out, "   {ACCENT}={ACCENT:#} hint: {hint}")?;
+        writeln!(out, "   {accent}={accent:#} hint: {hint}")?;
     }
     writeln!(out)
 }

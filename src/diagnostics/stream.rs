@@ -14,9 +14,10 @@ use std::io::{self, Write};
 pub enum Style {
     Json,
     Jsonl,
-    /// Runs of one code on consecutive rows as ranges, unless `all`.
+    /// Runs of one code on consecutive rows as ranges, unless `all`; colored when `styled`.
     Human {
         all: bool,
+        styled: bool,
     },
 }
 
@@ -103,7 +104,7 @@ impl<W: Write> Stream<W> {
             return;
         }
         match self.style {
-            Style::Human { all: false } => self.ranges(schema, diags),
+            Style::Human { all: false, .. } => self.ranges(schema, diags),
             _ => diags.iter().for_each(|d| self.one(schema, d)),
         }
     }
@@ -121,8 +122,9 @@ impl<W: Write> Stream<W> {
                 json_finding(&mut scratch, schema, d);
                 scratch.push(b'\n');
             }
-            Style::Human { .. } => {
-                render::human_one(&mut scratch, &self.path, d, schema).expect("writing to memory");
+            Style::Human { styled, .. } => {
+                let palette = if styled { &render::STYLED } else { &render::PLAIN };
+                render::human_one_in(&mut scratch, &self.path, d, schema, palette).expect("writing to memory");
             }
         }
         self.empty = false;
@@ -173,6 +175,9 @@ impl<W: Write> Stream<W> {
         if has_errors {
             self.runs.values_mut().filter(|r| r.first.column == Column::Row).for_each(|r| r.last_row = row);
         }
+        if self.runs.values().all(|r| r.last_row == row) {
+            return;
+        }
         let mut ended: Vec<(u64, &'static str)> =
             self.runs.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)).collect();
         ended.sort_unstable();
@@ -199,7 +204,9 @@ impl<W: Write> Stream<W> {
             ..d.clone()
         };
         let range = format!("{first}-{last}");
-        render::human_range(&mut scratch, &self.path, &said, &range).expect("writing to memory");
+        let styled = matches!(self.style, Style::Human { styled: true, .. });
+        let palette = if styled { &render::STYLED } else { &render::PLAIN };
+        render::human_range(&mut scratch, &self.path, &said, &range, palette).expect("writing to memory");
         self.empty = false;
         self.put(&scratch);
         self.scratch = scratch;
@@ -426,7 +433,7 @@ mod tests {
     #[test]
     fn a_run_of_one_code_is_one_range_for_people() {
         let s = schema();
-        let mut stream = Stream::new(Vec::new(), Style::Human { all: false }, "inv.csv");
+        let mut stream = Stream::new(Vec::new(), Style::Human { all: false, styled: true }, "inv.csv");
         stream.row(&s, &[quota(2)]);
         stream.row(&s, &[]);
         for line in 4..10 {
@@ -446,7 +453,7 @@ mod tests {
         );
         assert!(text.contains("error[Name.Length]: short"), "{text}");
         // A row with another error (an invalid row is not past the quota) does not end a run.
-        let mut stream = Stream::new(Vec::new(), Style::Human { all: false }, "inv.csv");
+        let mut stream = Stream::new(Vec::new(), Style::Human { all: false, styled: true }, "inv.csv");
         stream.row(&s, &[quota(4)]);
         stream.row(&s, &[Diagnostic::new(5, Column::At(2), codes::NAME_LENGTH, "short")]);
         stream.row(&s, &[quota(6)]);
@@ -458,7 +465,7 @@ mod tests {
             "{text}"
         );
         // --all, JSON and JSON lines keep one finding a row.
-        for style in [Style::Human { all: true }, Style::Jsonl] {
+        for style in [Style::Human { all: true, styled: false }, Style::Jsonl] {
             let mut stream = Stream::new(Vec::new(), style, "inv.csv");
             for line in 4..10 {
                 stream.row(&s, &[quota(line)]);
