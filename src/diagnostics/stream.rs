@@ -236,9 +236,12 @@ impl<W: Write> Stream<W> {
                 );
                 self.put(tail.as_bytes());
             }
-            Style::Human { .. } => {
+            Style::Human { styled, .. } => {
                 let mut line = Vec::new();
                 render::summary_line(&mut line, &self.path, summary)?;
+                if !styled {
+                    line = anstream::adapter::strip_bytes(&line).into_vec();
+                }
                 self.put(&line);
             }
         }
