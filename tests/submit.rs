@@ -1006,3 +1006,20 @@ fn status_on_a_directory_whose_journal_is_lost_writes_no_journal() {
     let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(again.status.code(), Some(2), "the guard still refuses");
 }
+
+#[test]
+fn init_online_drafts_from_the_describe_apis_like_from_a_snapshot() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let online = smcplan_in(dir.path())
+        .args(["init", "--online", "--region", "cn-hangzhou", "--endpoint", &e.url()])
+        .output()
+        .unwrap();
+    assert_eq!(online.status.code(), Some(0), "{}", String::from_utf8_lossy(&online.stderr));
+    let offline = smcplan_in(dir.path())
+        .args(["init", "--region", "cn-hangzhou", "--account", concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json")])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&online.stdout), String::from_utf8_lossy(&offline.stdout));
+    assert!(String::from_utf8_lossy(&online.stdout).lines().count() > 100);
+}
