@@ -216,6 +216,9 @@ pub struct ConnectArgs {
     /// Attempts of each call (retryable errors only: throttling, 5xx, timeouts) before its error stands.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub max_attempts: u32,
+    /// Describe calls a second at most (snapshot, --online, status, the look-ups of submit).
+    #[arg(long, value_name = "R", default_value_t = crate::api::client::DEFAULT_READ_RATE)]
+    pub read_rate: f64,
 }
 
 #[derive(Args, Debug)]

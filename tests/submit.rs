@@ -1017,7 +1017,13 @@ fn init_online_drafts_from_the_describe_apis_like_from_a_snapshot() {
         .unwrap();
     assert_eq!(online.status.code(), Some(0), "{}", String::from_utf8_lossy(&online.stderr));
     let offline = smcplan_in(dir.path())
-        .args(["init", "--region", "cn-hangzhou", "--account", concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json")])
+        .args([
+            "init",
+            "--region",
+            "cn-hangzhou",
+            "--account",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json"),
+        ])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&online.stdout), String::from_utf8_lossy(&offline.stdout));

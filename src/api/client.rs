@@ -52,6 +52,8 @@ pub struct ClientConfig {
     pub proxy: ProxyRule,
     /// Attempts of a Describe call (a read, safe to repeat) before its error stands.
     pub read_attempts: u32,
+    /// Describe calls a second at most (snapshot, --online, status, the look-ups).
+    pub read_rate: f64,
 }
 
 impl Default for ClientConfig {
@@ -64,9 +66,14 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             proxy: ProxyRule::default(),
             read_attempts: 8,
+            read_rate: DEFAULT_READ_RATE,
         }
     }
 }
+
+/// Describe calls a second unless told otherwise: gentle, and far above what a status of a
+/// thousand jobs (20 pages) or a snapshot needs.
+pub const DEFAULT_READ_RATE: f64 = 10.0;
 
 /// Which API a call belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +104,8 @@ pub struct Client {
     /// Masks the secrets in whatever a failed call says.
     redactor: super::redact::Redactor,
     read_attempts: u32,
+    /// Paces every attempt of a read, retries included.
+    reads: governor::DefaultDirectRateLimiter,
 }
 
 impl std::fmt::Debug for Client {
@@ -139,7 +148,12 @@ impl Client {
             .expect("a client with rustls and static settings builds");
         let redactor = super::redact::Redactor::new(&credentials);
         let read_attempts = config.read_attempts.max(1);
-        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts })
+        // governor counts whole cells a period: the rate per minute keeps fractional rates.
+        let per_minute =
+            std::num::NonZeroU32::new((config.read_rate * 60.0).round().clamp(1.0, 6e6) as u32).expect("at least one");
+        let quota = governor::Quota::per_minute(per_minute).allow_burst(std::num::NonZeroU32::new(1).expect("one"));
+        let reads = governor::RateLimiter::direct(quota);
+        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts, reads })
     }
 
     /// The AccessKeyId requests are signed with (never the secret): what a run record names.
@@ -173,6 +187,7 @@ impl Client {
     pub async fn read_params(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
         let mut attempt = 1;
         loop {
+            self.reads.until_ready().await;
             match self.call_params(api, action, params).await {
                 Err(e) if e.is_retryable() && attempt < self.read_attempts => {
                     attempt += 1;

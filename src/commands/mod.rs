@@ -200,6 +200,7 @@ fn outcome(checked: &Checked) -> Outcome {
 /// The API client the connection flags describe, with credentials from the usual places.
 fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
+    within("--read-rate", args.read_rate, RATE)?;
     let credentials = credentials::resolve(&Lookup::from_process(args.profile.as_deref()))?;
     let proxy = match args.no_proxy {
         true => ProxyRule::default(),
@@ -211,6 +212,7 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         signature: args.signature,
         proxy,
         read_attempts: args.max_attempts,
+        read_rate: args.read_rate,
         ..ClientConfig::default()
     };
     let client = Client::new(&config, credentials)?;

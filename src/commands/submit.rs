@@ -6,7 +6,7 @@ use crate::account::AccountIndex;
 use crate::api::client::Client;
 use crate::batch::RowStatus;
 use crate::check::{self, Checked, Options as CheckOptions};
-use crate::cli::SubmitArgs;
+use crate::cli::{ConnectArgs, SubmitArgs};
 use crate::diagnostics::{Severity, render};
 use crate::engine::dir;
 use crate::engine::journal::{Entry, History, Journal};
@@ -65,7 +65,9 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     within("--concurrency", args.concurrency as f64, (1.0, 1024.0))?;
 
     // A dry run checks offline and sends nothing: it needs no credentials.
-    let client = if args.dry_run && !args.online { None } else { Some(connect(&args.connect)?) };
+    // The look-ups of resume are paced with the creates at --rate: reads may go as fast.
+    let connect_args = ConnectArgs { read_rate: args.connect.read_rate.max(args.rate), ..args.connect.clone() };
+    let client = if args.dry_run && !args.online { None } else { Some(connect(&connect_args)?) };
     let request = Request {
         inventory: &args.inventory,
         dir: &args.report,
