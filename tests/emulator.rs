@@ -517,3 +517,24 @@ async fn killed_right_after_a_create_its_state_still_never_reissues_the_id() {
         child.wait().unwrap();
     }
 }
+
+#[tokio::test]
+async fn reads_are_paced_at_the_read_rate() {
+    let e = emulator(|_| {});
+    let config = ClientConfig { endpoint: Some(e.url()), read_rate: 4.0, ..ClientConfig::default() };
+    let creds = Credentials {
+        access_key_id: DEFAULT_KEY_ID.into(),
+        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
+        security_token: None,
+        source: "test".into(),
+    };
+    let c = Client::new(&config, creds).unwrap();
+    let started = Instant::now();
+    for _ in 0..5 {
+        let filter = JobFilter { job_id: vec!["j-bp17bclvg344jlyt0001".into()], ..JobFilter::default() };
+        let jobs: Vec<_> = c.describe_replication_jobs(&filter).try_collect().await.unwrap();
+        assert_eq!(jobs.len(), 1);
+    }
+    // Five reads at four a second: the first at once, then one every 250 ms.
+    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+}
