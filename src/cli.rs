@@ -193,6 +193,12 @@ pub struct EmulatorArgs {
     /// Simulated seconds per real second for job progress.
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Answer this action with Forbidden.RAM, as for a RAM user without its permission (repeat for more).
+    #[arg(long, value_name = "ACTION")]
+    pub deny: Vec<String>,
+    /// Share of job runs that end InError with a JobErrorCode (decided by --seed).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub job_error_rate: f64,
 }
 
 /// How to reach the API.

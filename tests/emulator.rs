@@ -538,3 +538,82 @@ async fn reads_are_paced_at_the_read_rate() {
     // Five reads at four a second: the first at once, then one every 250 ms.
     assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn cut_over_finishes_an_incremental_job_waiting_between_runs() {
+    let e = emulator(|c| c.time_scale = 7200.0);
+    let c = client(&e);
+    let incremental = CreateReplicationJob {
+        run_once: Some(false),
+        frequency: Some(168),
+        max_number_of_image_to_keep: Some(2),
+        ..job(1002)
+    };
+    let id = c.create_replication_job(&incremental).await.unwrap().job_id;
+    let status = || e.jobs().into_iter().find(|j| j.job_id == id).unwrap().status;
+    assert_eq!(
+        code(c.cut_over_replication_job(&id, false).await),
+        (400, "ReplicationJob.InvalidStatus".into()),
+        "Ready is not Waiting"
+    );
+    c.start_replication_job(&id).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status() != "Waiting" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status(), "Waiting", "one run done, the next a week away");
+    c.cut_over_replication_job(&id, true).await.unwrap();
+    assert_eq!(status(), "Running", "the last sync");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status() == "Running" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status(), "Finished");
+    assert_eq!(
+        code(c.stop_replication_job(&id).await),
+        (400, "ReplicationJob.InvalidStatus".into()),
+        "only a Running job stops"
+    );
+}
+
+#[tokio::test]
+async fn a_denied_action_is_forbidden_by_ram_and_runs_fail_as_seeded() {
+    let e = emulator(|c| {
+        c.deny = vec!["DeleteReplicationJob".into()];
+        c.job_error_rate = 1.0;
+        c.time_scale = 7200.0;
+        c.seed = 7;
+    });
+    let c = client(&e);
+    let id = c.create_replication_job(&job(1003)).await.unwrap().job_id;
+    assert_eq!(code(c.delete_replication_job(&id).await), (403, "Forbidden.RAM".into()));
+    c.start_replication_job(&id).await.unwrap();
+    let current = || e.jobs().into_iter().find(|j| j.job_id == id).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while current().status == "Running" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = current();
+    assert_eq!(failed.status, "InError");
+    let error = failed.extra["ErrorCode"].as_str().unwrap().to_string();
+    assert!(!error.is_empty());
+    // The same seed fails the same job's same run the same way.
+    let again = emulator(|c| {
+        c.job_error_rate = 1.0;
+        c.time_scale = 7200.0;
+        c.seed = 7;
+    });
+    let c2 = client(&again);
+    let id2 = c2.create_replication_job(&job(1003)).await.unwrap().job_id;
+    assert_eq!(id2, id, "ids follow the seed");
+    c2.start_replication_job(&id2).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = || again.jobs().into_iter().find(|j| j.job_id == id2).unwrap();
+    while status().status == "Running" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status().extra["ErrorCode"].as_str().unwrap(), error);
+    // A start from InError runs again.
+    c.start_replication_job(&id).await.unwrap();
+    assert_eq!(current().status, "Running");
+}

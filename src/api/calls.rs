@@ -138,6 +138,20 @@ impl Client {
         Ok(request_id(&v))
     }
 
+    /// Stops (pauses) a Running job; returns the RequestId.
+    pub async fn stop_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
+        let v = self.call(&Api::Smc, "StopReplicationJob", &ById { job_id }).await?;
+        Ok(request_id(&v))
+    }
+
+    /// Cuts over an incremental job Waiting between runs (its last sync, then Finished),
+    /// with `SyncData` when the last sync should copy the data once more; returns the RequestId.
+    pub async fn cut_over_replication_job(&self, job_id: &str, sync_data: bool) -> Result<String, ApiError> {
+        let params = [("JobId".to_string(), job_id.to_string()), ("SyncData".to_string(), sync_data.to_string())];
+        let v = self.call_params(&Api::Smc, "CutOverReplicationJob", &params).await?;
+        Ok(request_id(&v))
+    }
+
     /// Deletes a job; returns the RequestId.
     pub async fn delete_replication_job(&self, job_id: &str) -> Result<String, ApiError> {
         let v = self.call(&Api::Smc, "DeleteReplicationJob", &ById { job_id }).await?;

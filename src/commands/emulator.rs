@@ -5,6 +5,7 @@ use super::*;
 pub(super) fn run(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
     use crate::emulator::{Config, KeyPair, Running, demo_account};
     within("--fault-rate", args.fault_rate, (0.0, 1.0))?;
+    within("--job-error-rate", args.job_error_rate, (0.0, 1.0))?;
     if let Some(qps) = args.qps {
         within("--qps", qps, RATE)?;
     }
@@ -25,6 +26,8 @@ pub(super) fn run(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         latency: std::time::Duration::from_millis(args.latency_ms),
         qps: args.qps,
         fault_rate: args.fault_rate,
+        deny: args.deny.clone(),
+        job_error_rate: args.job_error_rate,
         seed: args.seed,
         time_scale: args.time_scale,
         idle_timeout: crate::emulator::IDLE_TIMEOUT,

@@ -47,6 +47,43 @@ pub struct Job {
     pub created: Timestamp,
     /// The parameters it was created with, and fields loaded from a state file.
     pub fields: Map<String, Value>,
+    /// The error its last run ended with (InError), if any.
+    pub error_code: String,
+    /// How its runs fail: the share of runs that end InError, and the seed that decides
+    /// which (the same for the same job and run, whatever else happens).
+    pub failing: Failing,
+    /// Runs started so far.
+    pub runs: u32,
+}
+
+/// The share of runs that end InError (`--job-error-rate`), decided by the seed.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Failing {
+    pub rate: f64,
+    pub seed: u64,
+}
+
+/// The errors a failed run ends with.
+const RUN_ERRORS: &[&str] =
+    &["SourceServer.Disconnected", "ReplicationJob.DataTransferFailed", "Disk.InsufficientSpace"];
+
+impl Failing {
+    /// The error run `run` of job `id` ends with, if it fails.
+    fn of(&self, id: &str, run: u32) -> Option<&'static str> {
+        if self.rate <= 0.0 {
+            return None;
+        }
+        let mut h = self.seed ^ 0x9E37_79B9_7F4A_7C15;
+        for b in id.bytes().chain(run.to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // splitmix64's finaliser spreads the bits before they are read as a fraction.
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^= h >> 31;
+        let fraction = (h >> 11) as f64 / (1u64 << 53) as f64;
+        (fraction < self.rate).then(|| RUN_ERRORS[(h % RUN_ERRORS.len() as u64) as usize])
+    }
 }
 
 impl Job {
@@ -72,6 +109,15 @@ impl Job {
             && let Some(start) = self.started
         {
             let done = now.duration_since(start).as_secs_f64() / RUN_SECONDS as f64;
+            // A failing run stops two thirds of the way.
+            if let Some(code) = self.failing.of(&self.id, self.runs).filter(|_| done >= 2.0 / 3.0) {
+                self.status = "InError".into();
+                self.business_status.clear();
+                self.error_code = code.to_string();
+                self.progress = 66.6;
+                self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS * 2 / 3));
+                return;
+            }
             if done >= 1.0 {
                 self.progress = 100.0;
                 self.business_status.clear();
@@ -87,6 +133,8 @@ impl Job {
     }
 
     pub fn run_from(&mut self, start: Timestamp) {
+        self.runs += 1;
+        self.error_code.clear();
         self.status = "Running".into();
         self.business_status = "Syncing".into();
         self.started = Some(start);
@@ -114,7 +162,7 @@ impl Job {
             ("CreationTime", json!(time(Some(self.created)))),
             ("StartTime", json!(time(self.started))),
             ("EndTime", json!(time(self.ended))),
-            ("ErrorCode", json!("")),
+            ("ErrorCode", json!(self.error_code)),
             ("StatusInfo", json!("")),
         ] {
             v[k] = val;

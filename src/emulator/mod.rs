@@ -48,6 +48,10 @@ pub struct Config {
     pub time_scale: f64,
     /// A connection idle, or half-way through sending a request, for this long is closed.
     pub idle_timeout: Duration,
+    /// Actions answered `Forbidden.RAM`, as for a RAM user without the permission.
+    pub deny: Vec<String>,
+    /// The share of job runs that end InError with a JobErrorCode (decided by `seed`).
+    pub job_error_rate: f64,
 }
 
 /// How long a connection may idle or dawdle over a request before it is closed.
@@ -67,6 +71,8 @@ impl Config {
             seed: 1,
             time_scale: 1.0,
             idle_timeout: IDLE_TIMEOUT,
+            deny: Vec::new(),
+            job_error_rate: 0.0,
         }
     }
 }
@@ -85,6 +91,8 @@ struct Shared {
     /// The address served, for the Host header check.
     addr: SocketAddr,
     idle_timeout: Duration,
+    /// Actions answered `Forbidden.RAM`.
+    deny: Vec<String>,
 }
 
 impl Shared {
@@ -120,6 +128,7 @@ impl Running {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let mut world = World::new(config.state, config.time_scale, config.seed);
+        world.failing = job::Failing { rate: config.job_error_rate, seed: config.seed };
         if config.state_out.is_some() {
             world.ids().persist();
         }
@@ -136,6 +145,7 @@ impl Running {
             host: addr.to_string(),
             addr,
             idle_timeout: config.idle_timeout,
+            deny: config.deny,
         });
         shared.save()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();

@@ -118,6 +118,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         | "DescribeReplicationJobs"
         | "StartReplicationJob"
         | "StopReplicationJob"
+        | "CutOverReplicationJob"
         | "DeleteReplicationJob" => crate::api::client::SMC_VERSION,
         "DescribeVSwitches" => crate::api::client::VPC_VERSION,
         _ => {
@@ -174,6 +175,12 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         Some(FaultKind::CloseBefore) => return Err(Fault::Close),
         Some(FaultKind::CloseAfter) => true,
     };
+    // A RAM user without the permission for this action.
+    if shared.deny.iter().any(|a| *a == auth.action) {
+        let message =
+            format!("User not authorized to operate on the specified resource: {} is not allowed by RAM.", auth.action);
+        return Err(Fault::new(403, "Forbidden.RAM", message));
+    }
     let params = wire::api_params(wire);
     let mut world = shared.world.lock().expect("world lock");
     // A new block of JobId numbers is saved before its first id is issued: a restart from the
@@ -194,6 +201,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         "CreateReplicationJob" => world.create(&params).map(|id| json!({ "JobId": id }))?,
         "StartReplicationJob" => world.start(&params).map(|()| json!({}))?,
         "StopReplicationJob" => world.stop(&params).map(|()| json!({}))?,
+        "CutOverReplicationJob" => world.cut_over(&params).map(|()| json!({}))?,
         "DeleteReplicationJob" => world.delete(&params).map(|()| json!({}))?,
         "DescribeSourceServers" => describe::source_servers(&mut world, &params)?,
         "DescribeReplicationJobs" => describe::replication_jobs(&mut world, &params)?,

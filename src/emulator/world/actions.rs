@@ -1,5 +1,5 @@
-//! The job actions: StartReplicationJob, StopReplicationJob and DeleteReplicationJob, each
-//! allowed from the states the API allows it from.
+//! The job actions: StartReplicationJob, StopReplicationJob, CutOverReplicationJob and
+//! DeleteReplicationJob, each allowed from the states the API allows it from.
 
 use super::World;
 use crate::emulator::fault::Fault;
@@ -46,6 +46,21 @@ impl World {
         }
         job.status = "Stopped".into();
         job.business_status.clear();
+        Ok(())
+    }
+
+    /// CutOverReplicationJob: an incremental job Waiting between runs runs its last sync and
+    /// finishes.
+    pub fn cut_over(&mut self, params: &[(String, String)]) -> Result<(), Fault> {
+        let i = self.job_mut(params)?;
+        Params(params).boolean("SyncData")?;
+        if self.jobs[i].status != "Waiting" {
+            return Err(Self::invalid_status(&self.jobs[i].status, "Waiting"));
+        }
+        let now = self.clock.now();
+        let job = &mut self.jobs[i];
+        job.run_once = true;
+        job.run_from(now);
         Ok(())
     }
 

@@ -4,7 +4,7 @@ mod actions;
 
 use super::fault::Fault;
 use super::ids::JobIds;
-use super::job::{Clock, Job};
+use super::job::{Clock, Failing, Job};
 use super::params::Params;
 use super::rules;
 use crate::account::{AccountState, ReplicationJob, SourceServer};
@@ -32,6 +32,8 @@ pub struct World {
     tokens: HashMap<(String, String), Remembered>,
     ids: JobIds,
     pub rng: u64,
+    /// How the runs of the jobs it creates fail (`--job-error-rate`).
+    pub failing: Failing,
 }
 
 impl World {
@@ -53,6 +55,7 @@ impl World {
             tokens: HashMap::new(),
             ids: JobIds::new(seed, state.emulator.map_or(1, |s| s.next_id)),
             rng: seed | 1,
+            failing: Failing::default(),
         };
         match state.emulator {
             // Restarted from its own state file: the sequence goes on where it stood.
@@ -87,6 +90,9 @@ impl World {
                 ended: None,
                 created: now,
                 fields,
+                error_code: j.extra.get("ErrorCode").and_then(Value::as_str).unwrap_or_default().to_string(),
+                failing: Failing::default(),
+                runs: 0,
             };
             w.insert(job);
         }
@@ -309,6 +315,9 @@ impl World {
             ended: None,
             created: now,
             fields,
+            error_code: String::new(),
+            failing: self.failing,
+            runs: 0,
         })
     }
 
