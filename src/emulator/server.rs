@@ -176,7 +176,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         Some(FaultKind::CloseAfter) => true,
     };
     // A RAM user without the permission for this action.
-    if shared.deny.iter().any(|a| *a == auth.action) {
+    if shared.deny.contains(&auth.action) {
         let message =
             format!("User not authorized to operate on the specified resource: {} is not allowed by RAM.", auth.action);
         return Err(Fault::new(403, "Forbidden.RAM", message));
