@@ -80,6 +80,9 @@ pub struct SubmitArgs {
     /// On a terminal, do not ask before sending to an endpoint that is not loopback.
     #[arg(long)]
     pub yes: bool,
+    /// Send N rows first, and the rest only if every one of them made its job.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
     /// Output format of the outcome.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,

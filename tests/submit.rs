@@ -1029,3 +1029,69 @@ fn init_online_drafts_from_the_describe_apis_like_from_a_snapshot() {
     assert_eq!(String::from_utf8_lossy(&online.stdout), String::from_utf8_lossy(&offline.stdout));
     assert!(String::from_utf8_lossy(&online.stdout).lines().count() > 100);
 }
+
+/// An inventory of `n` rows whose source servers the emulator's account does not have
+/// (each create fails alike, with a final error), after `good` rows that succeed.
+fn inventory_failing(dir: &Path, good: u32, n: u32) -> PathBuf {
+    let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\n");
+    for i in 0..good + n {
+        let s = if i < good { 1001 + i } else { 5001 + i };
+        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60\n"));
+    }
+    let path = dir.join("failing.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_breaker_opens_at_the_first_forbidden_and_a_rerun_resumes() {
+    let denied = emulator(|c| c.deny = vec!["CreateReplicationJob".into()]);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), 10, false);
+    let out_dir = dir.path().join("report");
+    let out = submit(&denied, &inv, &out_dir, &["--rate", "100", "--concurrency", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the circuit breaker opened: Forbidden.RAM fails every row alike: 9 rows were not sent"),
+        "{stderr}"
+    );
+    assert_eq!(denied.request_count(), 1, "one create, no more");
+    let rows = report(&out_dir);
+    assert_eq!(rows.iter().filter(|r| r.status == "skipped").count(), 9);
+    // Once the permission is granted, the same command sends every row, the first included.
+    let allowed = emulator(|_| {});
+    let out = submit(&allowed, &inv, &out_dir, &["--rate", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&allowed, &out_dir, 10);
+}
+
+#[test]
+fn the_breaker_opens_on_a_burst_of_failures_and_a_failed_canary_stops_the_rest() {
+    let e = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory_failing(dir.path(), 0, 40);
+    let out_dir = dir.path().join("burst");
+    let out = submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the circuit breaker opened: 20 of the last 20 requests failed")
+    );
+    let rows = report(&out_dir);
+    assert_eq!(
+        (rows.iter().filter(|r| r.status == "failed").count(), rows.iter().filter(|r| r.status == "skipped").count()),
+        (20, 20)
+    );
+    // A canary of 2 whose rows fail: nothing after them is sent.
+    let inv = inventory_failing(dir.path(), 0, 5);
+    let out = submit(&e, &inv, &dir.path().join("canary"), &["--rate", "200", "--canary", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the canary failed: 0 of its 2 rows made their job: 3 rows were not sent")
+    );
+    // A canary that succeeds lets the rest go.
+    let good = inventory(dir.path(), 5, false);
+    let out = submit(&e, &good, &dir.path().join("good"), &["--rate", "200", "--canary", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -75,6 +75,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
             rate: args.rate,
             concurrency: args.concurrency,
             max_attempts: args.connect.max_attempts,
+            canary: args.canary,
         },
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
@@ -197,7 +198,11 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     let say = |batch: Option<&report::Batch>, run: Option<&str>| {
         let shown = if req.json {
             let counts = counts_of(&seen, &counters);
-            let ended = if stopped { "interrupted" } else { "completed" };
+            let ended = match (stopped, stop.tripped().is_some()) {
+                (true, _) => "interrupted",
+                (false, true) => "stopped",
+                (false, false) => "completed",
+            };
             let seconds = started.elapsed().as_secs_f64();
             let report = req.dir.display().to_string();
             let json = SubmitJson { report, run, dry_run: req.dry_run, ended, counts, seconds, batch };
@@ -220,6 +225,12 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     if let Some(record) = &run {
         let (mut journal, _) = Journal::open(req.dir)?;
         let end = run_end(record, &seen, &counters, stopped, &summary);
+        let end = match stop.tripped() {
+            Some(why) if !stopped => {
+                RunEnd { summary: RunSummary { ended: format!("stopped: {why}"), ..end.summary }, ..end }
+            }
+            _ => end,
+        };
         journal.append(&Entry::RunEnd(end.clone()))?;
         all_entries.push(Entry::RunEnd(end));
     }
@@ -230,6 +241,13 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     say(Some(&written.batch), run.as_ref().map(|r| r.run.as_str()));
     if batch.len() != seen.len() && !req.json {
         let _ = writeln!(anstream::stdout(), "{}", rows::batch_line(&batch));
+    }
+    if let Some(why) = stop.tripped() {
+        let left = seen.iter().filter(|r| r.status == RowStatus::Skipped).count();
+        let _ = writeln!(
+            anstream::stderr(),
+            "{why}: {left} rows were not sent (skipped); fix the cause and run the same command again to resume"
+        );
     }
     if stop.signal().is_some() {
         let left = this_run.iter().filter(|r| matches!(r.status, RowStatus::Skipped | RowStatus::Pending)).count();

@@ -2,6 +2,7 @@
 //! outcome for each, resume from the journal, the lock and the signals. The only place where
 //! requests are sent concurrently.
 
+pub mod breaker;
 pub mod create;
 pub mod dir;
 pub mod journal;
@@ -36,6 +37,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Attempts per row before giving up.
     pub max_attempts: u32,
+    /// Rows sent first; the rest only once every one of them succeeded (0: no canary).
+    pub canary: usize,
 }
 
 /// One prepared call of a batch, as the engine sends it: a create today (see
@@ -130,12 +133,39 @@ pub async fn send_batch<C: Call>(
     // Look-ups and creates share one limiter: together they stay within the rate.
     let pace = Pace::new(options.rate);
     let journal = Arc::new(Mutex::new(journal));
-    let ctx = Ctx { client, journal, options, pace: &pace, counters, stop, touched: &touched, run: run_id, file };
+    let breaker = breaker::Breaker::default();
+    let ctx = Ctx {
+        client,
+        journal,
+        options,
+        pace: &pace,
+        counters,
+        stop,
+        touched: &touched,
+        run: run_id,
+        file,
+        breaker: &breaker,
+    };
     let sending = async {
         if adopt_first {
             adopt(&ctx, &work).await?;
             let looked_up = touched.settled.lock().expect("touched lock");
             work.retain(|w| !looked_up.contains_key(&w.line()));
+        }
+        // A canary: the first rows alone, and the rest only if every one of them made its job.
+        let canary = options.canary.min(work.len());
+        if canary > 0 && canary < work.len() {
+            run(&ctx, &work[..canary]).await?;
+            let settled = touched.settled.lock().expect("touched lock");
+            let made = work[..canary]
+                .iter()
+                .filter(|w| matches!(settled.get(&w.line()), Some(Settled::Done(o)) if o.status == RowStatus::Created))
+                .count();
+            drop(settled);
+            if made < canary {
+                stop.trip(format!("the canary failed: {made} of its {canary} rows made their job"));
+            }
+            return run(&ctx, &work[canary..]).await;
         }
         run(&ctx, &work).await
     };
@@ -221,6 +251,7 @@ struct Ctx<'a> {
     touched: &'a Touched,
     run: &'a str,
     file: &'a str,
+    breaker: &'a breaker::Breaker,
 }
 
 fn now() -> String {
@@ -368,11 +399,16 @@ impl Ctx<'_> {
                     attempts,
                     at: now(),
                     adopted: false,
-                    retryable: e.is_retryable(),
+                    // An error that fails every row alike (a permission, a key) is fixed
+                    // outside the row: the next run sends the row again.
+                    retryable: e.is_retryable() || e.code().is_some_and(breaker::fails_every_row),
                 }
             }
         };
         self.append(Entry::Outcome(outcome.clone())).await?;
+        if let Some(why) = self.breaker.settled(outcome.error_code.as_deref()) {
+            self.stop.trip(format!("the circuit breaker opened: {why}"));
+        }
         Ok(Settled::Done(outcome))
     }
 }

@@ -42,6 +42,9 @@ impl Signal {
     }
 }
 
+/// The code of a stop that no signal asked for (see [`Stop::trip`]).
+const TRIPPED: u8 = 9;
+
 /// What the signals asked for so far; shared by the watcher and the run.
 #[derive(Debug, Default)]
 pub struct Stop {
@@ -52,6 +55,8 @@ pub struct Stop {
     /// Abandon the requests in flight (a second signal).
     abandon: tokio::sync::Notify,
     abandoned: AtomicBool,
+    /// Why the circuit breaker stopped the run, when it did (no signal then).
+    tripped: std::sync::Mutex<Option<String>>,
 }
 
 impl Stop {
@@ -69,6 +74,20 @@ impl Stop {
     pub fn request(&self, signal: Signal) {
         let _ = self.first.compare_exchange(0, signal.code(), Ordering::SeqCst, Ordering::SeqCst);
         self.stopped.notify_waiters();
+    }
+
+    /// Stops new requests as a first signal does, for a reason that is not a signal: the
+    /// circuit breaker opened, or a canary failed.
+    pub fn trip(&self, reason: String) {
+        if self.first.compare_exchange(0, TRIPPED, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            *self.tripped.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+        }
+        self.stopped.notify_waiters();
+    }
+
+    /// Why the breaker stopped the run, if it did.
+    pub fn tripped(&self) -> Option<String> {
+        self.tripped.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Resolves once new requests must not start.
