@@ -156,12 +156,15 @@ pub async fn send_batch<C: Call>(
         let canary = options.canary.min(work.len());
         if canary > 0 && canary < work.len() {
             run(&ctx, &work[..canary]).await?;
-            let settled = touched.settled.lock().expect("touched lock");
-            let made = work[..canary]
-                .iter()
-                .filter(|w| matches!(settled.get(&w.line()), Some(Settled::Done(o)) if o.status == RowStatus::Created))
-                .count();
-            drop(settled);
+            let made = {
+                let settled = touched.settled.lock().expect("touched lock");
+                work[..canary]
+                    .iter()
+                    .filter(
+                        |w| matches!(settled.get(&w.line()), Some(Settled::Done(o)) if o.status == RowStatus::Created),
+                    )
+                    .count()
+            };
             if made < canary {
                 stop.trip(format!("the canary failed: {made} of its {canary} rows made their job"));
             }
