@@ -74,7 +74,7 @@ def scenario(signature, source_index):
     expect_error("SourceServerState.Invalid", lambda: c.create_replication_job(unavailable))
 
     servers = c.describe_source_servers(models.DescribeSourceServersRequest(page_size=50, page_number=1)).body
-    assert servers.total_count == 142, servers.total_count
+    assert servers.total_count == 144, servers.total_count
     assert len(servers.source_servers.source_server) == 50
     jobs = c.describe_replication_jobs(models.DescribeReplicationJobsRequest(job_id=[created.job_id], page_size=50)).body
     assert jobs.total_count == 1, jobs.total_count
