@@ -165,21 +165,25 @@ fn now(args: &CheckArgs) -> anyhow::Result<jiff::Timestamp> {
     }
 }
 
+/// How the check flags ask to check, against `account`; no row's findings are kept.
+fn check_options<'a>(args: &'a CheckArgs, account: Option<&'a AccountIndex>) -> anyhow::Result<Options<'a>> {
+    Ok(Options {
+        strict: args.strict,
+        now: now(args)?,
+        account,
+        quota: args.quota,
+        retain: false,
+        sheet: args.sheet.as_deref(),
+    })
+}
+
 /// Checks the inventory; the rows' findings go to `visit` only (the header's are kept).
 fn check_with(
     args: &CheckArgs,
     visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic]) + Send,
 ) -> anyhow::Result<Checked> {
     let account = load_account(args)?;
-    let now = now(args)?;
-    let opts = Options {
-        strict: args.strict,
-        now,
-        account: account.as_ref(),
-        quota: args.quota,
-        retain: false,
-        sheet: args.sheet.as_deref(),
-    };
+    let opts = check_options(args, account.as_ref())?;
     let checked = check::run(&args.inventory, &opts, visit)?;
     say_notes(&checked);
     Ok(checked)

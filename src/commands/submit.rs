@@ -221,16 +221,16 @@ pub fn submit(client: Option<&Client>, req: &Request) -> anyhow::Result<Ended> {
     }
     std::fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
     // The whole journal, this run's requests included, and the run's end.
-    let mut all_entries = if run.is_some() { Journal::open(req.dir)?.1 } else { entries };
+    let mut all_entries = entries;
     if let Some(record) = &run {
-        let (mut journal, _) = Journal::open(req.dir)?;
-        let end = run_end(record, &seen, &counters, stopped, &summary);
-        let end = match stop.tripped() {
-            Some(why) if !stopped => {
-                RunEnd { summary: RunSummary { ended: format!("stopped: {why}"), ..end.summary }, ..end }
-            }
-            _ => end,
+        let (mut journal, now) = Journal::open(req.dir)?;
+        all_entries = now;
+        let ended = match (stopped, stop.tripped()) {
+            (true, _) => "interrupted".to_string(),
+            (false, Some(why)) => format!("stopped: {why}"),
+            (false, None) => "completed".to_string(),
         };
+        let end = run_end(record, &seen, &counters, ended, &summary);
         journal.append(&Entry::RunEnd(end.clone()))?;
         all_entries.push(Entry::RunEnd(end));
     }
@@ -354,16 +354,12 @@ fn counts_of(rows: &[ReportRow], counters: &Counters) -> BTreeMap<String, u64> {
 }
 
 /// How the run ended, for the journal.
-fn run_end(record: &RunRecord, rows: &[ReportRow], counters: &Counters, stopped: bool, line: &str) -> RunEnd {
+fn run_end(record: &RunRecord, rows: &[ReportRow], counters: &Counters, ended: String, line: &str) -> RunEnd {
     let counts = counts_of(rows, counters);
     RunEnd {
         run: record.run.clone(),
         ended_at: crate::time::format_time(jiff::Timestamp::now()),
-        summary: RunSummary {
-            ended: if stopped { "interrupted" } else { "completed" }.to_string(),
-            counts,
-            line: line.to_string(),
-        },
+        summary: RunSummary { ended, counts, line: line.to_string() },
     }
 }
 

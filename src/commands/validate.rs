@@ -16,15 +16,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
         },
     };
     let account = load_account(args)?;
-    let now = now(args)?;
-    let opts = Options {
-        strict: args.strict,
-        now,
-        account: account.as_ref(),
-        quota: args.quota,
-        retain: false,
-        sheet: args.sheet.as_deref(),
-    };
+    let opts = check_options(args, account.as_ref())?;
     // People get colors where the terminal takes them; programs get the bytes as they are.
     let out: Box<dyn Write + Send> = match style {
         Style::Human { styled: true, .. } => Box::new(io::BufWriter::with_capacity(1 << 16, anstream::stdout())),

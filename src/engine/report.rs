@@ -260,19 +260,19 @@ pub fn read_failed(dir: &Path) -> io::Result<Option<(Vec<String>, Vec<crate::inv
     if !path.exists() {
         return Ok(None);
     }
+    let unreadable = |e: csv::Error| io::Error::other(format!("reading {}: {e}", path.display()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .comment(Some(b'#'))
         .from_path(&path)
-        .map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
+        .map_err(unreadable)?;
     let mut records = reader.records();
     let Some(header) = records.next() else { return Ok(None) };
-    let header = header.map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
+    let header = header.map_err(unreadable)?;
     let mut rows = Vec::new();
     for record in records {
-        let record = record.map_err(|e| io::Error::other(format!("reading {}: {e}", path.display())))?;
-        rows.push(record.iter().collect());
+        rows.push(record.map_err(unreadable)?.iter().collect());
     }
     Ok(Some((header.iter().map(str::to_string).collect(), rows)))
 }

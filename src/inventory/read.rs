@@ -115,10 +115,7 @@ impl Reader {
         let (names, line, delimiter) = reader.header()?;
         reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
         reader.schema.delimiter = delimiter;
-        if delimiter != b',' {
-            let name = if delimiter == b';' { "semicolons (;)" } else { "tabs" };
-            reader.notes.push(format!("{path}: fields are separated by {name}, as the header line shows"));
-        }
+        reader.notes.extend(delimiter_note(path, delimiter));
         Ok(reader)
     }
 
@@ -265,6 +262,16 @@ pub(crate) fn not_csv_text(start: &[u8]) -> Option<String> {
         ));
     }
     None
+}
+
+/// The note that says a file is not separated by commas, if it is not.
+pub(crate) fn delimiter_note(path: &str, delimiter: u8) -> Option<String> {
+    let name = match delimiter {
+        b';' => "semicolons (;)",
+        b'\t' => "tabs",
+        _ => return None,
+    };
+    Some(format!("{path}: fields are separated by {name}, as the header line shows"))
 }
 
 /// The field separator the header line shows: `;` or tab when it holds more of them than

@@ -30,9 +30,8 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
         (bytes, None, Vec::new())
     };
     let delimiter = super::read::delimiter_of(&bytes);
-    if delimiter != b',' && rows_of.is_none() {
-        let name = if delimiter == b';' { "semicolons (;)" } else { "tabs" };
-        notes.push(format!("{shown}: fields are separated by {name}, as the header line shows"));
+    if rows_of.is_none() {
+        notes.extend(super::read::delimiter_note(&shown, delimiter));
     }
     let seen = |line: u64| rows_of.as_ref().and_then(|r| r.get(line as usize).copied()).unwrap_or(line);
     let mut reader = csv::ReaderBuilder::new()
