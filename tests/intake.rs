@@ -258,11 +258,12 @@ fn init_drafts_an_inventory_that_validates_and_joins_the_cmdb() {
         "cmdb.csv:4: 'db03': matched s-bp1e2fsl57knvuug0003 (db03)",
         "cmdb.csv:5: 'web01': ambiguous: matches s-bp1e2fsl57knvuug0004, s-bp1e2fsl57knvuug0007; none is guessed",
         "cmdb.csv:9: 'retired01.corp.example': not found",
-        "s-bp1e2fsl57knvuug0004 (web01): no row of",
-        "init: 142 rows drafted, 2 servers without a row (see the # lines); join on hostname: 6 matched, 1 not found, 1 ambiguous, 136 servers unmatched; written to",
+        "s-bp1e2fsl57knvuug0006 (web03): no row of",
+        "init: 142 rows drafted, 2 servers without a row (see the # lines); join on hostname: 6 matched, 1 not found, 1 ambiguous, 134 servers unmatched; written to",
     ] {
         assert!(stderr.contains(said), "{said}\n{stderr}");
     }
+    assert!(!stderr.contains("s-bp1e2fsl57knvuug0004 (web01): no row of"), "the ambiguous row says it: {stderr}");
     let text = std::fs::read_to_string(&draft).unwrap();
     assert!(
         text.contains("\n# s-bp1e2fsl57knvuug0022 (legacy02): no row: InUse by job j-bp17bclvg344jlyt0001 (Running)\n")
@@ -360,4 +361,92 @@ fn the_bundled_workbook_validates_like_the_csv() {
         (out.status.code(), v["rows"].clone(), v["valid"].clone(), v["errors"].clone(), v["warnings"].clone())
     };
     assert_eq!(run("inventory.xlsx"), run("inventory.csv"));
+}
+
+/// A sheet of `rows` valid rows whose last repeats the first's source server.
+fn long_workbook(dir: &Path, rows: u32) -> (PathBuf, String) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"];
+    let mut csv = header.join(",") + "\n";
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for row in 1..=rows {
+        let source = format!("s-bp1e2fsl57knvu{:06}", if row == rows { 1 } else { row });
+        let cells = ["cn-hangzhou".to_string(), source, format!("web-{row}"), "Image".into(), format!("img-{row}")];
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, cell).unwrap();
+        }
+        sheet.write_number(row, 5, 40.0).unwrap();
+        csv.push_str(&format!("{},40\n", cells.join(",")));
+    }
+    let path = dir.join("long.xlsx");
+    book.save(&path).unwrap();
+    (path, csv)
+}
+
+/// Inputs whose length says nothing of their rows (a workbook, stdin) are checked in full,
+/// and in bounded time: the duplicate table grows with the rows it is given.
+#[test]
+fn a_long_workbook_and_stdin_are_checked_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let (book, csv) = long_workbook(dir.path(), 5_000);
+    let check = |cmd: &mut Command| {
+        let out = cmd
+            .args(["--format", "json", "--quota", "10000", "--now", NOW])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<&str> =
+            v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert_eq!(codes.len(), 1, "{:?}", &codes[..codes.len().min(3)]);
+        assert_eq!(codes, ["SourceId.Duplicate"]);
+        assert_eq!((v["rows"].as_u64(), v["valid"].as_u64()), (Some(5_000), Some(4_999)));
+        v["diagnostics"][0]["line"].as_u64()
+    };
+    assert_eq!(check(smcplan(dir.path()).arg("validate").arg(&book)), Some(5_001));
+    assert_eq!(check(smcplan(dir.path()).args(["validate", "/dev/stdin"]).write_stdin(csv)), Some(5_001));
+}
+
+/// A sheet's cells are cells: `#N/A` in column A is a value, a `;` in a cell does not make
+/// the sheet a `;` file, and `--sheet` takes any letter case.
+#[test]
+fn a_sheets_cells_are_never_read_as_csv_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "read me; first").unwrap();
+    let sheet = book.add_worksheet().set_name("Servers").unwrap();
+    let header = ["Owner; team", "RegionId", "SourceId", "", "Name", "TargetType", "ImageName", "SystemDiskSize"];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let row = ["#N/A", "cn-hangzhou", "s-bp1e2fsl57knvuug1001", "x", "web-01", "Image", "img-web-01", "40"];
+    for (c, cell) in row.iter().enumerate() {
+        sheet.write_string(1, c as u16, *cell).unwrap();
+    }
+    let path = dir.path().join("book.xlsx");
+    book.save(&path).unwrap();
+    let out = smcplan(dir.path()).arg("validate").arg(&path).args(["--now", NOW]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("(sheet 'Notes'; the workbook's sheets are Notes, Servers: name one with --sheet)"), "{err}");
+    let out = smcplan(dir.path())
+        .arg("validate")
+        .arg(&path)
+        .args(["--sheet", "servers", "--format", "json", "--now", NOW])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rows"].as_u64(), v["valid"].as_u64()), (Some(1), Some(1)), "{v}");
+    let messages: Vec<&str> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert_eq!(
+        messages,
+        ["unknown column 'Owner; team' is ignored", "column 4 has no name in the header; its cells are ignored"]
+    );
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("delimiter"), "a sheet has no delimiter to detect");
 }

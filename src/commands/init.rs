@@ -51,6 +51,7 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             let said = match matched {
                 Matched::One { source_id } => format!("matched {source_id} ({})", name_of(source_id)),
                 Matched::NotFound => "not found: no source server has this key".to_string(),
+                Matched::NoKey => format!("not found: its {} cell is empty", key_name(key)),
                 Matched::Ambiguous { source_ids } if source_ids.len() == 1 => {
                     format!(
                         "ambiguous: another row of the file matches {} too; its row is left as drafted",
@@ -63,18 +64,25 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             };
             writeln!(err, "{shown}:{line}: '{key_text}': {said}")?;
         }
+        for column in &joined.skipped {
+            let column = crate::text::OneLine(column);
+            writeln!(err, "note: {shown}: column {column} is not joined: the draft takes it from the account")?;
+        }
+        for (line, column, given, written) in &joined.renamed {
+            let (given, written) = (crate::text::OneLine(given), crate::text::OneLine(written));
+            writeln!(
+                err,
+                "note: {shown}:{line}: {column} '{given}' is written '{written}' (the API's rule for names, unique in the draft)"
+            )?;
+        }
         for id in &joined.unmatched {
             writeln!(err, "{id} ({}): no row of {shown} matches it; its row is left as drafted", name_of(id))?;
         }
         summary.push_str(&format!(
             "; join on {}: {} matched, {} not found, {} ambiguous, {} servers unmatched",
-            match key {
-                join::Key::Hostname => "hostname",
-                join::Key::Ip => "ip",
-                join::Key::Name => "name",
-            },
+            key_name(key),
             joined.count(|m| matches!(m, Matched::One { .. })),
-            joined.count(|m| matches!(m, Matched::NotFound)),
+            joined.count(|m| matches!(m, Matched::NotFound | Matched::NoKey)),
             joined.count(|m| matches!(m, Matched::Ambiguous { .. })),
             joined.unmatched.len()
         ));
@@ -91,4 +99,12 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
     }
     writeln!(err, "{summary}")?;
     Ok(Outcome::Clean)
+}
+
+fn key_name(key: join::Key) -> &'static str {
+    match key {
+        join::Key::Hostname => "hostname",
+        join::Key::Ip => "ip",
+        join::Key::Name => "name",
+    }
 }

@@ -31,10 +31,10 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
         }
         let mut s = Stream::new(out, style, &path);
         s.header(schema, diags);
-        *stream.borrow_mut() = Some(s);
+        *stream.borrow_mut() = Some((s, schema.clone()));
     };
     let visit = |row: &crate::inventory::Row, diags: &[crate::diagnostics::Diagnostic]| {
-        if let Some(s) = stream.borrow_mut().as_mut() {
+        if let Some((s, _)) = stream.borrow_mut().as_mut() {
             s.row(row.schema, diags);
         }
     };
@@ -42,15 +42,15 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let stream = stream.into_inner();
     match checked {
         Ok(checked) => {
-            let stream = stream.expect("a check that ran saw its header");
+            let (stream, _) = stream.expect("a check that ran saw its header");
             stream.finish(&checked.schema, &checked.summary).map_err(stdout_fault)?;
             Ok(outcome(&checked))
         }
         // Findings may be written already: the error ends that output (JSON closes its object with it).
         Err(e) => match stream {
-            Some(stream) => {
+            Some((stream, schema)) => {
                 let message = e.to_string();
-                stream.fail(&message).map_err(stdout_fault)?;
+                stream.fail(&schema, &message).map_err(stdout_fault)?;
                 Err(Reported(message).into())
             }
             None => Err(e.into()),

@@ -6,11 +6,12 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Resolves a column to the name printed for it (`None` for a whole-row finding).
+/// Resolves a column to the name printed for it (`None` for a whole-row finding, and for
+/// a column the header leaves unnamed: its finding says which it is).
 pub fn column_name(names: &[String], column: Column) -> Option<&str> {
     match column {
         Column::Row => None,
-        Column::At(i) => names.get(i as usize).map(String::as_str),
+        Column::At(i) => names.get(i as usize).map(String::as_str).filter(|n| !n.trim().is_empty()),
         Column::Named(n) => Some(n),
     }
 }

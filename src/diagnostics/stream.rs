@@ -52,7 +52,8 @@ pub struct Stream<W: Write> {
     failed: Option<io::Error>,
     /// Rows seen so far.
     rows: u64,
-    runs: BTreeMap<&'static str, Run>,
+    /// Open runs by code and column: one code in two columns is two runs.
+    runs: BTreeMap<(&'static str, Column), Run>,
     /// Runs started so far.
     started: u64,
     scratch: Vec<u8>,
@@ -139,7 +140,7 @@ impl<W: Write> Stream<W> {
         let row = self.rows;
         let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
         for d in diags {
-            match self.runs.get_mut(d.code.id) {
+            match self.runs.get_mut(&(d.code.id, d.column)) {
                 Some(run) if run.last_row + 1 == row || run.last_row == row => {
                     if run.last_row != row {
                         run.rows += 1;
@@ -153,7 +154,7 @@ impl<W: Write> Stream<W> {
                     }
                 }
                 _ => {
-                    if let Some(done) = self.runs.remove(d.code.id) {
+                    if let Some(done) = self.runs.remove(&(d.code.id, d.column)) {
                         self.end_run(schema, done);
                     }
                     self.started += 1;
@@ -166,7 +167,7 @@ impl<W: Write> Stream<W> {
                         first: d.clone(),
                         order: self.started,
                     };
-                    self.runs.insert(d.code.id, run);
+                    self.runs.insert((d.code.id, d.column), run);
                 }
             }
         }
@@ -178,11 +179,11 @@ impl<W: Write> Stream<W> {
         if self.runs.values().all(|r| r.last_row == row) {
             return;
         }
-        let mut ended: Vec<(u64, &'static str)> =
+        let mut ended: Vec<(u64, (&'static str, Column))> =
             self.runs.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)).collect();
         ended.sort_unstable();
         for (_, code) in ended {
-            let run = self.runs.remove(code).expect("listed above");
+            let run = self.runs.remove(&code).expect("listed above");
             self.end_run(schema, run);
         }
     }
@@ -212,14 +213,18 @@ impl<W: Write> Stream<W> {
         self.scratch = scratch;
     }
 
-    /// Ends the output with the counts (and, for people, any run still open).
-    pub fn finish(mut self, schema: &Schema, summary: &Summary) -> io::Result<W> {
-        let open: Vec<Run> = std::mem::take(&mut self.runs).into_values().collect();
-        let mut open = open;
+    /// Writes the runs still open, in the order they started.
+    fn end_runs(&mut self, schema: &Schema) {
+        let mut open: Vec<Run> = std::mem::take(&mut self.runs).into_values().collect();
         open.sort_by_key(|r| r.order);
         for run in open {
             self.end_run(schema, run);
         }
+    }
+
+    /// Ends the output with the counts (and, for people, any run still open).
+    pub fn finish(mut self, schema: &Schema, summary: &Summary) -> io::Result<W> {
+        self.end_runs(schema);
         match self.style {
             Style::Json => {
                 let end = if self.empty { "" } else { "\n " };
@@ -254,7 +259,9 @@ impl<W: Write> Stream<W> {
 
     /// Ends the output with an error that stopped the check (a row that cannot be read):
     /// JSON closes its object with it, so that what was written stays one JSON value.
-    pub fn fail(mut self, message: &str) -> io::Result<()> {
+    pub fn fail(mut self, schema: &Schema, message: &str) -> io::Result<()> {
+        // The findings held for a range were found: they are said before the error.
+        self.end_runs(schema);
         let mut text = Vec::new();
         json_string(&mut text, message);
         let text = String::from_utf8(text).expect("JSON text is UTF-8");
@@ -491,9 +498,28 @@ mod tests {
         let mut out = Vec::new();
         let mut stream = Stream::new(&mut out, Style::Json, "inv.csv");
         stream.row(&s, &[quota(2)]);
-        stream.fail("inv.csv:3: the row has 1 fields").unwrap();
+        stream.fail(&s, "inv.csv:3: the row has 1 fields").unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["error"]["message"], "inv.csv:3: the row has 1 fields");
         assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn one_code_in_two_columns_is_two_runs_and_an_error_says_what_was_held() {
+        let s = schema();
+        let mut stream = Stream::new(Vec::new(), Style::Human { all: false, styled: false }, "inv.csv");
+        let short = |line, col| Diagnostic::new(line, Column::At(col), codes::NAME_LENGTH, format!("short {col}"));
+        for line in 2..6 {
+            stream.row(&s, &[short(line, 1), short(line, 2)]);
+        }
+        let text = String::from_utf8(stream.finish(&s, &Summary::default()).unwrap()).unwrap();
+        assert_eq!(text.matches("4 rows, lines 2-5").count(), 2, "{text}");
+        let mut out = Vec::new();
+        let mut stream = Stream::new(&mut out, Style::Human { all: false, styled: false }, "inv.csv");
+        stream.row(&s, &[quota(2)]);
+        stream.row(&s, &[quota(3)]);
+        stream.fail(&s, "inv.csv:4: the row has 1 fields").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("error[QuotaExceeded.ReplicationJob]").count(), 2, "{text}");
     }
 }

@@ -47,6 +47,8 @@ pub enum Matched {
     One { source_id: String },
     /// No server has its key.
     NotFound,
+    /// Its key cell is empty.
+    NoKey,
     /// Its key fits several servers, or another CMDB row matches its server too.
     Ambiguous { source_ids: Vec<String> },
 }
@@ -57,7 +59,15 @@ pub enum Matched {
 pub struct Joined {
     pub rows: Vec<(u64, String, Matched)>,
     pub unmatched: Vec<String>,
+    /// Columns of the file not joined: they name what the draft takes from the account.
+    pub skipped: Vec<String>,
+    /// Names the file gave that the API's rule or the draft's uniqueness rewrote:
+    /// (line, column, given, written).
+    pub renamed: Vec<(u64, String, String, String)>,
 }
+
+/// Columns the draft takes from the account and the command line, never from a join.
+const IDENTITY: &[&str] = &["SourceId", "RegionId"];
 
 impl Joined {
     pub fn count(&self, f: impl Fn(&Matched) -> bool) -> usize {
@@ -75,6 +85,15 @@ fn normal(s: &str) -> String {
 
 fn short(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
+}
+
+/// The keys a CMDB cell holds: one, or for `ip` every address of a list (`10.0.0.1, 10.0.0.2`).
+fn cell_keys(cell: &str, key: Key) -> Vec<String> {
+    let keys: Vec<String> = match key {
+        Key::Ip => cell.split([',', ';', ' ', '\t', '\n', '/']).map(normal).collect(),
+        _ => vec![normal(cell)],
+    };
+    keys.into_iter().filter(|k| !k.is_empty()).collect()
 }
 
 /// The source's SystemInfo (a JSON object, or a string of one, as the API gives it).
@@ -135,36 +154,52 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
             table.header.join(", ")
         )
     })?;
-    // The servers of the draft, by each key they are known by.
+    // The servers of the draft, by each key they are known by; hostnames also by their
+    // short form (all of them), and the unqualified ones apart.
     let servers: Vec<&SourceServer> = draft.rows.iter().filter_map(|r| account.source(&r.source_id)).collect();
     let mut full: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut shorts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let add = |map: &mut BTreeMap<String, Vec<usize>>, k: &str, i: usize| {
+        let list = map.entry(k.to_string()).or_default();
+        if !list.contains(&i) {
+            list.push(i);
+        }
+    };
     for (i, s) in servers.iter().enumerate() {
         for k in keys_of(s, key) {
             if key == Key::Hostname {
-                let list = shorts.entry(short(&k).to_string()).or_default();
-                if !list.contains(&i) {
-                    list.push(i);
-                }
+                add(&mut shorts, short(&k), i);
             }
-            let list = full.entry(k).or_default();
-            if !list.contains(&i) {
-                list.push(i);
-            }
+            add(&mut full, &k, i);
         }
     }
     let mut found: Vec<(u64, String, Result<usize, Vec<usize>>)> = Vec::new();
     for (line, cells) in &table.rows {
-        let k = normal(cells.get(key_col).map_or("", String::as_str));
-        let mut candidates = full.get(&k).cloned().unwrap_or_default();
-        if candidates.is_empty() && key == Key::Hostname && !k.is_empty() {
-            candidates = shorts.get(short(&k)).cloned().unwrap_or_default();
+        let cell = cells.get(key_col).map_or("", String::as_str);
+        let mut candidates: Vec<usize> = Vec::new();
+        for k in cell_keys(cell, key) {
+            let mut these = full.get(&k).cloned().unwrap_or_default();
+            // A short form matches only where one side is unqualified: `db01` matches
+            // `db01.corp.example`, and `db01.corp.example` matches `DB01`, but
+            // `db01.other.example` does not match `db01.corp.example`.
+            if these.is_empty() && key == Key::Hostname {
+                these = match k.contains('.') {
+                    false => shorts.get(&k).cloned().unwrap_or_default(),
+                    true => full.get(short(&k)).cloned().unwrap_or_default(),
+                };
+            }
+            these.into_iter().for_each(|i| {
+                if !candidates.contains(&i) {
+                    candidates.push(i)
+                }
+            });
         }
+        candidates.sort_unstable();
         let outcome = match candidates.as_slice() {
             [one] => Ok(*one),
             more => Err(more.to_vec()),
         };
-        found.push((*line, cells.get(key_col).cloned().unwrap_or_default(), outcome));
+        found.push((*line, cell.to_string(), outcome));
     }
     // A server that two CMDB rows match is matched by neither.
     let mut per_server: BTreeMap<usize, usize> = BTreeMap::new();
@@ -174,12 +209,18 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
         }
     }
     // The columns the matched rows bring: API ones fill the draft's, others are the user's.
+    // The source and the region are the draft's, from the account: never joined.
     let mut columns: Vec<(usize, String)> = Vec::new();
+    let mut joined = Joined::default();
     for (c, name) in table.header.iter().enumerate() {
         if c == key_col || name.trim().is_empty() {
             continue;
         }
         let target = api_column(name).unwrap_or_else(|| name.clone());
+        if IDENTITY.contains(&target.as_str()) {
+            joined.skipped.push(name.clone());
+            continue;
+        }
         if !draft.header.contains(&target) {
             draft.header.push(target.clone());
         }
@@ -190,9 +231,8 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
     }
     let row_of: BTreeMap<&str, usize> =
         draft.rows.iter().enumerate().map(|(i, r)| (r.source_id.as_str(), i)).collect::<BTreeMap<_, _>>();
-    let mut joined = Joined::default();
     let mut matched_servers = std::collections::BTreeSet::new();
-    let mut fills: Vec<(usize, usize, String)> = Vec::new();
+    let mut fills: Vec<(usize, usize, u64, String)> = Vec::new();
     for (n, (line, key_text, outcome)) in found.iter().enumerate() {
         let ids = |is: &[usize]| is.iter().map(|i| servers[*i].source_id.clone()).collect::<Vec<_>>();
         let matched = match outcome {
@@ -203,26 +243,55 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
                     let value = cells.get(*c).map_or("", String::as_str);
                     if !value.trim().is_empty() {
                         let col = draft.header.iter().position(|h| h == target).expect("added above");
-                        fills.push((row, col, value.to_string()));
+                        fills.push((row, col, *line, value.to_string()));
                     }
                 }
                 matched_servers.insert(*i);
                 Matched::One { source_id: servers[*i].source_id.clone() }
             }
             Ok(i) => Matched::Ambiguous { source_ids: ids(&[*i]) },
+            Err(_) if key_text.trim().is_empty() => Matched::NoKey,
             Err(is) if is.is_empty() => Matched::NotFound,
             Err(is) => Matched::Ambiguous { source_ids: ids(is) },
         };
         joined.rows.push((*line, key_text.clone(), matched));
     }
-    for (row, col, value) in fills {
+    for (row, col, line, value) in fills {
+        let column = &draft.header[col];
+        let value = match column.as_str() {
+            "Name" | "ImageName" => {
+                let written = unique_in(draft, row, col, &super::names::valid_name(&value));
+                if written != value {
+                    joined.renamed.push((line, column.clone(), value, written.clone()));
+                }
+                written
+            }
+            _ => value,
+        };
         draft.rows[row].cells[col] = value;
     }
+    // A server that only an ambiguous row names is said there, not again as unmatched.
+    let named: std::collections::BTreeSet<usize> =
+        found.iter().filter_map(|(_, _, o)| o.as_ref().err()).flatten().copied().collect();
     joined.unmatched = (0..servers.len())
-        .filter(|i| !matched_servers.contains(i) && !per_server.contains_key(i))
+        .filter(|i| !matched_servers.contains(i) && !per_server.contains_key(i) && !named.contains(i))
         .map(|i| servers[i].source_id.clone())
         .collect();
     Ok(joined)
+}
+
+/// `name` for row `row` of column `col`, made unique against that column's other rows
+/// (and, for Name, the account's jobs, which the draft's names already avoid).
+fn unique_in(draft: &Draft, row: usize, col: usize, name: &str) -> String {
+    let mut taken: std::collections::BTreeSet<String> = draft
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != row)
+        .map(|(_, r)| r.cells[col].clone())
+        .chain(draft.taken.get(&draft.header[col]).into_iter().flatten().cloned())
+        .collect();
+    super::names::unique(name, &mut taken)
 }
 
 /// The row of `draft` for `source_id`.
@@ -293,7 +362,7 @@ mod tests {
                 (5, Matched::NotFound),
             ]
         );
-        assert_eq!(j.unmatched, ["s-bp1e2fsl57knvuug0002", "s-bp1e2fsl57knvuug0003"]);
+        assert!(j.unmatched.is_empty(), "servers an ambiguous row names are said there: {:?}", j.unmatched);
         let cell =
             |id: &str, col: &str| row(&d, id).unwrap().cells[d.header.iter().position(|h| h == col).unwrap()].clone();
         assert_eq!(cell("s-bp1e2fsl57knvuug0001", "VSwitchId"), "vsw-bp1ddbrxdlrcbim460001");
@@ -315,5 +384,50 @@ mod tests {
         assert_eq!(j.rows[0].2, Matched::One { source_id: "s-bp1e2fsl57knvuug0002".into() });
         let err = join(&mut d, &a, &table(&["owner"], &[]), Key::Hostname).unwrap_err();
         assert!(err.starts_with("no hostname column to join on"), "{err}");
+    }
+
+    #[test]
+    fn a_short_form_matches_only_an_unqualified_side() {
+        let a = account();
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(&["hostname"], &[&["db01.other.example"], &["db01"], &[""]]);
+        let j = join(&mut d, &a, &t, Key::Hostname).unwrap();
+        assert_eq!(j.rows[0].2, Matched::NotFound, "another domain's db01 is not this one");
+        assert_eq!(j.rows[1].2, Matched::One { source_id: "s-bp1e2fsl57knvuug0001".into() });
+        assert_eq!(j.rows[2].2, Matched::NoKey);
+        assert_eq!(j.unmatched.len(), 3);
+    }
+
+    #[test]
+    fn a_cell_of_several_addresses_matches_by_any() {
+        let a = account();
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(&["IP Address"], &[&["192.168.5.5, 10.0.0.2"], &["10.0.0.3; 10.0.0.4"]]);
+        let j = join(&mut d, &a, &t, Key::Ip).unwrap();
+        assert_eq!(j.rows[0].2, Matched::One { source_id: "s-bp1e2fsl57knvuug0002".into() });
+        assert!(matches!(&j.rows[1].2, Matched::Ambiguous { source_ids } if source_ids.len() == 2));
+    }
+
+    #[test]
+    fn identity_columns_are_not_joined_and_names_keep_the_api_rule() {
+        let a = account();
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(
+            &["name", "SourceId", "region id", "Name ", "imagename"],
+            &[&["db01", "s-other", "cn-beijing", "9 web01", "img web"], &["web01", "", "", "web01", "img-web"]],
+        );
+        // The key column is `name`; the second Name-like column is a header in another spelling.
+        let j = join(&mut d, &a, &t, Key::Name).unwrap();
+        assert_eq!(j.skipped, ["SourceId", "region id"]);
+        let cell =
+            |id: &str, col: &str| row(&d, id).unwrap().cells[d.header.iter().position(|h| h == col).unwrap()].clone();
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "SourceId"), "s-bp1e2fsl57knvuug0001");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "RegionId"), "cn-hangzhou");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "ImageName"), "img-web");
+        // web01's own row already holds `web01`, so db01's rewritten `web01` gets a suffix.
+        assert_eq!(cell("s-bp1e2fsl57knvuug0001", "Name"), "web01-2");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0002", "Name"), "web01");
+        assert_eq!(cell("s-bp1e2fsl57knvuug0002", "ImageName"), "img-web-2");
+        assert_eq!(j.renamed.len(), 3, "{:?}", j.renamed);
     }
 }

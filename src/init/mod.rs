@@ -30,6 +30,9 @@ pub struct Draft {
     pub header: Vec<String>,
     pub rows: Vec<DraftRow>,
     pub left_out: Vec<LeftOut>,
+    /// Names the account's jobs already hold, by column (`Name`, `ImageName`): a joined
+    /// name must avoid them too.
+    pub taken: std::collections::BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A row of the draft, its cells in header order.
@@ -150,6 +153,7 @@ pub fn draft(account: &AccountIndex, opts: &Options) -> Draft {
         .filter(|j| j.region_id == opts.region)
         .map(|j| j.image_name.clone())
         .collect();
+    let taken = [("Name".to_string(), taken_names.clone()), ("ImageName".to_string(), taken_images.clone())].into();
     let mut rows = Vec::new();
     let mut left_out = Vec::new();
     for s in servers {
@@ -195,7 +199,7 @@ pub fn draft(account: &AccountIndex, opts: &Options) -> Draft {
             DraftRow { source_id: s.source_id.clone(), cells }
         })
         .collect();
-    Draft { header, rows, left_out }
+    Draft { header, rows, left_out, taken }
 }
 
 /// A source's data disks by index (a disk reported twice once, at its larger size).

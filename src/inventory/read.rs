@@ -72,11 +72,22 @@ impl Reader {
         }
         let book = super::sheet::read(path, sheet)?;
         let rows = std::sync::Arc::new(book.rows);
+        let (sheet_name, others) = (book.sheet.name.clone(), sheet.is_none() && book.sheets.len() > 1);
         let on_the_sheet = |mut e: InputError| {
             e.line = e.line.map(|l| rows.get(l as usize).copied().unwrap_or(l));
+            // A header without the inventory's columns: perhaps another sheet holds them.
+            if others && e.message.starts_with("the header has no") {
+                let all = book.sheets.join(", ");
+                e.message = format!(
+                    "{} (sheet '{sheet_name}'; the workbook's sheets are {all}: name one with --sheet)",
+                    e.message
+                );
+            }
             e
         };
-        let mut reader = Reader::from_reader(&shown, Box::new(std::io::Cursor::new(book.csv))).map_err(on_the_sheet)?;
+        // The CSV made from a sheet is separated by commas whatever its cells hold.
+        let csv = Box::new(std::io::Cursor::new(book.csv));
+        let mut reader = Reader::from_reader_with(&shown, csv, Some(b',')).map_err(on_the_sheet)?;
         reader.schema.sheet = Some(book.sheet);
         reader.notes.extend(book.notes.into_iter().map(|n| format!("{shown}: {n}")));
         reader.sheet_rows = Some(rows);
@@ -100,6 +111,11 @@ impl Reader {
 
     /// Reads an inventory from any byte stream; `path` names it in errors.
     pub fn from_reader(path: &str, input: Box<dyn Read + Send>) -> Result<Reader, InputError> {
+        Reader::from_reader_with(path, input, None)
+    }
+
+    /// Like [`Reader::from_reader`], separated by `delimiter`, or by the one its header shows.
+    fn from_reader_with(path: &str, input: Box<dyn Read + Send>, delimiter: Option<u8>) -> Result<Reader, InputError> {
         let mut reader = Reader {
             path: path.to_string(),
             input,
@@ -112,7 +128,7 @@ impl Reader {
             notes: Vec::new(),
             sheet_rows: None,
         };
-        let (names, line, delimiter) = reader.header()?;
+        let (names, line, delimiter) = reader.header(delimiter)?;
         reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
         reader.schema.delimiter = delimiter;
         reader.notes.extend(delimiter_note(path, delimiter));
@@ -133,12 +149,12 @@ impl Reader {
 
     /// Reads and parses the first record; returns its names (without the empty cells a
     /// spreadsheet leaves at its end), its line and the field separator it shows.
-    fn header(&mut self) -> Result<(Vec<String>, u64, u8), InputError> {
+    fn header(&mut self, delimiter: Option<u8>) -> Result<(Vec<String>, u64, u8), InputError> {
         self.read_more(64 << 10)?;
         if let Some(what) = not_csv_text(&self.carry) {
             return Err(InputError::new(&self.path, None, what));
         }
-        let delimiter = delimiter_of(&self.carry);
+        let delimiter = delimiter.unwrap_or_else(|| delimiter_of(&self.carry));
         let mut parser = Parser::core_only_with(delimiter);
         let mut header = Records::default();
         loop {

@@ -100,7 +100,8 @@ impl Schema {
             sheet: None,
         };
         for (i, name) in names.iter().enumerate() {
-            if let Some(first) = names[..i].iter().position(|n| n == name) {
+            // Blank header cells (a column a spreadsheet left unnamed) are the user's, and may repeat.
+            if let Some(first) = names[..i].iter().position(|n| n == name).filter(|_| !name.trim().is_empty()) {
                 return Err(HeaderError::Duplicate { name: name.clone(), first: first + 1, second: i + 1 });
             }
             let mut kind = classify(name);

@@ -42,6 +42,8 @@ pub struct AsCsv {
     pub rows: Vec<u64>,
     pub sheet: Sheet,
     pub notes: Vec<String>,
+    /// Every sheet of the workbook, for an error that should point to `--sheet`.
+    pub sheets: Vec<String>,
 }
 
 /// Whether `path` names a workbook smcplan reads as one.
@@ -72,9 +74,14 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
     })?;
     let names = book.sheet_names();
     let name = match wanted {
+        // The sheet named exactly, else the one named so in another letter case.
         Some(w) => names
             .iter()
             .find(|n| n.as_str() == w)
+            .or_else(|| {
+                let mut folded = names.iter().filter(|n| n.to_lowercase() == w.to_lowercase());
+                folded.next().filter(|_| folded.next().is_none())
+            })
             .cloned()
             .ok_or_else(|| fail(format!("the workbook has no sheet '{w}' (it has: {})", names.join(", "))))?,
         None => names.first().cloned().ok_or_else(|| fail("the workbook has no sheet".to_string()))?,
@@ -84,7 +91,9 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
     let Some((first_row, first_column)) = range.start().filter(|_| !range.is_empty()) else {
         return Err(fail(format!("sheet '{name}' is empty (expected a header row)")));
     };
-    Ok(as_csv(&range, Sheet { name, first_column }, first_row))
+    let mut csv = as_csv(&range, Sheet { name, first_column }, first_row);
+    csv.sheets = names;
+    Ok(csv)
 }
 
 /// The first bytes of a file, to tell what it is.
@@ -105,7 +114,9 @@ fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
     // Rewritten cells by kind and column: how many, and the first.
     let mut rewritten: BTreeMap<(&'static str, usize), (usize, String)> = BTreeMap::new();
     let header: Vec<String> = range.rows().next().map(|r| r.iter().map(|c| text(c).0).collect()).unwrap_or_default();
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    // A cell holding `#` is quoted, so that `#N/A` in column A is not read as a comment line.
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).comment(Some(b'#')).from_writer(Vec::new());
     let mut fields: Vec<String> = Vec::new();
     for (i, cells) in range.rows().enumerate() {
         let row = u64::from(first_row) + i as u64 + 1;
@@ -137,7 +148,7 @@ fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
             format!("{cells} of column {column} (first {}!{first}): {kind}", sheet.name)
         })
         .collect();
-    AsCsv { csv, rows, sheet, notes }
+    AsCsv { csv, rows, sheet, notes, sheets: Vec::new() }
 }
 
 /// A cell as the user sees it, and what was done to it when that is not plain copying.

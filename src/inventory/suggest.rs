@@ -20,6 +20,7 @@ const TEMPLATES: &[&str] = &[
 pub(super) fn unknown_column(name: &str, col: u16, strict: bool) -> Diagnostic {
     let shown = crate::text::OneLine(name);
     let message = match suggest(name) {
+        _ if name.trim().is_empty() => format!("column {} has no name in the header; its cells are ignored", col + 1),
         Some(s) => format!("unknown column '{shown}' is ignored; did you mean '{s}'?"),
         None => format!("unknown column '{shown}' is ignored"),
     };
@@ -106,5 +107,6 @@ mod tests {
         }
         assert_eq!(unknown_column("DataDisk.0.Size", 3, false).message, "unknown column 'DataDisk.0.Size' is ignored");
         assert_eq!(unknown_column("a\nb", 3, false).message, "unknown column 'a\\nb' is ignored");
+        assert_eq!(unknown_column(" ", 3, false).message, "column 4 has no name in the header; its cells are ignored");
     }
 }

@@ -18,6 +18,10 @@ pub struct Table {
 /// Reads the table at `path` (a workbook by its first sheet, or `sheet`).
 pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
     let shown = path.display().to_string();
+    if sheet.is_some() && !super::sheet::is_workbook(path) {
+        let message = "--sheet names a sheet of a workbook (.xlsx); this file is read as CSV";
+        return Err(InputError::new(&shown, None, message));
+    }
     let (bytes, rows_of, mut notes) = if super::sheet::is_workbook(path) {
         let book = super::sheet::read(path, sheet)?;
         let notes = book.notes.iter().map(|n| format!("{shown}: {n}")).collect();
@@ -29,10 +33,12 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
         }
         (bytes, None, Vec::new())
     };
-    let delimiter = super::read::delimiter_of(&bytes);
+    // The CSV made from a sheet is separated by commas whatever its cells hold.
+    let delimiter = if rows_of.is_some() { b',' } else { super::read::delimiter_of(&bytes) };
     if rows_of.is_none() {
         notes.extend(super::read::delimiter_note(&shown, delimiter));
     }
+    let workbook = rows_of.is_some();
     let seen = |line: u64| rows_of.as_ref().and_then(|r| r.get(line as usize).copied()).unwrap_or(line);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -52,8 +58,9 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
         let line = seen(record.position().map_or(0, |p| p.line()));
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         // Blank, cleared and comment lines (the csv crate's own comment handling would
-        // miscount lines).
-        if cells.iter().all(|c| c.trim().is_empty()) || cells.first().is_some_and(|c| c.starts_with('#')) {
+        // miscount lines); a sheet has no comments (`#N/A` is a cell).
+        let comment = !workbook && cells.first().is_some_and(|c| c.starts_with('#'));
+        if cells.iter().all(|c| c.trim().is_empty()) || comment {
             continue;
         }
         if table.header.is_empty() {

@@ -100,11 +100,19 @@ impl FirstSeen {
         }
     }
 
+    /// Grows, at least doubling, until `extra` more keys keep the table three quarters full
+    /// at most: a batch larger than the table (a sheet whose length says nothing of its
+    /// rows, or stdin) must never fill it, or a probe would never find an empty slot.
     fn reserve(&mut self, extra: usize) {
-        if (self.len + extra) * 4 <= self.slots.len() * 3 {
+        let needed = self.len + extra;
+        if needed * 4 <= self.slots.len() * 3 {
             return;
         }
-        self.resize(self.slots.len() * 2);
+        let mut slots = self.slots.len() * 2;
+        while needed * 4 > slots * 3 {
+            slots *= 2;
+        }
+        self.resize(slots);
     }
 
     /// Makes room for `keys` keys in all without growing again: growing moves every key,
@@ -153,6 +161,19 @@ mod tests {
             }
         }
         assert_eq!(table.len(), reference.len());
+    }
+
+    #[test]
+    fn one_batch_far_larger_than_the_table_still_fits() {
+        // A batch of 16 times the default size: growing once would leave it full.
+        let mut table = FirstSeen::default();
+        let mut firsts = Vec::new();
+        let items: Vec<(u64, u64)> = (0..65_536u64).map(|i| (i * 2 + 7, i)).collect();
+        table.insert_batch(&items, &mut firsts);
+        assert_eq!(table.len(), items.len());
+        assert!(table.len() * 4 <= table.slots.len() * 3);
+        table.insert_batch(&items, &mut firsts);
+        assert_eq!(firsts, (0..65_536u64).collect::<Vec<_>>(), "the second time every key is known");
     }
 
     #[test]
