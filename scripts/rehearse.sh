@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rehearses samples/inventory.csv against the built-in emulator: validate, submit, interrupt
-# half-way, resume, status. The report is left in target/rehearsal/ (override: first argument).
+# Rehearses samples/inventory.csv against the built-in emulator: validate, schedule two waves,
+# submit, interrupt half-way, resume, start wave 1, watch it finish, delete the batch. The
+# report is left in target/rehearsal/ (override: first argument).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report=${1:-target/rehearsal}
@@ -21,8 +22,12 @@ unset ALIBABA_CLOUD_PROFILE ALIBABA_CLOUD_SECURITY_TOKEN
 echo "== validate against the account state"
 "$bin" validate samples/inventory.csv --account samples/account.json | tail -n 1
 
+echo "== schedule the two waves, ten days ahead, 4 migrations at once"
+start=$(date -u -d '+10 days' +%Y-%m-%dT20:00:00Z 2>/dev/null || date -u -v+10d +%Y-%m-%dT20:00:00Z)
+"$bin" schedule samples/inventory.csv --start "$start" --max-running 4 --out "$report/scheduled.csv"
+
 echo "== submit at 4 requests a second, interrupted after 2.5 s (exit 130 expected)"
-"$bin" submit samples/inventory.csv --report "$report/jobs" --endpoint "$url" --rate 4 &
+"$bin" submit "$report/scheduled.csv" --report "$report/jobs" --endpoint "$url" --rate 4 &
 submit=$!
 sleep 2.5
 kill -INT "$submit"
@@ -30,8 +35,14 @@ wait "$submit" && status=0 || status=$?
 echo "submit exited $status"
 
 echo "== resume: rows already created are not sent again"
-"$bin" submit samples/inventory.csv --report "$report/jobs" --endpoint "$url" --rate 4
+"$bin" submit "$report/scheduled.csv" --report "$report/jobs" --endpoint "$url" --rate 4
 
-echo "== status"
-"$bin" status "$report/jobs" --endpoint "$url"
+echo "== start wave 1, the first two as a canary"
+"$bin" start "$report/jobs" --wave 1 --canary 2 --endpoint "$url" --rate 10
+
+echo "== the live view until wave 1 settles (on a terminal it redraws in place)"
+"$bin" status "$report/jobs" --watch --wave 1 --interval 0.5 --endpoint "$url" || true
+
+echo "== roll the batch back: stop what runs, delete every job"
+"$bin" delete "$report/jobs" --stop-first --yes --endpoint "$url" --rate 10
 echo "report: $report/jobs/report.csv"

@@ -28,6 +28,16 @@ pub enum Command {
     Submit(SubmitArgs),
     /// Update a report with each job's status (DescribeReplicationJobs).
     Status(StatusArgs),
+    /// Fill ScheduledStartTime wave by wave (the Wave column), at most N migrations at once, within the API's 30 days.
+    Schedule(ScheduleArgs),
+    /// Start the batch's jobs (StartReplicationJob), where their state allows it.
+    Start(ActArgs),
+    /// Stop (pause) the batch's running jobs (StopReplicationJob).
+    Stop(ActArgs),
+    /// Cut over the batch's incremental jobs Waiting between runs (CutOverReplicationJob).
+    Cutover(CutoverArgs),
+    /// Delete the batch's jobs (DeleteReplicationJob): asks first; --stop-first stops running ones.
+    Delete(DeleteArgs),
     /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -94,6 +104,95 @@ pub struct SubmitArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ScheduleArgs {
+    /// The inventory (CSV or .xlsx) whose rows to schedule; its Wave column groups them.
+    pub inventory: PathBuf,
+    /// When the first wave starts (YYYY-MM-DDThh:mm:ssZ, in the future, at most 30 days ahead).
+    #[arg(long, value_name = "TIME")]
+    pub start: String,
+    /// Every job of a wave starts within this long of the wave's start (e.g. 8h, 1d12h).
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// Migrations running at once at most.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_running: usize,
+    /// Mbit/s each migration copies at (a row's ReplicationParameters bandwidth_limit, when lower, wins).
+    #[arg(long, value_name = "MBPS", default_value_t = 100.0)]
+    pub throughput: f64,
+    /// The account state file: the sources' partitions tell their used space.
+    #[arg(long, value_name = "FILE")]
+    pub account: Option<PathBuf>,
+    /// Write the scheduled inventory to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The time the rules are checked against (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ActArgs {
+    /// The report directory a submit wrote: its jobs are the ones acted on.
+    pub dir: PathBuf,
+    /// Only the jobs of this wave (the inventory's Wave column).
+    #[arg(long, value_name = "W")]
+    pub wave: Option<String>,
+    /// Only the job of this inventory line (repeat for more).
+    #[arg(long = "line", value_name = "N")]
+    pub lines: Vec<u64>,
+    /// Calls per second at most.
+    #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
+    pub rate: f64,
+    /// Calls in flight at most.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Read the jobs' states and say what would be called; call nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Act on N jobs first, and on the rest only if every one of them succeeded.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
+    /// How long `start --canary` waits for its jobs to reach Running, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    pub canary_timeout: f64,
+    /// Print only the summary.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CutoverArgs {
+    #[command(flatten)]
+    pub act: ActArgs,
+    /// Run a last sync before cutting over.
+    #[arg(long)]
+    pub sync_data: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub act: ActArgs,
+    /// Stop Running jobs first, wait until they can be deleted, then delete them.
+    #[arg(long)]
+    pub stop_first: bool,
+    /// How long --stop-first waits for a stopped job to leave Running, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    pub stop_timeout: f64,
+    /// Do not ask before deleting (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct TemplateArgs {
     /// Offer as many DataDisk columns as this account's largest source server needs.
     #[arg(long, value_name = "FILE")]
@@ -157,6 +256,9 @@ pub struct StatusArgs {
     /// Output format: one JSON object per check with `json`.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Only the jobs of this wave (the inventory's Wave column): a watch ends when they settle.
+    #[arg(long, value_name = "W")]
+    pub wave: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -2,7 +2,9 @@
 
 mod emulator;
 mod init;
+pub(crate) mod lifecycle;
 mod plan;
+mod schedule;
 mod snapshot;
 mod status;
 mod submit;
@@ -14,9 +16,11 @@ use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
 use crate::cli::{CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs};
 use crate::diagnostics::render;
+use crate::engine::act::Action;
 use crate::plan::{Plan, Step};
 use crate::time::parse_time;
 use anyhow::{Context as _, bail};
+use lifecycle::DeleteFlags;
 use std::io::{self, Write};
 
 /// How a command ended, when it did not fail.
@@ -42,6 +46,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Emulator(args) => emulator::run(&args),
         Command::Submit(args) => submit::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
+        Command::Start(args) => lifecycle::run(&args, Action::Start, DeleteFlags::default()),
+        Command::Stop(args) => lifecycle::run(&args, Action::Stop, DeleteFlags::default()),
+        Command::Cutover(args) => {
+            lifecycle::run(&args.act, Action::CutOver { sync_data: args.sync_data }, DeleteFlags::default())
+        }
+        Command::Delete(args) => {
+            let flags = DeleteFlags { stop_first: args.stop_first, stop_timeout: args.stop_timeout, yes: args.yes };
+            lifecycle::run(&args.act, Action::Delete, flags)
+        }
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "smcplan", &mut out);
@@ -238,4 +252,29 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         )?;
     }
     Ok(client)
+}
+
+/// Asks `question` on `out` and reads the answer from `input`: yes only for `y` or `yes`.
+pub(super) fn confirm(out: &mut dyn Write, input: &mut dyn std::io::BufRead, question: &str) -> anyhow::Result<bool> {
+    write!(out, "{question}")?;
+    out.flush()?;
+    let mut answer = String::new();
+    input.read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confirm;
+
+    #[test]
+    fn only_a_yes_goes_on() {
+        for (answer, want) in
+            [("y\n", true), ("YES\n", true), ("\n", false), ("n\n", false), ("", false), ("yep\n", false)]
+        {
+            let mut out = Vec::new();
+            assert_eq!(confirm(&mut out, &mut answer.as_bytes(), "go on? ").unwrap(), want, "{answer:?}");
+            assert_eq!(out, b"go on? ");
+        }
+    }
 }

@@ -12,13 +12,13 @@ use crate::engine::signals::{self, Signal, Stop};
 use anyhow::Context as _;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Statuses no job leaves without the user.
-const SETTLED: &[&str] = &["Finished", "InError", "Expired", "NotFound", "Deleting"];
+/// Statuses no job leaves without the user (Waiting: an incremental job between its runs, until the next or a cutover).
+const SETTLED: &[&str] = &["Finished", "Waiting", "InError", "Expired", "NotFound", "Deleting"];
 
 /// The command line's status.
 pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
@@ -26,8 +26,13 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
     let interval = Duration::from_secs_f64(args.interval);
     let json = args.format != crate::cli::Format::Human;
-    let (counts, stopped) =
-        status(&client, &args.report, Look { watch: args.watch, interval, json }, &mut anstream::stdout())?;
+    if let Some(w) = &args.wave {
+        let rows = report::read(&args.report)?.rows;
+        crate::commands::lifecycle::select(&rows, Some(w), &[])
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.report.display()))?;
+    }
+    let look = Look { watch: args.watch, interval, json, wave: args.wave.clone() };
+    let (counts, stopped) = status(&client, &args.report, look, &mut anstream::stdout())?;
     let bad = ["InError", "Expired", "NotFound"];
     Ok(match stopped {
         Some(Signal::Terminate) => Outcome::Terminated,
@@ -194,8 +199,10 @@ pub fn status(
 }
 
 /// How to look.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Look {
+    /// Only the jobs of this wave.
+    pub wave: Option<String>,
     /// Until no job will change without the user.
     pub watch: bool,
     /// Between refreshes.
@@ -265,7 +272,13 @@ fn watch_jobs(
     stop: &Stop,
     mut recorder: Option<&mut Recorder>,
 ) -> anyhow::Result<(BTreeMap<String, usize>, String)> {
-    let Look { watch, interval, json } = look;
+    let Look { watch, interval, json, wave } = look;
+    // On a terminal the view is redrawn in place; elsewhere each refresh is printed as lines.
+    let live = (!json && std::io::stdout().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(indicatif::ProgressStyle::with_template("{msg}").expect("a static template"));
+        bar
+    });
     // Sleeps for the interval; `true` when a signal ends the watch instead.
     let pause = || {
         runtime.block_on(async {
@@ -282,6 +295,9 @@ fn watch_jobs(
         }
         let mut report = report::read(dir)?;
         let rows = &mut report.rows;
+        if let Some(w) = &wave {
+            rows.retain(|r| r.wave == *w);
+        }
         let ids: Vec<String> = rows.iter().filter(|r| !r.job_id.is_empty()).map(|r| r.job_id.clone()).collect();
         let mut found = BTreeMap::new();
         let mut failed = None;
@@ -367,7 +383,13 @@ fn watch_jobs(
             let text = serde_json::to_string(&shown).expect("a refresh serialises");
             writeln!(out, "{text}").map_err(super::stdout_fault)?;
         } else {
-            writeln!(out, "{line}").map_err(super::stdout_fault)?;
+            // The counts are the line's; the waves and the jobs InError follow it.
+            let view = crate::engine::live::render(rows);
+            let rest: String = view.lines().skip(1).map(|l| format!("{l}\n")).collect();
+            match &live {
+                Some(bar) => bar.set_message(format!("{line}\n{}", rest.trim_end())),
+                None => write!(out, "{line}\n{rest}").map_err(super::stdout_fault)?,
+            }
         }
         if let Some(recorder) = recorder.as_deref_mut() {
             recorder.write(&seen)?;
@@ -381,6 +403,9 @@ fn watch_jobs(
             let _ = if json { writeln!(std::io::stderr(), "{why}") } else { writeln!(out, "{why}") };
         }
         if !watch || !open || pause() {
+            if let Some(bar) = &live {
+                bar.finish();
+            }
             return Ok((counts, line));
         }
     }

@@ -292,7 +292,7 @@ fn ask_before_sending(client: &Client, req: &Request, count: usize) -> anyhow::R
         "about to send {count} CreateReplicationJob requests to {endpoint} at {} a second; go on? [y/N] ",
         req.options.rate
     );
-    if !confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
+    if !super::confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
         anyhow::bail!("nothing was sent: not confirmed (--yes skips the question)");
     }
     Ok(())
@@ -431,15 +431,6 @@ fn write_failed(
     Ok(())
 }
 
-/// Asks `question` on `out` and reads the answer from `input`: yes only for `y` or `yes`.
-fn confirm(out: &mut dyn Write, input: &mut dyn std::io::BufRead, question: &str) -> anyhow::Result<bool> {
-    write!(out, "{question}")?;
-    out.flush()?;
-    let mut answer = String::new();
-    input.read_line(&mut answer)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
-}
-
 /// Checks the inventory and keeps every row for the report; `None` (the errors printed)
 /// when errors stop the run before anything is sent.
 fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<Option<(Checked, Vec<Line>)>> {
@@ -484,20 +475,4 @@ fn check_lines(req: &Request, account: Option<&AccountIndex>) -> anyhow::Result<
         );
     }
     Ok(Some((checked, lines)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_yes_goes_on() {
-        for (answer, want) in
-            [("y\n", true), ("YES\n", true), ("\n", false), ("n\n", false), ("", false), ("yep\n", false)]
-        {
-            let mut out = Vec::new();
-            assert_eq!(confirm(&mut out, &mut answer.as_bytes(), "go on? ").unwrap(), want, "{answer:?}");
-            assert_eq!(out, b"go on? ");
-        }
-    }
 }

@@ -180,6 +180,11 @@ impl Running {
         self.shared.world.lock().expect("world lock").state()
     }
 
+    /// The JobIds deleted so far.
+    pub fn deleted(&self) -> Vec<String> {
+        self.shared.world.lock().expect("world lock").deleted()
+    }
+
     /// The jobs now, as DescribeReplicationJobs would list them.
     pub fn jobs(&self) -> Vec<ReplicationJob> {
         self.state().replication_jobs

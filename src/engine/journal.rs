@@ -37,6 +37,41 @@ pub enum Entry {
     /// Written last by a run that ended (not by one that was killed): when, and its summary.
     #[serde(rename = "run_end")]
     RunEnd(super::runs::RunEnd),
+    /// Written (and synced) before a job action (start, stop, cutover, delete) leaves.
+    Act(Act),
+    /// Written (and synced) when a job action is settled.
+    Acted(Acted),
+}
+
+/// A job action about to be called: which, on which job of the batch, for which row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    pub line: u64,
+    /// `StartReplicationJob`, `StopReplicationJob`, `CutOverReplicationJob` or `DeleteReplicationJob`.
+    pub action: String,
+    pub job_id: String,
+    /// Exactly the parameters sent (JobId, SyncData).
+    pub params: BTreeMap<String, String>,
+    pub at: String,
+    pub run: String,
+}
+
+/// How a job action ended: `done` (the call succeeded, or a lost attempt's goal holds) or
+/// `failed` with the API's error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acted {
+    pub line: u64,
+    pub action: String,
+    pub job_id: String,
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    pub attempts: u32,
+    pub at: String,
 }
 
 /// How a row ended.
@@ -202,7 +237,7 @@ impl History {
                 Entry::Outcome(o) => {
                     h.outcomes.insert(o.token.clone(), o.clone());
                 }
-                Entry::Run(_) | Entry::RunEnd(_) => {}
+                Entry::Run(_) | Entry::RunEnd(_) | Entry::Act(_) | Entry::Acted(_) => {}
             }
         }
         h

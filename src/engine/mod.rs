@@ -2,10 +2,12 @@
 //! outcome for each, resume from the journal, the lock and the signals. The only place where
 //! requests are sent concurrently.
 
+pub mod act;
 pub mod breaker;
 pub mod create;
 pub mod dir;
 pub mod journal;
+pub mod live;
 pub mod lock;
 pub mod pace;
 pub mod progress;
@@ -58,6 +60,22 @@ pub trait Call: Sync {
     fn look_up<'a>(&'a self, client: &'a Client) -> impl Future<Output = Result<Option<String>, ApiError>> + Send + 'a;
     /// Whether this error, once an earlier attempt's answer was lost, says that attempt did it.
     fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool;
+    /// Its intent as the journal records it: a create's, unless the call says otherwise.
+    fn intent_entry(&self, at: String, lookup: bool, run: &str, file: &str) -> Entry {
+        Entry::Intent {
+            line: self.line(),
+            token: self.key().to_string(),
+            params: self.params().clone(),
+            at,
+            lookup,
+            run: run.to_string(),
+            file: file.to_string(),
+        }
+    }
+    /// Its outcome as the journal records it.
+    fn outcome_entry(&self, outcome: Outcome) -> Entry {
+        Entry::Outcome(outcome)
+    }
 }
 
 /// A call that went through: the job it made or acted on, and the request's id.
@@ -271,15 +289,7 @@ impl Ctx<'_> {
 
     /// The intent of `call`, journaled before it leaves.
     fn intent(&self, call: &impl Call, lookup: bool) -> Entry {
-        Entry::Intent {
-            line: call.line(),
-            token: call.key().to_string(),
-            params: call.params().clone(),
-            at: now(),
-            lookup,
-            run: self.run.to_string(),
-            file: self.file.to_string(),
-        }
+        call.intent_entry(now(), lookup, self.run, self.file)
     }
 
     /// Whether `call` is done already (paced like every call; the client retries the read).
@@ -408,7 +418,7 @@ impl Ctx<'_> {
                 }
             }
         };
-        self.append(Entry::Outcome(outcome.clone())).await?;
+        self.append(w.outcome_entry(outcome.clone())).await?;
         if let Some(why) = self.breaker.settled(outcome.error_code.as_deref()) {
             self.stop.trip(format!("the circuit breaker opened: {why}"));
         }

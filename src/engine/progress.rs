@@ -15,6 +15,8 @@ pub struct Counters {
     /// Attempts after the first, and throttled answers among all.
     pub retries: AtomicU64,
     pub throttled: AtomicU64,
+    /// What a settled call did, for the display (`created` unless set: `started`, `deleted`, ...).
+    pub word: std::sync::OnceLock<&'static str>,
 }
 
 /// The counters at one moment.
@@ -25,6 +27,7 @@ pub struct Snapshot {
     pub in_flight: u64,
     pub retries: u64,
     pub throttled: u64,
+    pub word: &'static str,
 }
 
 impl Counters {
@@ -36,6 +39,7 @@ impl Counters {
             in_flight: get(&self.in_flight),
             retries: get(&self.retries),
             throttled: get(&self.throttled),
+            word: self.word.get().copied().unwrap_or("created"),
         }
     }
 }
@@ -77,8 +81,8 @@ pub fn for_stderr(total: u64, quiet: bool) -> Box<dyn Display> {
 pub fn message(now: Snapshot, elapsed: Duration) -> String {
     let rate = now.created as f64 / elapsed.as_secs_f64().max(1e-9);
     format!(
-        "created {}, failed {}, in flight {}, {} retries ({} throttled), {rate:.1}/s",
-        now.created, now.failed, now.in_flight, now.retries, now.throttled
+        "{} {}, failed {}, in flight {}, {} retries ({} throttled), {rate:.1}/s",
+        now.word, now.created, now.failed, now.in_flight, now.retries, now.throttled
     )
 }
 

@@ -90,6 +90,17 @@ pub struct ReportRow {
     pub job_error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<String>,
+    /// The row's `Wave` cell (a user column: never sent), for `start --wave` and the live view.
+    #[serde(rename = "Wave", default, skip_serializing_if = "String::is_empty")]
+    pub wave: String,
+    /// The last job action a lifecycle command took on the job (`start`, `stop`, `cutover`,
+    /// `delete`), what it came to, and when.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_action: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_action_result: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_action_at: String,
     /// Settled by another version of the row (its job was made by a row fixed since): the
     /// batch keeps that version's file and line. Not written.
     #[serde(skip)]
@@ -114,6 +125,17 @@ const COLUMNS: &[&str] = &[
 /// The job's own state, from `status`: named apart from smcplan's `status`, so that no two
 /// columns differ only in letter case.
 const STATUS_COLUMNS: &[&str] = &["JobStatus", "JobBusinessStatus", "JobProgress", "JobErrorCode", "checked_at"];
+/// The wave, once a row has one, and the last job action, once one was taken.
+const WAVE_COLUMNS: &[&str] = &["Wave"];
+const ACTION_COLUMNS: &[&str] = &["last_action", "last_action_result", "last_action_at"];
+
+/// Which optional column groups `report.csv` has.
+#[derive(Clone, Copy)]
+struct Groups {
+    status: bool,
+    wave: bool,
+    action: bool,
+}
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn neutralise(cell: &str) -> String {
@@ -124,7 +146,7 @@ pub fn neutralise(cell: &str) -> String {
 }
 
 impl ReportRow {
-    fn cells(&self, with_status: bool) -> Vec<String> {
+    fn cells(&self, groups: Groups) -> Vec<String> {
         let mut cells = vec![
             self.id.line.to_string(),
             self.id.source_id.clone(),
@@ -140,7 +162,7 @@ impl ReportRow {
             self.submitted_at.clone(),
             self.file.clone(),
         ];
-        if with_status {
+        if groups.status {
             cells.extend([
                 self.job_status.clone().unwrap_or_default(),
                 self.business_status.clone().unwrap_or_default(),
@@ -148,6 +170,12 @@ impl ReportRow {
                 self.job_error_code.clone().unwrap_or_default(),
                 self.checked_at.clone().unwrap_or_default(),
             ]);
+        }
+        if groups.wave {
+            cells.push(self.wave.clone());
+        }
+        if groups.action {
+            cells.extend([self.last_action.clone(), self.last_action_result.clone(), self.last_action_at.clone()]);
         }
         cells.iter().map(|c| neutralise(c)).collect()
     }
@@ -192,12 +220,22 @@ pub fn write(dir: &Path, report: &Report) -> io::Result<()> {
 /// `report.csv` to any writer: a row per line, formula cells neutralised; the job's state
 /// columns once `status` has checked.
 pub fn write_csv(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> {
-    let with_status = rows.iter().any(|r| r.checked_at.is_some());
+    let groups = Groups {
+        status: rows.iter().any(|r| r.checked_at.is_some()),
+        wave: rows.iter().any(|r| !r.wave.is_empty()),
+        action: rows.iter().any(|r| !r.last_action.is_empty()),
+    };
     let mut csv = csv::Writer::from_writer(out);
-    let header: Vec<&str> = COLUMNS.iter().chain(if with_status { STATUS_COLUMNS } else { &[] }).copied().collect();
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .chain(if groups.status { STATUS_COLUMNS } else { &[] })
+        .chain(if groups.wave { WAVE_COLUMNS } else { &[] })
+        .chain(if groups.action { ACTION_COLUMNS } else { &[] })
+        .copied()
+        .collect();
     csv.write_record(&header)?;
     for r in rows {
-        csv.write_record(r.cells(with_status))?;
+        csv.write_record(r.cells(groups))?;
     }
     csv.flush()
 }

@@ -37,7 +37,8 @@ pub fn report_rows(
 
 fn report_row(l: &Line, schema: &Schema, file: &str, settled: Option<&Settled>, dry_run: bool) -> ReportRow {
     let id = RowId::of(&Row::new(l.line, schema, l.record.view()));
-    let mut r = ReportRow { id, file: file.to_string(), ..ReportRow::default() };
+    let wave = crate::plan::waves::wave_of(schema, l.record.view()).to_string();
+    let mut r = ReportRow { id, file: file.to_string(), wave, ..ReportRow::default() };
     if let Some((code, message)) = &l.error {
         r.status = RowStatus::Invalid;
         r.error_code = code.clone();
@@ -199,6 +200,9 @@ pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], run: ThisRun) -> V
             r.progress = before.progress;
             r.job_error_code = before.job_error_code.clone();
             r.checked_at = before.checked_at.clone();
+            r.last_action = before.last_action.clone();
+            r.last_action_result = before.last_action_result.clone();
+            r.last_action_at = before.last_action_at.clone();
         }
         rows[i] = Some(r);
     }
@@ -212,6 +216,9 @@ fn clear_job_state(r: &mut ReportRow) {
     r.progress = None;
     r.job_error_code = None;
     r.checked_at = None;
+    r.last_action.clear();
+    r.last_action_result.clear();
+    r.last_action_at.clear();
 }
 
 /// `batch: N rows from F files: N created, N failed, ...`: the whole batch, when a run's

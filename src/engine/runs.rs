@@ -87,7 +87,7 @@ pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
                     runs[i].summary = Some(end.summary.clone());
                 }
             }
-            Entry::Intent { .. } | Entry::Outcome(_) => {}
+            Entry::Intent { .. } | Entry::Outcome(_) | Entry::Act(_) | Entry::Acted(_) => {}
         }
     }
     runs

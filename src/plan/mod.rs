@@ -1,6 +1,7 @@
 //! The plan: each validated row in submission order, created or blocked, and how long submitting takes.
 
 pub mod request;
+pub mod waves;
 
 use crate::batch::RowId;
 use crate::diagnostics::{Diagnostic, Severity};

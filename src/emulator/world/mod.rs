@@ -37,6 +37,11 @@ pub struct World {
 }
 
 impl World {
+    /// The JobIds deleted so far (a job is deleted once: after that no request finds it).
+    pub fn deleted(&self) -> Vec<String> {
+        self.jobs.iter().filter(|j| j.status == "Deleted").map(|j| j.id.clone()).collect()
+    }
+
     pub fn new(state: AccountState, scale: f64, seed: u64) -> World {
         let clock = Clock::new(scale);
         let now = clock.now();

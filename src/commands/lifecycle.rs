@@ -1,0 +1,505 @@
+//! `smcplan start|stop|cutover|delete DIR`: a job action on the jobs the batch in DIR created,
+//! where their state allows it, through the engine (limiter, retries, journal, lock, signals).
+
+use super::{Outcome, RATE, connect, within};
+use crate::api::calls::JobFilter;
+use crate::api::client::Client;
+use crate::batch::RowStatus;
+use crate::cli::ActArgs;
+use crate::engine::act::{Action, Decision, JobAction};
+use crate::engine::journal::{Entry, Journal};
+use crate::engine::report::{self, ReportRow};
+use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
+use crate::engine::signals::{self, Signal, Stop};
+use crate::engine::{self, Counters, Options, Settled, dir, progress};
+use anyhow::{Context as _, bail};
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What `delete` adds to the shared flags.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeleteFlags {
+    pub stop_first: bool,
+    pub stop_timeout: f64,
+    pub yes: bool,
+}
+
+/// A job's state as read before acting: Status and BusinessStatus (`None`: the API has no such job).
+type State = Option<(String, String)>;
+
+/// The rows (indexes into `rows`) a command acts on: those with a job, of `wave` if given,
+/// on the given lines if any. `Err` says why a wave or a line names nothing of the batch.
+pub fn select(rows: &[ReportRow], wave: Option<&str>, lines: &[u64]) -> Result<Vec<usize>, String> {
+    if let Some(w) = wave {
+        if !rows.iter().any(|r| r.wave == w) {
+            let mut waves: Vec<&str> = rows.iter().map(|r| r.wave.as_str()).filter(|w| !w.is_empty()).collect();
+            waves.sort();
+            waves.dedup();
+            let known = match waves.is_empty() {
+                true => "no row of the batch has a Wave".to_string(),
+                false => format!("the batch's waves: {}", waves.join(", ")),
+            };
+            return Err(format!("no row of the batch is in wave '{}' ({known})", crate::text::OneLine(w)));
+        }
+        if !rows.iter().any(|r| r.wave == w && !r.job_id.is_empty()) {
+            return Err(format!(
+                "wave '{}' has no job in the batch (none of its rows was created)",
+                crate::text::OneLine(w)
+            ));
+        }
+    }
+    for line in lines {
+        let on = rows.iter().filter(|r| r.id.line == *line).collect::<Vec<_>>();
+        if on.is_empty() {
+            return Err(format!("line {line} is not in the batch"));
+        }
+        if on.iter().all(|r| r.job_id.is_empty()) {
+            return Err(format!("line {line} has no job in the batch (it is {})", on[0].status));
+        }
+    }
+    Ok((0..rows.len())
+        .filter(|&i| {
+            let r = &rows[i];
+            !r.job_id.is_empty() && wave.is_none_or(|w| r.wave == w) && (lines.is_empty() || lines.contains(&r.id.line))
+        })
+        .collect())
+}
+
+/// What became of one job.
+#[derive(Clone, Debug, PartialEq)]
+enum Result_ {
+    Done,
+    Already(String),
+    NotCalled(String),
+    Failed(String),
+    Pending(String),
+    Skipped,
+}
+
+impl Result_ {
+    fn text(&self, action: Action) -> String {
+        match self {
+            Result_::Done => action.done_word().to_string(),
+            Result_::Already(why) => why.clone(),
+            Result_::NotCalled(why) => format!("not called: {why}"),
+            Result_::Failed(why) => format!("failed: {why}"),
+            Result_::Pending(why) => format!("no answer ({why}); the next run settles it"),
+            Result_::Skipped => "skipped: not called in this run".to_string(),
+        }
+    }
+
+    fn is_problem(&self) -> bool {
+        !matches!(self, Result_::Done | Result_::Already(_))
+    }
+}
+
+pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow::Result<Outcome> {
+    within("--rate", args.rate, RATE)?;
+    within("--canary-timeout", args.canary_timeout, (0.1, 86_400.0))?;
+    if delete.stop_first {
+        within("--stop-timeout", delete.stop_timeout, (0.1, 86_400.0))?;
+    }
+    let dir = args.dir.as_path();
+    let shown = dir.display().to_string();
+    let verb = action.verb();
+    let Some(batch) = report::read_if_any(dir)? else {
+        bail!(
+            "{shown} has no report.json: {verb} acts on the jobs that `smcplan submit INVENTORY --report {shown}` created"
+        );
+    };
+    let chosen = select(&batch.rows, args.wave.as_deref(), &args.lines).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let client = connect(&args.connect)?;
+    let mut err = anstream::stderr();
+    let opened = dir::open(dir, args.dry_run, false, &mut err)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let stop = Arc::new(Stop::default());
+    let watcher = {
+        let _in_runtime = runtime.enter();
+        runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
+    };
+    let started = Instant::now();
+    let rows: Vec<&ReportRow> = chosen.iter().map(|&i| &batch.rows[i]).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
+    let states = runtime.block_on(read_states(&client, &ids))?;
+    let state_of = |id: &str| states.get(id).cloned().flatten();
+    // Each job's decision; delete --stop-first calls a Running job, after stopping it.
+    let mut results: Vec<Option<Result_>> = vec![None; rows.len()];
+    let mut calls: Vec<usize> = Vec::new();
+    let mut stop_first: Vec<usize> = Vec::new();
+    for (k, r) in rows.iter().enumerate() {
+        let state = state_of(&r.job_id);
+        let (status, business) = state.as_ref().map_or((None, ""), |(s, b)| (Some(s.as_str()), b.as_str()));
+        match action.decide(status, business) {
+            Decision::Call => calls.push(k),
+            Decision::NotCallable(_) if action == Action::Delete && delete.stop_first && status == Some("Running") => {
+                stop_first.push(k);
+                calls.push(k);
+            }
+            Decision::Already(why) => results[k] = Some(Result_::Already(why)),
+            Decision::NotCallable(why) => results[k] = Some(Result_::NotCalled(why)),
+        }
+    }
+    let mut out = anstream::stdout();
+    if args.dry_run {
+        for &k in &calls {
+            let r = rows[k];
+            let first = if stop_first.contains(&k) { "StopReplicationJob, then " } else { "" };
+            writeln!(out, "line {} ({}, {}): would call {first}{}", r.id.line, r.id.name, r.job_id, action.api_name())?;
+        }
+        say_the_rest(&mut out, &rows, &results, action)?;
+        let summary = summary_line(&shown, action, &results, calls.len(), started.elapsed(), true);
+        writeln!(out, "{summary}")?;
+        return Ok(if results.iter().flatten().any(Result_::is_problem) { Outcome::Problems } else { Outcome::Clean });
+    }
+    if action == Action::Delete && !calls.is_empty() {
+        ask_before_deleting(&client, &shown, calls.len(), stop_first.len(), delete.yes)?;
+    }
+    let dir::Opened { journal, lock: _lock, .. } = opened;
+    let mut journal = journal.expect("a real run opens the journal");
+    let record = run_record(&client, verb, &rows);
+    journal.append(&Entry::Run(record.clone()))?;
+    drop(journal);
+    let counters = Counters::default();
+    let _ = counters.word.set(action.done_word());
+    let options = Options {
+        rate: args.rate,
+        concurrency: args.concurrency.max(1),
+        max_attempts: args.connect.max_attempts,
+        canary: 0,
+    };
+    let with = engine::With {
+        client: &client,
+        options: &options,
+        stop: &stop,
+        counters: &counters,
+        run: &record.run,
+        file: "",
+    };
+    let send = |ks: &[usize], act: Action| -> anyhow::Result<BTreeMap<u64, Settled>> {
+        if ks.is_empty() || stop.requested() {
+            return Ok(BTreeMap::new());
+        }
+        let work: Vec<JobAction> =
+            ks.iter().map(|&k| JobAction::new(k as u64, rows[k].id.line, act, &rows[k].job_id)).collect();
+        let (journal, _) = Journal::open(dir)?;
+        let display = progress::for_stderr(work.len() as u64, args.quiet);
+        Ok(runtime.block_on(engine::send_batch(&with, work, journal, &*display, false))?)
+    };
+    // Running jobs a delete stops first, and waits for.
+    let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
+    if !stop_first.is_empty() {
+        let stopped = send(&stop_first, Action::Stop)?;
+        for (&k, s) in &stopped {
+            if !matches!(s, Settled::Done(o) if o.status == RowStatus::Created) {
+                settled.insert(k, s.clone());
+            }
+        }
+        let waiting: Vec<usize> = stop_first.iter().copied().filter(|k| !settled.contains_key(&(*k as u64))).collect();
+        let still = runtime.block_on(wait_until_not_running(&client, &rows, &waiting, delete.stop_timeout, &stop))?;
+        for k in still {
+            let why = format!("still Running {}s after StopReplicationJob", delete.stop_timeout);
+            settled.insert(k as u64, Settled::Unknown { attempts: 0, error: why });
+        }
+    }
+    let mut todo: Vec<usize> = calls.iter().copied().filter(|k| !settled.contains_key(&(*k as u64))).collect();
+    // A canary: the first jobs alone; for start, until they run.
+    let canary = args.canary.min(todo.len());
+    if canary > 0 && canary < todo.len() {
+        let first: Vec<usize> = todo.drain(..canary).collect();
+        let done = send(&first, action)?;
+        let ok = first
+            .iter()
+            .filter(|k| matches!(done.get(&(**k as u64)), Some(Settled::Done(o)) if o.status == RowStatus::Created))
+            .count();
+        settled.extend(done);
+        if ok < canary {
+            stop.trip(format!("the canary failed: {ok} of its {canary} jobs were {}", action.done_word()));
+        } else if action == Action::Start {
+            let late = runtime.block_on(wait_until_running(&client, &rows, &first, args.canary_timeout, &stop))?;
+            if let Some(why) = late {
+                stop.trip(format!("the canary failed: {why}"));
+            }
+        }
+    }
+    if !stop.requested() {
+        settled.extend(send(&todo, action)?);
+    }
+    for &k in &calls {
+        let result = match settled.get(&(k as u64)) {
+            Some(Settled::Done(o)) if o.status == RowStatus::Created => Result_::Done,
+            Some(Settled::Done(o)) => Result_::Failed(format!(
+                "{}: {}",
+                o.error_code.as_deref().unwrap_or_default(),
+                o.error_message.as_deref().unwrap_or_default()
+            )),
+            Some(Settled::Unknown { error, .. }) => Result_::Pending(error.clone()),
+            Some(Settled::NotSent) | None => Result_::Skipped,
+        };
+        results[k] = Some(result);
+    }
+    watcher.abort();
+    runtime.shutdown_timeout(Duration::from_secs(60));
+    // The report: each job's last action and what it came to.
+    let at = crate::time::format_time(jiff::Timestamp::now());
+    let mut now = report::read(dir)?;
+    let by_job: BTreeMap<&str, &Result_> =
+        rows.iter().zip(&results).filter_map(|(r, x)| x.as_ref().map(|x| (r.job_id.as_str(), x))).collect();
+    for r in now.rows.iter_mut() {
+        if let Some(result) = by_job.get(r.job_id.as_str()).filter(|x| !matches!(x, Result_::Skipped)) {
+            r.last_action = verb.to_string();
+            r.last_action_result = result.text(action);
+            r.last_action_at = at.clone();
+        }
+    }
+    let summary = summary_line(&shown, action, &results, calls.len(), started.elapsed(), false);
+    let (mut journal, _) = Journal::open(dir)?;
+    let ended = match (stop.signal(), stop.tripped()) {
+        (Some(_), _) => "interrupted".to_string(),
+        (None, Some(why)) => format!("stopped: {why}"),
+        (None, None) => "completed".to_string(),
+    };
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for x in results.iter().flatten() {
+        *counts.entry(kind(x).to_string()).or_default() += 1;
+    }
+    let end = RunEnd {
+        run: record.run.clone(),
+        ended_at: at.clone(),
+        summary: RunSummary { ended, counts, line: summary.clone() },
+    };
+    journal.append(&Entry::RunEnd(end))?;
+    report::write(dir, &report::Report::new(now.rows, runs::runs_of(&Journal::read(dir)?)))?;
+    if !args.quiet {
+        say_the_rest(&mut out, &rows, &results, action)?;
+    }
+    let _ = writeln!(out, "{summary}");
+    if let Some(why) = stop.tripped() {
+        let left = results.iter().flatten().filter(|x| **x == Result_::Skipped).count();
+        let _ = writeln!(
+            err,
+            "{why}: {left} jobs were not called (skipped); fix the cause and run the same command again to resume"
+        );
+    }
+    Ok(match stop.signal() {
+        Some(Signal::Terminate) => Outcome::Terminated,
+        Some(_) => Outcome::Interrupted,
+        None if results.iter().flatten().any(Result_::is_problem) || stop.tripped().is_some() => Outcome::Problems,
+        None => Outcome::Clean,
+    })
+}
+
+fn kind(x: &Result_) -> &'static str {
+    match x {
+        Result_::Done => "done",
+        Result_::Already(_) => "already",
+        Result_::NotCalled(_) => "not_called",
+        Result_::Failed(_) => "failed",
+        Result_::Pending(_) => "pending",
+        Result_::Skipped => "skipped",
+    }
+}
+
+/// A line for each job that did not simply come to the action's goal.
+fn say_the_rest(
+    out: &mut dyn Write,
+    rows: &[&ReportRow],
+    results: &[Option<Result_>],
+    action: Action,
+) -> std::io::Result<()> {
+    for (r, x) in rows.iter().zip(results) {
+        if let Some(x) = x.as_ref().filter(|x| x.is_problem()) {
+            writeln!(
+                out,
+                "line {} ({}, {}): {}",
+                r.id.line,
+                crate::text::OneLine(&r.id.name),
+                r.job_id,
+                x.text(action)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `start DIR: 20 jobs: 18 started, 1 already Running, 1 not called; 2.1 s`.
+fn summary_line(
+    shown: &str,
+    action: Action,
+    results: &[Option<Result_>],
+    calls: usize,
+    elapsed: Duration,
+    dry: bool,
+) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for x in results.iter().flatten() {
+        let what = match x {
+            Result_::Done => action.done_word().to_string(),
+            Result_::Already(why) => why.clone(),
+            Result_::NotCalled(_) => "not called".to_string(),
+            Result_::Failed(_) => "failed".to_string(),
+            Result_::Pending(_) => "without an answer".to_string(),
+            Result_::Skipped => "skipped".to_string(),
+        };
+        *counts.entry(what).or_default() += 1;
+    }
+    if dry {
+        counts.insert(format!("to call {}", action.api_name()), calls);
+    }
+    let each: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    let dry = if dry { "dry run: " } else { "" };
+    format!(
+        "{dry}{} {shown}: {} jobs: {}; {:.1} s",
+        action.verb(),
+        results.len(),
+        each.join(", "),
+        elapsed.as_secs_f64()
+    )
+}
+
+/// Each job's Status and BusinessStatus now, 50 JobIds a page.
+async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
+    let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
+    for chunk in ids.chunks(50) {
+        let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
+        let jobs: Vec<_> =
+            client.describe_replication_jobs(&filter).try_collect().await.context("reading the jobs' states")?;
+        for j in jobs {
+            let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            if let Some(s) = states.get_mut(&j.job_id) {
+                *s = Some((j.status.clone(), business));
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// Waits until none of the jobs `ks` is Running; the ones still Running at the deadline.
+async fn wait_until_not_running(
+    client: &Client,
+    rows: &[&ReportRow],
+    ks: &[usize],
+    timeout: f64,
+    stop: &Stop,
+) -> anyhow::Result<Vec<usize>> {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    let mut left: Vec<usize> = ks.to_vec();
+    while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
+        let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
+        let states = read_states(client, &ids).await?;
+        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some((s, _))) if s == "Running"));
+        if !left.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                () = stop.wait_requested() => {}
+            }
+        }
+    }
+    Ok(left)
+}
+
+/// Waits until every canary job runs (Running or a later state); why not, if one fails or
+/// the time runs out.
+async fn wait_until_running(
+    client: &Client,
+    rows: &[&ReportRow],
+    ks: &[usize],
+    timeout: f64,
+    stop: &Stop,
+) -> anyhow::Result<Option<String>> {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    loop {
+        let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
+        let states = read_states(client, &ids).await?;
+        let status = |k: usize| states.get(&rows[k].job_id).cloned().flatten().map(|(s, _)| s);
+        if let Some(&k) = ks.iter().find(|&&k| matches!(status(k).as_deref(), Some("InError" | "Expired") | None)) {
+            let s = status(k).unwrap_or_else(|| "NotFound".into());
+            return Ok(Some(format!("job {} (line {}) is {s}", rows[k].job_id, rows[k].id.line)));
+        }
+        if ks.iter().all(|&k| Action::Start.goal_holds(status(k).as_deref())) || stop.requested() {
+            return Ok(None);
+        }
+        if Instant::now() >= deadline {
+            return Ok(Some(format!("its jobs did not reach Running within {timeout} s")));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            () = stop.wait_requested() => return Ok(None),
+        }
+    }
+}
+
+/// Deleting cannot be undone: on a terminal, asks (`--yes` skips); without one, `--yes` is required.
+fn ask_before_deleting(client: &Client, shown: &str, count: usize, running: usize, yes: bool) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "nothing was deleted: delete asks before deleting {count} jobs, and there is no terminal to answer; pass --yes"
+        );
+    }
+    let endpoint = client.endpoint(&crate::api::client::Api::Smc);
+    let stopping = if running > 0 { format!(" ({running} Running, stopped first)") } else { String::new() };
+    let question = format!(
+        "about to delete {count} jobs{stopping} of {shown} at {endpoint}; this cannot be undone; go on? [y/N] "
+    );
+    if !super::confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
+        bail!("nothing was deleted: not confirmed (--yes skips the question)");
+    }
+    Ok(())
+}
+
+/// The run record of a lifecycle run.
+fn run_record(client: &Client, verb: &str, rows: &[&ReportRow]) -> RunRecord {
+    let now = jiff::Timestamp::now();
+    let regions: std::collections::BTreeSet<String> =
+        rows.iter().filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
+    RunRecord {
+        run: runs::new_id(now),
+        command: verb.to_string(),
+        argv: super::command_line(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
+        regions: regions.into_iter().collect(),
+        access_key_id: client.access_key_id().to_string(),
+        inventory: None,
+        started_at: crate::time::format_time(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::RowId;
+
+    fn row(line: u64, wave: &str, job: &str) -> ReportRow {
+        ReportRow {
+            id: RowId { line, ..RowId::default() },
+            wave: wave.into(),
+            job_id: job.into(),
+            status: if job.is_empty() { RowStatus::Invalid } else { RowStatus::Created },
+            ..ReportRow::default()
+        }
+    }
+
+    #[test]
+    fn a_wave_or_a_line_selects_jobs_of_the_batch_only() {
+        let rows = [row(2, "1", "j-1"), row(3, "1", ""), row(4, "2", "j-2"), row(5, "3", "")];
+        assert_eq!(select(&rows, None, &[]), Ok(vec![0, 2]));
+        assert_eq!(select(&rows, Some("1"), &[]), Ok(vec![0]));
+        assert_eq!(select(&rows, None, &[4]), Ok(vec![2]));
+        assert_eq!(
+            select(&rows, Some("9"), &[]).unwrap_err(),
+            "no row of the batch is in wave '9' (the batch's waves: 1, 2, 3)"
+        );
+        assert_eq!(
+            select(&rows, Some("3"), &[]).unwrap_err(),
+            "wave '3' has no job in the batch (none of its rows was created)"
+        );
+        assert_eq!(select(&rows, None, &[7]).unwrap_err(), "line 7 is not in the batch");
+        assert_eq!(select(&rows, None, &[3]).unwrap_err(), "line 3 has no job in the batch (it is invalid)");
+    }
+}

@@ -1,0 +1,112 @@
+//! The live view of a batch's jobs, as `status --watch` shows it: counts per Status, a bar
+//! per wave (Finished, running, waiting), and the jobs InError with their JobErrorCode and
+//! a hint. The same text is redrawn in place on a terminal and printed as lines elsewhere.
+
+use super::report::ReportRow;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Width of a wave's bar, in characters.
+const BAR: usize = 24;
+
+/// What a person can do about a job's error (JobErrorCode), as far as smcplan knows.
+pub fn hint(code: &str) -> &'static str {
+    match code {
+        "SourceServer.Disconnected" => {
+            "the SMC client on the source lost its connection: restart it there, then `smcplan start DIR --line N`"
+        }
+        "ReplicationJob.DataTransferFailed" => {
+            "the transfer failed: check the source's network to the intermediate instance, then start the job again"
+        }
+        "Disk.InsufficientSpace" => {
+            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size, delete the job and submit again"
+        }
+        _ => "see the job in the SMC console; `smcplan start DIR --line N` runs it again",
+    }
+}
+
+fn running(status: &str) -> bool {
+    matches!(status, "Running" | "Deleting")
+}
+
+/// The view of `rows` (the report's rows that have a job) as of a refresh.
+pub fn render(rows: &[ReportRow]) -> String {
+    let jobs: Vec<&ReportRow> = rows.iter().filter(|r| !r.job_id.is_empty()).collect();
+    let status = |r: &ReportRow| r.job_status.clone().unwrap_or_else(|| "unknown".into());
+    let mut out = String::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &jobs {
+        *counts.entry(status(r)).or_default() += 1;
+    }
+    let each: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let _ =
+        writeln!(out, "{} jobs: {}", jobs.len(), if each.is_empty() { "none".to_string() } else { each.join(", ") });
+    let labels: Vec<&str> = jobs.iter().map(|r| r.wave.as_str()).collect();
+    let waves = crate::plan::waves::order(&labels);
+    if waves.iter().any(|w| !w.is_empty()) {
+        for wave in &waves {
+            let of: Vec<&&ReportRow> = jobs.iter().filter(|r| r.wave == *wave).collect();
+            let finished = of.iter().filter(|r| status(r) == "Finished").count();
+            let run = of.iter().filter(|r| running(&status(r))).count();
+            let waiting = of.len() - finished - run;
+            let filled = |n: usize| (n * BAR).div_ceil(of.len().max(1));
+            let (f, r) = (filled(finished), filled(finished + run).saturating_sub(filled(finished)));
+            let bar = format!("{}{}{}", "#".repeat(f), ">".repeat(r), ".".repeat(BAR.saturating_sub(f + r)));
+            let name = if wave.is_empty() { "no wave".to_string() } else { format!("wave {wave}") };
+            let _ = writeln!(
+                out,
+                "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} waiting",
+                of.len()
+            );
+        }
+    }
+    for r in jobs.iter().filter(|r| status(r) == "InError") {
+        let code = r.job_error_code.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  InError: line {} ({}, {}): {} - {}",
+            r.id.line,
+            crate::text::OneLine(&r.id.name),
+            r.job_id,
+            if code.is_empty() { "no ErrorCode" } else { code },
+            hint(code)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::RowId;
+
+    fn job(line: u64, wave: &str, status: &str, code: &str) -> ReportRow {
+        ReportRow {
+            id: RowId { line, name: format!("web-{line:02}"), ..RowId::default() },
+            job_id: format!("j-{line}"),
+            wave: wave.into(),
+            job_status: Some(status.into()),
+            job_error_code: Some(code.into()),
+            ..ReportRow::default()
+        }
+    }
+
+    #[test]
+    fn the_plain_view_of_two_waves_and_an_error() {
+        let rows = [
+            job(2, "1", "Finished", ""),
+            job(3, "1", "Finished", ""),
+            job(4, "1", "Running", ""),
+            job(5, "1", "InError", "Disk.InsufficientSpace"),
+            job(6, "2", "Ready", ""),
+            job(7, "2", "Ready", ""),
+            ReportRow { id: RowId { line: 8, ..RowId::default() }, ..ReportRow::default() },
+        ];
+        insta::assert_snapshot!(render(&rows));
+    }
+
+    #[test]
+    fn a_batch_without_waves_shows_its_counts() {
+        insta::assert_snapshot!(render(&[job(2, "", "Running", ""), job(3, "", "InError", "Odd.Code")]));
+    }
+}
