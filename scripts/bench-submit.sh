@@ -38,7 +38,8 @@ scenario() { # name ideal_seconds "emulator flags" "client flags"
     python3 - "$name" "$ideal" "$wall" "$user" "$sys" "$dir/report-$name/report.json" "$(cat "$dir/summary")" <<'PY'
 import json, sys
 name, ideal, wall, user, sys_t, report, summary = sys.argv[1], *map(float, sys.argv[2:6]), sys.argv[6], sys.argv[7]
-rows = json.load(open(report))
+data = json.load(open(report))
+rows = data["rows"] if isinstance(data, dict) else data
 created = sum(r["status"] == "created" for r in rows)
 failed = sum(r["status"] == "failed" for r in rows)
 retried = sum(r["attempts"] > 1 for r in rows)

@@ -1,6 +1,8 @@
 //! The runbook against the in-process emulator: schedule, start, stop, cutover and delete of
 //! a batch, the canary and the breaker, and delete killed at random points.
 
+mod support;
+
 use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
 use smcplan::engine::report::ReportRow;
 use std::path::{Path, PathBuf};
@@ -115,6 +117,16 @@ fn start_stop_and_delete_a_batch_wave_by_wave() {
     let out = act(&e, &batch, "start", &["--wave", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("3 already Running"), "{}", text(&out));
+    // The status of one wave, with its bar.
+    let out =
+        smcplan(dir.path()).arg("status").arg(&batch).args(["--endpoint", &e.url(), "--wave", "1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains(": 3 Running\n  wave 1     [>>>>>>>>>>>>>>>>>>>>>>>>] 0/3 Finished, 3 running, 0 waiting\n"),
+        "{}",
+        text(&out)
+    );
 
     // One job stopped by its line; stopping a Ready job is not called.
     let (line, _, first) = &jobs[0];
@@ -277,4 +289,85 @@ fn schedule_fills_the_waves_and_refuses_bad_input() {
     assert!(text(&out).contains("error[ScheduledStartTime.TooFar]"), "{}", text(&out));
     assert!(text(&out).contains("the schedule overflows from wave 1"), "{}", text(&out));
     assert!(!dir.path().join("scheduled.csv").exists());
+}
+
+/// A service whose every StartReplicationJob fails (a state the batch's read did not show):
+/// the breaker opens once more than half of the last 20 calls failed.
+#[test]
+fn the_breaker_opens_on_a_burst_of_failed_calls() {
+    let jobs: Vec<serde_json::Value> = (0..40)
+        .map(|i| serde_json::json!({"JobId": format!("j-{i}"), "Name": format!("job-{i}"), "SourceId": format!("s-{i}"), "Status": "Ready"}))
+        .collect();
+    let server = support::start(move |seen| match seen.action().as_str() {
+        "DescribeReplicationJobs" => {
+            support::ok(serde_json::json!({"RequestId": "r", "TotalCount": 40, "PageNumber": 1,
+            "PageSize": 50, "ReplicationJobs": {"ReplicationJob": jobs.clone()}}))
+        }
+        _ => support::error(400, "ReplicationJob.InvalidStatus"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    std::fs::create_dir_all(&batch).unwrap();
+    let rows: Vec<ReportRow> = (0..40)
+        .map(|i| ReportRow {
+            id: smcplan::batch::RowId { line: i + 2, source_id: format!("s-{i}"), ..Default::default() },
+            status: smcplan::batch::RowStatus::Created,
+            job_id: format!("j-{i}"),
+            ..ReportRow::default()
+        })
+        .collect();
+    smcplan::engine::report::write(&batch, &smcplan::engine::report::Report::new(rows, Vec::new())).unwrap();
+    std::fs::write(batch.join("journal.jsonl"), "").unwrap();
+    let out = smcplan(dir.path())
+        .arg("start")
+        .arg(&batch)
+        .args(["--endpoint", &server.url(), "--rate", "500", "--concurrency", "1"])
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("the circuit breaker opened: 20 of the last 20 requests failed"), "{said}");
+    assert!(said.contains("40 jobs: 20 failed, 20 skipped"), "{said}");
+    let starts = server.requests().iter().filter(|r| r.action() == "StartReplicationJob").count();
+    assert_eq!(starts, 20, "nothing is called once the breaker is open");
+}
+
+#[test]
+fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
+    // An hour a millisecond: a run takes 1.8 ms, the next is 12 h (43 ms) later.
+    let e = emulator(|c| c.time_scale = 3_600_000.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut text_ = String::from(
+        "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,RunOnce,Frequency,MaxNumberOfImageToKeep\n",
+    );
+    for s in 1001..1004 {
+        text_.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},inc-{s},Image,img-inc-{s},40,false,168,2\n"));
+    }
+    std::fs::write(dir.path().join("inventory.csv"), text_).unwrap();
+    let batch = dir.path().join("batch");
+    let out = smcplan(dir.path())
+        .args(["submit", "inventory.csv", "--report", "batch", "--endpoint", &e.url(), "--rate", "200"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Not Waiting yet: nothing to cut over.
+    let out = act(&e, &batch, "cutover", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("not called: Ready: CutOverReplicationJob takes an incremental job Waiting"),
+        "{}",
+        text(&out)
+    );
+    let out = act(&e, &batch, "start", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::thread::sleep(Duration::from_millis(50));
+    let ids: Vec<String> = rows(&batch).into_iter().map(|r| r.job_id).collect();
+    assert!(ids.iter().all(|j| status_of(&e, j) == "Waiting"), "{:?}", e.jobs());
+    let out = act(&e, &batch, "cutover", &["--sync-data"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("3 jobs: 3 cut over"), "{}", text(&out));
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(ids.iter().all(|j| status_of(&e, j) == "Finished"), "{:?}", e.jobs());
+    let journal = std::fs::read_to_string(batch.join("journal.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"SyncData\":\"true\"").count(), 3 * 2 / 2, "each cutover's intent records SyncData");
 }

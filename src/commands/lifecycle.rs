@@ -111,7 +111,9 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         );
     };
     let chosen = select(&batch.rows, args.wave.as_deref(), &args.lines).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
-    let client = connect(&args.connect)?;
+    // The states are read at the calls' pace at least (the look-ups of lost answers too).
+    let client =
+        connect(&crate::cli::ConnectArgs { read_rate: args.connect.read_rate.max(args.rate), ..args.connect.clone() })?;
     let mut err = anstream::stderr();
     let opened = dir::open(dir, args.dry_run, false, &mut err)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -359,18 +361,22 @@ fn summary_line(
     )
 }
 
-/// Each job's Status and BusinessStatus now, 50 JobIds a page.
+/// Each job's Status and BusinessStatus now, 50 JobIds a page, up to 20 pages at once (the
+/// client's read limiter paces them).
 async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
+    use futures_util::StreamExt as _;
     let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
-    for chunk in ids.chunks(50) {
-        let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
-        let jobs: Vec<_> =
-            client.describe_replication_jobs(&filter).try_collect().await.context("reading the jobs' states")?;
-        for j in jobs {
-            let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            if let Some(s) = states.get_mut(&j.job_id) {
-                *s = Some((j.status.clone(), business));
-            }
+    let pages = futures_util::stream::iter(ids.chunks(50))
+        .map(|chunk| async move {
+            let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
+            client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await
+        })
+        .buffer_unordered(20);
+    let pages: Vec<_> = pages.try_collect().await.context("reading the jobs' states")?;
+    for j in pages.into_iter().flatten() {
+        let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        if let Some(s) = states.get_mut(&j.job_id) {
+            *s = Some((j.status.clone(), business));
         }
     }
     Ok(states)

@@ -9,14 +9,20 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     }
     let mut steps = Vec::new();
     let mut findings = Vec::new();
+    let mut timed = Vec::new();
     let json = args.check.format == Format::Json;
     let checked = check_with(&args.check, |row, diags| {
         steps.push(Step::new(row, diags));
+        if crate::plan::waves::wave_column(row.schema).is_some() {
+            let start = row.text(crate::inventory::Param::ScheduledStartTime).and_then(parse_time);
+            timed.push((crate::plan::waves::Job::of(row, None), start));
+        }
         if json {
             findings.extend_from_slice(diags);
         }
     })?;
-    let plan = Plan::new(steps, args.rate);
+    let mut plan = Plan::new(steps, args.rate);
+    plan.waves = crate::plan::waves::spans(&timed, DEFAULT_THROUGHPUT);
     let printed = match args.check.format {
         Format::Json => {
             let diagnostics =
@@ -47,6 +53,9 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     printed.map_err(stdout_fault)?;
     Ok(outcome(&checked))
 }
+
+/// Mbit/s a migration is expected to copy at, as `schedule` assumes by default.
+const DEFAULT_THROUGHPUT: f64 = 100.0;
 
 /// `plan --format json`: the plan, and every finding (warnings too) with its hint.
 #[derive(serde::Serialize)]

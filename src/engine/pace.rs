@@ -32,7 +32,9 @@ impl Pace {
     pub fn new(rate: f64) -> Pace {
         // governor counts whole cells a period: express the rate per minute for fractional rates.
         let per_minute = NonZeroU32::new((rate * 60.0).round().max(1.0) as u32).expect("at least one");
-        let quota = Quota::per_minute(per_minute).allow_burst(NonZeroU32::new(1).expect("one"));
+        // A burst of two: a request the timer let out late does not push back every one after
+        // it (the cadence is kept), and over any longer span the rate holds.
+        let quota = Quota::per_minute(per_minute).allow_burst(NonZeroU32::new(2).expect("two"));
         Pace {
             ceiling: rate,
             limiter: RateLimiter::direct(quota),
@@ -46,8 +48,11 @@ impl Pace {
         let at = {
             let mut b = self.state.lock().expect("pace lock");
             let now = Instant::now();
-            let at = b.next.max(now);
-            b.next = at + Duration::try_from_secs_f64(1.0 / b.rate).unwrap_or(Duration::from_secs(3600));
+            let interval = Duration::try_from_secs_f64(1.0 / b.rate).unwrap_or(Duration::from_secs(3600));
+            // Late by less than an interval (timers wake late): the next keeps the cadence, so
+            // that lateness does not add up over a batch; later than that, it starts anew.
+            let at = if now.saturating_duration_since(b.next) < interval { b.next } else { now };
+            b.next = at + interval;
             at
         };
         tokio::time::sleep_until(at).await;

@@ -60,6 +60,9 @@ pub struct Plan {
     /// Seconds the creates take at `rate` requests per second.
     pub seconds: f64,
     pub steps: Vec<Step>,
+    /// The waves (the Wave column) as their ScheduledStartTime cells have them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<waves::Span>,
 }
 
 impl Plan {
@@ -67,7 +70,7 @@ impl Plan {
     pub fn new(steps: Vec<Step>, rate: f64) -> Plan {
         let creates = steps.iter().filter(|s| s.action == Action::Create).count() as u64;
         let blocked = steps.len() as u64 - creates;
-        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps }
+        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps, waves: Vec::new() }
     }
 
     /// A table for people.
@@ -102,6 +105,11 @@ impl Plan {
                 s.blocked_by.join(", ")
             );
             writeln!(out, "{}", line.trim_end())?;
+        }
+        for w in &self.waves {
+            let name = if w.wave.is_empty() { "rows without a wave".to_string() } else { format!("wave {}", w.wave) };
+            let (start, end) = (crate::time::format_time(w.start), crate::time::format_time(w.end));
+            writeln!(out, "{name}: {} rows, from {start} to {end} (expected)", w.rows)?;
         }
         writeln!(
             out,

@@ -216,6 +216,27 @@ pub fn schedule(jobs: &[Job], opts: &Options) -> (Schedule, Vec<Diagnostic>) {
     (Schedule { starts, ends, waves }, findings)
 }
 
+/// The waves of an inventory as its ScheduledStartTime cells have them: per wave, its rows,
+/// its first start and the expected end of its last job (at `throughput` Mbit/s). Rows
+/// without a start count in their wave's rows only; a wave none of whose rows has a start
+/// is left out.
+pub fn spans(jobs: &[(Job, Option<Timestamp>)], throughput: f64) -> Vec<Span> {
+    let labels: Vec<&str> = jobs.iter().map(|(j, _)| j.wave.as_str()).collect();
+    let mut out = Vec::new();
+    for wave in order(&labels) {
+        let of: Vec<&(Job, Option<Timestamp>)> = jobs.iter().filter(|(j, _)| j.wave == wave).collect();
+        let timed =
+            of.iter().filter_map(|(j, t)| t.map(|t| (t, t.saturating_add(duration(j, throughput)).unwrap_or(t))));
+        let (start, end) = timed.fold((None, None), |(s, e): (Option<Timestamp>, Option<Timestamp>), (a, b)| {
+            (Some(s.map_or(a, |s| s.min(a))), Some(e.map_or(b, |e| e.max(b))))
+        });
+        if let (Some(start), Some(end)) = (start, end) {
+            out.push(Span { wave, rows: of.len(), start, end });
+        }
+    }
+    out
+}
+
 /// `8h`, `1d 2h`, `90m`: a duration as a person writes it.
 pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     let bad = || format!("'{}' is not a duration (write e.g. 8h, 90m, 1d12h, 45s)", crate::text::OneLine(text));
@@ -332,6 +353,22 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         assert_eq!(show(SignedDuration::from_secs(86_400 + 5_400)), "1d1h30m");
+    }
+
+    #[test]
+    fn the_plan_shows_each_wave_from_its_cells() {
+        let at = |j: Job, s: &str| (j, Some(t(s)));
+        let jobs = [
+            at(job(2, "1", 100), "2026-12-05T20:00:00Z"),
+            at(job(3, "1", 100), "2026-12-05T20:10:00Z"),
+            (job(4, "2", 1), None),
+        ];
+        let spans = spans(&jobs, 1000.0);
+        assert_eq!(spans.len(), 1, "wave 2 has no start");
+        assert_eq!(
+            (spans[0].rows, spans[0].start, spans[0].end),
+            (2, t("2026-12-05T20:00:00Z"), t("2026-12-05T20:24:19Z"))
+        );
     }
 
     proptest! {
