@@ -4,6 +4,8 @@
 //! account ──init (+ CMDB join)──▶ draft inventory
 //! inventory (CSV, ; or tab, XLSX) ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests
 //!      ──engine──▶ journal + report DIR ◀──status── api ◀──▶ SMC (or the emulator)
+//! inventory ──schedule (plan::waves)──▶ ScheduledStartTime wave by wave
+//! report DIR ──start / stop / cutover / delete (engine::act)──▶ job actions, journaled
 //! ```
 //!
 //! - [`init`]: drafts an inventory from the account's source servers, and joins a CMDB export into it.
@@ -11,9 +13,11 @@
 //!   workbook's sheet as CSV, and any other table (a CMDB export).
 //! - [`check`]: the row rules in parallel ([`check::validate`]), then the batch and account
 //!   conflicts in file order ([`check::conflicts`]).
-//! - [`plan`]: what submit will do with each row, and each row's request and ClientToken.
-//! - [`engine`]: sends prepared requests through the limiter, with retries, an fsynced
-//!   journal, resume, the lock and signals, and writes the report.
+//! - [`plan`]: what submit will do with each row, each row's request and ClientToken, and
+//!   the waves' schedule.
+//! - [`engine`]: sends prepared calls (creates, and the job actions of the lifecycle
+//!   commands) through the limiter, with retries, an fsynced journal, resume, the lock and
+//!   signals, and writes the report and the live view.
 //! - [`api`]: signed HTTP calls to SMC and VPC, credentials, endpoints, errors.
 //! - [`emulator`]: a local SMC endpoint for rehearsals and tests.
 //! - [`account`]: the account state file, and the snapshot that fetches it.

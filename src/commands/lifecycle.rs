@@ -2,18 +2,18 @@
 //! where their state allows it, through the engine (limiter, retries, journal, lock, signals).
 
 use super::{Outcome, RATE, connect, within};
-use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::batch::RowStatus;
 use crate::cli::ActArgs;
 use crate::engine::act::{Action, Decision, JobAction};
+use crate::engine::choose::select;
 use crate::engine::journal::{Entry, Journal};
 use crate::engine::report::{self, ReportRow};
 use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
 use crate::engine::signals::{self, Signal, Stop};
+use crate::engine::states::{read_states, wait_until_not_running, wait_until_running};
 use crate::engine::{self, Counters, Options, Settled, dir, progress};
 use anyhow::{Context as _, bail};
-use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -25,47 +25,6 @@ pub struct DeleteFlags {
     pub stop_first: bool,
     pub stop_timeout: f64,
     pub yes: bool,
-}
-
-/// A job's state as read before acting: Status and BusinessStatus (`None`: the API has no such job).
-type State = Option<(String, String)>;
-
-/// The rows (indexes into `rows`) a command acts on: those with a job, of `wave` if given,
-/// on the given lines if any. `Err` says why a wave or a line names nothing of the batch.
-pub fn select(rows: &[ReportRow], wave: Option<&str>, lines: &[u64]) -> Result<Vec<usize>, String> {
-    if let Some(w) = wave {
-        if !rows.iter().any(|r| r.wave == w) {
-            let mut waves: Vec<&str> = rows.iter().map(|r| r.wave.as_str()).filter(|w| !w.is_empty()).collect();
-            waves.sort();
-            waves.dedup();
-            let known = match waves.is_empty() {
-                true => "no row of the batch has a Wave".to_string(),
-                false => format!("the batch's waves: {}", waves.join(", ")),
-            };
-            return Err(format!("no row of the batch is in wave '{}' ({known})", crate::text::OneLine(w)));
-        }
-        if !rows.iter().any(|r| r.wave == w && !r.job_id.is_empty()) {
-            return Err(format!(
-                "wave '{}' has no job in the batch (none of its rows was created)",
-                crate::text::OneLine(w)
-            ));
-        }
-    }
-    for line in lines {
-        let on = rows.iter().filter(|r| r.id.line == *line).collect::<Vec<_>>();
-        if on.is_empty() {
-            return Err(format!("line {line} is not in the batch"));
-        }
-        if on.iter().all(|r| r.job_id.is_empty()) {
-            return Err(format!("line {line} has no job in the batch (it is {})", on[0].status));
-        }
-    }
-    Ok((0..rows.len())
-        .filter(|&i| {
-            let r = &rows[i];
-            !r.job_id.is_empty() && wave.is_none_or(|w| r.wave == w) && (lines.is_empty() || lines.contains(&r.id.line))
-        })
-        .collect())
 }
 
 /// What became of one job.
@@ -361,82 +320,6 @@ fn summary_line(
     )
 }
 
-/// Each job's Status and BusinessStatus now, 50 JobIds a page, up to 20 pages at once (the
-/// client's read limiter paces them).
-async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
-    use futures_util::StreamExt as _;
-    let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
-    let pages = futures_util::stream::iter(ids.chunks(50))
-        .map(|chunk| async move {
-            let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
-            client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await
-        })
-        .buffer_unordered(20);
-    let pages: Vec<_> = pages.try_collect().await.context("reading the jobs' states")?;
-    for j in pages.into_iter().flatten() {
-        let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        if let Some(s) = states.get_mut(&j.job_id) {
-            *s = Some((j.status.clone(), business));
-        }
-    }
-    Ok(states)
-}
-
-/// Waits until none of the jobs `ks` is Running; the ones still Running at the deadline.
-async fn wait_until_not_running(
-    client: &Client,
-    rows: &[&ReportRow],
-    ks: &[usize],
-    timeout: f64,
-    stop: &Stop,
-) -> anyhow::Result<Vec<usize>> {
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
-    let mut left: Vec<usize> = ks.to_vec();
-    while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
-        let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = read_states(client, &ids).await?;
-        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some((s, _))) if s == "Running"));
-        if !left.is_empty() {
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                () = stop.wait_requested() => {}
-            }
-        }
-    }
-    Ok(left)
-}
-
-/// Waits until every canary job runs (Running or a later state); why not, if one fails or
-/// the time runs out.
-async fn wait_until_running(
-    client: &Client,
-    rows: &[&ReportRow],
-    ks: &[usize],
-    timeout: f64,
-    stop: &Stop,
-) -> anyhow::Result<Option<String>> {
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
-    loop {
-        let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = read_states(client, &ids).await?;
-        let status = |k: usize| states.get(&rows[k].job_id).cloned().flatten().map(|(s, _)| s);
-        if let Some(&k) = ks.iter().find(|&&k| matches!(status(k).as_deref(), Some("InError" | "Expired") | None)) {
-            let s = status(k).unwrap_or_else(|| "NotFound".into());
-            return Ok(Some(format!("job {} (line {}) is {s}", rows[k].job_id, rows[k].id.line)));
-        }
-        if ks.iter().all(|&k| Action::Start.goal_holds(status(k).as_deref())) || stop.requested() {
-            return Ok(None);
-        }
-        if Instant::now() >= deadline {
-            return Ok(Some(format!("its jobs did not reach Running within {timeout} s")));
-        }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
-            () = stop.wait_requested() => return Ok(None),
-        }
-    }
-}
-
 /// Deleting cannot be undone: on a terminal, asks (`--yes` skips); without one, `--yes` is required.
 fn ask_before_deleting(client: &Client, shown: &str, count: usize, running: usize, yes: bool) -> anyhow::Result<()> {
     if yes {
@@ -473,39 +356,5 @@ fn run_record(client: &Client, verb: &str, rows: &[&ReportRow]) -> RunRecord {
         access_key_id: client.access_key_id().to_string(),
         inventory: None,
         started_at: crate::time::format_time(now),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::batch::RowId;
-
-    fn row(line: u64, wave: &str, job: &str) -> ReportRow {
-        ReportRow {
-            id: RowId { line, ..RowId::default() },
-            wave: wave.into(),
-            job_id: job.into(),
-            status: if job.is_empty() { RowStatus::Invalid } else { RowStatus::Created },
-            ..ReportRow::default()
-        }
-    }
-
-    #[test]
-    fn a_wave_or_a_line_selects_jobs_of_the_batch_only() {
-        let rows = [row(2, "1", "j-1"), row(3, "1", ""), row(4, "2", "j-2"), row(5, "3", "")];
-        assert_eq!(select(&rows, None, &[]), Ok(vec![0, 2]));
-        assert_eq!(select(&rows, Some("1"), &[]), Ok(vec![0]));
-        assert_eq!(select(&rows, None, &[4]), Ok(vec![2]));
-        assert_eq!(
-            select(&rows, Some("9"), &[]).unwrap_err(),
-            "no row of the batch is in wave '9' (the batch's waves: 1, 2, 3)"
-        );
-        assert_eq!(
-            select(&rows, Some("3"), &[]).unwrap_err(),
-            "wave '3' has no job in the batch (none of its rows was created)"
-        );
-        assert_eq!(select(&rows, None, &[7]).unwrap_err(), "line 7 is not in the batch");
-        assert_eq!(select(&rows, None, &[3]).unwrap_err(), "line 3 has no job in the batch (it is invalid)");
     }
 }

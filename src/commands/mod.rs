@@ -2,7 +2,7 @@
 
 mod emulator;
 mod init;
-pub(crate) mod lifecycle;
+mod lifecycle;
 mod plan;
 mod schedule;
 mod snapshot;

@@ -31,8 +31,12 @@ pub(super) fn run(args: &ScheduleArgs) -> anyhow::Result<Outcome> {
     if start > latest {
         bail!("--start {} is more than the API's 30 days ahead (at most {})", args.start, format_time(latest));
     }
-    let window =
-        args.window.as_deref().map(waves::parse_duration).transpose().map_err(|e| anyhow::anyhow!("--window {e}"))?;
+    let window = args
+        .window
+        .as_deref()
+        .map(crate::time::parse_duration)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--window {e}"))?;
     if args.max_running == 0 {
         bail!("--max-running must be at least 1");
     }

@@ -28,7 +28,7 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let json = args.format != crate::cli::Format::Human;
     if let Some(w) = &args.wave {
         let rows = report::read(&args.report)?.rows;
-        crate::commands::lifecycle::select(&rows, Some(w), &[])
+        crate::engine::choose::select(&rows, Some(w), &[])
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.report.display()))?;
     }
     let look = Look { watch: args.watch, interval, json, wave: args.wave.clone() };

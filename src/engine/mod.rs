@@ -4,6 +4,7 @@
 
 pub mod act;
 pub mod breaker;
+pub mod choose;
 pub mod create;
 pub mod dir;
 pub mod journal;
@@ -17,6 +18,7 @@ pub mod resume;
 pub mod rows;
 pub mod runs;
 pub mod signals;
+pub mod states;
 
 use crate::api::client::Client;
 use crate::api::error::ApiError;

@@ -185,7 +185,7 @@ pub fn schedule(jobs: &[Job], opts: &Options) -> (Schedule, Vec<Diagnostic>) {
             {
                 let message = format!(
                     "{shown} would start this row at {when}, past its window of {} from {}",
-                    show(window),
+                    crate::time::show_duration(window),
                     crate::time::format_time(wave_start)
                 );
                 findings.push(at(SCHEDULE_WINDOW, message));
@@ -235,48 +235,6 @@ pub fn spans(jobs: &[(Job, Option<Timestamp>)], throughput: f64) -> Vec<Span> {
         }
     }
     out
-}
-
-/// `8h`, `1d 2h`, `90m`: a duration as a person writes it.
-pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
-    let bad = || format!("'{}' is not a duration (write e.g. 8h, 90m, 1d12h, 45s)", crate::text::OneLine(text));
-    let mut total: i64 = 0;
-    let mut digits = String::new();
-    let mut any = false;
-    for c in text.trim().chars().filter(|c| !c.is_whitespace()) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            'd' => 86_400,
-            'h' => 3_600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(bad()),
-        };
-        let n: i64 = digits.parse().map_err(|_| bad())?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
-        digits.clear();
-        any = true;
-    }
-    if !digits.is_empty() || !any || total == 0 {
-        return Err(bad());
-    }
-    Ok(SignedDuration::from_secs(total))
-}
-
-/// A duration as [`parse_duration`] reads it: `1d2h`, `8h`, `90m` → `1h30m`.
-pub fn show(d: SignedDuration) -> String {
-    let mut s = d.as_secs();
-    let mut out = String::new();
-    for (unit, name) in [(86_400, 'd'), (3_600, 'h'), (60, 'm'), (1, 's')] {
-        if s >= unit {
-            out.push_str(&format!("{}{name}", s / unit));
-            s %= unit;
-        }
-    }
-    if out.is_empty() { "0s".to_string() } else { out }
 }
 
 #[cfg(test)]
@@ -343,16 +301,6 @@ mod tests {
             seen,
             [(3, "Schedule.Window"), (4, "Schedule.Window"), (4, "ValidTime.BeforeStart"), (4, "ValidTime.OutOfRange")]
         );
-    }
-
-    #[test]
-    fn durations_read_as_people_write_them() {
-        assert_eq!(parse_duration("8h"), Ok(SignedDuration::from_hours(8)));
-        assert_eq!(parse_duration("1d 2h30m"), Ok(SignedDuration::from_secs(86_400 + 9_000)));
-        for bad in ["", "8", "h", "8x", "-1h", "0h", "99999999999999999999d"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-        assert_eq!(show(SignedDuration::from_secs(86_400 + 5_400)), "1d1h30m");
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! A batch's jobs as the API has them now: their states, read 50 JobIds a page, and the
+//! waits of the lifecycle commands (until stopped jobs leave Running, until a canary runs).
+
+use super::act::Action;
+use super::report::ReportRow;
+use super::signals::Stop;
+use crate::api::calls::JobFilter;
+use crate::api::client::Client;
+use anyhow::Context as _;
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// A job's state: Status and BusinessStatus (`None`: the API has no such job).
+pub type State = Option<(String, String)>;
+
+/// Each job's Status and BusinessStatus now, 50 JobIds a page, up to 20 pages at once (the
+/// client's read limiter paces them).
+pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
+    use futures_util::StreamExt as _;
+    let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
+    let pages = futures_util::stream::iter(ids.chunks(50))
+        .map(|chunk| async move {
+            let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
+            client.describe_replication_jobs(&filter).try_collect::<Vec<_>>().await
+        })
+        .buffer_unordered(20);
+    let pages: Vec<_> = pages.try_collect().await.context("reading the jobs' states")?;
+    for j in pages.into_iter().flatten() {
+        let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        if let Some(s) = states.get_mut(&j.job_id) {
+            *s = Some((j.status.clone(), business));
+        }
+    }
+    Ok(states)
+}
+
+/// Waits until none of the jobs `ks` is Running; the ones still Running at the deadline.
+pub async fn wait_until_not_running(
+    client: &Client,
+    rows: &[&ReportRow],
+    ks: &[usize],
+    timeout: f64,
+    stop: &Stop,
+) -> anyhow::Result<Vec<usize>> {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    let mut left: Vec<usize> = ks.to_vec();
+    while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
+        let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
+        let states = read_states(client, &ids).await?;
+        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some((s, _))) if s == "Running"));
+        if !left.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                () = stop.wait_requested() => {}
+            }
+        }
+    }
+    Ok(left)
+}
+
+/// Waits until every canary job runs (Running or a later state); why not, if one fails or
+/// the time runs out.
+pub async fn wait_until_running(
+    client: &Client,
+    rows: &[&ReportRow],
+    ks: &[usize],
+    timeout: f64,
+    stop: &Stop,
+) -> anyhow::Result<Option<String>> {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    loop {
+        let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
+        let states = read_states(client, &ids).await?;
+        let status = |k: usize| states.get(&rows[k].job_id).cloned().flatten().map(|(s, _)| s);
+        if let Some(&k) = ks.iter().find(|&&k| matches!(status(k).as_deref(), Some("InError" | "Expired") | None)) {
+            let s = status(k).unwrap_or_else(|| "NotFound".into());
+            return Ok(Some(format!("job {} (line {}) is {s}", rows[k].job_id, rows[k].id.line)));
+        }
+        if ks.iter().all(|&k| Action::Start.goal_holds(status(k).as_deref())) || stop.requested() {
+            return Ok(None);
+        }
+        if Instant::now() >= deadline {
+            return Ok(Some(format!("its jobs did not reach Running within {timeout} s")));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            () = stop.wait_requested() => return Ok(None),
+        }
+    }
+}
