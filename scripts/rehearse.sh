@@ -40,8 +40,8 @@ echo "== resume: rows already created are not sent again"
 echo "== start wave 1, the first two as a canary"
 "$bin" start "$report/jobs" --wave 1 --canary 2 --endpoint "$url" --rate 10
 
-echo "== the live view until wave 1 settles (on a terminal it redraws in place)"
-"$bin" status "$report/jobs" --watch --wave 1 --interval 0.5 --endpoint "$url" || true
+echo "== the live view until wave 1 has run (its incremental jobs then wait for their next run; on a terminal it redraws in place)"
+"$bin" status "$report/jobs" --watch --wave 1 --interval 0.5 --endpoint "$url"
 
 echo "== roll the batch back: stop what runs, delete every job"
 "$bin" delete "$report/jobs" --stop-first --yes --endpoint "$url" --rate 10

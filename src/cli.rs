@@ -143,9 +143,9 @@ pub struct ActArgs {
     /// Only the jobs of this wave (the inventory's Wave column).
     #[arg(long, value_name = "W")]
     pub wave: Option<String>,
-    /// Only the job of this inventory line (repeat for more).
+    /// Only the job of this inventory line, `N` or `FILE:N` (repeat for more).
     #[arg(long = "line", value_name = "N")]
-    pub lines: Vec<u64>,
+    pub lines: Vec<String>,
     /// Calls per second at most.
     #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
     pub rate: f64,
@@ -412,4 +412,7 @@ pub struct PlanArgs {
     /// Requests per second that submit will send.
     #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
     pub rate: f64,
+    /// Mbit/s a migration is expected to copy at, for the waves' expected ends (as schedule's --throughput).
+    #[arg(long, value_name = "MBPS", default_value_t = 100.0)]
+    pub throughput: f64,
 }

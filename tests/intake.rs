@@ -450,3 +450,33 @@ fn a_sheets_cells_are_never_read_as_csv_syntax() {
     );
     assert!(!String::from_utf8(out.stderr).unwrap().contains("delimiter"), "a sheet has no delimiter to detect");
 }
+
+/// A run of one finding on consecutive sheet rows is said once, with its cells.
+#[test]
+fn a_range_on_a_sheet_names_its_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Servers").unwrap();
+    for (c, h) in ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for row in 1..=4u32 {
+        let cells = [
+            "cn-hangzhou".to_string(),
+            format!("s-bp1e2fsl57knvu{row:06}"),
+            format!("web-{row}"),
+            "Image".into(),
+            format!("img-{row}"),
+        ];
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, cell).unwrap();
+        }
+        sheet.write_number(row, 5, 19.0).unwrap();
+    }
+    let path = dir.path().join("small.xlsx");
+    book.save(&path).unwrap();
+    let out = smcplan(dir.path()).arg("validate").arg(&path).args(["--now", NOW]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("small.xlsx:Servers!F2:F5 (SystemDiskSize)\n"), "{text}");
+    assert!(text.contains(": 4 rows, lines 2-5; the first: "), "{text}");
+}

@@ -150,7 +150,7 @@ fn start_stop_and_delete_a_batch_wave_by_wave() {
     assert_eq!(e.deleted().len(), 4);
     let out = act(&e, &batch, "delete", &["--yes", "--stop-first"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("4 already gone, 2 deleted"), "{}", text(&out));
+    assert!(text(&out).contains("4 already gone, 2 stopped, then deleted"), "{}", text(&out));
     let mut deleted = e.deleted();
     deleted.sort();
     let mut want: Vec<String> = jobs.iter().map(|(_, _, j)| j.clone()).collect();
@@ -170,7 +170,7 @@ fn a_failing_canary_stops_before_the_rest_and_the_breaker_opens_on_a_denial() {
     let dir = tempfile::tempdir().unwrap();
     let batch = submitted(&e, dir.path(), 10);
     let before = e.request_count();
-    let out = act(&e, &batch, "start", &["--canary", "2"]);
+    let out = act(&e, &batch, "start", &["--canary", "2", "--concurrency", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("the circuit breaker opened"), "{}", text(&out));
     assert!(text(&out).contains("9 jobs were not called (skipped)"), "{}", text(&out));
@@ -334,8 +334,8 @@ fn the_breaker_opens_on_a_burst_of_failed_calls() {
 
 #[test]
 fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
-    // An hour a millisecond: a run takes 1.8 ms, the next is 12 h (43 ms) later.
-    let e = emulator(|c| c.time_scale = 3_600_000.0);
+    // A hundred hours a second: a run takes 18 ms, the next comes 168 h (1.68 s) later.
+    let e = emulator(|c| c.time_scale = 360_000.0);
     let dir = tempfile::tempdir().unwrap();
     let mut text_ = String::from(
         "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,RunOnce,Frequency,MaxNumberOfImageToKeep\n",
@@ -360,14 +360,42 @@ fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
     );
     let out = act(&e, &batch, "start", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    std::thread::sleep(Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(300));
     let ids: Vec<String> = rows(&batch).into_iter().map(|r| r.job_id).collect();
     assert!(ids.iter().all(|j| status_of(&e, j) == "Waiting"), "{:?}", e.jobs());
     let out = act(&e, &batch, "cutover", &["--sync-data"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("3 jobs: 3 cut over"), "{}", text(&out));
-    std::thread::sleep(Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(300));
     assert!(ids.iter().all(|j| status_of(&e, j) == "Finished"), "{:?}", e.jobs());
     let journal = std::fs::read_to_string(batch.join("journal.jsonl")).unwrap();
     assert_eq!(journal.matches("\"SyncData\":\"true\"").count(), 3 * 2 / 2, "each cutover's intent records SyncData");
+}
+
+/// Against another account or endpoint the batch's jobs are not there: nothing is called,
+/// and no job is taken for "already gone".
+#[test]
+fn another_endpoint_is_refused_before_anything_is_called() {
+    let e = emulator(|_| {});
+    let other = emulator(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let batch = submitted(&e, dir.path(), 3);
+    let out = act(&other, &batch, "delete", &["--yes"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("warning: the batch was submitted to"), "{said}");
+    assert!(said.contains("none of the 3 jobs chosen from"), "{said}");
+    assert!(e.deleted().is_empty() && other.deleted().is_empty());
+    // A --stop-first delete with a canary stops and deletes the canary before the rest.
+    let out = act(&e, &batch, "start", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = act(&e, &batch, "delete", &["--yes", "--stop-first", "--canary", "1", "--concurrency", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let journal = std::fs::read_to_string(batch.join("journal.jsonl")).unwrap();
+    let calls: Vec<&str> = journal
+        .lines()
+        .filter(|l| l.contains("\"event\":\"act\"") && !l.contains("StartReplicationJob"))
+        .map(|l| if l.contains("StopReplicationJob") { "stop" } else { "delete" })
+        .collect();
+    assert_eq!(calls, ["stop", "delete", "stop", "stop", "delete", "delete"]);
 }

@@ -84,8 +84,11 @@ impl Chunk {
         self.records.clear(schema.names.len());
         self.parsed = self.parser.parse(&self.piece.bytes, self.piece.last, &mut self.records);
         self.outcomes.clear();
+        let mut good = self.records.len();
         self.bad = match self.records.decode() {
             Err(e) => {
+                // The piece's text is not decoded: none of its rows can be read.
+                good = 0;
                 let message = match e.field.and_then(|f| Some((f, schema.names.get(f)?))) {
                     Some((f, name)) => format!(
                         "column {} (field {}) is not valid UTF-8 (save the file as UTF-8)",
@@ -98,10 +101,11 @@ impl Chunk {
             }
             Ok(()) => self.parsed.bad.take(),
         };
-        if self.bad.is_none() {
-            let records = &self.records;
-            self.outcomes.extend((0..records.len()).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
-        }
+        // The rows before a row that cannot be parsed are checked too: their findings are said
+        // before the error.
+        let records = &self.records;
+        self.outcomes
+            .extend((0..good.min(records.len())).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
     }
 }
 
@@ -291,10 +295,11 @@ pub fn run_reader_with(
         });
         // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
         let mut settle = |chunk: &mut Chunk, offset: u64| {
-            if let Some(b) = chunk.bad.take() {
+            let bad = chunk.bad.take();
+            ordered.finish(chunk, offset);
+            if let Some(b) = bad {
                 return Err(InputError::new(path, Some(seen_line(sheet_rows.as_ref(), b.line + offset)), b.message));
             }
-            ordered.finish(chunk, offset);
             Ok(())
         };
         // The batch checks take the pieces in file order, whichever worker finished first.

@@ -52,6 +52,11 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
                 Matched::One { source_id } => format!("matched {source_id} ({})", name_of(source_id)),
                 Matched::NotFound => "not found: no source server has this key".to_string(),
                 Matched::NoKey => format!("not found: its {} cell is empty", key_name(key)),
+                Matched::NoRow { source_id } => {
+                    let why = draft.left_out.iter().find(|l| l.source_id == *source_id).map(|l| l.why.to_string());
+                    let why = why.unwrap_or_else(|| "it cannot take a job".to_string());
+                    format!("matched {source_id} ({}), which has no row: {why}", name_of(source_id))
+                }
                 Matched::Ambiguous { source_ids } if source_ids.len() == 1 => {
                     format!(
                         "ambiguous: another row of the file matches {} too; its row is left as drafted",
@@ -82,7 +87,7 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             "; join on {}: {} matched, {} not found, {} ambiguous, {} servers unmatched",
             key_name(key),
             joined.count(|m| matches!(m, Matched::One { .. })),
-            joined.count(|m| matches!(m, Matched::NotFound | Matched::NoKey)),
+            joined.count(|m| matches!(m, Matched::NotFound | Matched::NoKey | Matched::NoRow { .. })),
             joined.count(|m| matches!(m, Matched::Ambiguous { .. })),
             joined.unmatched.len()
         ));

@@ -36,6 +36,8 @@ enum Result_ {
     Failed(String),
     Pending(String),
     Skipped,
+    /// Stopped first (delete --stop-first), then this.
+    Stopped(Box<Result_>),
 }
 
 impl Result_ {
@@ -47,11 +49,15 @@ impl Result_ {
             Result_::Failed(why) => format!("failed: {why}"),
             Result_::Pending(why) => format!("no answer ({why}); the next run settles it"),
             Result_::Skipped => "skipped: not called in this run".to_string(),
+            Result_::Stopped(then) => format!("stopped first; then {}", then.text(action)),
         }
     }
 
     fn is_problem(&self) -> bool {
-        !matches!(self, Result_::Done | Result_::Already(_))
+        match self {
+            Result_::Stopped(then) => then.is_problem(),
+            other => !matches!(other, Result_::Done | Result_::Already(_)),
+        }
     }
 }
 
@@ -77,15 +83,23 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     let opened = dir::open(dir, args.dry_run, false, &mut err)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let stop = Arc::new(Stop::default());
-    let watcher = {
-        let _in_runtime = runtime.enter();
-        runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
-    };
     let started = Instant::now();
     let rows: Vec<&ReportRow> = chosen.iter().map(|&i| &batch.rows[i]).collect();
     let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
+    let endpoint = client.endpoint(&crate::api::client::Api::Smc).to_string();
+    warn_of_another_endpoint(&mut err, &opened.entries, &endpoint, client.access_key_id());
+    // Before the signals are taken over: an interrupted read leaves nothing to finish.
     let states = runtime.block_on(read_states(&client, &ids))?;
     let state_of = |id: &str| states.get(id).cloned().flatten();
+    if !ids.is_empty()
+        && ids.iter().all(|id| state_of(id).is_none())
+        && !ids.iter().any(|id| deleted_by_batch(&opened.entries, id))
+    {
+        bail!(
+            "none of the {} jobs chosen from {shown} exists at {endpoint}: is this the account and endpoint the batch was submitted to? nothing was called",
+            ids.len()
+        );
+    }
     // Each job's decision; delete --stop-first calls a Running job, after stopping it.
     let mut results: Vec<Option<Result_>> = vec![None; rows.len()];
     let mut calls: Vec<usize> = Vec::new();
@@ -98,6 +112,12 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
             Decision::NotCallable(_) if action == Action::Delete && delete.stop_first && status == Some("Running") => {
                 stop_first.push(k);
                 calls.push(k);
+            }
+            // A job gone that no delete of this batch removed: gone elsewhere, or another account.
+            Decision::Already(_) if status.is_none() && !deleted_by_batch(&opened.entries, &r.job_id) => {
+                let why =
+                    format!("NotFound: no job {} at {endpoint}, and no delete of this batch removed it", r.job_id);
+                results[k] = Some(Result_::NotCalled(why));
             }
             Decision::Already(why) => results[k] = Some(Result_::Already(why)),
             Decision::NotCallable(why) => results[k] = Some(Result_::NotCalled(why)),
@@ -116,8 +136,12 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         return Ok(if results.iter().flatten().any(Result_::is_problem) { Outcome::Problems } else { Outcome::Clean });
     }
     if action == Action::Delete && !calls.is_empty() {
-        ask_before_deleting(&client, &shown, calls.len(), stop_first.len(), delete.yes)?;
+        ask_before_deleting(&endpoint, &shown, calls.len(), stop_first.len(), delete.yes)?;
     }
+    let watcher = {
+        let _in_runtime = runtime.enter();
+        runtime.spawn(signals::watch(Arc::clone(&stop)).context("taking over SIGINT, SIGTERM and SIGHUP")?)
+    };
     let dir::Opened { journal, lock: _lock, .. } = opened;
     let mut journal = journal.expect("a real run opens the journal");
     let record = run_record(&client, verb, &rows);
@@ -149,44 +173,59 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         let display = progress::for_stderr(work.len() as u64, args.quiet);
         Ok(runtime.block_on(engine::send_batch(&with, work, journal, &*display, false))?)
     };
-    // Running jobs a delete stops first, and waits for.
     let mut settled: BTreeMap<u64, Settled> = BTreeMap::new();
-    if !stop_first.is_empty() {
-        let stopped = send(&stop_first, Action::Stop)?;
-        for (&k, s) in &stopped {
-            if !matches!(s, Settled::Done(o) if o.status == RowStatus::Created) {
-                settled.insert(k, s.clone());
+    let mut stopped_first: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+    // One phase: the Running jobs a delete stops first (and waits for), then the action.
+    let mut phase = |ks: &[usize], settled: &mut BTreeMap<u64, Settled>| -> anyhow::Result<()> {
+        let running: Vec<usize> = ks.iter().copied().filter(|k| stop_first.contains(k)).collect();
+        if !running.is_empty() {
+            let stopped = send(&running, Action::Stop)?;
+            let mut waiting = Vec::new();
+            for &k in &running {
+                match stopped.get(&(k as u64)) {
+                    Some(Settled::Done(o)) if o.status == RowStatus::Created => {
+                        stopped_first.insert(k);
+                        waiting.push(k);
+                    }
+                    Some(s) => drop(settled.insert(k as u64, s.clone())),
+                    None => drop(settled.insert(k as u64, Settled::NotSent)),
+                }
+            }
+            match runtime.block_on(wait_until_not_running(&client, &rows, &waiting, delete.stop_timeout, &stop)) {
+                Ok(still) => {
+                    for k in still {
+                        let why = format!("still Running {} s after StopReplicationJob", delete.stop_timeout);
+                        settled.insert(k as u64, Settled::Unknown { attempts: 0, error: why });
+                    }
+                }
+                Err(e) => stop.trip(format!("{e:#}")),
             }
         }
-        let waiting: Vec<usize> = stop_first.iter().copied().filter(|k| !settled.contains_key(&(*k as u64))).collect();
-        let still = runtime.block_on(wait_until_not_running(&client, &rows, &waiting, delete.stop_timeout, &stop))?;
-        for k in still {
-            let why = format!("still Running {}s after StopReplicationJob", delete.stop_timeout);
-            settled.insert(k as u64, Settled::Unknown { attempts: 0, error: why });
-        }
-    }
-    let mut todo: Vec<usize> = calls.iter().copied().filter(|k| !settled.contains_key(&(*k as u64))).collect();
-    // A canary: the first jobs alone; for start, until they run.
-    let canary = args.canary.min(todo.len());
-    if canary > 0 && canary < todo.len() {
-        let first: Vec<usize> = todo.drain(..canary).collect();
-        let done = send(&first, action)?;
+        let todo: Vec<usize> = ks.iter().copied().filter(|k| !settled.contains_key(&(*k as u64))).collect();
+        settled.extend(send(&todo, action)?);
+        Ok(())
+    };
+    // A canary: the first jobs alone (stopped first too); for start, until they run.
+    let canary = args.canary.min(calls.len());
+    let (first, rest) = calls.split_at(if canary < calls.len() { canary } else { 0 });
+    if !first.is_empty() {
+        phase(first, &mut settled)?;
         let ok = first
             .iter()
-            .filter(|k| matches!(done.get(&(**k as u64)), Some(Settled::Done(o)) if o.status == RowStatus::Created))
+            .filter(|k| matches!(settled.get(&(**k as u64)), Some(Settled::Done(o)) if o.status == RowStatus::Created))
             .count();
-        settled.extend(done);
-        if ok < canary {
-            stop.trip(format!("the canary failed: {ok} of its {canary} jobs were {}", action.done_word()));
+        if ok < first.len() {
+            stop.trip(format!("the canary failed: {ok} of its {} jobs were {}", first.len(), action.done_word()));
         } else if action == Action::Start {
-            let late = runtime.block_on(wait_until_running(&client, &rows, &first, args.canary_timeout, &stop))?;
-            if let Some(why) = late {
-                stop.trip(format!("the canary failed: {why}"));
+            match runtime.block_on(wait_until_running(&client, &rows, first, args.canary_timeout, &stop)) {
+                Ok(None) => {}
+                Ok(Some(why)) => stop.trip(format!("the canary failed: {why}")),
+                Err(e) => stop.trip(format!("the canary could not be checked: {e:#}")),
             }
         }
     }
     if !stop.requested() {
-        settled.extend(send(&todo, action)?);
+        phase(rest, &mut settled)?;
     }
     for &k in &calls {
         let result = match settled.get(&(k as u64)) {
@@ -199,7 +238,13 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
             Some(Settled::Unknown { error, .. }) => Result_::Pending(error.clone()),
             Some(Settled::NotSent) | None => Result_::Skipped,
         };
-        results[k] = Some(result);
+        results[k] = Some(match result {
+            Result_::Done if stopped_first.contains(&k) => {
+                Result_::Already(format!("stopped, then {}", action.done_word()))
+            }
+            other if stopped_first.contains(&k) => Result_::Stopped(Box::new(other)),
+            other => other,
+        });
     }
     watcher.abort();
     runtime.shutdown_timeout(Duration::from_secs(60));
@@ -209,7 +254,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     let by_job: BTreeMap<&str, &Result_> =
         rows.iter().zip(&results).filter_map(|(r, x)| x.as_ref().map(|x| (r.job_id.as_str(), x))).collect();
     for r in now.rows.iter_mut() {
-        if let Some(result) = by_job.get(r.job_id.as_str()).filter(|x| !matches!(x, Result_::Skipped)) {
+        if let Some(result) = by_job.get(r.job_id.as_str()) {
             r.last_action = verb.to_string();
             r.last_action_result = result.text(action);
             r.last_action_at = at.clone();
@@ -260,6 +305,7 @@ fn kind(x: &Result_) -> &'static str {
         Result_::Failed(_) => "failed",
         Result_::Pending(_) => "pending",
         Result_::Skipped => "skipped",
+        Result_::Stopped(then) => kind(then),
     }
 }
 
@@ -303,6 +349,7 @@ fn summary_line(
             Result_::Failed(_) => "failed".to_string(),
             Result_::Pending(_) => "without an answer".to_string(),
             Result_::Skipped => "skipped".to_string(),
+            Result_::Stopped(then) => format!("stopped first, then {}", kind(then).replace('_', " ")),
         };
         *counts.entry(what).or_default() += 1;
     }
@@ -321,7 +368,7 @@ fn summary_line(
 }
 
 /// Deleting cannot be undone: on a terminal, asks (`--yes` skips); without one, `--yes` is required.
-fn ask_before_deleting(client: &Client, shown: &str, count: usize, running: usize, yes: bool) -> anyhow::Result<()> {
+fn ask_before_deleting(endpoint: &str, shown: &str, count: usize, running: usize, yes: bool) -> anyhow::Result<()> {
     if yes {
         return Ok(());
     }
@@ -330,7 +377,6 @@ fn ask_before_deleting(client: &Client, shown: &str, count: usize, running: usiz
             "nothing was deleted: delete asks before deleting {count} jobs, and there is no terminal to answer; pass --yes"
         );
     }
-    let endpoint = client.endpoint(&crate::api::client::Api::Smc);
     let stopping = if running > 0 { format!(" ({running} Running, stopped first)") } else { String::new() };
     let question = format!(
         "about to delete {count} jobs{stopping} of {shown} at {endpoint}; this cannot be undone; go on? [y/N] "
@@ -339,6 +385,38 @@ fn ask_before_deleting(client: &Client, shown: &str, count: usize, running: usiz
         bail!("nothing was deleted: not confirmed (--yes skips the question)");
     }
     Ok(())
+}
+
+/// Whether a delete of this batch may have removed `job`: its journal holds a delete of it
+/// that was done, or one sent whose answer a kill lost.
+fn deleted_by_batch(entries: &[Entry], job: &str) -> bool {
+    let delete = Action::Delete.api_name();
+    entries.iter().any(|e| match e {
+        Entry::Act(a) => a.job_id == job && a.action == delete,
+        Entry::Acted(a) => a.job_id == job && a.action == delete && a.result == "done",
+        _ => false,
+    })
+}
+
+/// Says so when this run talks to another endpoint or key than the batch's submits did: its
+/// jobs would not be found there, or are another account's.
+fn warn_of_another_endpoint(err: &mut dyn Write, entries: &[Entry], endpoint: &str, key: &str) {
+    let submits: Vec<&RunRecord> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Run(r) if r.command == "submit" && !r.endpoint.is_empty() => Some(r),
+            _ => None,
+        })
+        .collect();
+    if let Some(last) = submits.last()
+        && !submits.iter().any(|r| r.endpoint == endpoint && r.access_key_id == key)
+    {
+        let _ = writeln!(
+            err,
+            "warning: the batch was submitted to {} with AccessKeyId {}; this run talks to {endpoint} with {key}",
+            last.endpoint, last.access_key_id
+        );
+    }
 }
 
 /// The run record of a lifecycle run.

@@ -4,6 +4,7 @@ use super::*;
 
 pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     within("--rate", args.rate, RATE)?;
+    within("--throughput", args.throughput, (0.001, 1e9))?;
     if args.check.format == Format::Jsonl {
         bail!("plan prints one JSON object: use --format json");
     }
@@ -22,7 +23,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
         }
     })?;
     let mut plan = Plan::new(steps, args.rate);
-    plan.waves = crate::plan::waves::spans(&timed, DEFAULT_THROUGHPUT);
+    plan.waves = crate::plan::waves::spans(&timed, args.throughput);
     let printed = match args.check.format {
         Format::Json => {
             let diagnostics =
@@ -53,9 +54,6 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     printed.map_err(stdout_fault)?;
     Ok(outcome(&checked))
 }
-
-/// Mbit/s a migration is expected to copy at, as `schedule` assumes by default.
-const DEFAULT_THROUGHPUT: f64 = 100.0;
 
 /// `plan --format json`: the plan, and every finding (warnings too) with its hint.
 #[derive(serde::Serialize)]

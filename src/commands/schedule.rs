@@ -41,6 +41,9 @@ pub(super) fn run(args: &ScheduleArgs) -> anyhow::Result<Outcome> {
         bail!("--max-running must be at least 1");
     }
     super::within("--throughput", args.throughput, (0.001, 1e9))?;
+    if let Some(out) = args.out.as_deref().filter(|p| crate::inventory::sheet::is_workbook(p)) {
+        bail!("--out {}: schedule writes CSV; name the file .csv (a workbook is read, not written)", out.display());
+    }
     let account = args.account.as_deref().map(AccountState::load).transpose()?.map(AccountIndex::new);
     let shown = args.inventory.display().to_string();
     let table = crate::inventory::table::read(&args.inventory, args.sheet.as_deref())?;

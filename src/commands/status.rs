@@ -384,7 +384,7 @@ fn watch_jobs(
             writeln!(out, "{text}").map_err(super::stdout_fault)?;
         } else {
             // The counts are the line's; the waves and the jobs InError follow it.
-            let view = crate::engine::live::render(rows);
+            let view = crate::engine::live::render(rows, &dir.display().to_string());
             let rest: String = view.lines().skip(1).map(|l| format!("{l}\n")).collect();
             match &live {
                 Some(bar) => bar.set_message(format!("{line}\n{}", rest.trim_end())),

@@ -199,12 +199,23 @@ impl<W: Write> Stream<W> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         let (first, last, rows) = (run.first_line, run.last_line, grouped(run.rows));
-        let what = column_name(&schema.names, d.column).map(|c| format!(" column {c}")).unwrap_or_default();
+        let what = match schema.sheet {
+            Some(_) => String::new(),
+            None => column_name(&schema.names, d.column).map(|c| format!(" column {c}")).unwrap_or_default(),
+        };
         let said = Diagnostic {
             message: format!("{rows} rows, lines {first}-{last}{what}; the first: {}", d.message),
             ..d.clone()
         };
-        let range = format!("{first}-{last}");
+        // On a sheet: its cells (`Servers!F3:F5 (SystemDiskSize)`) or rows.
+        let range = match (&schema.sheet, d.column, column_name(&schema.names, d.column)) {
+            (Some(sheet), Column::At(i), Some(c)) => {
+                format!("{}!{}:{} ({c})", sheet.name, sheet.cell(i, first), sheet.cell(i, last))
+            }
+            (Some(sheet), _, Some(c)) => format!("{} rows {first}-{last} ({c})", sheet.name),
+            (Some(sheet), _, None) => format!("{} rows {first}-{last}", sheet.name),
+            (None, _, _) => format!("{first}-{last}"),
+        };
         let styled = matches!(self.style, Style::Human { styled: true, .. });
         let palette = if styled { &render::STYLED } else { &render::PLAIN };
         render::human_range(&mut scratch, &self.path, &said, &range, palette).expect("writing to memory");

@@ -68,7 +68,8 @@ const RUN_ERRORS: &[&str] =
     &["SourceServer.Disconnected", "ReplicationJob.DataTransferFailed", "Disk.InsufficientSpace"];
 
 impl Failing {
-    /// The error run `run` of job `id` ends with, if it fails.
+    /// The error run `run` of a job ends with, if it fails; `id` is what the job is known by
+    /// whatever order jobs were created in (its source server and name).
     fn of(&self, id: &str, run: u32) -> Option<&'static str> {
         if self.rate <= 0.0 {
             return None;
@@ -110,7 +111,9 @@ impl Job {
         {
             let done = now.duration_since(start).as_secs_f64() / RUN_SECONDS as f64;
             // A failing run stops two thirds of the way.
-            if let Some(code) = self.failing.of(&self.id, self.runs).filter(|_| done >= 2.0 / 3.0) {
+            if let Some(code) =
+                self.failing.of(&format!("{}/{}", self.source_id, self.name), self.runs).filter(|_| done >= 2.0 / 3.0)
+            {
                 self.status = "InError".into();
                 self.business_status.clear();
                 self.error_code = code.to_string();

@@ -4,8 +4,8 @@
 use super::report::ReportRow;
 
 /// The rows (indexes into `rows`) a command acts on: those with a job, of `wave` if given,
-/// on the given lines if any. `Err` says why a wave or a line names nothing of the batch.
-pub fn select(rows: &[ReportRow], wave: Option<&str>, lines: &[u64]) -> Result<Vec<usize>, String> {
+/// on the given lines (`N`, or `FILE:N` when two files of the batch have a line N) if any. `Err` says why a wave or a line names nothing of the batch.
+pub fn select(rows: &[ReportRow], wave: Option<&str>, lines: &[String]) -> Result<Vec<usize>, String> {
     if let Some(w) = wave {
         if !rows.iter().any(|r| r.wave == w) {
             let mut waves: Vec<&str> = rows.iter().map(|r| r.wave.as_str()).filter(|w| !w.is_empty()).collect();
@@ -24,27 +24,56 @@ pub fn select(rows: &[ReportRow], wave: Option<&str>, lines: &[u64]) -> Result<V
             ));
         }
     }
-    for line in lines {
-        let on = rows.iter().filter(|r| r.id.line == *line).collect::<Vec<_>>();
+    let mut picked: Vec<usize> = Vec::new();
+    for text in lines {
+        let (file, line) = line_ref(text)?;
+        let on: Vec<usize> =
+            (0..rows.len()).filter(|&i| rows[i].id.line == line && file.is_none_or(|f| rows[i].file == f)).collect();
+        let shown = crate::text::OneLine(text);
         if on.is_empty() {
-            return Err(format!("line {line} is not in the batch"));
+            return Err(format!("line {shown} is not in the batch"));
         }
-        if on.iter().all(|r| r.job_id.is_empty()) {
-            return Err(format!("line {line} has no job in the batch (it is {})", on[0].status));
+        let mut files: Vec<&str> = on.iter().map(|&i| rows[i].file.as_str()).collect();
+        files.dedup();
+        // Two files of one batch both have a line N: which one is never guessed.
+        if files.len() > 1 {
+            return Err(format!(
+                "line {line} is in {} files of the batch ({}): name one as FILE:{line}",
+                files.len(),
+                files.join(", ")
+            ));
         }
+        if on.iter().all(|&i| rows[i].job_id.is_empty()) {
+            return Err(format!("line {shown} has no job in the batch (it is {})", rows[on[0]].status));
+        }
+        picked.extend(on);
     }
     Ok((0..rows.len())
         .filter(|&i| {
             let r = &rows[i];
-            !r.job_id.is_empty() && wave.is_none_or(|w| r.wave == w) && (lines.is_empty() || lines.contains(&r.id.line))
+            !r.job_id.is_empty() && wave.is_none_or(|w| r.wave == w) && (lines.is_empty() || picked.contains(&i))
         })
         .collect())
+}
+
+/// `N` or `FILE:N` (the file as the report names it).
+fn line_ref(text: &str) -> Result<(Option<&str>, u64), String> {
+    let (file, n) = match text.rsplit_once(':') {
+        Some((file, n)) => (Some(file), n),
+        None => (None, text),
+    };
+    let bad = || format!("--line {}: write a line number N, or FILE:N", crate::text::OneLine(text));
+    Ok((file, n.trim().parse::<u64>().map_err(|_| bad())?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::batch::{RowId, RowStatus};
+
+    fn l(refs: &[&str]) -> Vec<String> {
+        refs.iter().map(|s| s.to_string()).collect()
+    }
 
     fn row(line: u64, wave: &str, job: &str) -> ReportRow {
         ReportRow {
@@ -61,7 +90,7 @@ mod tests {
         let rows = [row(2, "1", "j-1"), row(3, "1", ""), row(4, "2", "j-2"), row(5, "3", "")];
         assert_eq!(select(&rows, None, &[]), Ok(vec![0, 2]));
         assert_eq!(select(&rows, Some("1"), &[]), Ok(vec![0]));
-        assert_eq!(select(&rows, None, &[4]), Ok(vec![2]));
+        assert_eq!(select(&rows, None, &l(&["4"])), Ok(vec![2]));
         assert_eq!(
             select(&rows, Some("9"), &[]).unwrap_err(),
             "no row of the batch is in wave '9' (the batch's waves: 1, 2, 3)"
@@ -70,7 +99,19 @@ mod tests {
             select(&rows, Some("3"), &[]).unwrap_err(),
             "wave '3' has no job in the batch (none of its rows was created)"
         );
-        assert_eq!(select(&rows, None, &[7]).unwrap_err(), "line 7 is not in the batch");
-        assert_eq!(select(&rows, None, &[3]).unwrap_err(), "line 3 has no job in the batch (it is invalid)");
+        assert_eq!(select(&rows, None, &l(&["7"])).unwrap_err(), "line 7 is not in the batch");
+        assert_eq!(select(&rows, None, &l(&["3"])).unwrap_err(), "line 3 has no job in the batch (it is invalid)");
+        assert!(select(&rows, None, &l(&["x"])).unwrap_err().starts_with("--line x: write a line number"));
+        // Two files with a line 2: never guessed; FILE:N picks one.
+        let mut other = row(2, "1", "j-9");
+        other.file = "b.csv".into();
+        let mut rows = rows.to_vec();
+        rows[0].file = "a.csv".into();
+        rows.push(other);
+        assert_eq!(
+            select(&rows, None, &l(&["2"])).unwrap_err(),
+            "line 2 is in 2 files of the batch (a.csv, b.csv): name one as FILE:2"
+        );
+        assert_eq!(select(&rows, None, &l(&["b.csv:2"])), Ok(vec![4]));
     }
 }

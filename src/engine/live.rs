@@ -9,19 +9,20 @@ use std::fmt::Write as _;
 /// Width of a wave's bar, in characters.
 const BAR: usize = 24;
 
-/// What a person can do about a job's error (JobErrorCode), as far as smcplan knows.
-pub fn hint(code: &str) -> &'static str {
+/// What a person can do about a job's error (JobErrorCode), as far as smcplan knows; `again`
+/// is the command that runs the job again.
+pub fn hint(code: &str, again: &str) -> String {
     match code {
         "SourceServer.Disconnected" => {
-            "the SMC client on the source lost its connection: restart it there, then `smcplan start DIR --line N`"
+            format!("the SMC client on the source lost its connection: restart it there, then `{again}`")
         }
         "ReplicationJob.DataTransferFailed" => {
-            "the transfer failed: check the source's network to the intermediate instance, then start the job again"
+            format!("the transfer failed: check the source's network to the intermediate instance, then `{again}`")
         }
         "Disk.InsufficientSpace" => {
-            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size, delete the job and submit again"
+            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size, delete the job and submit again".to_string()
         }
-        _ => "see the job in the SMC console; `smcplan start DIR --line N` runs it again",
+        _ => format!("see the job in the SMC console; `{again}` runs it again"),
     }
 }
 
@@ -29,8 +30,9 @@ fn running(status: &str) -> bool {
     matches!(status, "Running" | "Deleting")
 }
 
-/// The view of `rows` (the report's rows that have a job) as of a refresh.
-pub fn render(rows: &[ReportRow]) -> String {
+/// The view of `rows` (the report's rows that have a job) as of a refresh; `dir` is the
+/// report directory, for the commands the hints give.
+pub fn render(rows: &[ReportRow], dir: &str) -> String {
     let jobs: Vec<&ReportRow> = rows.iter().filter(|r| !r.job_id.is_empty()).collect();
     let status = |r: &ReportRow| r.job_status.clone().unwrap_or_else(|| "unknown".into());
     let mut out = String::new();
@@ -48,14 +50,16 @@ pub fn render(rows: &[ReportRow]) -> String {
             let of: Vec<&&ReportRow> = jobs.iter().filter(|r| r.wave == *wave).collect();
             let finished = of.iter().filter(|r| status(r) == "Finished").count();
             let run = of.iter().filter(|r| running(&status(r))).count();
-            let waiting = of.len() - finished - run;
+            let held = of.iter().filter(|r| matches!(status(r).as_str(), "InError" | "Stopped" | "Expired")).count();
+            let waiting = of.len() - finished - run - held;
             let filled = |n: usize| (n * BAR).div_ceil(of.len().max(1));
             let (f, r) = (filled(finished), filled(finished + run).saturating_sub(filled(finished)));
             let bar = format!("{}{}{}", "#".repeat(f), ">".repeat(r), ".".repeat(BAR.saturating_sub(f + r)));
             let name = if wave.is_empty() { "no wave".to_string() } else { format!("wave {wave}") };
+            let held = if held > 0 { format!(", {held} stopped or failed") } else { String::new() };
             let _ = writeln!(
                 out,
-                "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} waiting",
+                "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} waiting{held}",
                 of.len()
             );
         }
@@ -69,10 +73,16 @@ pub fn render(rows: &[ReportRow]) -> String {
             crate::text::OneLine(&r.id.name),
             r.job_id,
             if code.is_empty() { "no ErrorCode" } else { code },
-            hint(code)
+            hint(code, &again(dir, r))
         );
     }
     out
+}
+
+/// The command that starts this row's job again.
+fn again(dir: &str, r: &ReportRow) -> String {
+    let dir = if dir.contains([' ', '\'', '"']) { format!("'{dir}'") } else { dir.to_string() };
+    format!("smcplan start {dir} --line {}", r.id.line)
 }
 
 #[cfg(test)]
@@ -102,11 +112,11 @@ mod tests {
             job(7, "2", "Ready", ""),
             ReportRow { id: RowId { line: 8, ..RowId::default() }, ..ReportRow::default() },
         ];
-        insta::assert_snapshot!(render(&rows));
+        insta::assert_snapshot!(render(&rows, "jobs"));
     }
 
     #[test]
     fn a_batch_without_waves_shows_its_counts() {
-        insta::assert_snapshot!(render(&[job(2, "", "Running", ""), job(3, "", "InError", "Odd.Code")]));
+        insta::assert_snapshot!(render(&[job(2, "", "Running", ""), job(3, "", "InError", "Odd.Code")], "my jobs"));
     }
 }

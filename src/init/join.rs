@@ -49,6 +49,8 @@ pub enum Matched {
     NotFound,
     /// Its key cell is empty.
     NoKey,
+    /// It matches this server, which has no row in the draft (see its `#` line).
+    NoRow { source_id: String },
     /// Its key fits several servers, or another CMDB row matches its server too.
     Ambiguous { source_ids: Vec<String> },
 }
@@ -156,7 +158,11 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
     })?;
     // The servers of the draft, by each key they are known by; hostnames also by their
     // short form (all of them), and the unqualified ones apart.
-    let servers: Vec<&SourceServer> = draft.rows.iter().filter_map(|r| account.source(&r.source_id)).collect();
+    // Every server of the account, those without a row too: a key two servers share is
+    // ambiguous even when only one of them can take a job.
+    let mut seen_ids = std::collections::BTreeSet::new();
+    let servers: Vec<&SourceServer> =
+        account.state.source_servers.iter().filter(|s| seen_ids.insert(s.source_id.as_str())).collect();
     let mut full: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut shorts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let add = |map: &mut BTreeMap<String, Vec<usize>>, k: &str, i: usize| {
@@ -221,6 +227,15 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
             joined.skipped.push(name.clone());
             continue;
         }
+        if let Some((first, _)) = columns.iter().find(|(_, t)| *t == target) {
+            return Err(format!(
+                "columns {} and {} are both {target} (columns {} and {}); keep one",
+                crate::text::OneLine(&table.header[*first]),
+                crate::text::OneLine(name),
+                first + 1,
+                c + 1
+            ));
+        }
         if !draft.header.contains(&target) {
             draft.header.push(target.clone());
         }
@@ -229,15 +244,18 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
     for r in draft.rows.iter_mut() {
         r.cells.resize(draft.header.len(), String::new());
     }
-    let row_of: BTreeMap<&str, usize> =
-        draft.rows.iter().enumerate().map(|(i, r)| (r.source_id.as_str(), i)).collect::<BTreeMap<_, _>>();
+    let row_of: BTreeMap<String, usize> =
+        draft.rows.iter().enumerate().map(|(i, r)| (r.source_id.clone(), i)).collect::<BTreeMap<_, _>>();
     let mut matched_servers = std::collections::BTreeSet::new();
     let mut fills: Vec<(usize, usize, u64, String)> = Vec::new();
     for (n, (line, key_text, outcome)) in found.iter().enumerate() {
         let ids = |is: &[usize]| is.iter().map(|i| servers[*i].source_id.clone()).collect::<Vec<_>>();
         let matched = match outcome {
+            Ok(i) if per_server[i] == 1 && !row_of.contains_key(&servers[*i].source_id) => {
+                Matched::NoRow { source_id: servers[*i].source_id.clone() }
+            }
             Ok(i) if per_server[i] == 1 => {
-                let row = row_of[servers[*i].source_id.as_str()];
+                let row = row_of[&servers[*i].source_id];
                 let cells = &table.rows[n].1;
                 for (c, target) in &columns {
                     let value = cells.get(*c).map_or("", String::as_str);
@@ -274,6 +292,7 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
     let named: std::collections::BTreeSet<usize> =
         found.iter().filter_map(|(_, _, o)| o.as_ref().err()).flatten().copied().collect();
     joined.unmatched = (0..servers.len())
+        .filter(|i| row_of.contains_key(&servers[*i].source_id))
         .filter(|i| !matched_servers.contains(i) && !per_server.contains_key(i) && !named.contains(i))
         .map(|i| servers[i].source_id.clone())
         .collect();
@@ -330,6 +349,7 @@ mod tests {
                 .collect(),
             header_line: 1,
             notes: Vec::new(),
+            comments: 0,
         }
     }
 
@@ -429,5 +449,23 @@ mod tests {
         assert_eq!(cell("s-bp1e2fsl57knvuug0002", "Name"), "web01");
         assert_eq!(cell("s-bp1e2fsl57knvuug0002", "ImageName"), "img-web-2");
         assert_eq!(j.renamed.len(), 3, "{:?}", j.renamed);
+    }
+
+    #[test]
+    fn a_key_shared_with_a_server_without_a_row_is_ambiguous_and_such_a_server_is_named() {
+        let state = serde_json::json!({"format": "smcplan-account/1", "source_servers": [
+            {"SourceId": "s-bp1e2fsl57knvuug0001", "Name": "web01", "State": "Available", "SystemDiskSize": 40},
+            {"SourceId": "s-bp1e2fsl57knvuug0002", "Name": "web01", "State": "Unavailable", "SystemDiskSize": 40},
+            {"SourceId": "s-bp1e2fsl57knvuug0003", "Name": "old01", "State": "Unavailable", "SystemDiskSize": 40},
+        ]});
+        let a = AccountIndex::new(AccountState::parse(&state.to_string()).unwrap());
+        let mut d = draft(&a, &Options { region: "cn-hangzhou".into(), target: TargetType::Image });
+        let t = table(&["name", "owner"], &[&["web01", "x"], &["OLD01", "y"]]);
+        let j = join(&mut d, &a, &t, Key::Name).unwrap();
+        assert!(matches!(&j.rows[0].2, Matched::Ambiguous { source_ids } if source_ids.len() == 2), "{:?}", j.rows);
+        assert_eq!(j.rows[1].2, Matched::NoRow { source_id: "s-bp1e2fsl57knvuug0003".into() });
+        let t = table(&["name", "VSwitchId", "vswitch id"], &[]);
+        let err = join(&mut d, &a, &t, Key::Name).unwrap_err();
+        assert_eq!(err, "columns VSwitchId and vswitch id are both VSwitchId (columns 2 and 3); keep one");
     }
 }

@@ -277,6 +277,12 @@ pub(crate) fn not_csv_text(start: &[u8]) -> Option<String> {
             "this is an Excel 97-2003 workbook (.xls) or a password-protected one, not CSV text: save it as .xlsx without a password, or as CSV UTF-8 ({save})"
         ));
     }
+    // Lines ended by CR alone (Excel for Mac's "CSV (Macintosh)"): no LF in sight.
+    if !start.contains(&b'\n') && start.iter().filter(|b| **b == b'\r').count() > 1 {
+        return Some(format!(
+            "its lines end with CR alone (\"CSV (Macintosh)\"), which smcplan does not read: save it again as CSV UTF-8 ({save})"
+        ));
+    }
     None
 }
 
@@ -486,5 +492,12 @@ mod tests {
     fn comment_lines_are_skipped() {
         let rows = read(b"RegionId,SourceId\n# an example\ncn-hangzhou,s-a\n").unwrap();
         assert_eq!(rows, vec![(3, vec!["cn-hangzhou".to_string(), "s-a".to_string()])]);
+    }
+
+    #[test]
+    fn lines_ended_by_cr_alone_are_explained() {
+        let said = not_csv_text(b"RegionId,SourceId\rcn-hangzhou,s-1\rcn-hangzhou,s-2\r").unwrap();
+        assert!(said.starts_with("its lines end with CR alone"), "{said}");
+        assert_eq!(not_csv_text(b"RegionId,SourceId\r\ncn-hangzhou,s-1\r\n"), None);
     }
 }

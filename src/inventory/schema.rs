@@ -207,7 +207,8 @@ impl Schema {
             out.push(d);
         }
         for (i, kind) in self.kinds.iter().enumerate() {
-            if *kind == ColumnKind::Unknown {
+            // `Wave` is smcplan's own column (schedule, start, status read it), never sent.
+            if *kind == ColumnKind::Unknown && !self.names[i].trim().eq_ignore_ascii_case("wave") {
                 out.push(super::suggest::unknown_column(&self.names[i], i as u16, strict));
             }
         }
@@ -345,9 +346,10 @@ mod tests {
 
     #[test]
     fn unknown_columns_warn_or_fail_under_strict() {
-        let s = schema(&["RegionId", "SourceId", "Nmae", "wave"]);
+        let s = schema(&["RegionId", "SourceId", "Nmae", "wave", "owner"]);
         let d = s.diagnostics(false);
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 2, "Wave is smcplan's own column");
+        assert_eq!(d[1].column, Column::At(4));
         assert_eq!((d[0].line, d[0].code.id, d[0].column), (1, "Column.Unknown", Column::At(2)));
         assert_eq!(d[0].message, "unknown column 'Nmae' is ignored; did you mean 'Name'?");
         assert_eq!(d[0].severity, crate::diagnostics::Severity::Warning);

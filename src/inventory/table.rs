@@ -13,6 +13,8 @@ pub struct Table {
     pub header_line: u64,
     /// What reading it decided (the delimiter, rewritten cells), for a note each.
     pub notes: Vec<String>,
+    /// Comment lines (`#` first) passed over.
+    pub comments: usize,
 }
 
 /// Reads the table at `path` (a workbook by its first sheet, or `sheet`).
@@ -40,11 +42,9 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
     }
     let workbook = rows_of.is_some();
     let seen = |line: u64| rows_of.as_ref().and_then(|r| r.get(line as usize).copied()).unwrap_or(line);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    let (mut newlines, mut counted) = (0u64, 0usize);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text);
     let mut table = Table { notes, ..Table::default() };
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -55,12 +55,21 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
             };
             InputError::new(&shown, line, message)
         })?;
-        let line = seen(record.position().map_or(0, |p| p.line()));
+        // The line a record starts on, counted from its byte offset (the csv crate's own
+        // count lags behind on CRLF files).
+        let mut at = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        while at < text.len() && matches!(text[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        newlines += memchr::memchr_iter(b'\n', &text[counted.min(at)..at]).count() as u64;
+        counted = counted.max(at);
+        let line = seen(newlines + 1);
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         // Blank, cleared and comment lines (the csv crate's own comment handling would
         // miscount lines); a sheet has no comments (`#N/A` is a cell).
         let comment = !workbook && cells.first().is_some_and(|c| c.starts_with('#'));
         if cells.iter().all(|c| c.trim().is_empty()) || comment {
+            table.comments += usize::from(comment);
             continue;
         }
         if table.header.is_empty() {
@@ -87,11 +96,12 @@ mod tests {
     fn a_semicolon_table_with_a_bom_and_comments() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cmdb.csv");
-        std::fs::write(&path, "\u{feff}# export\nhostname;owner\ndb01.corp;\"Ops; EU\"\n;\ndb02;x\n").unwrap();
+        std::fs::write(&path, "\u{feff}# export\r\nhostname;owner\r\ndb01.corp;\"Ops; EU\"\r\n;\r\ndb02;x\r\n")
+            .unwrap();
         let t = read(&path, None).unwrap();
         assert_eq!(t.header, ["hostname", "owner"]);
         assert_eq!(t.header_line, 2);
         assert_eq!(t.rows, vec![(3, vec!["db01.corp".into(), "Ops; EU".into()]), (5, vec!["db02".into(), "x".into()])]);
-        assert_eq!(t.notes.len(), 1);
+        assert_eq!((t.notes.len(), t.comments), (1, 1));
     }
 }

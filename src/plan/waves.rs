@@ -58,28 +58,34 @@ pub struct Job {
 }
 
 impl Job {
-    /// A row as the schedule sees it. Its bytes are the used space the partitions tell
-    /// (the row's `...Part.M.SizeBytes`, else the account's for its source: the closest proxy
-    /// for used space the API gives), else the sizes of its disks.
+    /// A row as the schedule sees it. Its bytes are, disk by disk, the used space the
+    /// partitions tell (the row's `...Part.M.SizeBytes`, else the account's for its source:
+    /// the closest proxy for used space the API gives), else the disk's size.
     pub fn of(row: &Row, account: Option<&AccountIndex>) -> Job {
         let int =
             |c: Option<crate::inventory::row::Cell>| c.and_then(|c| c.int()).filter(|v| *v > 0).unwrap_or(0) as u64;
-        let parts: u64 = row.system_parts().map(|p| int(p.size_bytes)).sum::<u64>()
-            + row.data_disks().flat_map(|d| d.parts().map(|p| int(p.size_bytes)).collect::<Vec<_>>()).sum::<u64>();
+        // Each disk by its partitions' used space where the row or the account tells it, else
+        // by its size.
+        let gib = |g: u64| g << 30;
         let source = account.and_then(|a| a.source(row.text(Param::SourceId).unwrap_or_default()));
-        let known: u64 = source.map_or(0, |s| {
-            s.system_disk_parts.iter().map(|p| p.size_bytes).sum::<u64>()
-                + s.data_disks.iter().flat_map(|d| &d.parts).map(|p| p.size_bytes).sum::<u64>()
-        });
-        let gib = row.int(Param::SystemDiskSize).unwrap_or(0).max(0) as u64
-            + row.data_disks().map(|d| int(d.size())).sum::<u64>();
-        let bytes = if parts > 0 {
-            parts
-        } else if known > 0 {
-            known
-        } else {
-            gib << 30
-        };
+        let system_parts: u64 = row.system_parts().map(|p| int(p.size_bytes)).sum();
+        let system_known: u64 = source.map_or(0, |s| s.system_disk_parts.iter().map(|p| p.size_bytes).sum());
+        let system = [system_parts, system_known]
+            .into_iter()
+            .find(|b| *b > 0)
+            .unwrap_or_else(|| gib(row.int(Param::SystemDiskSize).unwrap_or(0).max(0) as u64));
+        let data: u64 = row
+            .data_disks()
+            .map(|d| {
+                let parts: u64 = d.parts().map(|p| int(p.size_bytes)).sum();
+                let index = d.index().and_then(|c| c.int());
+                let known: u64 = source
+                    .and_then(|s| s.data_disks.iter().find(|k| Some(k.index) == index))
+                    .map_or(0, |k| k.parts.iter().map(|p| p.size_bytes).sum());
+                [parts, known].into_iter().find(|b| *b > 0).unwrap_or_else(|| gib(int(d.size())))
+            })
+            .sum();
+        let bytes = system + data;
         let mbps = row
             .text(Param::ReplicationParameters)
             .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
