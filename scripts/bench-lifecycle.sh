@@ -5,25 +5,7 @@
 # Each command reads the 1,000 jobs' states first (20 pages); the time counts it. Prints the wall
 # time of each command, its ratio to the ideal, and the calls that failed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin smcplan
-bin=target/release/smcplan
-dir=$(mktemp -d)
-emulator_pid=
-cleanup() { [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-python3 - "$dir" <<'PY'
-import json, sys
-d = sys.argv[1]
-servers = [{"SourceId": "s-bench%08d" % i, "Name": "bench%d" % i, "State": "Available", "SystemDiskSize": 40} for i in range(1000)]
-json.dump({"format": "smcplan-account/1", "quota": {"replication_jobs": 100000}, "source_servers": servers,
-           "replication_jobs": [], "vswitches": []}, open(f"{d}/state.json", "w"))
-with open(f"{d}/inventory.csv", "w") as f:
-    f.write("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Wave\n")
-    for i in range(1000):
-        f.write(f"cn-hangzhou,s-bench{i:08d},bench-job-{i},Image,img-bench-{i},60,{1 + i // 500}\n")
-PY
-export ALIBABA_CLOUD_ACCESS_KEY_ID=emulator-key-id ALIBABA_CLOUD_ACCESS_KEY_SECRET=emulator-key-secret
+source "$(dirname "$0")/bench-batch.sh"
 
 timed() { # name ideal command...
     local name=$1 ideal=$2
@@ -37,16 +19,12 @@ timed() { # name ideal command...
 
 scenario() { # name ideal "emulator flags" rate
     local name=$1 ideal=$2 eflags=$3 rate=$4
-    "$bin" emulator --state "$dir/state.json" $eflags > "$dir/emulator.out" &
-    emulator_pid=$!
-    for _ in $(seq 100); do grep -q '^listening on' "$dir/emulator.out" && break; sleep 0.05; done
-    local url
-    url=$(sed -n 's/^listening on //p' "$dir/emulator.out")
+    start_emulator "$eflags"
     "$bin" submit "$dir/inventory.csv" --report "$dir/jobs-$name" --endpoint "$url" --quiet --rate "$rate" --concurrency 32 > /dev/null 2>&1
     timed "$name start" "$ideal" "$bin" start "$dir/jobs-$name" --endpoint "$url" --quiet --rate "$rate" --concurrency 32
     timed "$name stop" "$ideal" "$bin" stop "$dir/jobs-$name" --endpoint "$url" --quiet --rate "$rate" --concurrency 32
     timed "$name delete" "$ideal" "$bin" delete "$dir/jobs-$name" --endpoint "$url" --quiet --rate "$rate" --concurrency 32 --yes
-    kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=
+    stop_emulator
 }
 scenario latency100 10 "--latency-ms 100" 100
 scenario qps50 20 "--qps 50" 50

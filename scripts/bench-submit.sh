@@ -4,36 +4,14 @@
 #   2. emulator --qps 50, client --rate 100: ideal 20 s, and no row may fail.
 # Prints wall time, its ratio to the ideal, failures, and the client's CPU time per created job.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin smcplan
-bin=target/release/smcplan
-dir=$(mktemp -d)
-emulator_pid=
-cleanup() { [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-python3 - "$dir" <<'PY'
-import json, sys
-d = sys.argv[1]
-servers = [{"SourceId": "s-bench%08d" % i, "Name": "bench%d" % i, "State": "Available", "SystemDiskSize": 40} for i in range(1000)]
-json.dump({"format": "smcplan-account/1", "quota": {"replication_jobs": 100000}, "source_servers": servers,
-           "replication_jobs": [], "vswitches": []}, open(f"{d}/state.json", "w"))
-with open(f"{d}/inventory.csv", "w") as f:
-    f.write("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize\n")
-    for i in range(1000):
-        f.write(f"cn-hangzhou,s-bench{i:08d},bench-job-{i},Image,img-bench-{i},60\n")
-PY
-export ALIBABA_CLOUD_ACCESS_KEY_ID=emulator-key-id ALIBABA_CLOUD_ACCESS_KEY_SECRET=emulator-key-secret
+source "$(dirname "$0")/bench-batch.sh"
 
 scenario() { # name ideal_seconds "emulator flags" "client flags"
     local name=$1 ideal=$2 eflags=$3 cflags=$4
-    "$bin" emulator --state "$dir/state.json" $eflags > "$dir/emulator.out" &
-    emulator_pid=$!
-    for _ in $(seq 100); do grep -q '^listening on' "$dir/emulator.out" && break; sleep 0.05; done
-    local url
-    url=$(sed -n 's/^listening on //p' "$dir/emulator.out")
+    start_emulator "$eflags"
     /usr/bin/time -f "%e %U %S" -o "$dir/time" "$bin" submit "$dir/inventory.csv" --report "$dir/report-$name" \
         --endpoint "$url" --quiet $cflags > "$dir/summary" || true
-    kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=
+    stop_emulator
     read -r wall user sys < <(tail -n 1 "$dir/time")
     python3 - "$name" "$ideal" "$wall" "$user" "$sys" "$dir/report-$name/report.json" "$(cat "$dir/summary")" <<'PY'
 import json, sys

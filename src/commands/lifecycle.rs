@@ -2,7 +2,6 @@
 //! where their state allows it, through the engine (limiter, retries, journal, lock, signals).
 
 use super::{Outcome, RATE, connect, within};
-use crate::api::client::Client;
 use crate::batch::RowStatus;
 use crate::cli::ActArgs;
 use crate::engine::act::{Action, Decision, JobAction};
@@ -29,7 +28,7 @@ pub struct DeleteFlags {
 
 /// What became of one job.
 #[derive(Clone, Debug, PartialEq)]
-enum Result_ {
+enum JobResult {
     Done,
     Already(String),
     NotCalled(String),
@@ -37,26 +36,39 @@ enum Result_ {
     Pending(String),
     Skipped,
     /// Stopped first (delete --stop-first), then this.
-    Stopped(Box<Result_>),
+    Stopped(Box<JobResult>),
 }
 
-impl Result_ {
+impl JobResult {
     fn text(&self, action: Action) -> String {
         match self {
-            Result_::Done => action.done_word().to_string(),
-            Result_::Already(why) => why.clone(),
-            Result_::NotCalled(why) => format!("not called: {why}"),
-            Result_::Failed(why) => format!("failed: {why}"),
-            Result_::Pending(why) => format!("no answer ({why}); the next run settles it"),
-            Result_::Skipped => "skipped: not called in this run".to_string(),
-            Result_::Stopped(then) => format!("stopped first; then {}", then.text(action)),
+            JobResult::Done => action.done_word().to_string(),
+            JobResult::Already(why) => why.clone(),
+            JobResult::NotCalled(why) => format!("not called: {why}"),
+            JobResult::Failed(why) => format!("failed: {why}"),
+            JobResult::Pending(why) => format!("no answer ({why}); the next run settles it"),
+            JobResult::Skipped => "skipped: not called in this run".to_string(),
+            JobResult::Stopped(then) => format!("stopped first; then {}", then.text(action)),
+        }
+    }
+
+    /// What the summary counts it as.
+    fn label(&self, action: Action) -> String {
+        match self {
+            JobResult::Done => action.done_word().to_string(),
+            JobResult::Already(why) => why.clone(),
+            JobResult::NotCalled(_) => "not called".to_string(),
+            JobResult::Failed(_) => "failed".to_string(),
+            JobResult::Pending(_) => "without an answer".to_string(),
+            JobResult::Skipped => "skipped".to_string(),
+            JobResult::Stopped(then) => format!("stopped, then {}", then.label(action)),
         }
     }
 
     fn is_problem(&self) -> bool {
         match self {
-            Result_::Stopped(then) => then.is_problem(),
-            other => !matches!(other, Result_::Done | Result_::Already(_)),
+            JobResult::Stopped(then) => then.is_problem(),
+            other => !matches!(other, JobResult::Done | JobResult::Already(_)),
         }
     }
 }
@@ -91,9 +103,10 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     // Before the signals are taken over: an interrupted read leaves nothing to finish.
     let states = runtime.block_on(read_states(&client, &ids))?;
     let state_of = |id: &str| states.get(id).cloned().flatten();
+    let deleted = deleted_by_batch(&opened.entries);
     if !ids.is_empty()
         && ids.iter().all(|id| state_of(id).is_none())
-        && !ids.iter().any(|id| deleted_by_batch(&opened.entries, id))
+        && !ids.iter().any(|id| deleted.contains(id.as_str()))
     {
         bail!(
             "none of the {} jobs chosen from {shown} exists at {endpoint}: is this the account and endpoint the batch was submitted to? nothing was called",
@@ -101,7 +114,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         );
     }
     // Each job's decision; delete --stop-first calls a Running job, after stopping it.
-    let mut results: Vec<Option<Result_>> = vec![None; rows.len()];
+    let mut results: Vec<Option<JobResult>> = vec![None; rows.len()];
     let mut calls: Vec<usize> = Vec::new();
     let mut stop_first: Vec<usize> = Vec::new();
     for (k, r) in rows.iter().enumerate() {
@@ -114,13 +127,13 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
                 calls.push(k);
             }
             // A job gone that no delete of this batch removed: gone elsewhere, or another account.
-            Decision::Already(_) if status.is_none() && !deleted_by_batch(&opened.entries, &r.job_id) => {
+            Decision::Already(_) if status.is_none() && !deleted.contains(r.job_id.as_str()) => {
                 let why =
                     format!("NotFound: no job {} at {endpoint}, and no delete of this batch removed it", r.job_id);
-                results[k] = Some(Result_::NotCalled(why));
+                results[k] = Some(JobResult::NotCalled(why));
             }
-            Decision::Already(why) => results[k] = Some(Result_::Already(why)),
-            Decision::NotCallable(why) => results[k] = Some(Result_::NotCalled(why)),
+            Decision::Already(why) => results[k] = Some(JobResult::Already(why)),
+            Decision::NotCallable(why) => results[k] = Some(JobResult::NotCalled(why)),
         }
     }
     let mut out = anstream::stdout();
@@ -133,7 +146,11 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         say_the_rest(&mut out, &rows, &results, action)?;
         let summary = summary_line(&shown, action, &results, calls.len(), started.elapsed(), true);
         writeln!(out, "{summary}")?;
-        return Ok(if results.iter().flatten().any(Result_::is_problem) { Outcome::Problems } else { Outcome::Clean });
+        return Ok(if results.iter().flatten().any(JobResult::is_problem) {
+            Outcome::Problems
+        } else {
+            Outcome::Clean
+        });
     }
     if action == Action::Delete && !calls.is_empty() {
         ask_before_deleting(&endpoint, &shown, calls.len(), stop_first.len(), delete.yes)?;
@@ -144,7 +161,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     };
     let dir::Opened { journal, lock: _lock, .. } = opened;
     let mut journal = journal.expect("a real run opens the journal");
-    let record = run_record(&client, verb, &rows);
+    let record = super::batch_run_record(&client, verb, rows.iter().copied());
     journal.append(&Entry::Run(record.clone()))?;
     drop(journal);
     let counters = Counters::default();
@@ -187,8 +204,9 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
                         stopped_first.insert(k);
                         waiting.push(k);
                     }
-                    Some(s) => drop(settled.insert(k as u64, s.clone())),
-                    None => drop(settled.insert(k as u64, Settled::NotSent)),
+                    other => {
+                        settled.insert(k as u64, other.cloned().unwrap_or(Settled::NotSent));
+                    }
                 }
             }
             match runtime.block_on(wait_until_not_running(&client, &rows, &waiting, delete.stop_timeout, &stop)) {
@@ -229,21 +247,18 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     }
     for &k in &calls {
         let result = match settled.get(&(k as u64)) {
-            Some(Settled::Done(o)) if o.status == RowStatus::Created => Result_::Done,
-            Some(Settled::Done(o)) => Result_::Failed(format!(
+            Some(Settled::Done(o)) if o.status == RowStatus::Created => JobResult::Done,
+            Some(Settled::Done(o)) => JobResult::Failed(format!(
                 "{}: {}",
                 o.error_code.as_deref().unwrap_or_default(),
                 o.error_message.as_deref().unwrap_or_default()
             )),
-            Some(Settled::Unknown { error, .. }) => Result_::Pending(error.clone()),
-            Some(Settled::NotSent) | None => Result_::Skipped,
+            Some(Settled::Unknown { error, .. }) => JobResult::Pending(error.clone()),
+            Some(Settled::NotSent) | None => JobResult::Skipped,
         };
-        results[k] = Some(match result {
-            Result_::Done if stopped_first.contains(&k) => {
-                Result_::Already(format!("stopped, then {}", action.done_word()))
-            }
-            other if stopped_first.contains(&k) => Result_::Stopped(Box::new(other)),
-            other => other,
+        results[k] = Some(match stopped_first.contains(&k) {
+            true => JobResult::Stopped(Box::new(result)),
+            false => result,
         });
     }
     watcher.abort();
@@ -251,7 +266,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     // The report: each job's last action and what it came to.
     let at = crate::time::format_time(jiff::Timestamp::now());
     let mut now = report::read(dir)?;
-    let by_job: BTreeMap<&str, &Result_> =
+    let by_job: BTreeMap<&str, &JobResult> =
         rows.iter().zip(&results).filter_map(|(r, x)| x.as_ref().map(|x| (r.job_id.as_str(), x))).collect();
     for r in now.rows.iter_mut() {
         if let Some(result) = by_job.get(r.job_id.as_str()) {
@@ -283,7 +298,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     }
     let _ = writeln!(out, "{summary}");
     if let Some(why) = stop.tripped() {
-        let left = results.iter().flatten().filter(|x| **x == Result_::Skipped).count();
+        let left = results.iter().flatten().filter(|x| **x == JobResult::Skipped).count();
         let _ = writeln!(
             err,
             "{why}: {left} jobs were not called (skipped); fix the cause and run the same command again to resume"
@@ -292,20 +307,20 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     Ok(match stop.signal() {
         Some(Signal::Terminate) => Outcome::Terminated,
         Some(_) => Outcome::Interrupted,
-        None if results.iter().flatten().any(Result_::is_problem) || stop.tripped().is_some() => Outcome::Problems,
+        None if results.iter().flatten().any(JobResult::is_problem) || stop.tripped().is_some() => Outcome::Problems,
         None => Outcome::Clean,
     })
 }
 
-fn kind(x: &Result_) -> &'static str {
+fn kind(x: &JobResult) -> &'static str {
     match x {
-        Result_::Done => "done",
-        Result_::Already(_) => "already",
-        Result_::NotCalled(_) => "not_called",
-        Result_::Failed(_) => "failed",
-        Result_::Pending(_) => "pending",
-        Result_::Skipped => "skipped",
-        Result_::Stopped(then) => kind(then),
+        JobResult::Done => "done",
+        JobResult::Already(_) => "already",
+        JobResult::NotCalled(_) => "not_called",
+        JobResult::Failed(_) => "failed",
+        JobResult::Pending(_) => "pending",
+        JobResult::Skipped => "skipped",
+        JobResult::Stopped(then) => kind(then),
     }
 }
 
@@ -313,7 +328,7 @@ fn kind(x: &Result_) -> &'static str {
 fn say_the_rest(
     out: &mut dyn Write,
     rows: &[&ReportRow],
-    results: &[Option<Result_>],
+    results: &[Option<JobResult>],
     action: Action,
 ) -> std::io::Result<()> {
     for (r, x) in rows.iter().zip(results) {
@@ -335,23 +350,14 @@ fn say_the_rest(
 fn summary_line(
     shown: &str,
     action: Action,
-    results: &[Option<Result_>],
+    results: &[Option<JobResult>],
     calls: usize,
     elapsed: Duration,
     dry: bool,
 ) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for x in results.iter().flatten() {
-        let what = match x {
-            Result_::Done => action.done_word().to_string(),
-            Result_::Already(why) => why.clone(),
-            Result_::NotCalled(_) => "not called".to_string(),
-            Result_::Failed(_) => "failed".to_string(),
-            Result_::Pending(_) => "without an answer".to_string(),
-            Result_::Skipped => "skipped".to_string(),
-            Result_::Stopped(then) => format!("stopped first, then {}", kind(then).replace('_', " ")),
-        };
-        *counts.entry(what).or_default() += 1;
+        *counts.entry(x.label(action)).or_default() += 1;
     }
     if dry {
         counts.insert(format!("to call {}", action.api_name()), calls);
@@ -387,15 +393,18 @@ fn ask_before_deleting(endpoint: &str, shown: &str, count: usize, running: usize
     Ok(())
 }
 
-/// Whether a delete of this batch may have removed `job`: its journal holds a delete of it
-/// that was done, or one sent whose answer a kill lost.
-fn deleted_by_batch(entries: &[Entry], job: &str) -> bool {
+/// The jobs a delete of this batch may have removed: its journal holds a delete of each that
+/// was done, or one sent whose answer a kill lost.
+fn deleted_by_batch(entries: &[Entry]) -> std::collections::BTreeSet<&str> {
     let delete = Action::Delete.api_name();
-    entries.iter().any(|e| match e {
-        Entry::Act(a) => a.job_id == job && a.action == delete,
-        Entry::Acted(a) => a.job_id == job && a.action == delete && a.result == "done",
-        _ => false,
-    })
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Act(a) if a.action == delete => Some(a.job_id.as_str()),
+            Entry::Acted(a) if a.action == delete && a.result == "done" => Some(a.job_id.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Says so when this run talks to another endpoint or key than the batch's submits did: its
@@ -416,23 +425,5 @@ fn warn_of_another_endpoint(err: &mut dyn Write, entries: &[Entry], endpoint: &s
             "warning: the batch was submitted to {} with AccessKeyId {}; this run talks to {endpoint} with {key}",
             last.endpoint, last.access_key_id
         );
-    }
-}
-
-/// The run record of a lifecycle run.
-fn run_record(client: &Client, verb: &str, rows: &[&ReportRow]) -> RunRecord {
-    let now = jiff::Timestamp::now();
-    let regions: std::collections::BTreeSet<String> =
-        rows.iter().filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
-    RunRecord {
-        run: runs::new_id(now),
-        command: verb.to_string(),
-        argv: super::command_line(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
-        regions: regions.into_iter().collect(),
-        access_key_id: client.access_key_id().to_string(),
-        inventory: None,
-        started_at: crate::time::format_time(now),
     }
 }

@@ -170,13 +170,7 @@ fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
 }
 
 fn now(args: &CheckArgs) -> anyhow::Result<jiff::Timestamp> {
-    match &args.now {
-        None => Ok(jiff::Timestamp::now()),
-        Some(text) => match parse_time(text) {
-            Some(t) => Ok(t),
-            None => bail!("--now '{text}' is not a UTC time YYYY-MM-DDThh:mm:ssZ"),
-        },
-    }
+    now_or(args.now.as_deref())
 }
 
 /// How the check flags ask to check, against `account`; no row's findings are kept.
@@ -252,6 +246,40 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         )?;
     }
     Ok(client)
+}
+
+/// The run record of a run on a batch (status, start, ...): no inventory, the regions of
+/// the rows it reads.
+fn batch_run_record<'a>(
+    client: &Client,
+    command: &str,
+    rows: impl Iterator<Item = &'a crate::engine::report::ReportRow>,
+) -> crate::engine::runs::RunRecord {
+    let now = jiff::Timestamp::now();
+    let regions: std::collections::BTreeSet<String> =
+        rows.filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
+    crate::engine::runs::RunRecord {
+        run: crate::engine::runs::new_id(now),
+        command: command.to_string(),
+        argv: command_line(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
+        regions: regions.into_iter().collect(),
+        access_key_id: client.access_key_id().to_string(),
+        inventory: None,
+        started_at: crate::time::format_time(now),
+    }
+}
+
+/// The time `--now TEXT` names, or the clock's.
+fn now_or(text: Option<&str>) -> anyhow::Result<jiff::Timestamp> {
+    match text {
+        None => Ok(jiff::Timestamp::now()),
+        Some(text) => match parse_time(text) {
+            Some(t) => Ok(t),
+            None => bail!("--now '{text}' is not a UTC time YYYY-MM-DDThh:mm:ssZ"),
+        },
+    }
 }
 
 /// Asks `question` on `out` and reads the answer from `input`: yes only for `y` or `yes`.

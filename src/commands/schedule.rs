@@ -12,12 +12,7 @@ use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
 pub(super) fn run(args: &ScheduleArgs) -> anyhow::Result<Outcome> {
-    let now = match &args.now {
-        None => jiff::Timestamp::now(),
-        Some(text) => {
-            parse_time(text).with_context(|| format!("--now '{text}' is not a UTC time YYYY-MM-DDThh:mm:ssZ"))?
-        }
-    };
+    let now = super::now_or(args.now.as_deref())?;
     let start = parse_time(&args.start)
         .with_context(|| format!("--start '{}' is not a UTC time YYYY-MM-DDThh:mm:ssZ", args.start))?;
     if start <= now {
@@ -87,8 +82,7 @@ pub(super) fn run(args: &ScheduleArgs) -> anyhow::Result<Outcome> {
             header.len() - 1
         }
     };
-    let delimiter =
-        if crate::inventory::sheet::is_workbook(&args.inventory) { b',' } else { schema_delimiter(&args.inventory) };
+    let delimiter = table.delimiter;
     let mut out = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(Vec::new());
     out.write_record(&header)?;
     for ((_, cells), when) in table.rows.iter().zip(&planned.starts) {
@@ -115,10 +109,4 @@ pub(super) fn run(args: &ScheduleArgs) -> anyhow::Result<Outcome> {
         None => std::io::stdout().write_all(&text).map_err(super::stdout_fault)?,
     }
     Ok(Outcome::Clean)
-}
-
-/// The delimiter a CSV file's header shows.
-fn schema_delimiter(path: &std::path::Path) -> u8 {
-    let start = std::fs::read(path).unwrap_or_default();
-    crate::inventory::read::delimiter_of(&start[..start.len().min(64 << 10)])
 }

@@ -87,7 +87,7 @@ impl Recorder<'_> {
             return Ok(None);
         };
         let (mut journal, mut entries) = Journal::open(dir)?;
-        let record = run_record(client, rows);
+        let record = super::batch_run_record(client, "status", rows.iter());
         journal.append(&Entry::Run(record.clone()))?;
         entries.push(Entry::Run(record.clone()));
         drop(lock);
@@ -240,24 +240,6 @@ struct JobJson<'a> {
     progress: Option<f64>,
     #[serde(rename = "JobErrorCode")]
     error_code: &'a str,
-}
-
-/// The run record of a status run.
-fn run_record(client: &Client, rows: &[report::ReportRow]) -> RunRecord {
-    let now = jiff::Timestamp::now();
-    let regions: std::collections::BTreeSet<String> =
-        rows.iter().filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
-    RunRecord {
-        run: runs::new_id(now),
-        command: "status".to_string(),
-        argv: super::command_line(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
-        regions: regions.into_iter().collect(),
-        access_key_id: client.access_key_id().to_string(),
-        inventory: None,
-        started_at: crate::time::format_time(now),
-    }
 }
 
 /// The refreshes: every job looked up, the report updated (by `recorder`), the counts

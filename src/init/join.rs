@@ -350,6 +350,7 @@ mod tests {
             header_line: 1,
             notes: Vec::new(),
             comments: 0,
+            delimiter: b',',
         }
     }
 

@@ -15,6 +15,8 @@ pub struct Table {
     pub notes: Vec<String>,
     /// Comment lines (`#` first) passed over.
     pub comments: usize,
+    /// The field separator it was read with (`,` for a workbook's sheet).
+    pub delimiter: u8,
 }
 
 /// Reads the table at `path` (a workbook by its first sheet, or `sheet`).
@@ -45,7 +47,7 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
     let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let (mut newlines, mut counted) = (0u64, 0usize);
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text);
-    let mut table = Table { notes, ..Table::default() };
+    let mut table = Table { notes, delimiter, ..Table::default() };
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| seen(p.line()));
