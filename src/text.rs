@@ -19,6 +19,15 @@ impl fmt::Display for OneLine<'_> {
     }
 }
 
+/// A cell a spreadsheet would run as a formula gets a leading `'` (for the files smcplan
+/// writes that people open in one: reports, `failed.csv`, drafts).
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,9 +157,18 @@ fn another_sheet_is_read_by_name_and_bad_workbooks_are_one_line() {
         "error: inventory.xlsx:1: the header has no RegionId column (it is required)\n"
     );
     std::fs::write(dir.path().join("junk.xlsx"), b"this is not a zip").unwrap();
-    let mut encrypted = vec![0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-    encrypted.extend([0; 504]);
-    std::fs::write(dir.path().join("locked.xlsx"), &encrypted).unwrap();
+    // Compound files: an encrypted Office document holds the stream EncryptedPackage, a
+    // legacy workbook the stream Workbook (their names in UTF-16).
+    let compound = |stream: &str| {
+        let mut bytes = vec![0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+        bytes.extend([0; 504]);
+        bytes.extend(stream.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    };
+    std::fs::write(dir.path().join("locked.xlsx"), compound("EncryptedPackage")).unwrap();
+    std::fs::write(dir.path().join("locked.xls"), compound("EncryptedPackage")).unwrap();
+    std::fs::write(dir.path().join("old.xlsx"), compound("Workbook")).unwrap();
+    std::fs::copy(dir.path().join("inventory.xlsx"), dir.path().join("new.xls")).unwrap();
     let mut empty = Workbook::new();
     empty.add_worksheet().set_name("Blank").unwrap();
     empty.save(dir.path().join("empty.xlsx")).unwrap();
@@ -171,6 +180,12 @@ fn another_sheet_is_read_by_name_and_bad_workbooks_are_one_line() {
         ),
         (&["validate", "junk.xlsx"], "error: junk.xlsx: not a workbook smcplan can read ("),
         (&["validate", "locked.xlsx"], "error: locked.xlsx: the workbook is password-protected (encrypted)"),
+        (&["validate", "locked.xls"], "error: locked.xls: the workbook is password-protected (encrypted)"),
+        (
+            &["validate", "old.xlsx"],
+            "error: old.xlsx: this is an Excel 97-2003 workbook (.xls) named .xlsx: rename it to .xls",
+        ),
+        (&["validate", "new.xls"], "error: new.xls: this is an Excel 2007+ workbook (.xlsx) named .xls: rename it"),
         (&["validate", "empty.xlsx"], "error: empty.xlsx: sheet 'Blank' is empty (expected a header row)"),
         (&["validate", "saved-as.csv"], "error: saved-as.csv: this is an Excel workbook (.xlsx) under another name"),
         (
@@ -479,4 +494,43 @@ fn a_range_on_a_sheet_names_its_cells() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("small.xlsx:Servers!F2:F5 (SystemDiskSize)\n"), "{text}");
     assert!(text.contains(": 4 rows, lines 2-5; the first: "), "{text}");
+}
+
+/// A CMDB export's formulas do not pass into the draft as formulas: the user's own columns
+/// and headers get the `'` guard, and API columns keep the value for validate to report.
+#[test]
+fn formulas_from_a_cmdb_are_guarded_in_the_draft_and_reported_in_api_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json");
+    let cmdb = "hostname,Description,Instance Type,=HYPERLINK(\"http://x\"),Owner\n\
+                DB01.corp.example,=cmd|' /C calc'!A0,@SUM(1),\"+SUM(1,1)\",-team\n";
+    std::fs::write(dir.path().join("cmdb.csv"), cmdb).unwrap();
+    let out = smcplan(dir.path())
+        .args(["init", "--account", account, "--region", "cn-hangzhou", "--join", "cmdb.csv", "--on", "hostname"])
+        .args(["--out", "draft.csv"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: 2 cells of the draft's API columns start like a spreadsheet formula"), "{err}");
+    let draft = std::fs::read_to_string(dir.path().join("draft.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(draft.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert!(header.contains(&"'=HYPERLINK(\"http://x\")".to_string()), "{header:?}");
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = reader.records().map(Result::unwrap).find(|r| &r[at("SourceId")] == "s-bp1e2fsl57knvuug0001").unwrap();
+    assert_eq!(&row[at("'=HYPERLINK(\"http://x\")")], "'+SUM(1,1)");
+    assert_eq!(&row[at("Owner")], "'-team");
+    assert_eq!(&row[at("Description")], "=cmd|' /C calc'!A0");
+    assert_eq!(&row[at("InstanceType")], "@SUM(1)");
+    let out = smcplan(dir.path()).args(["validate", "draft.csv", "--format", "json", "--now", NOW]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let formulas: Vec<(u64, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "Value.Formula")
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(formulas, [(10, "Description"), (10, "InstanceType")], "db01 is the draft's ninth row");
 }

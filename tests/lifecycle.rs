@@ -116,7 +116,7 @@ fn start_stop_and_delete_a_batch_wave_by_wave() {
     }
     let out = act(&e, &batch, "start", &["--wave", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("3 already Running"), "{}", text(&out));
+    assert!(text(&out).contains("3 started earlier"), "{}", text(&out));
     // The status of one wave, with its bar.
     let out =
         smcplan(dir.path()).arg("status").arg(&batch).args(["--endpoint", &e.url(), "--wave", "1"]).output().unwrap();
@@ -317,7 +317,15 @@ fn the_breaker_opens_on_a_burst_of_failed_calls() {
         })
         .collect();
     smcplan::engine::report::write(&batch, &smcplan::engine::report::Report::new(rows, Vec::new())).unwrap();
-    std::fs::write(batch.join("journal.jsonl"), "").unwrap();
+    // The journal that made those jobs.
+    let journal: String = (0..40)
+        .map(|i| {
+            let o = serde_json::json!({"event": "outcome", "line": i + 2, "token": format!("t-{i}"), "status": "created",
+                "job_id": format!("j-{i}"), "attempts": 1, "at": "2026-12-01T00:00:00Z"});
+            format!("{o}\n")
+        })
+        .collect();
+    std::fs::write(batch.join("journal.jsonl"), journal).unwrap();
     let out = smcplan(dir.path())
         .arg("start")
         .arg(&batch)

@@ -18,7 +18,7 @@ fn inventory(dir: &Path, n: u32, extra_bad_row: bool) -> PathBuf {
     let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n");
     for i in 0..n {
         let s = 1001 + i;
-        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"));
+        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,v=1+1\n"));
     }
     if extra_bad_row {
         text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n");
@@ -601,12 +601,20 @@ fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
     let mut text = std::fs::read_to_string(&inv).unwrap();
     text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug9999,wave-9999,Image,img-wave-9999,60,wave,x\n");
     std::fs::write(&inv, text).unwrap();
-    // A throttling endpoint: one attempt each, so the other rows fail with Throttling.User.
-    let e = emulator(|c| c.qps = Some(0.001));
-    let _ = submit(&e, &inv, &out_dir, &["--rate", "50", "--max-attempts", "1"]);
+    // An endpoint that takes no connection: one attempt each, and every row fails, retryably
+    // (a throttled answer is never final: it would be tried until the run is stopped).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let out = smcplan_in(dir.path())
+        .arg("submit")
+        .arg(&inv)
+        .arg("--report")
+        .arg(&out_dir)
+        .args(["--endpoint", &format!("http://{closed}"), "--quiet", "--rate", "50", "--max-attempts", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = report(&out_dir);
-    assert!(rows.iter().any(|r| r.status == "failed" && r.error_code.starts_with("Throttling")), "{rows:?}");
-    drop(e);
+    assert!(rows.iter().all(|r| r.status == "failed" && r.error_code == "Transport"), "{rows:?}");
     // The next run, against an endpoint that admits them, sends the throttled rows again.
     let e = emulator(|_| {});
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
@@ -691,7 +699,7 @@ fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
     // Three good rows, one the API refuses (its Name is an existing job's), one invalid offline.
     let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n");
     for s in 1001..=1003 {
-        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,=1+1\n"));
+        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,v=1+1\n"));
     }
     text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1004,legacy02-wave0,Image,img-wave-1004,60,,\n");
     text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1005,wave-1005,Image,img-wave-1005,19,,\n");

@@ -136,7 +136,13 @@ impl Client {
         // a signed request elsewhere), and no proxy but the one the rule allows is used.
         let rule = config.proxy.clone();
         let proxy = reqwest::Proxy::custom(move |url| rule.proxy_for(url).cloned());
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for url in std::iter::once(&smc).chain(vpc.as_ref()) {
+            if let Some((host, addrs)) = super::endpoint::pinned_loopback(url)? {
+                builder = builder.resolve_to_addrs(&host, &addrs);
+            }
+        }
+        let http = builder
             .user_agent(user_agent())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)

@@ -20,6 +20,14 @@ pub enum EndpointError {
         "endpoint '{0}': a user name or password in the URL is not supported (credentials come from the profile or the environment)"
     )]
     UserInfo(String),
+    #[error(
+        "endpoint '{0}': a query or a fragment in the URL is not supported (an endpoint is a scheme, a host and a port)"
+    )]
+    Query(String),
+    #[error(
+        "endpoint '{0}': {1} resolves to {2}, which is not a loopback address: plain http is allowed only to loopback; use https, or 127.0.0.1"
+    )]
+    NotLoopback(String, String, String),
 }
 
 /// Checks and normalises an endpoint URL.
@@ -27,6 +35,14 @@ pub fn parse_endpoint(text: &str) -> Result<Url, EndpointError> {
     let url = Url::parse(text).map_err(|_| EndpointError::NotUrl(text.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(EndpointError::UserInfo(without_userinfo(&url)));
+    }
+    // A query or fragment could carry a secret into the run record: the endpoint is shown
+    // without them, and refused.
+    if url.query().is_some() || url.fragment().is_some() {
+        let mut shown = url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        return Err(EndpointError::Query(shown.to_string()));
     }
     match url.scheme() {
         "https" if url.host().is_some() => Ok(url),
@@ -50,6 +66,36 @@ pub fn is_loopback(url: &Url) -> bool {
         },
         None => false,
     }
+}
+
+/// The addresses a plain-http endpoint named by a host name (`localhost`) resolves to, each
+/// checked to be loopback: the client connects to these and no other, so that a hosts file
+/// or a DNS answer cannot send plain http elsewhere. `None` for https and IP endpoints.
+pub fn pinned_loopback(url: &Url) -> Result<Option<(String, Vec<std::net::SocketAddr>)>, EndpointError> {
+    pinned_with(url, &|host, port| {
+        use std::net::ToSocketAddrs as _;
+        (host, port).to_socket_addrs().map(Iterator::collect)
+    })
+}
+
+/// What the system resolver answers for a host and port.
+type Resolve = dyn Fn(&str, u16) -> std::io::Result<Vec<std::net::SocketAddr>>;
+
+fn pinned_with(url: &Url, resolve: &Resolve) -> Result<Option<(String, Vec<std::net::SocketAddr>)>, EndpointError> {
+    let (Some(url::Host::Domain(host)), "http") = (url.host(), url.scheme()) else {
+        return Ok(None);
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let shown = || url.to_string();
+    let addrs: Vec<std::net::SocketAddr> = resolve(host, port)
+        .map_err(|e| EndpointError::NotLoopback(shown(), host.to_string(), format!("nothing ({e})")))?;
+    if let Some(a) = addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
+        return Err(EndpointError::NotLoopback(shown(), host.to_string(), a.ip().to_string()));
+    }
+    if addrs.is_empty() {
+        return Err(EndpointError::NotLoopback(shown(), host.to_string(), "nothing".to_string()));
+    }
+    Ok(Some((host.to_string(), addrs)))
 }
 
 /// `url` as text without a user name or password, for messages.
@@ -201,6 +247,34 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn a_host_name_for_plain_http_is_pinned_to_addresses_checked_loopback() {
+        let url = |t: &str| parse_endpoint(t).unwrap();
+        let hosts =
+            |ip: &'static str| move |_: &str, port: u16| Ok(vec![std::net::SocketAddr::new(ip.parse().unwrap(), port)]);
+        // A hosts file that names 192.0.2.10 localhost: refused, naming the address.
+        let err = pinned_with(&url("http://localhost:8080"), &hosts("192.0.2.10")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "endpoint 'http://localhost:8080/': localhost resolves to 192.0.2.10, which is not a loopback address: plain http is allowed only to loopback; use https, or 127.0.0.1"
+        );
+        let (host, addrs) = pinned_with(&url("http://localhost.:9"), &hosts("127.0.0.7")).unwrap().unwrap();
+        assert_eq!((host.as_str(), addrs[0].to_string()), ("localhost.", "127.0.0.7:9".to_string()));
+        assert_eq!(pinned_with(&url("http://localhost:9"), &hosts("::ffff:127.0.0.1")).map(|p| p.is_some()), Ok(true));
+        assert_eq!(pinned_with(&url("https://smc.aliyuncs.com"), &hosts("192.0.2.10")), Ok(None));
+        assert_eq!(pinned_with(&url("http://127.0.0.1:9"), &hosts("192.0.2.10")), Ok(None));
+        let real = pinned_loopback(&url("http://localhost:9")).unwrap().unwrap();
+        assert!(real.1.iter().all(|a| a.ip().to_canonical().is_loopback()), "{real:?}");
+    }
+
+    #[test]
+    fn an_endpoint_with_a_query_or_a_fragment_is_refused_without_showing_it() {
+        for text in ["https://smc.aliyuncs.com/?AccessKeySecret=s3cr3t", "http://127.0.0.1:9/#SecurityToken=t0k"] {
+            let err = parse_endpoint(text).unwrap_err().to_string();
+            assert!(err.contains("a query or a fragment") && !err.contains("s3cr3t") && !err.contains("t0k"), "{err}");
+        }
     }
 
     #[test]

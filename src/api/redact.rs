@@ -16,11 +16,16 @@ const MIN_TAIL: usize = 4;
 /// Where servers quote the string to sign (which holds the SecurityToken) in their messages.
 const STRING_TO_SIGN: &str = "string to sign is:";
 
+/// The shortest run of a secret's characters masked wherever it stands in a text.
+const MIN_RUN: usize = 8;
+
 /// The secrets of one key, in every form a message may quote them.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
     /// Longest first, so that a longer form is masked whole before a shorter one inside it.
     needles: Vec<String>,
+    /// Every run of [`MIN_RUN`] bytes of every form: a piece of a secret quoted anywhere.
+    runs: std::collections::HashSet<[u8; MIN_RUN]>,
 }
 
 impl Redactor {
@@ -36,7 +41,12 @@ impl Redactor {
         let mut needles: Vec<String> = secrets.iter().filter(|s| !s.is_empty()).flat_map(|s| forms(s)).collect();
         needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         needles.dedup();
-        Redactor { needles }
+        let runs = needles
+            .iter()
+            .flat_map(|n| n.as_bytes().windows(MIN_RUN))
+            .map(|w| w.try_into().expect("windows of MIN_RUN bytes"))
+            .collect();
+        Redactor { needles, runs }
     }
 
     /// `text` with every secret form masked and any quoted string to sign cut.
@@ -48,8 +58,9 @@ impl Redactor {
         self.mask(&cut)
     }
 
-    /// `text` with every secret form masked, and a secret's start where the text ends (a
-    /// text cut short may end in the middle of one).
+    /// `text` with every secret form masked, any run of eight or more of a secret's
+    /// characters too (a server may quote part of one), and a secret's start where the text
+    /// ends (a text cut short may end in the middle of one).
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();
         for needle in &self.needles {
@@ -57,6 +68,7 @@ impl Redactor {
                 out = out.replace(needle.as_str(), MASK);
             }
         }
+        out = self.mask_runs(&out);
         for needle in &self.needles {
             let longest =
                 (MIN_TAIL..needle.len()).rev().find(|&n| needle.is_char_boundary(n) && out.ends_with(&needle[..n]));
@@ -68,9 +80,36 @@ impl Redactor {
         out
     }
 
-    /// Whether `text` holds a secret form (to spare answers without one a copy).
+    /// `text` with every run of [`MIN_RUN`] or more bytes found in a secret form masked (runs
+    /// of whole characters: what is masked starts and ends on a character's boundary).
+    fn mask_runs(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut hidden = vec![false; bytes.len()];
+        for (i, w) in bytes.windows(MIN_RUN).enumerate() {
+            if text.is_char_boundary(i)
+                && text.is_char_boundary(i + MIN_RUN)
+                && self.runs.contains(<&[u8; MIN_RUN]>::try_from(w).expect("a window"))
+            {
+                hidden[i..i + MIN_RUN].iter_mut().for_each(|h| *h = true);
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start..bytes.len()).find(|&i| hidden[i] != hidden[start]).unwrap_or(bytes.len());
+            out.push_str(if hidden[start] { MASK } else { &text[start..end] });
+            start = end;
+        }
+        out
+    }
+
+    /// Whether `text` holds a secret form or a run of one (to spare answers without one a copy).
     pub fn finds(&self, text: &str) -> bool {
         self.needles.iter().any(|n| text.contains(n.as_str()))
+            || text
+                .as_bytes()
+                .windows(MIN_RUN)
+                .any(|w| self.runs.contains(<&[u8; MIN_RUN]>::try_from(w).expect("a window")))
     }
 
     /// Whether `text` holds a secret form in any letter case (a host name is lower-cased).
@@ -161,6 +200,20 @@ mod tests {
         assert_eq!(r.mask(&format!("body {}", &TOKEN[..9])), format!("body {MASK}"));
         assert_eq!(r.mask("body CAI"), "body CAI", "three characters are no secret's start");
         assert!(r.finds(&format!("a{TOKEN}b")) && !r.finds("nothing"));
+    }
+
+    #[test]
+    fn any_run_of_eight_characters_of_a_secret_is_masked_wherever_it_stands() {
+        let secret = "LTAI5tQzSecretValue0123456789ab";
+        let r = Redactor::of(&[secret]);
+        // Fourteen characters from its start, in the middle of a server's message.
+        let message = format!("the key {} is not valid here", &secret[..14]);
+        assert_eq!(r.mask(&message), format!("the key {MASK} is not valid here"));
+        assert_eq!(r.mask(&format!("x{}y", &secret[5..13])), format!("x{MASK}y"));
+        assert!(r.finds(&format!("[{}]", &secret[10..18])));
+        // Seven characters are no run; other text, multi-byte characters included, is kept.
+        assert_eq!(r.mask(&format!("é {} é", &secret[3..10])), format!("é {} é", &secret[3..10]));
+        assert_eq!(r.mask(&format!("é{}é", &secret[3..12])), format!("é{MASK}é"));
     }
 
     #[test]

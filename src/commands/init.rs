@@ -92,6 +92,13 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             joined.unmatched.len()
         ));
     }
+    let formulas = draft_stage::formula_cells(&draft);
+    if formulas > 0 {
+        writeln!(
+            err,
+            "warning: {formulas} cells of the draft's API columns start like a spreadsheet formula; `smcplan validate` names each (Value.Formula): fix them before the file is opened in a spreadsheet"
+        )?;
+    }
     let mut text = Vec::new();
     draft_stage::write_csv(&draft, &mut text)?;
     match &args.out {

@@ -30,11 +30,16 @@ pub struct DeleteFlags {
 #[derive(Clone, Debug, PartialEq)]
 enum JobResult {
     Done,
+    /// The goal holds by this batch's own earlier call (a run killed before it recorded it).
+    DoneEarlier,
     Already(String),
     NotCalled(String),
     Failed(String),
     Pending(String),
     Skipped,
+    /// Not this batch's job (the endpoint's job is another server's, or the journal and the
+    /// report disagree): never acted on.
+    Refused(String),
     /// Stopped first (delete --stop-first), then this.
     Stopped(Box<JobResult>),
 }
@@ -43,11 +48,13 @@ impl JobResult {
     fn text(&self, action: Action) -> String {
         match self {
             JobResult::Done => action.done_word().to_string(),
+            JobResult::DoneEarlier => format!("{} by an earlier run of this batch", action.done_word()),
             JobResult::Already(why) => why.clone(),
             JobResult::NotCalled(why) => format!("not called: {why}"),
             JobResult::Failed(why) => format!("failed: {why}"),
             JobResult::Pending(why) => format!("no answer ({why}); the next run settles it"),
             JobResult::Skipped => "skipped: not called in this run".to_string(),
+            JobResult::Refused(why) => format!("refused: {why}"),
             JobResult::Stopped(then) => format!("stopped first; then {}", then.text(action)),
         }
     }
@@ -56,11 +63,13 @@ impl JobResult {
     fn label(&self, action: Action) -> String {
         match self {
             JobResult::Done => action.done_word().to_string(),
+            JobResult::DoneEarlier => format!("{} earlier", action.done_word()),
             JobResult::Already(why) => why.clone(),
             JobResult::NotCalled(_) => "not called".to_string(),
             JobResult::Failed(_) => "failed".to_string(),
             JobResult::Pending(_) => "without an answer".to_string(),
             JobResult::Skipped => "skipped".to_string(),
+            JobResult::Refused(_) => "refused".to_string(),
             JobResult::Stopped(then) => format!("stopped, then {}", then.label(action)),
         }
     }
@@ -68,7 +77,7 @@ impl JobResult {
     fn is_problem(&self) -> bool {
         match self {
             JobResult::Stopped(then) => then.is_problem(),
-            other => !matches!(other, JobResult::Done | JobResult::Already(_)),
+            other => !matches!(other, JobResult::Done | JobResult::DoneEarlier | JobResult::Already(_)),
         }
     }
 }
@@ -104,6 +113,8 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     let states = runtime.block_on(read_states(&client, &ids))?;
     let state_of = |id: &str| states.get(id).cloned().flatten();
     let deleted = deleted_by_batch(&opened.entries);
+    let journal_jobs = jobs_of_journal(&opened.entries).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let acted = acted_by_batch(&opened.entries, action);
     if !ids.is_empty()
         && ids.iter().all(|id| state_of(id).is_none())
         && !ids.iter().any(|id| deleted.contains(id.as_str()))
@@ -118,9 +129,24 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
     let mut calls: Vec<usize> = Vec::new();
     let mut stop_first: Vec<usize> = Vec::new();
     for (k, r) in rows.iter().enumerate() {
+        // Never act on a job the batch did not create: the journal must say this JobId, and
+        // the job at the endpoint must be this row's server and name.
+        if let Some(j) = journal_jobs.get(r.client_token.as_str()).filter(|j| **j != r.job_id) {
+            let why = format!("report.json says JobId {} for this row, the journal says {j}", r.job_id);
+            results[k] = Some(JobResult::Refused(why));
+            continue;
+        }
         let state = state_of(&r.job_id);
-        let (status, business) = state.as_ref().map_or((None, ""), |(s, b)| (Some(s.as_str()), b.as_str()));
-        match action.decide(status, business) {
+        if let Some(why) = state.as_ref().and_then(|s| s.not_of(&r.id.source_id, &r.id.name)) {
+            results[k] = Some(JobResult::Refused(format!("{}: {why}", r.job_id)));
+            continue;
+        }
+        let status = state.as_ref().map(|s| s.status.as_str());
+        match action.decide(state.as_ref()) {
+            // A goal this batch's own earlier call reached (a killed run's cutover): done.
+            Decision::Already(_) if status.is_some() && acted.contains(r.job_id.as_str()) => {
+                results[k] = Some(JobResult::DoneEarlier);
+            }
             Decision::Call => calls.push(k),
             Decision::NotCallable(_) if action == Action::Delete && delete.stop_first && status == Some("Running") => {
                 stop_first.push(k);
@@ -314,12 +340,13 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
 
 fn kind(x: &JobResult) -> &'static str {
     match x {
-        JobResult::Done => "done",
+        JobResult::Done | JobResult::DoneEarlier => "done",
         JobResult::Already(_) => "already",
         JobResult::NotCalled(_) => "not_called",
         JobResult::Failed(_) => "failed",
         JobResult::Pending(_) => "pending",
         JobResult::Skipped => "skipped",
+        JobResult::Refused(_) => "refused",
         JobResult::Stopped(then) => kind(then),
     }
 }
@@ -405,6 +432,40 @@ fn deleted_by_batch(entries: &[Entry]) -> std::collections::BTreeSet<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// The jobs this batch sent `action` to (an intent journaled: done, or its answer lost).
+fn acted_by_batch(entries: &[Entry], action: Action) -> std::collections::BTreeSet<&str> {
+    let name = action.api_name();
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Act(a) if a.action == name => Some(a.job_id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each ClientToken's JobId as the journal's outcomes say it; `Err` when two outcomes of
+/// one token name two jobs (an edited or mixed-up journal is acted on by no one).
+fn jobs_of_journal(entries: &[Entry]) -> Result<BTreeMap<&str, &str>, String> {
+    let mut jobs: BTreeMap<&str, &str> = BTreeMap::new();
+    for e in entries {
+        if let Entry::Outcome(o) = e
+            && let Some(job) = o.job_id.as_deref()
+        {
+            match jobs.insert(o.token.as_str(), job) {
+                Some(before) if before != job => {
+                    return Err(format!(
+                        "the journal is inconsistent: ClientToken {} has outcomes with JobId {before} and {job}; nothing was called (rebuild the journal with submit --adopt from a copy of the directory)",
+                        o.token
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(jobs)
 }
 
 /// Says so when this run talks to another endpoint or key than the batch's submits did: its

@@ -27,7 +27,7 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let interval = Duration::from_secs_f64(args.interval);
     let json = args.format != crate::cli::Format::Human;
     if let Some(w) = &args.wave {
-        let rows = report::read(&args.report)?.rows;
+        let rows = batch_now(&args.report)?.rows;
         crate::engine::choose::select(&rows, Some(w), &[])
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.report.display()))?;
     }
@@ -106,7 +106,7 @@ impl Recorder<'_> {
             }
             return Ok(());
         };
-        let mut now = report::read(self.dir)?;
+        let mut now = batch_now(self.dir)?;
         for r in now.rows.iter_mut() {
             if let Some(seen) = jobs.get(&r.job_id) {
                 r.job_status = seen.job_status.clone();
@@ -139,7 +139,7 @@ impl Recorder<'_> {
                     },
                 };
                 journal.append(&Entry::RunEnd(end))?;
-                let now = report::read(self.dir)?;
+                let now = batch_now(self.dir)?;
                 report::write(self.dir, &report::Report::new(now.rows, runs::runs_of(&Journal::read(self.dir)?)))?;
                 return Ok(());
             }
@@ -153,6 +153,25 @@ impl Recorder<'_> {
         );
         Ok(())
     }
+}
+
+/// The batch in `dir`: its report, or, before the first submit into it has written one
+/// (it is running, or was killed), the rows its journal holds.
+fn batch_now(dir: &Path) -> anyhow::Result<report::Report> {
+    if dir.join("report.json").exists() {
+        return Ok(report::read(dir)?);
+    }
+    let entries = Journal::read(dir)?;
+    if entries.is_empty() {
+        let shown = dir.display();
+        anyhow::bail!(
+            "{shown} holds no batch yet (no report.json, no journal.jsonl): status shows the jobs that `smcplan submit INVENTORY --report {shown}` creates"
+        );
+    }
+    let fixes = BTreeMap::new();
+    let none = crate::engine::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
+    let rows = crate::engine::rows::batch_rows(Vec::new(), &entries, none);
+    Ok(report::Report::new(rows, runs::runs_of(&entries)))
 }
 
 /// The directory's lock, or `None` while another run holds it.
@@ -177,7 +196,7 @@ pub fn status(
     look: Look,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<(BTreeMap<String, usize>, Option<Signal>)> {
-    let first = report::read(dir)?;
+    let first = batch_now(dir)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let stop = Arc::new(Stop::default());
     let watcher = {
@@ -275,7 +294,7 @@ fn watch_jobs(
         if stop.requested() {
             return Ok(last);
         }
-        let mut report = report::read(dir)?;
+        let mut report = batch_now(dir)?;
         let rows = &mut report.rows;
         if let Some(w) = &wave {
             rows.retain(|r| r.wave == *w);

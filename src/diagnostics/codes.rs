@@ -40,6 +40,7 @@ codes! {
     VALUE_NOT_INTEGER = "Value.NotInteger", Error, "write a whole number in decimal, without units or separators";
     VALUE_NOT_BOOLEAN = "Value.NotBoolean", Error, "write true or false (any letter case)";
     VALUE_WHITESPACE = "Value.Whitespace", Error, "remove the spaces around the value; the API compares values exactly";
+    VALUE_FORMULA = "Value.Formula", Error, "no API parameter starts like a spreadsheet formula (=, @, or + or - before a letter); a spreadsheet would run it: write the value itself";
     // Required parameters and identifier formats.
     REGION_ID_MISSING = "RegionId.Missing", Error, "every row needs the destination region, e.g. cn-hangzhou";
     REGION_ID_FORMAT = "RegionId.Format", Error, "a region id looks like cn-hangzhou or ap-southeast-1";

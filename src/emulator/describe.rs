@@ -45,7 +45,7 @@ fn source_json(s: &SourceServer, job: Option<&str>) -> Value {
 
 pub fn source_servers(world: &mut World, params: &[(String, String)]) -> Result<Value, Fault> {
     let p = Params(params);
-    let ids = p.list("SourceId");
+    let ids = p.list("SourceId")?;
     let (state, name, job) = (p.get("State"), p.get("Name"), p.get("JobId"));
     world.jobs();
     let items: Vec<Value> = world
@@ -61,7 +61,7 @@ pub fn source_servers(world: &mut World, params: &[(String, String)]) -> Result<
 
 pub fn replication_jobs(world: &mut World, params: &[(String, String)]) -> Result<Value, Fault> {
     let p = Params(params);
-    let (ids, sources, instances) = (p.list("JobId"), p.list("SourceId"), p.list("InstanceId"));
+    let (ids, sources, instances) = (p.list("JobId")?, p.list("SourceId")?, p.list("InstanceId")?);
     if ids.len() > 50 || sources.len() > 50 {
         return Err(Fault::invalid("JobId", "at most 50 ids"));
     }

@@ -9,21 +9,30 @@ use std::time::Instant;
 /// Simulated seconds a job's run takes.
 pub const RUN_SECONDS: i64 = 1800;
 
-/// Simulated time: `scale` simulated seconds pass each real second.
+/// Simulated time: `scale` simulated seconds pass each real second, and tests may step it
+/// forward (with a scale of 0 it moves only when stepped).
 pub struct Clock {
     origin: Instant,
     start: Timestamp,
     scale: f64,
+    /// What [`Clock::advance`] added.
+    stepped: SignedDuration,
 }
 
 impl Clock {
     pub fn new(scale: f64) -> Clock {
-        Clock { origin: Instant::now(), start: Timestamp::now(), scale }
+        Clock { origin: Instant::now(), start: Timestamp::now(), scale, stepped: SignedDuration::ZERO }
     }
 
     pub fn now(&self) -> Timestamp {
         let elapsed = self.origin.elapsed().as_secs_f64() * self.scale;
-        self.start.saturating_add(SignedDuration::from_secs_f64(elapsed)).expect("time moves forward")
+        let moved = SignedDuration::from_secs_f64(elapsed).saturating_add(self.stepped);
+        self.start.saturating_add(moved).expect("time moves forward")
+    }
+
+    /// Moves simulated time forward by `by`.
+    pub fn advance(&mut self, by: SignedDuration) {
+        self.stepped = self.stepped.saturating_add(by.abs());
     }
 }
 

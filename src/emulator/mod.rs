@@ -180,6 +180,12 @@ impl Running {
         self.shared.world.lock().expect("world lock").state()
     }
 
+    /// Moves the emulator's simulated clock forward (a test's step, instead of a wait).
+    pub fn advance(&self, by: std::time::Duration) {
+        let by = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
+        self.shared.world.lock().expect("world lock").clock.advance(by);
+    }
+
     /// The JobIds deleted so far.
     pub fn deleted(&self) -> Vec<String> {
         self.shared.world.lock().expect("world lock").deleted()

@@ -42,21 +42,32 @@ impl<'a> Params<'a> {
             .transpose()
     }
 
-    /// The numbers N used in `prefix.N.*` (or `prefix.N`), sorted.
-    pub fn indexes(&self, prefix: &str) -> Vec<u32> {
-        let mut out: Vec<u32> = self
-            .0
-            .iter()
-            .filter_map(|(k, _)| k.strip_prefix(prefix)?.strip_prefix('.'))
-            .filter_map(|rest| rest.split('.').next()?.parse().ok())
-            .collect();
+    /// The numbers N used in `prefix.N.*` (or `prefix.N`), sorted. A number out of range
+    /// (0, or too large for a list) is `InvalidParameter`, never a parameter passed over:
+    /// a filter dropped in silence would widen what a call reaches. A part that is not a
+    /// number names no list entry (an unknown parameter, ignored as the API ignores them).
+    pub fn indexes(&self, prefix: &str) -> Result<Vec<u32>, Fault> {
+        let mut out: Vec<u32> = Vec::new();
+        for (key, _) in self.0 {
+            let Some(n) = key.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')).and_then(|r| r.split('.').next())
+            else {
+                continue;
+            };
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            match n.parse::<u32>() {
+                Ok(i) if i >= 1 => out.push(i),
+                _ => return Err(Fault::invalid(key, format!("{prefix}.N: N must be from 1 to {}, got {n}", u32::MAX))),
+            }
+        }
         out.sort_unstable();
         out.dedup();
-        out
+        Ok(out)
     }
 
     /// The values of a repeated list `prefix.1`, `prefix.2`, ...
-    pub fn list(&self, prefix: &str) -> Vec<&'a str> {
-        self.indexes(prefix).into_iter().filter_map(|n| self.get(&format!("{prefix}.{n}"))).collect()
+    pub fn list(&self, prefix: &str) -> Result<Vec<&'a str>, Fault> {
+        Ok(self.indexes(prefix)?.into_iter().filter_map(|n| self.get(&format!("{prefix}.{n}"))).collect())
     }
 }

@@ -35,7 +35,7 @@ fn time(p: &Params, name: &str) -> Result<Option<Timestamp>, Fault> {
 
 fn tags(p: &Params) -> Result<(), Fault> {
     const RESERVED: &[&str] = &["aliyun", "acs:", "http://", "https://"];
-    for n in p.indexes("Tag") {
+    for n in p.indexes("Tag")? {
         if !(1..=20).contains(&n) {
             return Err(Fault::invalid(&format!("Tag.{n}"), "N must be 1 to 20"));
         }
@@ -56,7 +56,7 @@ fn tags(p: &Params) -> Result<(), Fault> {
 fn partitions(p: &Params, disk: &str, size_gib: Option<i64>) -> Result<(), Fault> {
     let prefix = format!("{disk}Part");
     let mut total: i128 = 0;
-    for m in p.indexes(&prefix) {
+    for m in p.indexes(&prefix)? {
         let device = p.get(&format!("{prefix}.{m}.Device"));
         let size = p.int(&format!("{prefix}.{m}.SizeBytes"))?;
         if device.is_some() != size.is_some() {
@@ -106,7 +106,7 @@ pub fn check_create(p: &Params, now: Timestamp) -> Result<(), Fault> {
     }
     partitions(p, "SystemDisk", system)?;
     let mut seen = Vec::new();
-    for n in p.indexes("DataDisk") {
+    for n in p.indexes("DataDisk")? {
         let index = p
             .int_in(&format!("DataDisk.{n}.Index"), 1..=16)?
             .ok_or_else(|| Fault::missing(&format!("DataDisk.{n}.Index")))?;

@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// How long the listener rests after a failed accept.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
 pub(super) async fn serve(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
@@ -34,7 +37,18 @@ pub(super) async fn serve(
         tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors (or another failure of the listener): the error
+                    // would come back at once, so wait before the next try instead of spinning.
+                    Err(e) => {
+                        eprintln!("warning: accepting a connection failed ({e}); trying again in {} ms", ACCEPT_PAUSE.as_millis());
+                        tokio::select! {
+                            _ = &mut stopped => break,
+                            () = tokio::time::sleep(ACCEPT_PAUSE) => continue,
+                        }
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 tokio::spawn(async move {

@@ -4,6 +4,7 @@
 //! answer is settled by looking at the job's state again.
 
 use super::journal::{Act, Acted, Entry, Outcome};
+use super::states::JobState;
 use super::{Call, Done};
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
@@ -67,9 +68,11 @@ impl Action {
         }
     }
 
-    /// What to do with a job whose Status is `status` (`None`: the API no longer has it) and
-    /// BusinessStatus `business` (smc-api.md §13, §15).
-    pub fn decide(self, status: Option<&str>, business: &str) -> Decision {
+    /// What to do with a job in `state` (`None`: the API no longer has it), from its
+    /// Status and BusinessStatus (smc-api.md §13, §15); a cutover also from RunOnce.
+    pub fn decide(self, state: Option<&JobState>) -> Decision {
+        let status = state.map(|s| s.status.as_str());
+        let business = state.map_or("", |s| s.business.as_str());
         let not = |hint: &str| Decision::NotCallable(format!("{}: {hint}", status.unwrap_or("NotFound")));
         match (self, status) {
             (Action::Delete, None) => Decision::Already("already gone".into()),
@@ -87,6 +90,9 @@ impl Action {
             (Action::Stop, Some(_)) => not("only a Running job can be stopped"),
             (Action::CutOver { .. }, Some("Waiting")) => Decision::Call,
             (Action::CutOver { .. }, Some("Finished")) => Decision::Already("already Finished".into()),
+            (Action::CutOver { .. }, Some("Running")) if self.goal_holds(state) => {
+                Decision::Already("already cut over (its last run is running)".into())
+            }
             (Action::CutOver { .. }, Some(_)) => {
                 not("CutOverReplicationJob takes an incremental job Waiting between its runs")
             }
@@ -98,13 +104,19 @@ impl Action {
         }
     }
 
-    /// Whether the action's goal holds for a job in `status` (`None`: gone): how a call whose
-    /// answer was lost is settled.
-    pub fn goal_holds(self, status: Option<&str>) -> bool {
+    /// Whether the job's state proves the action done: how a call whose answer was lost is
+    /// settled. Only a state the action brings about counts, never one a job reaches alone:
+    /// a cutover makes the job run once (an incremental job's next scheduled run is Running
+    /// too, and still incremental), and finishes it after that last run.
+    pub fn goal_holds(self, state: Option<&JobState>) -> bool {
+        let status = state.map(|s| s.status.as_str());
         match self {
             Action::Start => matches!(status, Some("Running" | "Waiting" | "Finished")),
             Action::Stop => status == Some("Stopped"),
-            Action::CutOver { .. } => matches!(status, Some("Running" | "Finished")),
+            Action::CutOver { .. } => match state {
+                Some(s) => s.status == "Finished" || (s.status == "Running" && s.run_once == Some(true)),
+                None => false,
+            },
             Action::Delete => matches!(status, None | Some("Deleting")),
         }
     }
@@ -139,11 +151,11 @@ impl JobAction {
         JobAction { index, line, action, job_id: job_id.to_string(), params, run: String::new() }
     }
 
-    /// The job's Status now (`None`: gone).
-    async fn status_now(&self, client: &Client) -> Result<Option<String>, ApiError> {
+    /// The job's state now (`None`: gone).
+    async fn state_now(&self, client: &Client) -> Result<Option<JobState>, ApiError> {
         let filter = JobFilter { job_id: vec![self.job_id.clone()], ..JobFilter::default() };
         let jobs: Vec<_> = client.describe_replication_jobs(&filter).try_collect().await?;
-        Ok(jobs.into_iter().find(|j| j.job_id == self.job_id).map(|j| j.status))
+        Ok(jobs.iter().find(|j| j.job_id == self.job_id).map(JobState::of))
     }
 }
 
@@ -186,13 +198,18 @@ impl Call for JobAction {
 
     /// Whether the goal holds now: the JobId if so.
     async fn look_up<'a>(&'a self, client: &'a Client) -> Result<Option<String>, ApiError> {
-        let status = self.status_now(client).await?;
-        Ok(self.action.goal_holds(status.as_deref()).then(|| self.job_id.clone()))
+        let state = self.state_now(client).await?;
+        Ok(self.action.goal_holds(state.as_ref()).then(|| self.job_id.clone()))
     }
 
     /// A state error after a lost answer: perhaps the lost attempt moved the job.
     fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool {
         e.code() == Some("ReplicationJob.InvalidStatus") || not_found(e)
+    }
+
+    /// A state that does not show the action may show it later: the next run looks again.
+    fn pending_when_unproven(&self) -> bool {
+        true
     }
 
     fn intent_entry(&self, at: String, _lookup: bool, run: &str, _file: &str) -> Entry {
@@ -225,21 +242,32 @@ impl Call for JobAction {
 mod tests {
     use super::*;
 
+    fn state(status: &str, business: &str, run_once: Option<bool>) -> JobState {
+        JobState { status: status.into(), business: business.into(), run_once, ..JobState::default() }
+    }
+
     #[test]
     fn each_action_is_called_only_where_the_state_allows_it() {
         use Decision::*;
-        let d = |a: Action, s: Option<&str>| a.decide(s, "");
+        let d = |a: Action, s: Option<&str>| a.decide(s.map(|s| state(s, "", None)).as_ref());
         assert_eq!(d(Action::Start, Some("Ready")), Call);
         assert_eq!(d(Action::Start, Some("InError")), Call);
         assert_eq!(d(Action::Start, Some("Running")), Already("already Running".into()));
         assert!(matches!(d(Action::Start, Some("Deleting")), NotCallable(_)));
         assert!(matches!(d(Action::Start, None), NotCallable(_)));
-        assert_eq!(Action::Stop.decide(Some("Running"), "Syncing"), Call);
-        assert!(matches!(Action::Stop.decide(Some("Running"), "Preparing"), NotCallable(h) if h.contains("Preparing")));
+        assert_eq!(Action::Stop.decide(Some(&state("Running", "Syncing", None))), Call);
+        assert!(
+            matches!(Action::Stop.decide(Some(&state("Running", "Preparing", None))), NotCallable(h) if h.contains("Preparing"))
+        );
         assert!(matches!(d(Action::Stop, Some("Finished")), NotCallable(_)));
         let cut = Action::CutOver { sync_data: true };
         assert_eq!(d(cut, Some("Waiting")), Call);
         assert!(matches!(d(cut, Some("Running")), NotCallable(_)));
+        // A cutover's last run: running once, by this batch's cutover or another's.
+        assert_eq!(
+            cut.decide(Some(&state("Running", "Syncing", Some(true)))),
+            Already("already cut over (its last run is running)".into())
+        );
         assert_eq!(d(Action::Delete, None), Already("already gone".into()));
         assert_eq!(d(Action::Delete, Some("Finished")), Call);
         assert!(matches!(d(Action::Delete, Some("Running")), NotCallable(h) if h.contains("--stop-first")));
@@ -247,14 +275,25 @@ mod tests {
 
     #[test]
     fn a_goal_that_holds_is_what_a_lost_answer_is_settled_by() {
-        assert!(Action::Start.goal_holds(Some("Running")) && !Action::Start.goal_holds(Some("Ready")));
-        assert!(Action::Delete.goal_holds(None) && !Action::Delete.goal_holds(Some("Stopped")));
-        assert!(Action::Stop.goal_holds(Some("Stopped")));
+        let s = |status: &str| Some(state(status, "", None));
+        assert!(Action::Start.goal_holds(s("Running").as_ref()) && !Action::Start.goal_holds(s("Ready").as_ref()));
+        assert!(Action::Delete.goal_holds(None) && !Action::Delete.goal_holds(s("Stopped").as_ref()));
+        assert!(Action::Stop.goal_holds(s("Stopped").as_ref()));
+        // An incremental job whose next scheduled run has begun is Running, and still
+        // incremental: no proof of a cutover. One cut over runs once.
+        let cut = Action::CutOver { sync_data: false };
+        assert!(!cut.goal_holds(Some(&state("Running", "Syncing", Some(false)))));
+        assert!(!cut.goal_holds(Some(&state("Running", "Syncing", None))));
+        assert!(cut.goal_holds(Some(&state("Running", "Syncing", Some(true)))));
+        assert!(cut.goal_holds(s("Finished").as_ref()) && !cut.goal_holds(s("Waiting").as_ref()));
         // Every state the decision calls from is one where the goal does not hold yet.
-        for a in [Action::Start, Action::Stop, Action::CutOver { sync_data: false }, Action::Delete] {
-            for s in ["Ready", "Running", "Stopped", "InError", "Finished", "Waiting", "Expired", "Deleting"] {
-                if a.decide(Some(s), "Syncing") == Decision::Call {
-                    assert!(!a.goal_holds(Some(s)), "{a:?} from {s}");
+        for a in [Action::Start, Action::Stop, cut, Action::Delete] {
+            for st in ["Ready", "Running", "Stopped", "InError", "Finished", "Waiting", "Expired", "Deleting"] {
+                for run_once in [None, Some(false), Some(true)] {
+                    let js = state(st, "Syncing", run_once);
+                    if a.decide(Some(&js)) == Decision::Call {
+                        assert!(!a.goal_holds(Some(&js)), "{a:?} from {st}");
+                    }
                 }
             }
         }

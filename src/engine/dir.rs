@@ -23,8 +23,7 @@ pub struct Opened {
 /// journal and takes nothing, a real run creates the directory, takes the lock (a warning
 /// goes to `warn` when a left one is taken over) and opens the journal.
 pub fn open(dir: &Path, dry_run: bool, adopt: bool, warn: &mut dyn Write) -> anyhow::Result<Opened> {
-    let had_journal = dir.join(journal::FILE).exists();
-    guard_the_journal(dir, had_journal, adopt)?;
+    let had_journal = guard_the_journal(dir, adopt)?;
     if dry_run {
         return Ok(Opened { journal: None, entries: Journal::read(dir)?, had_journal, lock: None });
     }
@@ -37,22 +36,58 @@ pub fn open(dir: &Path, dry_run: bool, adopt: bool, warn: &mut dyn Write) -> any
     Ok(Opened { journal: Some(journal), entries, had_journal, lock: Some(lock) })
 }
 
-/// Refuses a directory whose journal is lost (its report shows jobs were sent), unless
-/// `--adopt` is to rebuild it; refuses `--adopt` where a journal exists.
-fn guard_the_journal(dir: &Path, has_journal: bool, adopt: bool) -> anyhow::Result<()> {
+/// Refuses a directory whose journal is lost, unless `--adopt` is to rebuild it: its report
+/// shows rows were sent, and the journal is missing, empty, or knows fewer of them than the
+/// report does. Refuses `--adopt` where the journal is whole. Whether the directory has a
+/// journal with entries.
+fn guard_the_journal(dir: &Path, adopt: bool) -> anyhow::Result<bool> {
     let shown = dir.display();
-    if has_journal && adopt {
+    let entries = Journal::read(dir)?;
+    let lost = lost_journal(dir, &entries)?;
+    if adopt && lost.is_none() && !entries.is_empty() {
         anyhow::bail!("{shown} has a journal: --adopt rebuilds a lost one only; run without --adopt to resume from it");
     }
-    if has_journal || adopt {
-        return Ok(());
-    }
-    if let Some(evidence) = super::report::sent_evidence(dir)? {
+    if let (Some(evidence), false) = (lost, adopt) {
         anyhow::bail!(
-            "{shown} holds {evidence} but no journal.jsonl: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
+            "{shown} holds {evidence}: the journal, the record of every job this batch created, is lost, and sending now could create jobs a second time; rebuild it with `smcplan submit INVENTORY --report {shown} --adopt`, which looks each row's job up by Name and SourceId before anything is sent and writes a new journal from what exists"
         );
     }
-    Ok(())
+    Ok(!entries.is_empty())
+}
+
+/// What shows the journal lost: the report's rows that were sent (a JobId, an attempt, a
+/// settled status) and that the journal does not know (by ClientToken or JobId).
+fn lost_journal(dir: &Path, entries: &[Entry]) -> anyhow::Result<Option<String>> {
+    let Some(evidence) = super::report::sent_evidence(dir)? else {
+        return Ok(None);
+    };
+    if entries.is_empty() {
+        let missing = if dir.join(journal::FILE).exists() { "an empty journal.jsonl" } else { "no journal.jsonl" };
+        return Ok(Some(format!("{evidence} but {missing}")));
+    }
+    // A report that cannot be read is evidence enough where there is no journal, and none
+    // against a journal that has entries.
+    let Ok(report) = super::report::read(dir) else { return Ok(None) };
+    let mut tokens = std::collections::BTreeSet::new();
+    let mut jobs = std::collections::BTreeSet::new();
+    for e in entries {
+        match e {
+            Entry::Intent { token, .. } => {
+                tokens.insert(token.as_str());
+            }
+            Entry::Outcome(o) => {
+                tokens.insert(o.token.as_str());
+                jobs.extend(o.job_id.as_deref());
+            }
+            _ => {}
+        }
+    }
+    let sent: Vec<_> = report.rows.iter().filter(|r| super::report::was_sent(r)).collect();
+    let unknown =
+        sent.iter().filter(|r| !tokens.contains(r.client_token.as_str()) && !jobs.contains(r.job_id.as_str())).count();
+    Ok((unknown > 0).then(|| {
+        format!("report.json with {} rows sent, {unknown} of which its journal.jsonl does not know", sent.len())
+    }))
 }
 
 #[cfg(test)]
@@ -70,6 +105,57 @@ mod tests {
         let err = open(&batch, false, false, &mut Vec::new()).err().unwrap().to_string();
         assert!(err.contains("another smcplan run is using this report directory"), "{err}");
         drop(real);
-        assert!(open(&batch, false, false, &mut Vec::new()).unwrap().had_journal);
+        // A journal with no entry is no journal.
+        assert!(!open(&batch, false, false, &mut Vec::new()).unwrap().had_journal);
+    }
+
+    fn sent_row(line: u64, token: &str, job: &str) -> super::super::report::ReportRow {
+        super::super::report::ReportRow {
+            id: crate::batch::RowId { line, source_id: format!("s-{line}"), ..Default::default() },
+            status: crate::batch::RowStatus::Created,
+            job_id: job.into(),
+            client_token: token.into(),
+            attempts: 1,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_empty_or_short_journal_beside_a_report_of_sent_rows_is_a_lost_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![sent_row(2, "t2", "j-2"), sent_row(3, "t3", "j-3")];
+        super::super::report::write(dir.path(), &super::super::report::Report::new(rows, Vec::new())).unwrap();
+        std::fs::write(dir.path().join(journal::FILE), "").unwrap();
+        let err = open(dir.path(), false, false, &mut Vec::new()).err().unwrap().to_string();
+        assert!(err.contains("2 rows sent or settled) but an empty journal.jsonl") && err.contains("--adopt"), "{err}");
+        // A journal that knows one of the two rows.
+        let outcome = crate::engine::journal::Outcome {
+            line: 2,
+            token: "t2".into(),
+            status: crate::batch::RowStatus::Created,
+            job_id: Some("j-2".into()),
+            request_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            at: "then".into(),
+            adopted: false,
+            retryable: false,
+        };
+        let (mut j, _) = Journal::open(dir.path()).unwrap();
+        j.append(&Entry::Outcome(outcome)).unwrap();
+        drop(j);
+        let err = open(dir.path(), false, false, &mut Vec::new()).err().unwrap().to_string();
+        assert!(err.contains("report.json with 2 rows sent, 1 of which its journal.jsonl does not know"), "{err}");
+        // --adopt rebuilds it; once it knows every row, it is whole and --adopt is refused.
+        assert!(open(dir.path(), true, true, &mut Vec::new()).is_ok());
+        let mut whole = Vec::new();
+        for (line, token, job) in [(2, "t2", "j-2"), (3, "t3", "j-3")] {
+            whole.push(serde_json::json!({"event": "outcome", "line": line, "token": token, "status": "created", "job_id": job, "attempts": 1, "at": "then"}).to_string());
+        }
+        std::fs::write(dir.path().join(journal::FILE), whole.join("\n") + "\n").unwrap();
+        assert!(open(dir.path(), true, false, &mut Vec::new()).unwrap().had_journal);
+        let err = open(dir.path(), true, true, &mut Vec::new()).err().unwrap().to_string();
+        assert!(err.contains("--adopt rebuilds a lost one only"), "{err}");
     }
 }

@@ -5,19 +5,21 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// `DIR/lock`: an exclusive lock (flock) on a file naming its holder, which keeps a second
-/// submit off the same directory. The operating system drops the lock when its holder dies
-/// (kill -9 included), so a lock file left behind is free, whatever PID it names.
+/// The lock on a report directory: an exclusive lock (flock) on the directory itself, which
+/// keeps a second run off it, and `DIR/lock`, a file naming its holder for messages. The
+/// lock is on the directory, not the file, so that removing the file lets no second run in;
+/// the operating system drops it when its holder dies (kill -9 included), so a lock file
+/// left behind names no holder, whatever PID it says.
 pub struct Lock {
     path: PathBuf,
-    /// Held for as long as the lock is.
-    file: File,
+    /// The directory, locked for as long as this is held.
+    dir: File,
     /// Set when a lock file left by a run that died was taken over: what it said, for a warning.
     pub taken_over: Option<String>,
 }
 
 impl Lock {
-    /// Takes `DIR/lock`, or says which process holds it.
+    /// Takes the lock of `dir`, or says which process holds it.
     pub fn take(dir: &Path) -> io::Result<Lock> {
         let path = dir.join("lock");
         if path.is_dir() {
@@ -27,61 +29,44 @@ impl Lock {
             );
             return Err(io::Error::new(io::ErrorKind::AlreadyExists, message));
         }
-        for _ in 0..8 {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|e| fault("opening the lock", &path, e))?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    let mut text = String::new();
-                    let _ = file.read_to_string(&mut text);
-                    let holder =
-                        text.trim().parse::<u32>().map_or("another process".to_string(), |p| format!("process {p}"));
-                    let message = format!(
-                        "{} is held by {holder}: another smcplan run is using this report directory",
-                        path.display()
-                    );
-                    return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(fault("locking", &path, e)),
+        let handle = File::open(dir).map_err(|e| fault("opening", dir, e))?;
+        match handle.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder =
+                    text.trim().parse::<u32>().map_or("another process".to_string(), |p| format!("process {p}"));
+                let message = format!(
+                    "{} is held by {holder}: another smcplan run is using this report directory",
+                    path.display()
+                );
+                return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
             }
-            // The holder before may have removed the file between our open and our lock: then
-            // the lock is on a file no one else sees, and the path must be opened again.
-            if !same_file(&file, &path) {
-                continue;
-            }
-            let mut before = String::new();
-            file.read_to_string(&mut before).map_err(|e| fault("reading the lock", &path, e))?;
-            let taken_over = (!before.trim().is_empty()).then(|| {
-                format!(
-                    "took over the lock file {} left by a run that ended without removing it ({})",
-                    path.display(),
-                    left_by(before.trim())
-                )
-            });
-            let written = file
-                .set_len(0)
-                .and_then(|()| file.seek(SeekFrom::Start(0)))
-                .and_then(|_| writeln!(file, "{}", std::process::id()))
-                .and_then(|()| file.sync_all());
-            written.map_err(|e| fault("writing", &path, e))?;
-            return Ok(Lock { path, file, taken_over });
+            Err(std::fs::TryLockError::Error(e)) => return Err(fault("locking", dir, e)),
         }
-        Err(io::Error::other(format!("cannot take {}: other processes keep taking and removing it", path.display())))
-    }
-}
-
-/// Whether `path` still names the open `file`.
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| fault("opening the lock", &path, e))?;
+        let mut before = String::new();
+        file.read_to_string(&mut before).map_err(|e| fault("reading the lock", &path, e))?;
+        let taken_over = (!before.trim().is_empty()).then(|| {
+            format!(
+                "took over the lock file {} left by a run that ended without removing it ({})",
+                path.display(),
+                left_by(before.trim())
+            )
+        });
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| writeln!(file, "{}", std::process::id()))
+            .and_then(|()| file.sync_all());
+        written.map_err(|e| fault("writing", &path, e))?;
+        Ok(Lock { path, dir: handle, taken_over })
     }
 }
 
@@ -96,9 +81,9 @@ fn left_by(text: &str) -> String {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // Removed while still locked, so that a taker that opened it meanwhile sees it is gone.
+        // Removed while still locked: the next holder writes its own.
         let _ = std::fs::remove_file(&self.path);
-        let _ = self.file.unlock();
+        let _ = self.dir.unlock();
     }
 }
 
@@ -134,6 +119,20 @@ mod tests {
             "{:?}",
             lock.taken_over
         );
+    }
+
+    #[test]
+    fn removing_the_lock_file_lets_no_second_run_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = Lock::take(dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join("lock")).unwrap();
+        let err = Lock::take(dir.path()).err().unwrap().to_string();
+        assert!(
+            err.ends_with("lock is held by another process: another smcplan run is using this report directory"),
+            "{err}"
+        );
+        drop(lock);
+        assert!(Lock::take(dir.path()).is_ok());
     }
 
     #[test]

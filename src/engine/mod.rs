@@ -62,6 +62,11 @@ pub trait Call: Sync {
     fn look_up<'a>(&'a self, client: &'a Client) -> impl Future<Output = Result<Option<String>, ApiError>> + Send + 'a;
     /// Whether this error, once an earlier attempt's answer was lost, says that attempt did it.
     fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool;
+    /// Whether a look-up that does not show the lost attempt's work leaves the call pending
+    /// (a job's state may not show an action yet) rather than letting the error stand.
+    fn pending_when_unproven(&self) -> bool {
+        false
+    }
     /// Its intent as the journal records it: a create's, unless the call says otherwise.
     fn intent_entry(&self, at: String, lookup: bool, run: &str, file: &str) -> Entry {
         Entry::Intent {
@@ -321,6 +326,9 @@ impl Ctx<'_> {
         self.append(self.intent(w, false)).await?;
         let mut unknown = false;
         let mut attempt = 0;
+        // Attempts that count against --max-attempts: a throttled answer does not (it slows
+        // the pace and is tried again for as long as the run goes on).
+        let mut counted = 0;
         loop {
             attempt += 1;
             if attempt > 1 {
@@ -343,22 +351,38 @@ impl Ctx<'_> {
                     return self.done(w, Ok(done), attempt, false).await;
                 }
                 Err(e) => {
-                    if e.is_throttling() {
+                    let throttled = e.is_throttling();
+                    if throttled {
                         self.pace.throttled();
                         self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        counted += 1;
                     }
                     unknown |= e.outcome_unknown();
-                    if unknown
-                        && w.done_by_a_lost_attempt(&e)
-                        && let Ok(Some(job_id)) = self.look_up(w).await
-                    {
-                        let request_id = e.request_id().unwrap_or_default().to_string();
-                        return self.done(w, Ok(Done { job_id, request_id }), attempt, false).await;
+                    if unknown && w.done_by_a_lost_attempt(&e) {
+                        match self.look_up(w).await {
+                            Ok(Some(job_id)) => {
+                                let request_id = e.request_id().unwrap_or_default().to_string();
+                                return self.done(w, Ok(Done { job_id, request_id }), attempt, false).await;
+                            }
+                            // The job is not where the lost attempt would have put it: the error
+                            // stands, unless the state may not show it yet.
+                            Ok(None) if w.pending_when_unproven() => {
+                                let error = format!("{e}; the job's state does not show the call done yet");
+                                return Ok(Settled::Unknown { attempts: attempt, error });
+                            }
+                            Ok(None) => {}
+                            // Whether the lost attempt did it cannot be told now: the next run looks again.
+                            Err(looked) => {
+                                let error = format!("{e}; looking at the job failed: {looked}");
+                                return Ok(Settled::Unknown { attempts: attempt, error });
+                            }
+                        }
                     }
                     if !e.is_retryable() {
                         return self.done(w, Err(e), attempt, false).await;
                     }
-                    if attempt >= self.options.max_attempts {
+                    if counted >= self.options.max_attempts {
                         if e.outcome_unknown() {
                             return Ok(Settled::Unknown { attempts: attempt, error: e.to_string() });
                         }

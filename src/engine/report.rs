@@ -137,13 +137,7 @@ struct Groups {
     action: bool,
 }
 
-/// A cell a spreadsheet would run as a formula gets a leading `'`.
-pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
+pub use crate::text::neutralise;
 
 impl ReportRow {
     fn cells(&self, groups: Groups) -> Vec<String> {
@@ -197,14 +191,14 @@ pub fn sent_evidence(dir: &Path) -> io::Result<Option<String>> {
         Err(_) => return Ok(Some(present.join(", "))),
     };
     // Rows found invalid, skipped or left pending by a dry run were never sent.
-    let sent = rows
-        .iter()
-        .filter(|r| {
-            !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status, RowStatus::Created | RowStatus::Failed)
-        })
-        .count();
+    let sent = rows.iter().filter(|r| was_sent(r)).count();
     let jobs = rows.iter().filter(|r| !r.job_id.is_empty()).count();
     Ok((sent > 0).then(|| format!("report.json ({jobs} JobIds, {sent} rows sent or settled)")))
+}
+
+/// Whether a report row shows it was sent: a JobId, an attempt, or a settled status.
+pub fn was_sent(r: &ReportRow) -> bool {
+    !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status, RowStatus::Created | RowStatus::Failed)
 }
 
 /// Writes `report.csv` and `report.json`.

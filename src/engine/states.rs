@@ -11,11 +11,48 @@ use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// A job's state: Status and BusinessStatus (`None`: the API has no such job).
-pub type State = Option<(String, String)>;
+/// A job as the API has it now: what decides an action, and who the job is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobState {
+    pub status: String,
+    pub business: String,
+    /// Whether the job runs once (`false`: incremental); `None` when the API does not say.
+    pub run_once: Option<bool>,
+    /// Who it is: what a row of the batch must match before anything is done to it.
+    pub source_id: String,
+    pub name: String,
+}
 
-/// Each job's Status and BusinessStatus now, 50 JobIds a page, up to 20 pages at once (the
-/// client's read limiter paces them).
+impl JobState {
+    pub fn of(job: &crate::account::ReplicationJob) -> JobState {
+        JobState {
+            status: job.status.clone(),
+            business: job.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            run_once: job.extra.get("RunOnce").and_then(|v| v.as_bool()),
+            source_id: job.source_id.clone(),
+            name: job.name.clone(),
+        }
+    }
+
+    /// Why the job is not the one a row of the batch stands for (another source server, or
+    /// another name), if it is not.
+    pub fn not_of(&self, source_id: &str, name: &str) -> Option<String> {
+        let name_differs = !name.is_empty() && self.name != name;
+        (self.source_id != source_id || name_differs).then(|| {
+            format!(
+                "the job at the endpoint is SourceId {}, Name '{}', where the batch's row is SourceId {source_id}, Name '{name}': not this batch's job, never acted on",
+                self.source_id,
+                crate::text::OneLine(&self.name)
+            )
+        })
+    }
+}
+
+/// A job's state (`None`: the API has no such job).
+pub type State = Option<JobState>;
+
+/// Each job's state now, 50 JobIds a page, up to 20 pages at once (the client's read
+/// limiter paces them).
 pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
     use futures_util::StreamExt as _;
     let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
@@ -27,9 +64,8 @@ pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTre
         .buffer_unordered(20);
     let pages: Vec<_> = pages.try_collect().await.context("reading the jobs' states")?;
     for j in pages.into_iter().flatten() {
-        let business = j.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         if let Some(s) = states.get_mut(&j.job_id) {
-            *s = Some((j.status.clone(), business));
+            *s = Some(JobState::of(&j));
         }
     }
     Ok(states)
@@ -48,7 +84,7 @@ pub async fn wait_until_not_running(
     while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
         let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
         let states = read_states(client, &ids).await?;
-        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some((s, _))) if s == "Running"));
+        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some(s)) if s.status == "Running"));
         if !left.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -72,12 +108,13 @@ pub async fn wait_until_running(
     loop {
         let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
         let states = read_states(client, &ids).await?;
-        let status = |k: usize| states.get(&rows[k].job_id).cloned().flatten().map(|(s, _)| s);
+        let state = |k: usize| states.get(&rows[k].job_id).cloned().flatten();
+        let status = |k: usize| state(k).map(|s| s.status);
         if let Some(&k) = ks.iter().find(|&&k| matches!(status(k).as_deref(), Some("InError" | "Expired") | None)) {
             let s = status(k).unwrap_or_else(|| "NotFound".into());
             return Ok(Some(format!("job {} (line {}) is {s}", rows[k].job_id, rows[k].id.line)));
         }
-        if ks.iter().all(|&k| Action::Start.goal_holds(status(k).as_deref())) || stop.requested() {
+        if ks.iter().all(|&k| Action::Start.goal_holds(state(k).as_ref())) || stop.requested() {
             return Ok(None);
         }
         if Instant::now() >= deadline {

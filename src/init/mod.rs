@@ -202,6 +202,23 @@ pub fn draft(account: &AccountIndex, opts: &Options) -> Draft {
     Draft { header, rows, left_out, taken }
 }
 
+/// Whether a draft column is the user's own (not an API parameter, nor smcplan's `Wave`).
+fn is_own_column(name: &str) -> bool {
+    crate::inventory::schema::classify(name) == crate::inventory::schema::ColumnKind::Unknown
+}
+
+/// The cells of the draft's API columns that start like a spreadsheet formula: validate
+/// reports each; init says how many.
+pub fn formula_cells(draft: &Draft) -> usize {
+    let api: Vec<bool> = draft.header.iter().map(|h| !is_own_column(h)).collect();
+    draft
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter().zip(&api))
+        .filter(|(c, api)| **api && crate::check::validate::values::formula_like(c.as_bytes()))
+        .count()
+}
+
 /// A source's data disks by index (a disk reported twice once, at its larger size).
 fn data_disks(s: &SourceServer) -> BTreeMap<i64, i64> {
     let mut disks = BTreeMap::new();
@@ -213,11 +230,15 @@ fn data_disks(s: &SourceServer) -> BTreeMap<i64, i64> {
 }
 
 /// Writes the draft as an inventory: the header, the rows, then a comment line for each
-/// server left out.
+/// server left out. The draft is the file people open in a spreadsheet next: a user's own
+/// column (joined from a CMDB export), and its header, get the `'` guard against a formula;
+/// an API column keeps its value, for validate to report (`Value.Formula`).
 pub fn write_csv(draft: &Draft, out: &mut dyn Write) -> io::Result<()> {
+    let own: Vec<bool> = draft.header.iter().map(|h| is_own_column(h)).collect();
     let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        w.write_record(cells)?;
+        let guarded = cells.iter().zip(&own).map(|(c, own)| if *own { crate::text::neutralise(c) } else { c.clone() });
+        w.write_record(guarded)?;
         out.write_all(&w.into_inner().map_err(|e| e.into_error())?)
     };
     line(out, &draft.header)?;

@@ -2,7 +2,8 @@
 //! user sees it, turned into CSV text and the map from its lines back to the sheet's rows.
 
 use super::read::InputError;
-use calamine::{Data, Range, Reader as _};
+use super::workbook;
+use calamine::{Data, Reader as _};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -52,29 +53,76 @@ pub fn is_workbook(path: &Path) -> bool {
     matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods"))
 }
 
-/// Reads sheet `wanted` (or the first) of the workbook at `path`.
+/// The most a sheet holds: 1,048,576 rows of 16,384 columns (XFD).
+pub const MAX_ROWS: u32 = 1 << 20;
+pub const MAX_COLUMNS: u32 = 1 << 14;
+
+/// Reads sheet `wanted` (or the first) of the workbook at `path`, cell by cell: memory
+/// follows the cells present, not the corners of the sheet.
 pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
     let shown = path.display().to_string();
     let fail = |message: String| InputError::new(&shown, None, message);
-    let start = first_bytes(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    if start.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) && ext != "xls" {
-        return Err(fail(
-            "the workbook is password-protected (encrypted): remove the password in Excel (File > Info > Protect Workbook) and save it again".to_string(),
-        ));
+    let kind = workbook::kind_of(path).map_err(|e| fail(format!("cannot open: {e}")))?;
+    if let Some(why) = workbook::refuse(kind, &ext) {
+        return Err(fail(why));
     }
-    let opened = match ext.as_str() {
-        "xls" => calamine::open_workbook(path).map(calamine::Sheets::Xls).map_err(calamine::Error::Xls),
-        "xlsb" => calamine::open_workbook(path).map(calamine::Sheets::Xlsb).map_err(calamine::Error::Xlsb),
-        "ods" => calamine::open_workbook(path).map(calamine::Sheets::Ods).map_err(calamine::Error::Ods),
-        _ => calamine::open_workbook(path).map(calamine::Sheets::Xlsx).map_err(calamine::Error::Xlsx),
+    if kind == workbook::Kind::Zip {
+        workbook::check_inflation(path, &workbook::CAPS).map_err(fail)?;
+    }
+    let unreadable = |e: &dyn std::fmt::Display| {
+        fail(format!("not a workbook smcplan can read ({}): save it again from Excel as .xlsx", one_line(e)))
     };
-    let mut book = opened.map_err(|e| {
-        fail(format!("not a workbook smcplan can read ({}): save it again from Excel as .xlsx", one_line(&e)))
-    })?;
-    let names = book.sheet_names();
-    let name = match wanted {
-        // The sheet named exactly, else the one named so in another letter case.
+    let pick = |names: &[String]| pick_sheet(names, wanted).map_err(fail);
+    match ext.as_str() {
+        "xls" | "ods" => {
+            let mut book = match ext.as_str() {
+                "xls" => calamine::open_workbook(path).map(calamine::Sheets::Xls).map_err(calamine::Error::Xls),
+                _ => calamine::open_workbook(path).map(calamine::Sheets::Ods).map_err(calamine::Error::Ods),
+            }
+            .map_err(|e| unreadable(&e))?;
+            let names = book.sheet_names();
+            let name = pick(&names)?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| fail(format!("cannot read sheet '{name}': {}", one_line(&e))))?;
+            let (r0, c0) = range.start().unwrap_or_default();
+            let cells = range.used_cells().map(|(r, c, d)| Ok(((r0 + r as u32, c0 + c as u32), d.clone())));
+            as_csv(cells, name, names).map_err(fail)
+        }
+        "xlsb" => {
+            let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
+            let names = book.sheet_names();
+            let name = pick(&names)?;
+            let cannot = |e: &dyn std::fmt::Display| format!("cannot read sheet '{name}': {}", one_line(e));
+            let mut reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&e)))?;
+            let cells = std::iter::from_fn(|| match reader.next_cell() {
+                Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
+                Ok(None) => None,
+                Err(e) => Some(Err(cannot(&e))),
+            });
+            as_csv(cells, name.clone(), names).map_err(fail)
+        }
+        _ => {
+            let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
+            let names = book.sheet_names();
+            let name = pick(&names)?;
+            let cannot = |e: &dyn std::fmt::Display| format!("cannot read sheet '{name}': {}", one_line(e));
+            let mut reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&e)))?;
+            let cells = std::iter::from_fn(|| match reader.next_cell() {
+                Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
+                Ok(None) => None,
+                Err(e) => Some(Err(cannot(&e))),
+            });
+            as_csv(cells, name.clone(), names).map_err(fail)
+        }
+    }
+}
+
+/// The sheet named exactly, else the one named so in another letter case; the first when
+/// none is wanted.
+fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, String> {
+    match wanted {
         Some(w) => names
             .iter()
             .find(|n| n.as_str() == w)
@@ -83,59 +131,109 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
                 folded.next().filter(|_| folded.next().is_none())
             })
             .cloned()
-            .ok_or_else(|| fail(format!("the workbook has no sheet '{w}' (it has: {})", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| fail("the workbook has no sheet".to_string()))?,
-    };
-    let range =
-        book.worksheet_range(&name).map_err(|e| fail(format!("cannot read sheet '{name}': {}", one_line(&e))))?;
-    let Some((first_row, first_column)) = range.start().filter(|_| !range.is_empty()) else {
-        return Err(fail(format!("sheet '{name}' is empty (expected a header row)")));
-    };
-    let mut csv = as_csv(&range, Sheet { name, first_column }, first_row);
-    csv.sheets = names;
-    Ok(csv)
-}
-
-/// The first bytes of a file, to tell what it is.
-fn first_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut start = Vec::new();
-    std::fs::File::open(path)?.take(8).read_to_end(&mut start)?;
-    Ok(start)
+            .ok_or_else(|| format!("the workbook has no sheet '{w}' (it has: {})", names.join(", "))),
+        None => names.first().cloned().ok_or_else(|| "the workbook has no sheet".to_string()),
+    }
 }
 
 fn one_line(e: &dyn std::fmt::Display) -> String {
     crate::text::OneLine(&e.to_string()).to_string()
 }
 
-/// The range's rows as CSV, one record a row (an empty row is a cleared one, skipped).
-fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
+/// A sheet's cells, in the order the sheet holds them (row by row), as CSV: the first row
+/// holding a value is the header, whose first cell is the inventory's first column; each
+/// later row with a value is a record (a row without one is a cleared one, skipped).
+fn as_csv(
+    cells: impl Iterator<Item = Result<((u32, u32), Data), String>>,
+    name: String,
+    sheets: Vec<String>,
+) -> Result<AsCsv, String> {
     let mut rows = vec![0];
     // Rewritten cells by kind and column: how many, and the first.
     let mut rewritten: BTreeMap<(&'static str, usize), (usize, String)> = BTreeMap::new();
-    let header: Vec<String> = range.rows().next().map(|r| r.iter().map(|c| text(c).0).collect()).unwrap_or_default();
+    let mut header: Vec<String> = Vec::new();
+    let mut sheet: Option<Sheet> = None;
     // A cell holding `#` is quoted, so that `#N/A` in column A is not read as a comment line.
-    let mut writer =
-        csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).comment(Some(b'#')).from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .comment(Some(b'#'))
+        .from_writer(Vec::new());
+    // The row being gathered: its number and its cells (column, text).
+    let mut row: Option<u32> = None;
+    let mut cells_of_row: Vec<(u32, String)> = Vec::new();
     let mut fields: Vec<String> = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let row = u64::from(first_row) + i as u64 + 1;
+    let mut flush = |r: u32, cells: &mut Vec<(u32, String)>, first: u32| -> Result<(), String> {
+        cells.sort_by_key(|(c, _)| *c);
+        if let Some((c, _)) = cells.iter().find(|(c, _)| *c < first) {
+            let cell = format!("{}{}", column_letters(*c), r + 1);
+            return Err(format!(
+                "{name}!{cell} holds a value left of the header's first column ({}): move it into the table, or clear it",
+                column_letters(first)
+            ));
+        }
+        let width = (cells.last().map_or(0, |(c, _)| c - first) as usize + 1).max(header.len());
         fields.clear();
-        for (c, cell) in cells.iter().enumerate() {
-            let (value, kind) = text(cell);
-            if let Some(kind) = kind {
-                let entry = rewritten.entry((kind, c)).or_insert((0, sheet.cell(c as u16, row)));
-                entry.0 += 1;
-            }
-            fields.push(value);
+        fields.resize(width, String::new());
+        for (c, text) in cells.drain(..) {
+            fields[(c - first) as usize] = text;
+        }
+        if header.is_empty() {
+            header = fields.clone();
         }
         let before = writer.get_ref().len();
-        writer.write_record(&fields).expect("writing to memory");
-        writer.flush().expect("writing to memory");
+        writer.write_record(&fields).map_err(|e| e.to_string())?;
+        writer.flush().map_err(|e| e.to_string())?;
         let lines = memchr::memchr_iter(b'\n', &writer.get_ref()[before..]).count();
-        rows.extend(std::iter::repeat_n(row, lines));
+        rows.extend(std::iter::repeat_n(u64::from(r) + 1, lines));
+        Ok(())
+    };
+    for cell in cells {
+        let ((r, c), data) = cell?;
+        if r >= MAX_ROWS || c >= MAX_COLUMNS {
+            let place = if c >= MAX_COLUMNS {
+                format!("column {} is past the last a sheet can have (XFD, the 16,384th)", c as u64 + 1)
+            } else {
+                format!("row {} is past the last a sheet can have (1,048,576)", r as u64 + 1)
+            };
+            return Err(format!(
+                "sheet '{name}' has a cell whose {place}: the workbook is damaged; save it again from Excel"
+            ));
+        }
+        let (value, kind) = text(&data);
+        if value.is_empty() && kind.is_none() {
+            continue;
+        }
+        match row {
+            Some(now) if now == r => {}
+            Some(now) if r < now => {
+                return Err(format!(
+                    "sheet '{name}' holds row {} after row {}: its rows are out of order; save it again from Excel",
+                    r + 1,
+                    now + 1
+                ));
+            }
+            Some(now) => {
+                flush(now, &mut cells_of_row, first_column(&sheet))?;
+                row = Some(r);
+            }
+            None => row = Some(r),
+        }
+        let first = sheet.get_or_insert_with(|| Sheet { name: name.clone(), first_column: c }).first_column;
+        if let Some(kind) = kind {
+            let at = c.saturating_sub(first) as usize;
+            let entry = rewritten.entry((kind, at)).or_insert((0, format!("{}{}", column_letters(c), r + 1)));
+            entry.0 += 1;
+        }
+        cells_of_row.retain(|(k, _)| *k != c);
+        cells_of_row.push((c, value));
     }
-    let csv = writer.into_inner().expect("writing to memory");
+    match row {
+        Some(r) => flush(r, &mut cells_of_row, first_column(&sheet))?,
+        None => return Err(format!("sheet '{name}' is empty (expected a header row)")),
+    }
+    let sheet = sheet.expect("a cell places the sheet");
+    let csv = writer.into_inner().map_err(|e| e.to_string())?;
     let notes = rewritten
         .into_iter()
         .map(|((kind, c), (n, first))| {
@@ -148,7 +246,11 @@ fn as_csv(range: &Range<Data>, sheet: Sheet, first_row: u32) -> AsCsv {
             format!("{cells} of column {column} (first {}!{first}): {kind}", sheet.name)
         })
         .collect();
-    AsCsv { csv, rows, sheet, notes, sheets: Vec::new() }
+    Ok(AsCsv { csv, rows, sheet, notes, sheets })
+}
+
+fn first_column(sheet: &Option<Sheet>) -> u32 {
+    sheet.as_ref().map_or(0, |s| s.first_column)
 }
 
 /// A cell as the user sees it, and what was done to it when that is not plain copying.

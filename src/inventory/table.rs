@@ -81,6 +81,15 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
             }
             table.header_line = line;
         } else {
+            // A value past the header's last column belongs to no column: said, never dropped.
+            if let Some(extra) = cells.iter().skip(table.header.len()).position(|c| !c.trim().is_empty()) {
+                let column = table.header.len() + extra + 1;
+                let message = format!(
+                    "a value in column {column}, past the header's last ({}): give the column a name, or clear it",
+                    table.header.len()
+                );
+                return Err(InputError::new(&shown, Some(line), message));
+            }
             table.rows.push((line, cells));
         }
     }
@@ -105,5 +114,9 @@ mod tests {
         assert_eq!(t.header_line, 2);
         assert_eq!(t.rows, vec![(3, vec!["db01.corp".into(), "Ops; EU".into()]), (5, vec!["db02".into(), "x".into()])]);
         assert_eq!((t.notes.len(), t.comments), (1, 1));
+        std::fs::write(&path, "hostname,owner\ndb01,x,,\ndb02,y,,z\n").unwrap();
+        let err = read(&path, None).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(err.message, "a value in column 4, past the header's last (2): give the column a name, or clear it");
     }
 }

@@ -11,7 +11,7 @@ mod replication;
 pub mod schedule;
 mod tags;
 mod target;
-mod values;
+pub mod values;
 
 #[cfg(test)]
 pub(crate) mod testing;

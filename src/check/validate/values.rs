@@ -1,4 +1,5 @@
-//! Cell typing: integers and booleans where the API wants them, and no stray spaces around values.
+//! Cell typing: integers and booleans where the API wants them, no stray spaces around
+//! values, and no value that a spreadsheet would run as a formula.
 
 use super::diag;
 use crate::diagnostics::{Column, Diagnostic, codes};
@@ -11,6 +12,12 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     for (i, (ty, bytes)) in row.schema.value_types.iter().zip(record.byte_fields()).enumerate() {
         // Bytes first: a clean value needs no characters decoded.
         let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
+        if *ty != ValueType::Ignored && formula_like(bytes) {
+            let text = record.get(i).unwrap_or_default();
+            let message = format!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
+            out.push(diag(row, Column::At(i as u16), codes::VALUE_FORMULA, message));
+            continue;
+        }
         let typed = match ty {
             ValueType::Ignored => continue,
             ValueType::Text => true,
@@ -31,6 +38,16 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         } else if *ty == ValueType::Bool && !typed {
             out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
         }
+    }
+}
+
+/// Whether a value starts as a spreadsheet formula does: `=` or `@`, or `+` or `-` before a
+/// letter (no API parameter does; `-5` and `+8` are numbers).
+pub fn formula_like(bytes: &[u8]) -> bool {
+    match bytes {
+        [b'=' | b'@', ..] => true,
+        [b'+' | b'-', next, ..] => next.is_ascii_alphabetic(),
+        _ => false,
     }
 }
 
@@ -62,6 +79,37 @@ mod tests {
                 at("DataDisk.1.Part.1.Block", "Value.NotBoolean"),
                 at("Name", "Value.Whitespace"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_value_a_spreadsheet_would_run_is_an_error_in_api_columns_only() {
+        let got = run(
+            &[
+                ("Description", "=HYPERLINK(\"http://x\")"),
+                ("InstanceType", "@SUM(1)"),
+                ("ImageName", "+SUM(1,1)"),
+                ("Tag.1.Value", "-cmd"),
+                ("SystemDiskSize", "-5"),
+                ("owner", "=cmd|' /C calc'!A0"),
+            ],
+            check,
+        );
+        assert_eq!(
+            got,
+            vec![
+                at("Description", "Value.Formula"),
+                at("InstanceType", "Value.Formula"),
+                at("ImageName", "Value.Formula"),
+                at("Tag.1.Value", "Value.Formula"),
+            ]
+        );
+        assert!(
+            formula_like(b"=1")
+                && formula_like(b"-a")
+                && !formula_like(b"-1")
+                && !formula_like(b"+")
+                && !formula_like(b"a=b")
         );
     }
 }

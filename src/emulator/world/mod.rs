@@ -230,7 +230,7 @@ impl World {
             ));
         }
         let disks: Vec<i64> = self.sources[si].data_disks.iter().map(|d| d.index).collect();
-        for n in p.indexes("DataDisk") {
+        for n in p.indexes("DataDisk")? {
             if let Some(index) = p.int(&format!("DataDisk.{n}.Index"))?
                 && !disks.contains(&index)
             {
@@ -291,13 +291,13 @@ impl World {
             fields.insert(key.into(), json!(p.int(key)?.unwrap_or(0)));
         }
         let disks: Vec<Value> = p
-            .indexes("DataDisk")
+            .indexes("DataDisk")?
             .into_iter()
             .map(|n| json!({"Index": p.int(&format!("DataDisk.{n}.Index")).ok().flatten(), "Size": p.int(&format!("DataDisk.{n}.Size")).ok().flatten(), "Parts": {"Part": []}}))
             .collect();
         fields.insert("DataDisks".into(), json!({ "DataDisk": disks }));
         let tags: Vec<Value> = p
-            .indexes("Tag")
+            .indexes("Tag")?
             .into_iter()
             .map(|n| json!({"Key": p.get(&format!("Tag.{n}.Key")), "Value": p.get(&format!("Tag.{n}.Value")).unwrap_or_default()}))
             .collect();
