@@ -3,9 +3,10 @@
 
 use crate::account::AccountIndex;
 use crate::check::{self, Options};
-use crate::diagnostics::{Summary, render};
+use crate::diagnostics::Summary;
 use crate::inventory::{InputError, Reader};
 use crate::plan::{Plan, Step};
+use crate::print::render;
 
 /// The name the input is reported under.
 pub const PATH: &str = "fuzz.csv";

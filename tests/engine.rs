@@ -6,7 +6,7 @@ use smcplan::api::client::{Client, ClientConfig};
 use smcplan::api::credentials::{Credentials, Secret};
 use smcplan::api::error::{ApiError, TransportKind};
 use smcplan::batch::RowStatus;
-use smcplan::engine::journal::Journal;
+use smcplan::batch::journal::Journal;
 use smcplan::engine::signals::Stop;
 use smcplan::engine::{Call, Counters, Done, Options, Settled, With, send_batch};
 use std::collections::{BTreeMap, VecDeque};

@@ -258,7 +258,7 @@ fn no_form_of_a_secret_reaches_a_file_or_the_terminal() {
             .args(["--endpoint", &server.url(), "--rate", "1000", "--max-attempts", "1", "--quiet"])
             .output()
             .unwrap();
-        let rows = smcplan::engine::report::read(&report).unwrap().rows;
+        let rows = smcplan::batch::report::read(&report).unwrap().rows;
         let want = match status {
             200 => "created",
             502 => "pending",

@@ -139,7 +139,7 @@ fn a_workbook_is_read_as_the_user_sees_it_and_findings_name_its_cells() {
             book.display()
         )
     );
-    let rows = smcplan::engine::report::read(&report).unwrap().rows;
+    let rows = smcplan::batch::report::read(&report).unwrap().rows;
     assert_eq!(
         rows.iter().map(|r| (r.id.line, r.file.ends_with("inventory.xlsx"))).collect::<Vec<_>>(),
         [(2, true), (3, true), (4, true)]

@@ -3,8 +3,8 @@
 
 mod support;
 
+use smcplan::batch::report::ReportRow;
 use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
-use smcplan::engine::report::ReportRow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -72,7 +72,7 @@ fn submitted(e: &Running, dir: &Path, n: u32) -> PathBuf {
 }
 
 fn rows(dir: &Path) -> Vec<ReportRow> {
-    smcplan::engine::report::read(dir).unwrap().rows
+    smcplan::batch::report::read(dir).unwrap().rows
 }
 
 fn status_of(e: &Running, job: &str) -> String {
@@ -316,7 +316,7 @@ fn the_breaker_opens_on_a_burst_of_failed_calls() {
             ..ReportRow::default()
         })
         .collect();
-    smcplan::engine::report::write(&batch, &smcplan::engine::report::Report::new(rows, Vec::new())).unwrap();
+    smcplan::batch::report::write(&batch, &smcplan::batch::report::Report::new(rows, Vec::new())).unwrap();
     // The journal that made those jobs.
     let journal: String = (0..40)
         .map(|i| {

@@ -164,7 +164,7 @@ fn findings(bytes: &[u8]) -> (Own, Groups) {
 }
 
 fn column(checked: &check::Checked, d: &Diagnostic) -> String {
-    smcplan::diagnostics::render::column_name(&checked.schema.names, d.column).unwrap_or("-").to_string()
+    smcplan::print::render::column_name(&checked.schema.names, d.column).unwrap_or("-").to_string()
 }
 
 /// Connected groups of rows linked by clashes.

@@ -1,7 +1,7 @@
 //! `smcplan submit` against the in-process emulator: exactly once, through kills, faults and throttling.
 
+use smcplan::batch::report::ReportRow;
 use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
-use smcplan::engine::report::ReportRow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -61,7 +61,7 @@ fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
 }
 
 fn report(dir: &Path) -> Vec<ReportRow> {
-    smcplan::engine::report::read(dir).unwrap().rows
+    smcplan::batch::report::read(dir).unwrap().rows
 }
 
 /// Every valid row has exactly one job, and the report names it.
@@ -290,7 +290,7 @@ fn status_reads_every_job_and_updates_the_report() {
     assert_eq!(json["runs"][1]["summary"]["counts"]["Ready"], 3);
     assert_eq!(json["runs"][1]["AccessKeyId"], DEFAULT_KEY_ID);
     // While another run holds the directory, status shows the jobs and leaves the report alone.
-    let _holder = smcplan::engine::lock::Lock::take(&out_dir).unwrap();
+    let _holder = smcplan::batch::lock::Lock::take(&out_dir).unwrap();
     let before = std::fs::read(out_dir.join("report.json")).unwrap();
     let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -315,7 +315,7 @@ fn second_interrupt_exits_at_once_with_the_journal_whole() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     assert!(started.elapsed() < Duration::from_millis(2500), "did not wait for the requests in flight");
-    let (_, entries) = smcplan::engine::journal::Journal::open(&out_dir).unwrap();
+    let (_, entries) = smcplan::batch::journal::Journal::open(&out_dir).unwrap();
     assert!(!entries.is_empty());
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "20"]).status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 20);
@@ -955,7 +955,7 @@ fn report_of_jobs(dir: &Path, jobs: &[&str]) {
             ..Default::default()
         })
         .collect();
-    smcplan::engine::report::write(dir, &smcplan::engine::report::Report::new(rows, vec![])).unwrap();
+    smcplan::batch::report::write(dir, &smcplan::batch::report::Report::new(rows, vec![])).unwrap();
     std::fs::write(dir.join("journal.jsonl"), "").unwrap();
 }
 
@@ -986,7 +986,7 @@ fn a_watch_goes_on_while_a_job_runs_beside_one_in_error_and_stops_cleanly_on_a_s
     // A submit of fixed rows can go on beside a watch: the lock is held only for a write
     // (which the take may meet: it tries again a moment later).
     let free = (0..25).any(|_| {
-        let taken = smcplan::engine::lock::Lock::take(&out_dir).is_ok();
+        let taken = smcplan::batch::lock::Lock::take(&out_dir).is_ok();
         if !taken {
             std::thread::sleep(Duration::from_millis(20));
         }

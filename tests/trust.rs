@@ -63,7 +63,7 @@ fn act(url: &str, dir: &Path, verb: &str, extra: &[&str]) -> Output {
 }
 
 fn jobs(dir: &Path) -> Vec<String> {
-    smcplan::engine::report::read(dir).unwrap().rows.into_iter().map(|r| r.job_id).collect()
+    smcplan::batch::report::read(dir).unwrap().rows.into_iter().map(|r| r.job_id).collect()
 }
 
 fn status_of(e: &Running, job: &str) -> String {
@@ -139,7 +139,7 @@ fn a_cutover_rerun_after_its_run_was_killed_is_done_not_a_failure() {
     let out = act(&e.url(), &inc, "cutover", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("3 jobs: 3 cut over earlier"), "{}", text(&out));
-    let report = smcplan::engine::report::read(&inc).unwrap();
+    let report = smcplan::batch::report::read(&inc).unwrap();
     assert!(
         report.rows.iter().all(|r| r.last_action_result == "cut over by an earlier run of this batch"),
         "{:?}",
@@ -175,7 +175,7 @@ fn a_cutover_whose_answer_was_lost_is_not_taken_for_the_next_run() {
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("1 jobs: 1 without an answer"), "{said}");
-    let row = smcplan::engine::report::read(&inc).unwrap().rows.remove(0);
+    let row = smcplan::batch::report::read(&inc).unwrap().rows.remove(0);
     assert!(row.last_action_result.starts_with("no answer ("), "{}", row.last_action_result);
 }
 

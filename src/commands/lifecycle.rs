@@ -3,15 +3,17 @@
 
 use super::{Outcome, RATE, connect, within};
 use crate::batch::RowStatus;
+use crate::batch::journal::{self as runs, RunEnd, RunRecord, RunSummary};
+use crate::batch::journal::{Entry, Journal};
+use crate::batch::report::{self, ReportRow};
+use crate::batch::{Settled, dir};
 use crate::cli::ActArgs;
-use crate::engine::act::{Action, Decision, JobAction};
-use crate::engine::choose::select;
-use crate::engine::journal::{Entry, Journal};
-use crate::engine::report::{self, ReportRow};
-use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
+use crate::engine::act::JobAction;
 use crate::engine::signals::{self, Signal, Stop};
-use crate::engine::states::{read_states, wait_until_not_running, wait_until_running};
-use crate::engine::{self, Counters, Options, Settled, dir, progress};
+use crate::engine::{self, Counters, Options, progress};
+use crate::jobs::act::{Action, Decision};
+use crate::jobs::choose::select;
+use crate::jobs::states::{read_states, wait_until_not_running, wait_until_running};
 use anyhow::{Context as _, bail};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};

@@ -15,9 +15,9 @@ use crate::api::client::{Client, ClientConfig, ProxyRule};
 use crate::api::credentials::{self, Lookup};
 use crate::check::{self, Checked, Options};
 use crate::cli::{CheckArgs, Cli, Command, ConnectArgs, EmulatorArgs, Format, PlanArgs, SnapshotArgs};
-use crate::diagnostics::render;
-use crate::engine::act::Action;
+use crate::jobs::act::Action;
 use crate::plan::{Plan, Step};
+use crate::print::render;
 use crate::time::parse_time;
 use anyhow::{Context as _, bail};
 use lifecycle::DeleteFlags;
@@ -108,7 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// This process's command line with the value of every option that could hold a secret
 /// masked: what a run record keeps.
 fn command_line() -> Vec<String> {
-    crate::engine::runs::without_secrets(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
+    crate::batch::journal::record::without_secrets(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
 }
 
 /// An error a command has already written into the JSON it was streaming: said once more on
@@ -253,13 +253,13 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
 fn batch_run_record<'a>(
     client: &Client,
     command: &str,
-    rows: impl Iterator<Item = &'a crate::engine::report::ReportRow>,
-) -> crate::engine::runs::RunRecord {
+    rows: impl Iterator<Item = &'a crate::batch::report::ReportRow>,
+) -> crate::batch::journal::RunRecord {
     let now = jiff::Timestamp::now();
     let regions: std::collections::BTreeSet<String> =
         rows.filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
-    crate::engine::runs::RunRecord {
-        run: crate::engine::runs::new_id(now),
+    crate::batch::journal::RunRecord {
+        run: crate::batch::journal::record::new_id(now),
         command: command.to_string(),
         argv: command_line(),
         version: env!("CARGO_PKG_VERSION").to_string(),

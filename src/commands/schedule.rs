@@ -4,9 +4,9 @@
 use super::Outcome;
 use crate::account::{AccountIndex, AccountState};
 use crate::cli::ScheduleArgs;
-use crate::diagnostics::render;
 use crate::inventory::{Param, RecordBuf, Row, Schema};
 use crate::plan::waves::{self, Job};
+use crate::print::render;
 use crate::time::{format_time, parse_time};
 use anyhow::{Context as _, bail};
 use std::io::Write as _;

@@ -3,11 +3,11 @@
 use super::{Outcome, connect, within};
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
+use crate::batch::journal::{self as runs, RunEnd, RunRecord, RunSummary};
+use crate::batch::journal::{Entry, Journal};
+use crate::batch::lock::Lock;
+use crate::batch::report;
 use crate::cli::StatusArgs;
-use crate::engine::journal::{Entry, Journal};
-use crate::engine::lock::Lock;
-use crate::engine::report;
-use crate::engine::runs::{self, RunEnd, RunRecord, RunSummary};
 use crate::engine::signals::{self, Signal, Stop};
 use anyhow::Context as _;
 use futures_util::TryStreamExt;
@@ -28,7 +28,7 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     let json = args.format != crate::cli::Format::Human;
     if let Some(w) = &args.wave {
         let rows = batch_now(&args.report)?.rows;
-        crate::engine::choose::select(&rows, Some(w), &[])
+        crate::jobs::choose::select(&rows, Some(w), &[])
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.report.display()))?;
     }
     let look = Look { watch: args.watch, interval, json, wave: args.wave.clone() };
@@ -70,7 +70,7 @@ impl Recorder<'_> {
     /// Journals the run's start, if the directory can take it: not when its journal is
     /// lost (writing one would hide that), nor while another run holds it.
     fn start<'a>(dir: &'a Path, client: &Client, rows: &[report::ReportRow]) -> anyhow::Result<Option<Recorder<'a>>> {
-        if !dir.join(crate::engine::journal::FILE).exists() {
+        if !dir.join(crate::batch::journal::FILE).exists() {
             let shown = dir.display();
             let _ = writeln!(
                 std::io::stderr(),
@@ -169,8 +169,8 @@ fn batch_now(dir: &Path) -> anyhow::Result<report::Report> {
         );
     }
     let fixes = BTreeMap::new();
-    let none = crate::engine::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
-    let rows = crate::engine::rows::batch_rows(Vec::new(), &entries, none);
+    let none = crate::batch::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
+    let rows = crate::batch::rows::batch_rows(Vec::new(), &entries, none);
     Ok(report::Report::new(rows, runs::runs_of(&entries)))
 }
 
@@ -385,7 +385,7 @@ fn watch_jobs(
             writeln!(out, "{text}").map_err(super::stdout_fault)?;
         } else {
             // The counts are the line's; the waves and the jobs InError follow it.
-            let view = crate::engine::live::render(rows, &dir.display().to_string());
+            let view = crate::print::live::render(rows, &dir.display().to_string());
             let rest: String = view.lines().skip(1).map(|l| format!("{l}\n")).collect();
             match &live {
                 Some(bar) => bar.set_message(format!("{line}\n{}", rest.trim_end())),

@@ -5,18 +5,20 @@ use super::{Outcome, RATE, connect, within};
 use crate::account::AccountIndex;
 use crate::api::client::Client;
 use crate::batch::RowStatus;
+use crate::batch::dir;
+use crate::batch::journal::{self as runs, InventoryFile, RunEnd, RunRecord, RunSummary};
+use crate::batch::journal::{Entry, History, Journal};
+use crate::batch::report;
+use crate::batch::report::ReportRow;
+use crate::batch::resume::{self, Decision};
+use crate::batch::rows::{self, Line};
 use crate::check::{self, Checked, Options as CheckOptions};
 use crate::cli::{ConnectArgs, SubmitArgs};
-use crate::diagnostics::{Severity, render};
-use crate::engine::dir;
-use crate::engine::journal::{Entry, History, Journal};
-use crate::engine::report::ReportRow;
-use crate::engine::resume::{self, Decision};
-use crate::engine::rows::{self, Line};
-use crate::engine::runs::{self, InventoryFile, RunEnd, RunRecord, RunSummary};
+use crate::diagnostics::Severity;
 use crate::engine::signals::{self, Signal, Stop};
-use crate::engine::{self, Counters, Options, progress, report};
+use crate::engine::{self, Counters, Options, progress};
 use crate::inventory::Row;
+use crate::print::render;
 use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -316,14 +318,14 @@ fn run_record(
         }
     }
     Ok(RunRecord {
-        run: runs::new_id(now),
+        run: runs::record::new_id(now),
         command: "submit".to_string(),
         argv: req.argv.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         endpoint: client.map(|c| c.endpoint(&crate::api::client::Api::Smc).to_string()).unwrap_or_default(),
         regions: regions.into_iter().collect(),
         access_key_id: client.map(|c| c.access_key_id().to_string()).unwrap_or_default(),
-        inventory: Some(InventoryFile { file: file.to_string(), sha256: runs::sha256_of(req.inventory)? }),
+        inventory: Some(InventoryFile { file: file.to_string(), sha256: runs::record::sha256_of(req.inventory)? }),
         started_at: crate::time::format_time(now),
     })
 }

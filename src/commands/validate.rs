@@ -1,7 +1,7 @@
 //! `smcplan validate`: every check; each finding written as it is found, nothing kept.
 
 use super::*;
-use crate::diagnostics::stream::{Stream, Style};
+use crate::print::stream::{Stream, Style};
 
 /// Streams the findings in the chosen format; the counts end the output.
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {

@@ -1,8 +1,6 @@
 //! Findings as data: what a check found, where, and how it is ordered and printed.
 
 pub mod codes;
-pub mod render;
-pub mod stream;
 
 pub use codes::Code;
 
@@ -86,5 +84,14 @@ impl Summary {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
         }
+    }
+}
+/// Resolves a column to the name printed for it (`None` for a whole-row finding, and for
+/// a column the header leaves unnamed: its finding says which it is).
+pub fn column_name(names: &[String], column: Column) -> Option<&str> {
+    match column {
+        Column::Row => None,
+        Column::At(i) => names.get(i as usize).map(String::as_str).filter(|n| !n.trim().is_empty()),
+        Column::Named(n) => Some(n),
     }
 }

@@ -2,42 +2,12 @@
 //! its intent records it, and found again by Name and SourceId.
 
 use super::{Call, Done};
-use crate::api::calls::{CreateReplicationJob, JobFilter};
+use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
-use crate::inventory::Row;
-use crate::plan::request;
+pub use crate::plan::request::Work;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
-
-/// A row to create.
-#[derive(Clone, Debug)]
-pub struct Work {
-    pub line: u64,
-    /// The typed request, for the look-up by Name and SourceId.
-    pub request: CreateReplicationJob,
-    pub token: String,
-    /// The request's parameters, flattened once: what the journal records and what is sent.
-    pub params: BTreeMap<String, String>,
-    /// A job may exist from an earlier run whose intent had another token: look it up first.
-    pub look_up_first: bool,
-}
-
-impl Work {
-    /// The prepared request of a valid row: its parameters flattened once, and its token.
-    pub fn of(row: &Row) -> Work {
-        let mut request = request::of_row(row);
-        // Flattened once: the token is derived from these parameters, and then joins them.
-        let mut params: BTreeMap<String, String> = request::canonical(&request).into_iter().collect();
-        let token = match &request.client_token {
-            Some(own) => own.clone(),
-            None => request::token_of(&params),
-        };
-        params.insert("ClientToken".to_string(), token.clone());
-        request.client_token = Some(token.clone());
-        Work { line: row.line, request, token, params, look_up_first: false }
-    }
-}
 
 impl Call for Work {
     fn line(&self) -> u64 {
@@ -78,27 +48,5 @@ impl Call for Work {
     /// The name is taken: by this row's own create, if an earlier attempt's answer was lost.
     fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool {
         e.code() == Some("ReplicationJobName.Duplicate")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::inventory::{RecordBuf, Schema};
-
-    #[test]
-    fn the_prepared_request_is_the_canonical_request_with_its_token() {
-        let names = ["RegionId", "SourceId", "Name", "Tag.1.Key", "ClientToken"].map(String::from).to_vec();
-        let schema = Schema::parse(names).unwrap();
-        for own in ["", "my-token"] {
-            let rec: RecordBuf = ["cn-hangzhou", "s-1", "web-01", "env", own].into_iter().collect();
-            let row = Row::new(2, &schema, rec.view());
-            let work = Work::of(&row);
-            let mut request = request::of_row(&row);
-            let token = request::client_token(&request);
-            request.client_token = Some(token.clone());
-            assert_eq!(work.token, token);
-            assert_eq!(work.params, request::canonical(&request).into_iter().collect::<BTreeMap<_, _>>());
-        }
     }
 }

@@ -4,26 +4,16 @@
 
 pub mod act;
 pub mod breaker;
-pub mod choose;
 pub mod create;
-pub mod dir;
-pub mod journal;
-pub mod live;
-pub mod lock;
 pub mod pace;
 pub mod progress;
-pub mod report;
-pub mod resume;
-
-pub mod rows;
-pub mod runs;
 pub mod signals;
-pub mod states;
 
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::batch::RowStatus;
-use crate::engine::journal::{Entry, Journal, Outcome};
+pub use crate::batch::Settled;
+use crate::batch::journal::{Entry, Journal, Outcome};
 pub use create::Work;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pace::Pace;
@@ -93,17 +83,6 @@ pub struct Done {
 }
 
 pub use progress::Counters;
-
-/// What happened to a row in this run.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Settled {
-    /// An outcome was journaled.
-    Done(Outcome),
-    /// Sent but no answer came (the job may exist): left for the next run to resolve.
-    Unknown { attempts: u32, error: String },
-    /// Not sent: the run was interrupted first.
-    NotSent,
-}
 
 /// What a run settled so far, by line; kept outside the run so that an abandoned run
 /// (a second signal) still tells what it did.

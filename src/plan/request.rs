@@ -5,6 +5,36 @@ use crate::api::encode::flatten;
 use crate::inventory::row::Part as RowPart;
 use crate::inventory::{Param, Row};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// A row to create.
+#[derive(Clone, Debug)]
+pub struct Work {
+    pub line: u64,
+    /// The typed request, for the look-up by Name and SourceId.
+    pub request: CreateReplicationJob,
+    pub token: String,
+    /// The request's parameters, flattened once: what the journal records and what is sent.
+    pub params: BTreeMap<String, String>,
+    /// A job may exist from an earlier run whose intent had another token: look it up first.
+    pub look_up_first: bool,
+}
+
+impl Work {
+    /// The prepared request of a valid row: its parameters flattened once, and its token.
+    pub fn of(row: &Row) -> Work {
+        let mut request = of_row(row);
+        // Flattened once: the token is derived from these parameters, and then joins them.
+        let mut params: BTreeMap<String, String> = canonical(&request).into_iter().collect();
+        let token = match &request.client_token {
+            Some(own) => own.clone(),
+            None => token_of(&params),
+        };
+        params.insert("ClientToken".to_string(), token.clone());
+        request.client_token = Some(token.clone());
+        Work { line: row.line, request, token, params, look_up_first: false }
+    }
+}
 
 /// The request a (valid) row makes; lists are numbered densely, in column order.
 pub fn of_row(row: &Row) -> CreateReplicationJob {
@@ -144,5 +174,21 @@ mod tests {
         assert!(client_token(&a).len() <= 64 && client_token(&a).is_ascii());
         let own = request(&[("RegionId", "cn-hangzhou"), ("SourceId", "s-1"), ("ClientToken", "mine")]);
         assert_eq!(client_token(&own), "mine");
+    }
+
+    #[test]
+    fn the_prepared_request_is_the_canonical_request_with_its_token() {
+        let names = ["RegionId", "SourceId", "Name", "Tag.1.Key", "ClientToken"].map(String::from).to_vec();
+        let schema = Schema::parse(names).unwrap();
+        for own in ["", "my-token"] {
+            let rec: RecordBuf = ["cn-hangzhou", "s-1", "web-01", "env", own].into_iter().collect();
+            let row = Row::new(2, &schema, rec.view());
+            let work = Work::of(&row);
+            let mut request = of_row(&row);
+            let token = client_token(&request);
+            request.client_token = Some(token.clone());
+            assert_eq!(work.token, token);
+            assert_eq!(work.params, canonical(&request).into_iter().collect::<BTreeMap<_, _>>());
+        }
     }
 }

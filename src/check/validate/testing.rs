@@ -1,7 +1,7 @@
 //! Test helpers: build a one-row inventory and run a rule on it.
 
 use crate::account::{AccountIndex, AccountState};
-use crate::diagnostics::{Diagnostic, render::column_name};
+use crate::diagnostics::{Diagnostic, column_name};
 use crate::inventory::RecordBuf;
 use crate::inventory::{Row, Schema};
 

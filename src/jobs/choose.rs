@@ -1,7 +1,7 @@
 //! Which jobs of a batch a command acts on: all of them, a wave's, or some lines'; a wave
 //! or a line that names nothing of the batch is an error, before anything is called.
 
-use super::report::ReportRow;
+use crate::batch::report::ReportRow;
 
 /// The rows (indexes into `rows`) a command acts on: those with a job, of `wave` if given,
 /// on the given lines (`N`, or `FILE:N` when two files of the batch have a line N) if any. `Err` says why a wave or a line names nothing of the batch.

@@ -4,7 +4,7 @@
 //! said once, as a range.
 
 use super::render::{self, column_name};
-use super::{Column, Diagnostic, Severity, Summary};
+use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
 use std::collections::BTreeMap;
 use std::io::{self, Write};

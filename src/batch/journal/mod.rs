@@ -1,104 +1,17 @@
-//! The submit journal: `DIR/journal.jsonl`, append-only, each line fsynced; the single source of
+//! The journal: `DIR/journal.jsonl`, append-only, each line fsynced; the single source of
 //! truth for resume. A torn last line (a crash mid-write) is cut off, not rejected.
 
-use crate::batch::RowStatus;
+mod entry;
+mod history;
+pub mod record;
+
+pub use entry::*;
+pub use history::{History, Run, runs_of};
+
 use crate::files::fault;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-
-/// One journal line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "lowercase")]
-pub enum Entry {
-    /// Written (and synced) before a request leaves.
-    Intent {
-        line: u64,
-        token: String,
-        params: BTreeMap<String, String>,
-        at: String,
-        /// Written by `submit --adopt` before looking the row's job up: until an outcome
-        /// follows, the job may exist under another token, and must be looked up first.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        lookup: bool,
-        /// The run that sent it (empty in journals written before runs were recorded).
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        run: String,
-        /// The inventory file the row came from, as the command line named it.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        file: String,
-    },
-    /// Written (and synced) when a row's request is settled.
-    Outcome(Outcome),
-    /// Written first by every run that holds the directory: who ran what, against what.
-    Run(super::runs::RunRecord),
-    /// Written last by a run that ended (not by one that was killed): when, and its summary.
-    #[serde(rename = "run_end")]
-    RunEnd(super::runs::RunEnd),
-    /// Written (and synced) before a job action (start, stop, cutover, delete) leaves.
-    Act(Act),
-    /// Written (and synced) when a job action is settled.
-    Acted(Acted),
-}
-
-/// A job action about to be called: which, on which job of the batch, for which row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Act {
-    pub line: u64,
-    /// `StartReplicationJob`, `StopReplicationJob`, `CutOverReplicationJob` or `DeleteReplicationJob`.
-    pub action: String,
-    pub job_id: String,
-    /// Exactly the parameters sent (JobId, SyncData).
-    pub params: BTreeMap<String, String>,
-    pub at: String,
-    pub run: String,
-}
-
-/// How a job action ended: `done` (the call succeeded, or a lost attempt's goal holds) or
-/// `failed` with the API's error.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Acted {
-    pub line: u64,
-    pub action: String,
-    pub job_id: String,
-    pub result: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    pub attempts: u32,
-    pub at: String,
-}
-
-/// How a row ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub line: u64,
-    pub token: String,
-    /// `created` or `failed`.
-    pub status: RowStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    pub attempts: u32,
-    pub at: String,
-    /// Found by `submit --adopt` (by Name and SourceId) rather than created by this batch's journal.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub adopted: bool,
-    /// A failure a later attempt may not get (throttling, 5xx, a lost connection): the next
-    /// run sends the row again. Journals without the field hold final failures only.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub retryable: bool,
-}
 
 /// The open journal.
 pub struct Journal {
@@ -208,45 +121,10 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     .filter(|(_, l)| !l.is_empty())
 }
 
-/// What the journal says: the settled outcome of each ClientToken, and the latest token sent
-/// for each source server. Lines move when an inventory is edited; tokens follow unchanged
-/// rows, and a source server (one open job each) identifies an edited one.
-#[derive(Default, Debug)]
-pub struct History {
-    /// SourceId → the token of its latest intent.
-    pub latest_by_source: BTreeMap<String, String>,
-    /// token → its outcome.
-    pub outcomes: BTreeMap<String, Outcome>,
-    /// Tokens whose job must be looked up before they are sent (see `Entry::Intent::lookup`).
-    pub look_up: std::collections::BTreeSet<String>,
-}
-
-impl History {
-    pub fn of(entries: &[Entry]) -> History {
-        let mut h = History::default();
-        for e in entries {
-            match e {
-                Entry::Intent { token, params, lookup, .. } => {
-                    if let Some(source) = params.get("SourceId") {
-                        h.latest_by_source.insert(source.clone(), token.clone());
-                    }
-                    if *lookup {
-                        h.look_up.insert(token.clone());
-                    }
-                }
-                Entry::Outcome(o) => {
-                    h.outcomes.insert(o.token.clone(), o.clone());
-                }
-                Entry::Run(_) | Entry::RunEnd(_) | Entry::Act(_) | Entry::Acted(_) => {}
-            }
-        }
-        h
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::RowStatus;
 
     fn outcome(line: u64) -> Entry {
         Entry::Outcome(Outcome {

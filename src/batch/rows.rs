@@ -233,7 +233,7 @@ pub fn batch_line(rows: &[ReportRow]) -> String {
 
 /// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`,
 /// and the retries and throttled answers when there were any.
-pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &super::Counters, dir: &Path) -> String {
+pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &crate::engine::Counters, dir: &Path) -> String {
     use std::sync::atomic::Ordering::Relaxed;
     let created_now = counters.created.load(Relaxed);
     let (retries, throttled) = (counters.retries.load(Relaxed), counters.throttled.load(Relaxed));
@@ -317,7 +317,7 @@ mod tests {
             RowStatus::Pending,
             "a dry run's row"
         );
-        let counters = super::super::Counters::default();
+        let counters = crate::engine::Counters::default();
         counters.created.store(1, std::sync::atomic::Ordering::Relaxed);
         let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
         assert_eq!(

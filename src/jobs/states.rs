@@ -2,10 +2,10 @@
 //! waits of the lifecycle commands (until stopped jobs leave Running, until a canary runs).
 
 use super::act::Action;
-use super::report::ReportRow;
-use super::signals::Stop;
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
+use crate::batch::report::ReportRow;
+use crate::engine::signals::Stop;
 use anyhow::Context as _;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;

@@ -1,9 +1,9 @@
 //! Resume: what the journal says of each row before anything is sent.
 
-use super::Work;
 use super::journal::{History, Outcome};
 use crate::batch::RowStatus;
 use crate::inventory::Row;
+use crate::plan::request::Work;
 
 /// What resume decides for a valid row.
 #[derive(Debug)]

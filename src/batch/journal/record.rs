@@ -1,97 +1,10 @@
-//! Run records: every run that holds a report directory journals who ran what against what
-//! before its first request, and how it ended after its last; `report.json` lists them.
+//! A run's record as it starts: its id, the hash of the inventory it read, and its command
+//! line without secrets.
 
-use super::journal::Entry;
 use crate::files::fault;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::Path;
-
-/// A run as it starts: written to the journal before its first request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunRecord {
-    /// `r-20261202T061825Z-3f9a`: the start time and a few bits to tell apart runs of one second.
-    pub run: String,
-    /// `submit`, `status`, ...
-    pub command: String,
-    /// The command line, with the value of every option that could hold a secret masked.
-    pub argv: Vec<String>,
-    pub version: String,
-    #[serde(default)]
-    pub endpoint: String,
-    #[serde(default)]
-    pub regions: Vec<String>,
-    /// The key the run signs with; never its secret.
-    #[serde(default, rename = "AccessKeyId")]
-    pub access_key_id: String,
-    /// The inventory it read, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inventory: Option<InventoryFile>,
-    pub started_at: String,
-}
-
-/// An inventory file as a run read it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InventoryFile {
-    /// As the command line named it.
-    pub file: String,
-    pub sha256: String,
-}
-
-/// How a run ended: written after its last request (a killed run has none).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunEnd {
-    pub run: String,
-    pub ended_at: String,
-    pub summary: RunSummary,
-}
-
-/// What a run came to.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// `completed`, `interrupted` (a signal), or `failed` (the run's error is the line).
-    pub ended: String,
-    /// Rows (or jobs) by where they stand: `created`, `failed`, ... for submit, the job
-    /// statuses for status.
-    pub counts: BTreeMap<String, u64>,
-    /// The summary line the run printed.
-    pub line: String,
-}
-
-/// A run as `report.json` lists it: its start, and its end when it had one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Run {
-    #[serde(flatten)]
-    pub record: RunRecord,
-    #[serde(default)]
-    pub ended_at: Option<String>,
-    #[serde(default)]
-    pub summary: Option<RunSummary>,
-}
-
-/// The runs a journal records, in the order they started.
-pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
-    let mut at: BTreeMap<String, usize> = BTreeMap::new();
-    for e in entries {
-        match e {
-            Entry::Run(record) => {
-                at.insert(record.run.clone(), runs.len());
-                runs.push(Run { record: record.clone(), ended_at: None, summary: None });
-            }
-            Entry::RunEnd(end) => {
-                if let Some(&i) = at.get(&end.run) {
-                    runs[i].ended_at = Some(end.ended_at.clone());
-                    runs[i].summary = Some(end.summary.clone());
-                }
-            }
-            Entry::Intent { .. } | Entry::Outcome(_) | Entry::Act(_) | Entry::Acted(_) => {}
-        }
-    }
-    runs
-}
 
 /// A new run id from its start time.
 pub fn new_id(now: jiff::Timestamp) -> String {
@@ -149,6 +62,7 @@ pub fn without_secrets(argv: impl IntoIterator<Item = String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Entry, RunEnd, RunRecord, RunSummary, runs_of};
     use super::*;
 
     #[test]

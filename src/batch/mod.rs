@@ -1,5 +1,13 @@
-//! One row of a batch: who it is (the same identity in the plan and in the report) and
-//! where it stands.
+//! The batch: its report directory (the lock, the journal, the report and `failed.csv`)
+//! and each row of it: who it is (the same identity in the plan and in the report), where
+//! it stands, and what a run made of it.
+
+pub mod dir;
+pub mod journal;
+pub mod lock;
+pub mod report;
+pub mod resume;
+pub mod rows;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +85,17 @@ impl PartialEq<&str> for RowStatus {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
+}
+
+/// What happened to a row in a run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Settled {
+    /// An outcome was journaled.
+    Done(journal::Outcome),
+    /// Sent but no answer came (the job may exist): left for the next run to resolve.
+    Unknown { attempts: u32, error: String },
+    /// Not sent: the run was interrupted first.
+    NotSent,
 }
 
 #[cfg(test)]

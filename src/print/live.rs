@@ -2,7 +2,7 @@
 //! per wave (Finished, running, waiting), and the jobs InError with their JobErrorCode and
 //! a hint. The same text is redrawn in place on a terminal and printed as lines elsewhere.
 
-use super::report::ReportRow;
+use crate::batch::report::ReportRow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

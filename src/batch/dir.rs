@@ -129,7 +129,7 @@ mod tests {
         let err = open(dir.path(), false, false, &mut Vec::new()).err().unwrap().to_string();
         assert!(err.contains("2 rows sent or settled) but an empty journal.jsonl") && err.contains("--adopt"), "{err}");
         // A journal that knows one of the two rows.
-        let outcome = crate::engine::journal::Outcome {
+        let outcome = crate::batch::journal::Outcome {
             line: 2,
             token: "t2".into(),
             status: crate::batch::RowStatus::Created,

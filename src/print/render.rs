@@ -1,20 +1,12 @@
 //! Printing findings: colored or plain text for people, one JSON object for programs.
 
-use super::{Column, Diagnostic, Severity, Summary};
+use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Resolves a column to the name printed for it (`None` for a whole-row finding, and for
-/// a column the header leaves unnamed: its finding says which it is).
-pub fn column_name(names: &[String], column: Column) -> Option<&str> {
-    match column {
-        Column::Row => None,
-        Column::At(i) => names.get(i as usize).map(String::as_str).filter(|n| !n.trim().is_empty()),
-        Column::Named(n) => Some(n),
-    }
-}
+pub use crate::diagnostics::column_name;
 
 /// A finding as JSON shows it: DESIGN.md's fields, and the code's hint.
 #[derive(Serialize)]

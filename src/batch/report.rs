@@ -2,7 +2,7 @@
 //! `report.json` with the batch's totals and its runs) and `failed.csv` (the original rows to
 //! fix and submit again), each rewritten atomically.
 
-use super::runs::Run;
+use super::journal::Run;
 use crate::batch::{RowId, RowStatus};
 use crate::files::{fault, write_atomic};
 use serde::{Deserialize, Serialize};

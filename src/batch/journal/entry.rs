@@ -1,0 +1,148 @@
+//! The journal's entries: a create's intent and outcome, a job action's intent and result,
+//! and each run's record and end. Written one a line, read back as the batch's history.
+
+use crate::batch::RowStatus;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One journal line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum Entry {
+    /// Written (and synced) before a request leaves.
+    Intent {
+        line: u64,
+        token: String,
+        params: BTreeMap<String, String>,
+        at: String,
+        /// Written by `submit --adopt` before looking the row's job up: until an outcome
+        /// follows, the job may exist under another token, and must be looked up first.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lookup: bool,
+        /// The run that sent it (empty in journals written before runs were recorded).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        run: String,
+        /// The inventory file the row came from, as the command line named it.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        file: String,
+    },
+    /// Written (and synced) when a row's request is settled.
+    Outcome(Outcome),
+    /// Written first by every run that holds the directory: who ran what, against what.
+    Run(RunRecord),
+    /// Written last by a run that ended (not by one that was killed): when, and its summary.
+    #[serde(rename = "run_end")]
+    RunEnd(RunEnd),
+    /// Written (and synced) before a job action (start, stop, cutover, delete) leaves.
+    Act(Act),
+    /// Written (and synced) when a job action is settled.
+    Acted(Acted),
+}
+
+/// A job action about to be called: which, on which job of the batch, for which row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    pub line: u64,
+    /// `StartReplicationJob`, `StopReplicationJob`, `CutOverReplicationJob` or `DeleteReplicationJob`.
+    pub action: String,
+    pub job_id: String,
+    /// Exactly the parameters sent (JobId, SyncData).
+    pub params: BTreeMap<String, String>,
+    pub at: String,
+    pub run: String,
+}
+
+/// How a job action ended: `done` (the call succeeded, or a lost attempt's goal holds) or
+/// `failed` with the API's error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acted {
+    pub line: u64,
+    pub action: String,
+    pub job_id: String,
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    pub attempts: u32,
+    pub at: String,
+}
+
+/// How a row ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub line: u64,
+    pub token: String,
+    /// `created` or `failed`.
+    pub status: RowStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    pub attempts: u32,
+    pub at: String,
+    /// Found by `submit --adopt` (by Name and SourceId) rather than created by this batch's journal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
+    /// A failure a later attempt may not get (throttling, 5xx, a lost connection): the next
+    /// run sends the row again. Journals without the field hold final failures only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retryable: bool,
+}
+
+/// A run as it starts: written to the journal before its first request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// `r-20261202T061825Z-3f9a`: the start time and a few bits to tell apart runs of one second.
+    pub run: String,
+    /// `submit`, `status`, ...
+    pub command: String,
+    /// The command line, with the value of every option that could hold a secret masked.
+    pub argv: Vec<String>,
+    pub version: String,
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The key the run signs with; never its secret.
+    #[serde(default, rename = "AccessKeyId")]
+    pub access_key_id: String,
+    /// The inventory it read, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<InventoryFile>,
+    pub started_at: String,
+}
+
+/// An inventory file as a run read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryFile {
+    /// As the command line named it.
+    pub file: String,
+    pub sha256: String,
+}
+
+/// How a run ended: written after its last request (a killed run has none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEnd {
+    pub run: String,
+    pub ended_at: String,
+    pub summary: RunSummary,
+}
+
+/// What a run came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// `completed`, `interrupted` (a signal), or `failed` (the run's error is the line).
+    pub ended: String,
+    /// Rows (or jobs) by where they stand: `created`, `failed`, ... for submit, the job
+    /// statuses for status.
+    pub counts: BTreeMap<String, u64>,
+    /// The summary line the run printed.
+    pub line: String,
+}
