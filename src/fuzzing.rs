@@ -21,6 +21,7 @@ pub fn offline(bytes: &[u8], account: Option<&AccountIndex>) -> Result<Summary, 
         quota: None,
         retain: false,
         sheet: None,
+        tap: false,
     };
     let reader = Reader::from_reader(PATH, Box::new(std::io::Cursor::new(bytes.to_vec())))?;
     let (mut human, mut json, mut steps) = (Vec::new(), render::JsonFindings::default(), Vec::new());

@@ -44,6 +44,8 @@ pub mod fuzzing;
 pub mod init;
 pub mod inventory;
 pub mod jobs;
+pub mod jobstate;
+pub mod ops;
 pub mod plan;
 pub mod print;
 pub mod template;

@@ -21,6 +21,22 @@ pub fn format_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A timestamp in a file smcplan writes (the journal): `YYYY-MM-DDThh:mm:ssZ`, read back
+/// from any RFC 3339 time. For `#[serde(with = "crate::time::second")]`.
+pub mod second {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_time(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse::<Timestamp>().map_err(|_| D::Error::custom(format!("'{text}' is not a UTC time")))
+    }
+}
+
 /// `8h`, `1d 2h`, `90m`: a duration as a person writes it.
 pub fn parse_duration(text: &str) -> Result<jiff::SignedDuration, String> {
     let bad = || format!("'{}' is not a duration (write e.g. 8h, 90m, 1d12h, 45s)", crate::text::OneLine(text));

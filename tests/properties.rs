@@ -14,6 +14,7 @@ fn options() -> Options<'static> {
         quota: Some(1_000_000),
         retain: true,
         sheet: None,
+        tap: false,
     }
 }
 

@@ -281,7 +281,7 @@ fn status_reads_every_job_and_updates_the_report() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
-    assert!(rows.iter().all(|r| r.job_status.as_deref() == Some("Ready") && r.checked_at.is_some()));
+    assert!(rows.iter().all(|r| r.job_status == Some(smcplan::jobstate::JobStatus::Ready) && r.checked_at.is_some()));
     assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
@@ -956,7 +956,17 @@ fn report_of_jobs(dir: &Path, jobs: &[&str]) {
         })
         .collect();
     smcplan::batch::report::write(dir, &smcplan::batch::report::Report::new(rows, vec![])).unwrap();
-    std::fs::write(dir.join("journal.jsonl"), "").unwrap();
+    // The journal that made those jobs.
+    let journal: String = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let o = serde_json::json!({"event": "outcome", "line": i + 2, "token": format!("t-{i}"), "status": "created",
+                "job_id": j, "attempts": 1, "at": "2026-12-01T00:00:00Z"});
+            format!("{o}\n")
+        })
+        .collect();
+    std::fs::write(dir.join("journal.jsonl"), journal).unwrap();
 }
 
 #[test]

@@ -55,6 +55,11 @@ fn guard_the_journal(dir: &Path, adopt: bool) -> anyhow::Result<bool> {
     Ok(!entries.is_empty())
 }
 
+/// What shows the journal of `dir` lost, if anything does (see [`open`]).
+pub fn lost_journal_evidence(dir: &Path) -> anyhow::Result<Option<String>> {
+    lost_journal(dir, &Journal::read(dir)?)
+}
+
 /// What shows the journal lost: the report's rows that were sent (a JobId, an attempt, a
 /// settled status) and that the journal does not know (by ClientToken or JobId).
 fn lost_journal(dir: &Path, entries: &[Entry]) -> anyhow::Result<Option<String>> {
@@ -138,7 +143,7 @@ mod tests {
             error_code: None,
             error_message: None,
             attempts: 1,
-            at: "then".into(),
+            at: jiff::Timestamp::UNIX_EPOCH,
             adopted: false,
             retryable: false,
         };
@@ -151,7 +156,7 @@ mod tests {
         assert!(open(dir.path(), true, true, &mut Vec::new()).is_ok());
         let mut whole = Vec::new();
         for (line, token, job) in [(2, "t2", "j-2"), (3, "t3", "j-3")] {
-            whole.push(serde_json::json!({"event": "outcome", "line": line, "token": token, "status": "created", "job_id": job, "attempts": 1, "at": "then"}).to_string());
+            whole.push(serde_json::json!({"event": "outcome", "line": line, "token": token, "status": "created", "job_id": job, "attempts": 1, "at": "2026-12-01T00:00:00Z"}).to_string());
         }
         std::fs::write(dir.path().join(journal::FILE), whole.join("\n") + "\n").unwrap();
         assert!(open(dir.path(), true, false, &mut Vec::new()).unwrap().had_journal);

@@ -3,8 +3,10 @@
 //! it stands, and what a run made of it.
 
 pub mod dir;
+pub mod failed;
 pub mod journal;
 pub mod lock;
+pub mod observe;
 pub mod report;
 pub mod resume;
 pub mod rows;

@@ -81,7 +81,7 @@ pub struct ReportRow {
     pub file: String,
     /// Filled by `smcplan status`.
     #[serde(rename = "JobStatus", alias = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub job_status: Option<String>,
+    pub job_status: Option<crate::jobstate::JobStatus>,
     #[serde(rename = "JobBusinessStatus", alias = "BusinessStatus", default, skip_serializing_if = "Option::is_none")]
     pub business_status: Option<String>,
     #[serde(rename = "JobProgress", alias = "Progress", default, skip_serializing_if = "Option::is_none")]
@@ -158,7 +158,7 @@ impl ReportRow {
         ];
         if groups.status {
             cells.extend([
-                self.job_status.clone().unwrap_or_default(),
+                self.job_status.as_ref().map(ToString::to_string).unwrap_or_default(),
                 self.business_status.clone().unwrap_or_default(),
                 self.progress.map(|p| p.to_string()).unwrap_or_default(),
                 self.job_error_code.clone().unwrap_or_default(),
@@ -259,92 +259,6 @@ pub fn read_if_any(dir: &Path) -> io::Result<Option<Report>> {
     if dir.join("report.json").exists() { read(dir).map(Some) } else { Ok(None) }
 }
 
-/// Writes `failed.csv`: the header and the original rows of the lines that ended invalid or
-/// failed. API columns are copied unchanged (the file is meant to be submitted again); other
-/// columns (notes, owners) are neutralised like the report.
-pub fn write_failed(dir: &Path, header: &[String], api_column: &[bool], rows: &[Failed]) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    write_failed_csv(&mut bytes, header, api_column, rows)?;
-    write_atomic(&dir.join("failed.csv"), &bytes)
-}
-
-/// A row of `failed.csv`: the original record, and why it failed.
-pub struct Failed<'a> {
-    pub record: &'a crate::inventory::RecordBuf,
-    /// The inventory line it came from.
-    pub line: u64,
-    /// The inventory file it came from.
-    pub file: &'a str,
-    pub code: &'a str,
-    pub message: &'a str,
-    /// Read back from an earlier `failed.csv`: its cells are written as they are.
-    pub as_read: bool,
-}
-
-/// `failed.csv`'s header for an inventory's: the user's own column names neutralised.
-pub fn failed_header(header: &[String], api_column: &[bool]) -> Vec<String> {
-    header.iter().zip(api_column).map(|(h, api)| if *api { h.to_string() } else { neutralise(h) }).collect()
-}
-
-/// The header and rows of the directory's `failed.csv`, if it has one (its comments skipped).
-pub fn read_failed(dir: &Path) -> io::Result<Option<(Vec<String>, Vec<crate::inventory::RecordBuf>)>> {
-    let path = dir.join("failed.csv");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let unreadable = |e: csv::Error| io::Error::other(format!("reading {}: {e}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_path(&path)
-        .map_err(unreadable)?;
-    let mut records = reader.records();
-    let Some(header) = records.next() else { return Ok(None) };
-    let header = header.map_err(unreadable)?;
-    let mut rows = Vec::new();
-    for record in records {
-        rows.push(record.map_err(unreadable)?.iter().collect());
-    }
-    Ok(Some((header.iter().map(str::to_string).collect(), rows)))
-}
-
-/// `failed.csv` to any writer. Each row is preceded by a comment line that says where it
-/// came from and why it failed (`# line 14 of inventory.csv: SystemDiskSize.OutOfRange:
-/// ...`): an inventory's comment, so the file can be fixed and submitted as it is, and the
-/// batch knows which row each fixed one stands for.
-pub fn write_failed_csv(
-    out: &mut dyn io::Write,
-    header: &[String],
-    api_column: &[bool],
-    rows: &[Failed],
-) -> io::Result<()> {
-    let names = failed_header(header, api_column);
-    let mut line = Vec::new();
-    let mut record = |out: &mut dyn io::Write, cells: Vec<String>| -> io::Result<()> {
-        line.clear();
-        let mut csv = csv::Writer::from_writer(&mut line);
-        csv.write_record(cells)?;
-        csv.flush()?;
-        drop(csv);
-        out.write_all(&line)
-    };
-    record(out, names)?;
-    for f in rows {
-        let why = crate::text::OneLine(f.message);
-        let file = crate::text::OneLine(f.file);
-        writeln!(out, "# line {} of {file}: {}: {why}", f.line, crate::text::OneLine(f.code))?;
-        let cells = f
-            .record
-            .view()
-            .iter()
-            .zip(api_column)
-            .map(|(c, api)| if *api || f.as_read { c.to_string() } else { neutralise(c) });
-        record(out, cells.collect())?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,27 +268,6 @@ mod tests {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("web-01"), "web-01");
-    }
-
-    #[test]
-    fn failed_csv_neutralises_the_users_own_columns_header_included() {
-        let dir = tempfile::tempdir().unwrap();
-        let header: Vec<String> = ["RegionId", "=HYPERLINK(\"x\")", "SourceId", "@owner"].map(String::from).into();
-        let row: crate::inventory::RecordBuf = ["cn-hangzhou", "=1+1", "-s", "+note"].into_iter().collect();
-        let failed = Failed {
-            record: &row,
-            line: 7,
-            file: "inv.csv",
-            code: "Name.Length",
-            message: "too\nshort",
-            as_read: false,
-        };
-        write_failed(dir.path(), &header, &[true, false, true, false], &[failed]).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
-        assert_eq!(
-            text,
-            "RegionId,\"'=HYPERLINK(\"\"x\"\")\",SourceId,'@owner\n# line 7 of inv.csv: Name.Length: too\\nshort\ncn-hangzhou,'=1+1,-s,'+note\n"
-        );
     }
 
     #[test]

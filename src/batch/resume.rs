@@ -2,7 +2,6 @@
 
 use super::journal::{History, Outcome};
 use crate::batch::RowStatus;
-use crate::inventory::Row;
 use crate::plan::request::Work;
 
 /// What resume decides for a valid row.
@@ -16,8 +15,7 @@ pub enum Decision {
 /// What to do with a valid row, given the journal: the work to send, or the outcome an
 /// earlier run already settled for it. A failure is final unless a later attempt may not
 /// get it (throttling, 5xx), or `retry_failed` asks for every failure to be sent again.
-pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
-    let work = Work::of(row);
+pub fn decide(work: &Work, history: &History, retry_failed: bool) -> Decision {
     let token = &work.token;
     // The latest request for this source server had another token: this row, edited since
     // (or an older version of a row fixed and sent since, from another file).
@@ -42,14 +40,14 @@ pub fn decide(row: &Row, history: &History, retry_failed: bool) -> Decision {
     if let Some(None) = earlier_outcome {
         look_up_first = true;
     }
-    Decision::Send(Box::new(Work { look_up_first, ..work }))
+    Decision::Send(Box::new(Work { look_up_first, ..work.clone() }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::journal::Entry;
     use super::*;
-    use crate::inventory::{RecordBuf, Schema};
+    use crate::inventory::{RecordBuf, Row, Schema};
 
     fn row_work(name: &str) -> (Schema, RecordBuf) {
         let schema = Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap();
@@ -61,10 +59,10 @@ mod tests {
             line: 2,
             token: w.token.clone(),
             params: w.params.clone(),
-            at: String::new(),
+            at: jiff::Timestamp::UNIX_EPOCH,
             lookup,
-            run: String::new(),
-            file: String::new(),
+            run: None,
+            file: None,
         }
     }
 
@@ -78,7 +76,7 @@ mod tests {
             error_code: None,
             error_message: None,
             attempts: 1,
-            at: String::new(),
+            at: jiff::Timestamp::UNIX_EPOCH,
             adopted: false,
             retryable: false,
         })
@@ -92,7 +90,7 @@ mod tests {
 
     fn decision(name: &str, entries: &[Entry]) -> Decision {
         let (schema, rec) = row_work(name);
-        decide(&Row::new(2, &schema, rec.view()), &History::of(entries), false)
+        decide(&Work::of(&Row::new(2, &schema, rec.view())), &History::of(entries), false)
     }
 
     #[test]
@@ -118,7 +116,7 @@ mod tests {
         let (schema, rec) = row_work("web-01");
         let row = Row::new(2, &schema, rec.view());
         let failed = History::of(&[intent(&w, false), outcome(&w, RowStatus::Failed)]);
-        assert!(matches!(decide(&row, &failed, true), Decision::Send(_)));
+        assert!(matches!(decide(&Work::of(&row), &failed, true), Decision::Send(_)));
         // Sent without an answer, unchanged: sent again with the same token.
         assert_eq!(send(decision("web-01", &[intent(&w, false)])), Some(false));
         // Marked for a look-up by --adopt: looked up first.

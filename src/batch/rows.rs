@@ -5,40 +5,51 @@ use super::Settled;
 use super::journal::{Entry, History, Outcome};
 use super::report::ReportRow;
 use crate::batch::{RowId, RowStatus};
-use crate::inventory::{RecordBuf, Row, Schema};
+use crate::inventory::{RecordBuf, Row};
+use crate::plan::request::Work;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::Duration;
 
-/// One inventory row as a run saw it.
+/// One inventory row as a run saw it, built once by the check pass: who it is, its wave,
+/// and its prepared request when it is valid.
 pub struct Line {
     pub line: u64,
     pub record: RecordBuf,
+    pub id: RowId,
+    pub wave: String,
     /// Its first error finding (code, message), if it is invalid.
     pub error: Option<(String, String)>,
+    /// The request it stands for (a valid row's).
+    pub work: Option<Work>,
     /// The ClientToken it is (or would be) sent with.
     pub token: Option<String>,
     /// The outcome an earlier run recorded for it.
     pub earlier: Option<Outcome>,
-    /// The ClientToken of the row as it is now (the outcome may be another version's).
-    pub own_token: Option<String>,
+}
+
+impl Line {
+    /// The line for `row` with its findings `error` (the first error's code and message).
+    pub fn of(row: &Row, error: Option<(String, String)>) -> Line {
+        let work = error.is_none().then(|| Work::of(row));
+        Line {
+            line: row.line,
+            record: row.record().into(),
+            id: RowId::of(row),
+            wave: crate::plan::waves::wave_of(row.schema, row.record()).to_string(),
+            error,
+            work,
+            token: None,
+            earlier: None,
+        }
+    }
 }
 
 /// A report row for each line of `file`: invalid, or what this run settled, or what the journal says.
-pub fn report_rows(
-    lines: &[Line],
-    schema: &Schema,
-    file: &str,
-    settled: &BTreeMap<u64, Settled>,
-    dry_run: bool,
-) -> Vec<ReportRow> {
-    lines.iter().map(|l| report_row(l, schema, file, settled.get(&l.line), dry_run)).collect()
+pub fn report_rows(lines: &[Line], file: &str, settled: &BTreeMap<u64, Settled>, dry_run: bool) -> Vec<ReportRow> {
+    lines.iter().map(|l| report_row(l, file, settled.get(&l.line), dry_run)).collect()
 }
 
-fn report_row(l: &Line, schema: &Schema, file: &str, settled: Option<&Settled>, dry_run: bool) -> ReportRow {
-    let id = RowId::of(&Row::new(l.line, schema, l.record.view()));
-    let wave = crate::plan::waves::wave_of(schema, l.record.view()).to_string();
-    let mut r = ReportRow { id, file: file.to_string(), wave, ..ReportRow::default() };
+fn report_row(l: &Line, file: &str, settled: Option<&Settled>, dry_run: bool) -> ReportRow {
+    let mut r = ReportRow { id: l.id.clone(), file: file.to_string(), wave: l.wave.clone(), ..ReportRow::default() };
     if let Some((code, message)) = &l.error {
         r.status = RowStatus::Invalid;
         r.error_code = code.clone();
@@ -66,7 +77,7 @@ fn report_row(l: &Line, schema: &Schema, file: &str, settled: Option<&Settled>, 
     };
     r.client_token = l.token.clone().or_else(|| outcome.as_ref().map(|o| o.token.clone())).unwrap_or_default();
     if let Some(o) = outcome {
-        r.settled_elsewhere = l.own_token.as_ref().is_some_and(|t| *t != o.token);
+        r.settled_elsewhere = l.work.as_ref().is_some_and(|w| w.token != o.token);
         apply(&mut r, o);
     }
     r
@@ -80,7 +91,7 @@ fn apply(r: &mut ReportRow, o: Outcome) {
     r.error_code = o.error_code.unwrap_or_default();
     r.error_message = o.error_message.unwrap_or_default();
     r.attempts = o.attempts;
-    r.submitted_at = o.at;
+    r.submitted_at = crate::time::format_time(o.at);
 }
 
 /// What identifies a row of the batch: its source server (one open job each), or, for a
@@ -94,21 +105,6 @@ fn never_sent(r: &ReportRow) -> bool {
     r.job_id.is_empty()
         && r.attempts == 0
         && matches!(r.status, RowStatus::Invalid | RowStatus::Skipped | RowStatus::Pending)
-}
-
-/// The rows of a `failed.csv` (or a file made from one) that say which earlier row they
-/// fix: the comment `# line N of FILE: ...` before a row, by the line the row starts on.
-pub fn fixes_in(text: &str) -> BTreeMap<u64, (String, u64)> {
-    let mut fixes = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let Some(rest) = line.strip_prefix("# line ") else { continue };
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let (Ok(n), Some(after)) = (digits.parse::<u64>(), rest[digits.len()..].strip_prefix(" of ")) else { continue };
-        if let Some((file, _)) = after.split_once(": ") {
-            fixes.insert(i as u64 + 2, (file.to_string(), n));
-        }
-    }
-    fixes
 }
 
 /// What a run brings to the batch: its rows, the file they come from, and which earlier
@@ -161,7 +157,8 @@ pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], run: ThisRun) -> V
             let text = |k: &str| params.get(k).cloned().unwrap_or_default();
             let id = RowId { line: *line, source_id: source.clone(), name: text("Name"), region_id: text("RegionId") };
             at.insert(source, rows.len());
-            rows.push(Some(ReportRow { id, file: file.clone(), client_token: token.clone(), ..ReportRow::default() }));
+            let file = file.clone().unwrap_or_default();
+            rows.push(Some(ReportRow { id, file, client_token: token.clone(), ..ReportRow::default() }));
         }
     }
     // What the journal settled wins over a report written before it (a run killed between the two).
@@ -231,34 +228,6 @@ pub fn batch_line(rows: &[ReportRow]) -> String {
     format!("batch: {} rows from {} files: {}", rows.len(), files.len(), each.join(", "))
 }
 
-/// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`,
-/// and the retries and throttled answers when there were any.
-pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &crate::engine::Counters, dir: &Path) -> String {
-    use std::sync::atomic::Ordering::Relaxed;
-    let created_now = counters.created.load(Relaxed);
-    let (retries, throttled) = (counters.retries.load(Relaxed), counters.throttled.load(Relaxed));
-    let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
-    let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.status == RowStatus::Failed) {
-        *failed.entry(r.error_code.as_str()).or_default() += 1;
-    }
-    let by_code: Vec<String> = failed.iter().map(|(c, n)| format!("{n} {c}")).collect();
-    let secs = elapsed.as_secs_f64();
-    format!(
-        "{}: {} created ({} in this run), {} failed{}, {} invalid, {} skipped, {} pending; {:.1} s, {:.1} jobs/s",
-        dir.display(),
-        count(RowStatus::Created),
-        created_now,
-        count(RowStatus::Failed),
-        if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) },
-        count(RowStatus::Invalid),
-        count(RowStatus::Skipped),
-        count(RowStatus::Pending),
-        secs,
-        created_now as f64 / secs.max(1e-9)
-    ) + &if retries + throttled > 0 { format!("; {retries} retries, {throttled} throttled") } else { String::new() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,9 +236,11 @@ mod tests {
         Line {
             line: n,
             record: ["cn-hangzhou", "s-1", "web"].into_iter().collect(),
+            id: RowId { line: n, source_id: "s-1".into(), name: "web".into(), region_id: "cn-hangzhou".into() },
+            wave: String::new(),
             error: error.then(|| ("Name.Length".to_string(), "too short".to_string())),
+            work: None,
             token: Some(format!("t{n}")),
-            own_token: None,
             earlier: earlier.map(|status| Outcome {
                 line: n,
                 token: format!("t{n}"),
@@ -279,7 +250,7 @@ mod tests {
                 error_code: None,
                 error_message: None,
                 attempts: 1,
-                at: "then".into(),
+                at: jiff::Timestamp::UNIX_EPOCH,
                 adopted: false,
                 retryable: false,
             }),
@@ -288,7 +259,6 @@ mod tests {
 
     #[test]
     fn each_row_tells_where_it_stands() {
-        let schema = Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap();
         let lines = [
             line(2, true, None),
             line(3, false, Some(RowStatus::Created)),
@@ -298,7 +268,7 @@ mod tests {
         ];
         let settled =
             BTreeMap::from([(4, Settled::NotSent), (5, Settled::Unknown { attempts: 3, error: "timed out".into() })]);
-        let rows = report_rows(&lines, &schema, "inv.csv", &settled, false);
+        let rows = report_rows(&lines, "inv.csv", &settled, false);
         let got: Vec<(u64, RowStatus)> = rows.iter().map(|r| (r.id.line, r.status)).collect();
         assert_eq!(
             got,
@@ -312,21 +282,6 @@ mod tests {
         );
         assert_eq!((rows[1].job_id.as_str(), rows[1].id.source_id.as_str()), ("j-old", "s-1"));
         assert_eq!(rows[3].error_message, "no answer (timed out); the next run resolves it");
-        assert_eq!(
-            report_rows(&lines, &schema, "inv.csv", &settled, true)[4].status,
-            RowStatus::Pending,
-            "a dry run's row"
-        );
-        let counters = crate::engine::Counters::default();
-        counters.created.store(1, std::sync::atomic::Ordering::Relaxed);
-        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
-        assert_eq!(
-            summary,
-            "DIR: 1 created (1 in this run), 0 failed, 1 invalid, 2 skipped, 1 pending; 2.0 s, 0.5 jobs/s"
-        );
-        counters.retries.store(7, std::sync::atomic::Ordering::Relaxed);
-        counters.throttled.store(2, std::sync::atomic::Ordering::Relaxed);
-        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
-        assert!(summary.ends_with("0.5 jobs/s; 7 retries, 2 throttled"), "{summary}");
+        assert_eq!(report_rows(&lines, "inv.csv", &settled, true)[4].status, RowStatus::Pending, "a dry run's row");
     }
 }

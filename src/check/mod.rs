@@ -42,6 +42,8 @@ pub struct Options<'a> {
     pub retain: bool,
     /// The sheet of a workbook inventory to read (default: its first).
     pub sheet: Option<&'a str>,
+    /// Takes the file's hash and its fix comments as it is read (see [`Checked::tapped`]).
+    pub tap: bool,
 }
 
 /// The result of checking a whole inventory.
@@ -54,6 +56,8 @@ pub struct Checked {
     /// What reading the file decided or rewrote, for the user to hear once each (see
     /// [`Reader::notes`]).
     pub notes: Vec<String>,
+    /// The file's hash and the rows a `failed.csv` says it fixes, when asked (see [`Options::tap`]).
+    pub tapped: Option<crate::inventory::tap::Tapped>,
 }
 
 struct RowOutcome {
@@ -152,8 +156,11 @@ impl Stitch<'_> {
 
 /// Checks the inventory at `path`; `visit` sees every row, in file order, with its findings.
 pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic])) -> Result<Checked, InputError> {
-    let reader = Reader::open_with(path, opts.sheet)?;
-    run_reader(reader, opts, visit)
+    let tap = opts.tap.then(|| std::sync::Arc::new(std::sync::Mutex::new(crate::inventory::tap::Tap::new())));
+    let reader = Reader::open_tapped(path, opts.sheet, tap.clone())?;
+    let mut checked = run_reader(reader, opts, visit)?;
+    checked.tapped = tap.map(|t| std::mem::take(&mut *t.lock().expect("tap lock")).finish());
+    Ok(checked)
 }
 
 /// Like [`run`], and `header` sees the header's findings (and the notes of the reading)
@@ -323,7 +330,14 @@ pub fn run_reader_with(
     if ordered.summary.rows == 0 {
         return Err(InputError::new(&path, None, "the file has a header but no rows"));
     }
-    Ok(Checked { path, schema: schema.clone(), summary: ordered.summary, diagnostics: ordered.diags, notes })
+    Ok(Checked {
+        path,
+        schema: schema.clone(),
+        summary: ordered.summary,
+        diagnostics: ordered.diags,
+        notes,
+        tapped: None,
+    })
 }
 
 /// The reader thread: hands out pieces, numbered in file order, until the end of the

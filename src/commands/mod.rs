@@ -153,17 +153,25 @@ fn within(flag: &str, value: f64, (lo, hi): (f64, f64)) -> anyhow::Result<()> {
 }
 
 fn load_account(args: &CheckArgs) -> anyhow::Result<Option<AccountIndex>> {
-    if args.online {
-        let client = connect(&args.connect)?;
+    let client = if args.online { Some(connect(&args.connect)?) } else { None };
+    account_for(client.as_ref(), args.online, &args.regions, args.account.as_deref())
+}
+
+/// The account state to check against: read live from the Describe APIs (`--online`, with
+/// `client`), or from a state file (`--account`), or none.
+fn account_for(
+    client: Option<&Client>,
+    online: bool,
+    regions: &[String],
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<AccountIndex>> {
+    if let (true, Some(client)) = (online, client) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let state = runtime.block_on(crate::account::snapshot::fetch(
-            &client,
-            &args.regions,
-            crate::account::DEFAULT_JOB_QUOTA,
-        ))?;
+        let state =
+            runtime.block_on(crate::account::snapshot::fetch(client, regions, crate::account::DEFAULT_JOB_QUOTA))?;
         return Ok(Some(AccountIndex::new(state)));
     }
-    let Some(path) = &args.account else {
+    let Some(path) = file else {
         return Ok(None);
     };
     Ok(Some(AccountIndex::new(AccountState::load(path)?)))
@@ -182,6 +190,7 @@ fn check_options<'a>(args: &'a CheckArgs, account: Option<&'a AccountIndex>) -> 
         quota: args.quota,
         retain: false,
         sheet: args.sheet.as_deref(),
+        tap: false,
     })
 }
 
@@ -255,20 +264,14 @@ fn batch_run_record<'a>(
     command: &str,
     rows: impl Iterator<Item = &'a crate::batch::report::ReportRow>,
 ) -> crate::batch::journal::RunRecord {
-    let now = jiff::Timestamp::now();
-    let regions: std::collections::BTreeSet<String> =
-        rows.filter(|r| !r.id.region_id.is_empty()).map(|r| r.id.region_id.clone()).collect();
-    crate::batch::journal::RunRecord {
-        run: crate::batch::journal::record::new_id(now),
-        command: command.to_string(),
-        argv: command_line(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        endpoint: client.endpoint(&crate::api::client::Api::Smc).to_string(),
-        regions: regions.into_iter().collect(),
-        access_key_id: client.access_key_id().to_string(),
-        inventory: None,
-        started_at: crate::time::format_time(now),
-    }
+    crate::batch::journal::RunRecord::start(
+        command,
+        command_line(),
+        client.endpoint(&crate::api::client::Api::Smc).to_string(),
+        client.access_key_id().to_string(),
+        rows.map(|r| r.id.region_id.clone()),
+        None,
+    )
 }
 
 /// The time `--now TEXT` names, or the clock's.

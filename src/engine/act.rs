@@ -6,8 +6,8 @@ use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::batch::RowStatus;
-use crate::batch::journal::{Act, Acted, Entry, Outcome};
-use crate::jobs::act::Action;
+use crate::batch::journal::{Act, ActResult, Acted, Entry, Outcome};
+use crate::jobs::act::{Action, goal_holds};
 use crate::jobs::states::JobState;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ impl Call for JobAction {
     /// Whether the goal holds now: the JobId if so.
     async fn look_up<'a>(&'a self, client: &'a Client) -> Result<Option<String>, ApiError> {
         let state = self.state_now(client).await?;
-        Ok(self.action.goal_holds(state.as_ref()).then(|| self.job_id.clone()))
+        Ok(goal_holds(self.action, state.as_ref()).then(|| self.job_id.clone()))
     }
 
     /// A state error after a lost answer: perhaps the lost attempt moved the job.
@@ -102,7 +102,7 @@ impl Call for JobAction {
         true
     }
 
-    fn intent_entry(&self, at: String, _lookup: bool, run: &str, _file: &str) -> Entry {
+    fn intent_entry(&self, at: jiff::Timestamp, _lookup: bool, run: &str, _file: &str) -> Entry {
         Entry::Act(Act {
             line: self.line,
             action: self.action.api_name().to_string(),
@@ -118,7 +118,7 @@ impl Call for JobAction {
             line: self.line,
             action: self.action.api_name().to_string(),
             job_id: self.job_id.clone(),
-            result: if o.status == RowStatus::Created { "done" } else { "failed" }.to_string(),
+            result: if o.status == RowStatus::Created { ActResult::Done } else { ActResult::Failed },
             request_id: o.request_id,
             error_code: o.error_code,
             error_message: o.error_message,
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn the_journal_says_which_action_on_which_job() {
         let a = JobAction::new(0, 7, Action::CutOver { sync_data: true }, "j-1");
-        let Entry::Act(act) = a.intent_entry("t".into(), false, "r-1", "inv.csv") else { panic!() };
+        let Entry::Act(act) = a.intent_entry(jiff::Timestamp::UNIX_EPOCH, false, "r-1", "inv.csv") else { panic!() };
         assert_eq!((act.line, act.action.as_str(), act.params.len()), (7, "CutOverReplicationJob", 2));
         let line = serde_json::to_string(&Entry::Act(act)).unwrap();
         assert!(line.starts_with("{\"event\":\"act\",\"line\":7,"), "{line}");

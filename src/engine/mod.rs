@@ -58,15 +58,15 @@ pub trait Call: Sync {
         false
     }
     /// Its intent as the journal records it: a create's, unless the call says otherwise.
-    fn intent_entry(&self, at: String, lookup: bool, run: &str, file: &str) -> Entry {
+    fn intent_entry(&self, at: jiff::Timestamp, lookup: bool, run: &str, file: &str) -> Entry {
         Entry::Intent {
             line: self.line(),
             token: self.key().to_string(),
             params: self.params().clone(),
             at,
             lookup,
-            run: run.to_string(),
-            file: file.to_string(),
+            run: (!run.is_empty()).then(|| run.to_string()),
+            file: (!file.is_empty()).then(|| file.to_string()),
         }
     }
     /// Its outcome as the journal records it.
@@ -261,8 +261,8 @@ struct Ctx<'a> {
     breaker: &'a breaker::Breaker,
 }
 
-fn now() -> String {
-    crate::time::format_time(jiff::Timestamp::now())
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
 }
 
 impl Ctx<'_> {

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sheet;
 pub mod suggest;
 pub mod table;
+pub mod tap;
 pub mod workbook;
 
 pub use param::Param;

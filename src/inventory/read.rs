@@ -48,7 +48,12 @@ pub struct Reader {
     notes: Vec<String>,
     /// For a workbook read as CSV: the spreadsheet row of each CSV line.
     sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
+    /// Watches the bytes as they are read, when asked (see [`Reader::tap`]).
+    tap: Option<SharedTap>,
 }
+
+/// A tap the reader feeds and its opener reads once the input is used up.
+pub type SharedTap = std::sync::Arc<std::sync::Mutex<super::tap::Tap>>;
 
 /// A run of whole lines of the file, for one worker to parse.
 #[derive(Debug, Default)]
@@ -62,13 +67,33 @@ impl Reader {
     /// Opens `path` and parses its header: a workbook (`.xlsx`) by its sheet `sheet` or its
     /// first, any other file as CSV.
     pub fn open_with(path: &Path, sheet: Option<&str>) -> Result<Reader, InputError> {
+        Reader::open_tapped(path, sheet, None)
+    }
+
+    /// Like [`Reader::open_with`], `tap` fed with the file's bytes (a workbook's, whole).
+    pub fn open_tapped(path: &Path, sheet: Option<&str>, tap: Option<SharedTap>) -> Result<Reader, InputError> {
         let shown = path.display().to_string();
         if !super::sheet::is_workbook(path) {
             if sheet.is_some() {
                 let message = "--sheet names a sheet of a workbook (.xlsx); this file is read as CSV";
                 return Err(InputError::new(&shown, None, message));
             }
-            return Reader::open(path);
+            return match tap {
+                None => Reader::open(path),
+                Some(tap) => {
+                    let file =
+                        File::open(path).map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
+                    let len =
+                        file.metadata().map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+                    let mut reader = Reader::from_reader_tapped(&shown, Box::new(file), None, Some(tap))?;
+                    reader.len = Some(len.len());
+                    Ok(reader)
+                }
+            };
+        }
+        if let Some(tap) = &tap {
+            let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
+            tap.lock().expect("tap lock").feed(&bytes);
         }
         let book = super::sheet::read(path, sheet)?;
         let rows = std::sync::Arc::new(book.rows);
@@ -104,7 +129,7 @@ impl Reader {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|e| InputError::new(&shown, None, format!("cannot open: {e}")))?;
         let len = file.metadata().map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?.len();
-        let mut reader = Reader::from_reader(&shown, Box::new(file))?;
+        let mut reader = Reader::from_reader_tapped(&shown, Box::new(file), None, None)?;
         reader.len = Some(len);
         Ok(reader)
     }
@@ -116,6 +141,15 @@ impl Reader {
 
     /// Like [`Reader::from_reader`], separated by `delimiter`, or by the one its header shows.
     fn from_reader_with(path: &str, input: Box<dyn Read + Send>, delimiter: Option<u8>) -> Result<Reader, InputError> {
+        Reader::from_reader_tapped(path, input, delimiter, None)
+    }
+
+    fn from_reader_tapped(
+        path: &str,
+        input: Box<dyn Read + Send>,
+        delimiter: Option<u8>,
+        tap: Option<SharedTap>,
+    ) -> Result<Reader, InputError> {
         let mut reader = Reader {
             path: path.to_string(),
             input,
@@ -127,6 +161,7 @@ impl Reader {
             piece_bytes: PIECE_BYTES,
             notes: Vec::new(),
             sheet_rows: None,
+            tap,
         };
         let (names, line, delimiter) = reader.header(delimiter)?;
         reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
@@ -199,6 +234,9 @@ impl Reader {
         let before = buf.len();
         let read = self.input.by_ref().take(max as u64).read_to_end(buf);
         read.map_err(|e| InputError::new(&self.path, None, format!("cannot read: {e}")))?;
+        if let Some(tap) = &self.tap {
+            tap.lock().expect("tap lock").feed(&buf[before..]);
+        }
         self.eof |= buf.len() - before < max;
         Ok(())
     }
@@ -341,6 +379,7 @@ mod tests {
             quota: None,
             retain: false,
             sheet: None,
+            tap: false,
         };
         let mut rows = Vec::new();
         crate::check::run_reader(reader, &opts, |row, _| {

@@ -3,4 +3,5 @@
 
 pub mod act;
 pub mod choose;
+pub mod plan;
 pub mod states;

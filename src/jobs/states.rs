@@ -1,11 +1,13 @@
 //! A batch's jobs as the API has them now: their states, read 50 JobIds a page, and the
 //! waits of the lifecycle commands (until stopped jobs leave Running, until a canary runs).
 
-use super::act::Action;
+use super::act::{Action, goal_holds};
+use crate::account::ReplicationJob;
 use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::batch::report::ReportRow;
 use crate::engine::signals::Stop;
+use crate::jobstate::JobStatus;
 use anyhow::Context as _;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 /// A job as the API has it now: what decides an action, and who the job is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobState {
-    pub status: String,
+    pub status: JobStatus,
     pub business: String,
     /// Whether the job runs once (`false`: incremental); `None` when the API does not say.
     pub run_once: Option<bool>,
@@ -26,7 +28,7 @@ pub struct JobState {
 impl JobState {
     pub fn of(job: &crate::account::ReplicationJob) -> JobState {
         JobState {
-            status: job.status.clone(),
+            status: JobStatus::parse(&job.status),
             business: job.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
             run_once: job.extra.get("RunOnce").and_then(|v| v.as_bool()),
             source_id: job.source_id.clone(),
@@ -51,11 +53,11 @@ impl JobState {
 /// A job's state (`None`: the API has no such job).
 pub type State = Option<JobState>;
 
-/// Each job's state now, 50 JobIds a page, up to 20 pages at once (the client's read
-/// limiter paces them).
-pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
+/// Each job as the API has it now (`None`: no such job), 50 JobIds a page, up to 20 pages
+/// at once (the client's read limiter paces them).
+pub async fn read_jobs(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, Option<ReplicationJob>>> {
     use futures_util::StreamExt as _;
-    let mut states: BTreeMap<String, State> = ids.iter().map(|id| (id.clone(), None)).collect();
+    let mut jobs: BTreeMap<String, Option<ReplicationJob>> = ids.iter().map(|id| (id.clone(), None)).collect();
     let pages = futures_util::stream::iter(ids.chunks(50))
         .map(|chunk| async move {
             let filter = JobFilter { job_id: chunk.to_vec(), ..JobFilter::default() };
@@ -64,11 +66,16 @@ pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTre
         .buffer_unordered(20);
     let pages: Vec<_> = pages.try_collect().await.context("reading the jobs' states")?;
     for j in pages.into_iter().flatten() {
-        if let Some(s) = states.get_mut(&j.job_id) {
-            *s = Some(JobState::of(&j));
+        if let Some(slot) = jobs.get_mut(&j.job_id) {
+            *slot = Some(j);
         }
     }
-    Ok(states)
+    Ok(jobs)
+}
+
+/// Each job's state now (see [`read_jobs`]).
+pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
+    Ok(read_jobs(client, ids).await?.into_iter().map(|(id, j)| (id, j.as_ref().map(JobState::of))).collect())
 }
 
 /// Waits until none of the jobs `ks` is Running; the ones still Running at the deadline.
@@ -84,7 +91,7 @@ pub async fn wait_until_not_running(
     while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
         let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
         let states = read_states(client, &ids).await?;
-        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some(s)) if s.status == "Running"));
+        left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some(s)) if s.status == JobStatus::Running));
         if !left.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -109,12 +116,14 @@ pub async fn wait_until_running(
         let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
         let states = read_states(client, &ids).await?;
         let state = |k: usize| states.get(&rows[k].job_id).cloned().flatten();
-        let status = |k: usize| state(k).map(|s| s.status);
-        if let Some(&k) = ks.iter().find(|&&k| matches!(status(k).as_deref(), Some("InError" | "Expired") | None)) {
-            let s = status(k).unwrap_or_else(|| "NotFound".into());
+        let status = |k: usize| state(k).map_or(JobStatus::NotFound, |s| s.status);
+        if let Some(&k) =
+            ks.iter().find(|&&k| matches!(status(k), JobStatus::InError | JobStatus::Expired | JobStatus::NotFound))
+        {
+            let s = status(k);
             return Ok(Some(format!("job {} (line {}) is {s}", rows[k].job_id, rows[k].id.line)));
         }
-        if ks.iter().all(|&k| Action::Start.goal_holds(state(k).as_ref())) || stop.requested() {
+        if ks.iter().all(|&k| goal_holds(Action::Start, state(k).as_ref())) || stop.requested() {
             return Ok(None);
         }
         if Instant::now() >= deadline {

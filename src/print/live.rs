@@ -3,6 +3,7 @@
 //! a hint. The same text is redrawn in place on a terminal and printed as lines elsewhere.
 
 use crate::batch::report::ReportRow;
+use crate::jobstate::JobStatus;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -26,19 +27,19 @@ pub fn hint(code: &str, again: &str) -> String {
     }
 }
 
-fn running(status: &str) -> bool {
-    matches!(status, "Running" | "Deleting")
+fn running(status: &JobStatus) -> bool {
+    matches!(status, JobStatus::Running | JobStatus::Deleting)
 }
 
 /// The view of `rows` (the report's rows that have a job) as of a refresh; `dir` is the
 /// report directory, for the commands the hints give.
 pub fn render(rows: &[ReportRow], dir: &str) -> String {
     let jobs: Vec<&ReportRow> = rows.iter().filter(|r| !r.job_id.is_empty()).collect();
-    let status = |r: &ReportRow| r.job_status.clone().unwrap_or_else(|| "unknown".into());
+    let status = |r: &ReportRow| r.job_status.clone().unwrap_or_else(|| JobStatus::Other("unknown".into()));
     let mut out = String::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in &jobs {
-        *counts.entry(status(r)).or_default() += 1;
+        *counts.entry(status(r).to_string()).or_default() += 1;
     }
     let each: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let _ =
@@ -48,9 +49,12 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
     if waves.iter().any(|w| !w.is_empty()) {
         for wave in &waves {
             let of: Vec<&&ReportRow> = jobs.iter().filter(|r| r.wave == *wave).collect();
-            let finished = of.iter().filter(|r| status(r) == "Finished").count();
+            let finished = of.iter().filter(|r| status(r) == JobStatus::Finished).count();
             let run = of.iter().filter(|r| running(&status(r))).count();
-            let held = of.iter().filter(|r| matches!(status(r).as_str(), "InError" | "Stopped" | "Expired")).count();
+            let held = of
+                .iter()
+                .filter(|r| matches!(status(r), JobStatus::InError | JobStatus::Stopped | JobStatus::Expired))
+                .count();
             let waiting = of.len() - finished - run - held;
             let filled = |n: usize| (n * BAR).div_ceil(of.len().max(1));
             let (f, r) = (filled(finished), filled(finished + run).saturating_sub(filled(finished)));
@@ -64,7 +68,7 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
             );
         }
     }
-    for r in jobs.iter().filter(|r| status(r) == "InError") {
+    for r in jobs.iter().filter(|r| status(r) == JobStatus::InError) {
         let code = r.job_error_code.as_deref().unwrap_or_default();
         let _ = writeln!(
             out,
@@ -95,7 +99,7 @@ mod tests {
             id: RowId { line, name: format!("web-{line:02}"), ..RowId::default() },
             job_id: format!("j-{line}"),
             wave: wave.into(),
-            job_status: Some(status.into()),
+            job_status: Some(JobStatus::parse(status)),
             job_error_code: Some(code.into()),
             ..ReportRow::default()
         }

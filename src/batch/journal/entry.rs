@@ -2,6 +2,7 @@
 //! and each run's record and end. Written one a line, read back as the batch's history.
 
 use crate::batch::RowStatus;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -14,17 +15,18 @@ pub enum Entry {
         line: u64,
         token: String,
         params: BTreeMap<String, String>,
-        at: String,
+        #[serde(with = "crate::time::second")]
+        at: Timestamp,
         /// Written by `submit --adopt` before looking the row's job up: until an outcome
         /// follows, the job may exist under another token, and must be looked up first.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         lookup: bool,
-        /// The run that sent it (empty in journals written before runs were recorded).
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        run: String,
+        /// The run that sent it (none in journals written before runs were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<String>,
         /// The inventory file the row came from, as the command line named it.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        file: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
     },
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
@@ -48,18 +50,28 @@ pub struct Act {
     pub job_id: String,
     /// Exactly the parameters sent (JobId, SyncData).
     pub params: BTreeMap<String, String>,
-    pub at: String,
+    #[serde(with = "crate::time::second")]
+    pub at: Timestamp,
     pub run: String,
 }
 
-/// How a job action ended: `done` (the call succeeded, or a lost attempt's goal holds) or
-/// `failed` with the API's error.
+/// What a job action came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActResult {
+    /// The call succeeded, or a lost attempt's goal holds.
+    Done,
+    /// The API refused it; its error is recorded.
+    Failed,
+}
+
+/// How a job action ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acted {
     pub line: u64,
     pub action: String,
     pub job_id: String,
-    pub result: String,
+    pub result: ActResult,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +79,8 @@ pub struct Acted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     pub attempts: u32,
-    pub at: String,
+    #[serde(with = "crate::time::second")]
+    pub at: Timestamp,
 }
 
 /// How a row ended.
@@ -86,7 +99,8 @@ pub struct Outcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     pub attempts: u32,
-    pub at: String,
+    #[serde(with = "crate::time::second")]
+    pub at: Timestamp,
     /// Found by `submit --adopt` (by Name and SourceId) rather than created by this batch's journal.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
@@ -116,7 +130,8 @@ pub struct RunRecord {
     /// The inventory it read, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<InventoryFile>,
-    pub started_at: String,
+    #[serde(with = "crate::time::second")]
+    pub started_at: Timestamp,
 }
 
 /// An inventory file as a run read it.
@@ -131,15 +146,57 @@ pub struct InventoryFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunEnd {
     pub run: String,
-    pub ended_at: String,
+    #[serde(with = "crate::time::second")]
+    pub ended_at: Timestamp,
     pub summary: RunSummary,
+}
+
+/// How a run ended: written as `completed`, `interrupted`, `stopped: WHY` or `failed`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Ended {
+    #[default]
+    Completed,
+    /// A signal stopped it.
+    Interrupted,
+    /// It stopped itself (the circuit breaker, a canary): why.
+    Stopped(String),
+    /// It failed; the run's error is its summary line.
+    Failed,
+}
+
+impl std::fmt::Display for Ended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ended::Completed => f.write_str("completed"),
+            Ended::Interrupted => f.write_str("interrupted"),
+            Ended::Stopped(why) => write!(f, "stopped: {why}"),
+            Ended::Failed => f.write_str("failed"),
+        }
+    }
+}
+
+impl Serialize for Ended {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ended {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "completed" => Ended::Completed,
+            "interrupted" => Ended::Interrupted,
+            "failed" => Ended::Failed,
+            other => Ended::Stopped(other.strip_prefix("stopped: ").unwrap_or(other).to_string()),
+        })
+    }
 }
 
 /// What a run came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// `completed`, `interrupted` (a signal), or `failed` (the run's error is the line).
-    pub ended: String,
+    pub ended: Ended,
     /// Rows (or jobs) by where they stand: `created`, `failed`, ... for submit, the job
     /// statuses for status.
     pub counts: BTreeMap<String, u64>,

@@ -64,7 +64,7 @@ pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
             }
             Entry::RunEnd(end) => {
                 if let Some(&i) = at.get(&end.run) {
-                    runs[i].ended_at = Some(end.ended_at.clone());
+                    runs[i].ended_at = Some(crate::time::format_time(end.ended_at));
                     runs[i].summary = Some(end.summary.clone());
                 }
             }

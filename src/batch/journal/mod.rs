@@ -136,7 +136,7 @@ mod tests {
             error_code: None,
             error_message: None,
             attempts: 1,
-            at: "2026-11-27T08:00:00Z".into(),
+            at: "2026-11-27T08:00:00Z".parse().unwrap(),
             adopted: false,
             retryable: false,
         })

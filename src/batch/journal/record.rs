@@ -1,10 +1,48 @@
 //! A run's record as it starts: its id, the hash of the inventory it read, and its command
 //! line without secrets.
 
+use super::{Ended, InventoryFile, RunEnd, RunRecord, RunSummary};
 use crate::files::fault;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::Path;
+
+impl RunRecord {
+    /// A run starting now: `command` with `argv` (secrets masked), sent to `endpoint` with
+    /// the key `access_key_id`, for rows of `regions`, from `inventory` if it read one.
+    pub fn start(
+        command: &str,
+        argv: Vec<String>,
+        endpoint: String,
+        access_key_id: String,
+        regions: impl IntoIterator<Item = String>,
+        inventory: Option<InventoryFile>,
+    ) -> RunRecord {
+        let now = jiff::Timestamp::now();
+        let regions: std::collections::BTreeSet<String> = regions.into_iter().filter(|r| !r.is_empty()).collect();
+        RunRecord {
+            run: new_id(now),
+            command: command.to_string(),
+            argv,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            endpoint,
+            regions: regions.into_iter().collect(),
+            access_key_id,
+            inventory,
+            started_at: now,
+        }
+    }
+
+    /// How this run ended, now.
+    pub fn end(&self, ended: Ended, counts: BTreeMap<String, u64>, line: &str) -> RunEnd {
+        RunEnd {
+            run: self.run.clone(),
+            ended_at: jiff::Timestamp::now(),
+            summary: RunSummary { ended, counts, line: line.to_string() },
+        }
+    }
+}
 
 /// A new run id from its start time.
 pub fn new_id(now: jiff::Timestamp) -> String {
@@ -90,10 +128,10 @@ mod tests {
     #[test]
     fn runs_pair_their_start_and_end() {
         let start = |id: &str| Entry::Run(RunRecord { run: id.into(), command: "submit".into(), ..Default::default() });
-        let end = RunEnd { run: "r-1".into(), ended_at: "then".into(), summary: RunSummary::default() };
+        let end = RunEnd { run: "r-1".into(), ended_at: jiff::Timestamp::UNIX_EPOCH, summary: RunSummary::default() };
         let runs = runs_of(&[start("r-1"), start("r-2"), Entry::RunEnd(end)]);
         assert_eq!(runs.len(), 2);
-        assert_eq!((runs[0].ended_at.as_deref(), runs[1].ended_at.as_deref()), (Some("then"), None));
+        assert_eq!((runs[0].ended_at.as_deref(), runs[1].ended_at.as_deref()), (Some("1970-01-01T00:00:00Z"), None));
         let id = new_id(jiff::Timestamp::from_second(1_796_000_000).unwrap());
         assert!(id.starts_with("r-20261130T005320Z-") && id.len() == "r-20261130T005320Z-0000".len(), "{id}");
     }

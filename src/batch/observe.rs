@@ -1,0 +1,130 @@
+//! A run that watches the batch's jobs (status) records what it saw: its start and end in
+//! the journal, and each refresh in the report. It holds the lock only while it writes, so
+//! that a submit of fixed rows can go on beside a watch; what it cannot write now is said.
+
+use super::journal::{Entry, Journal, RunEnd, RunRecord, runs_of};
+use super::lock::Lock;
+use super::report::{self, Report, ReportRow};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+/// The batch in `dir`: its report, or, before the first submit into it has written one (it
+/// runs, or was killed), the rows its journal holds.
+pub fn current(dir: &Path) -> anyhow::Result<Report> {
+    if dir.join("report.json").exists() {
+        return Ok(report::read(dir)?);
+    }
+    let entries = Journal::read(dir)?;
+    if entries.is_empty() {
+        let shown = dir.display();
+        anyhow::bail!(
+            "{shown} holds no batch yet (no report.json, no journal.jsonl): status shows the jobs that `smcplan submit INVENTORY --report {shown}` creates"
+        );
+    }
+    let fixes = BTreeMap::new();
+    let none = super::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
+    let rows = super::rows::batch_rows(Vec::new(), &entries, none);
+    Ok(Report::new(rows, runs_of(&entries)))
+}
+
+/// A watching run, recording into its directory.
+pub struct Observer<'a> {
+    dir: &'a Path,
+    entries: Vec<Entry>,
+    record: RunRecord,
+    /// A refresh could not be written (another run held the lock): said once.
+    said_busy: bool,
+}
+
+/// The directory's lock, or `None` while another run holds it; a lock taken over is said.
+fn take(dir: &Path, notes: &mut Vec<String>) -> io::Result<Option<Lock>> {
+    match Lock::take(dir) {
+        Ok(lock) => {
+            notes.extend(lock.taken_over.iter().map(|w| format!("warning: {w}")));
+            Ok(Some(lock))
+        }
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl<'a> Observer<'a> {
+    /// Journals the run's start, if the directory can take it: not when its journal is lost
+    /// (writing one would hide that), nor while another run holds it. Notes say why not.
+    pub fn start(dir: &'a Path, record: RunRecord, notes: &mut Vec<String>) -> anyhow::Result<Option<Observer<'a>>> {
+        let shown = dir.display();
+        if super::dir::lost_journal_evidence(dir)?.is_some() || !dir.join(super::journal::FILE).exists() {
+            notes.push(format!(
+                "note: {shown} has no journal.jsonl that knows its jobs: the jobs are shown and the report is left as it is (`smcplan submit INVENTORY --report {shown} --adopt` rebuilds the journal)"
+            ));
+            return Ok(None);
+        }
+        let Some(lock) = take(dir, notes)? else {
+            notes.push(format!(
+                "note: another smcplan run holds {shown}: the jobs are shown, the report is left to that run"
+            ));
+            return Ok(None);
+        };
+        let (mut journal, mut entries) = Journal::open(dir)?;
+        journal.append(&Entry::Run(record.clone()))?;
+        entries.push(Entry::Run(record.clone()));
+        drop(lock);
+        Ok(Some(Observer { dir, entries, record, said_busy: false }))
+    }
+
+    /// Writes a refresh: each job's state (`seen`, by JobId) into the report as it is on disk now.
+    pub fn write(&mut self, seen: &BTreeMap<String, ReportRow>, notes: &mut Vec<String>) -> anyhow::Result<()> {
+        let Some(_lock) = take(self.dir, notes)? else {
+            if !std::mem::replace(&mut self.said_busy, true) {
+                notes.push(format!(
+                    "note: another smcplan run holds {}: refreshes are shown, and written once it is free",
+                    self.dir.display()
+                ));
+            }
+            return Ok(());
+        };
+        let mut now = current(self.dir)?;
+        for r in now.rows.iter_mut() {
+            if let Some(seen) = seen.get(&r.job_id) {
+                r.job_status = seen.job_status.clone();
+                r.business_status = seen.business_status.clone();
+                r.progress = seen.progress;
+                r.job_error_code = seen.job_error_code.clone();
+                r.checked_at = seen.checked_at.clone();
+            }
+        }
+        let mut runs = runs_of(&Journal::read(self.dir)?);
+        if !runs.iter().any(|r| r.record.run == self.record.run) {
+            runs = runs_of(&self.entries);
+        }
+        report::write(self.dir, &Report::new(now.rows, runs))?;
+        Ok(())
+    }
+
+    /// The run this observer records.
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    /// Journals the run's end (waiting a little for a lock another run holds).
+    pub fn end(mut self, end: RunEnd, notes: &mut Vec<String>) -> anyhow::Result<()> {
+        for _ in 0..50 {
+            if let Some(_lock) = take(self.dir, notes)? {
+                let (mut journal, _) = Journal::open(self.dir)?;
+                journal.append(&Entry::RunEnd(end))?;
+                let now = current(self.dir)?;
+                report::write(self.dir, &Report::new(now.rows, runs_of(&Journal::read(self.dir)?)))?;
+                return Ok(());
+            }
+            self.said_busy = true;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        notes.push(format!(
+            "note: another smcplan run holds {}: this status run's end is not journaled",
+            self.dir.display()
+        ));
+        Ok(())
+    }
+}

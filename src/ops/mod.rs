@@ -1,0 +1,7 @@
+//! The operations: each command's work, from typed options to data (an outcome and its
+//! summary), as cargo has them. The commands parse flags, ask, call one and print.
+
+pub mod act;
+pub mod scope;
+pub mod status;
+pub mod submit;

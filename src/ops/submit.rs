@@ -1,0 +1,327 @@
+//! Submit: check the inventory (each row built once), guard and lock the batch, decide
+//! each row from the journal, send through the engine, and write the batch's report and
+//! `failed.csv`.
+
+use super::scope::RunScope;
+use crate::account::AccountIndex;
+use crate::api::client::{Api, Client};
+use crate::batch::journal::{Entry, History, InventoryFile, Journal, RunEnd, RunRecord, runs_of};
+use crate::batch::report::{self, Batch, ReportRow};
+use crate::batch::resume::{self, Decision};
+use crate::batch::rows::{self, Line};
+use crate::batch::{RowStatus, dir, failed};
+use crate::check::{self, Checked};
+use crate::diagnostics::Severity;
+use crate::engine::signals::Signal;
+use crate::engine::{self, Counters, progress};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// What to submit, and how.
+pub struct Options<'a> {
+    pub inventory: &'a Path,
+    pub dir: &'a Path,
+    pub send: engine::Options,
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+    /// The regions `--online` read the account of (run record).
+    pub regions: &'a [String],
+    pub quiet: bool,
+    /// Rebuild a lost journal: look every row's job up before sending anything.
+    pub adopt: bool,
+    /// Send again the rows whose failure is final, as well as the retryable ones.
+    pub retry_failed: bool,
+    /// The command line, without secrets, for the run record.
+    pub argv: Vec<String>,
+    /// The sheet of a workbook inventory (default: its first).
+    pub sheet: Option<&'a str>,
+}
+
+/// The inventory checked, each row built once for the rest of the run.
+pub struct Prepared {
+    pub checked: Checked,
+    lines: Vec<Line>,
+}
+
+impl Prepared {
+    /// Whether errors stop the run before anything is sent (a header error always does).
+    pub fn stops(&self, skip_invalid: bool) -> bool {
+        let header_errors = self.checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
+        (self.checked.summary.errors > 0 && !skip_invalid) || header_errors
+    }
+
+    /// Warnings do not stop a run, but they are said, once a code.
+    pub fn warnings(&self) -> BTreeMap<&'static str, usize> {
+        let mut warnings: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for d in self.checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning) {
+            *warnings.entry(d.code.id).or_default() += 1;
+        }
+        warnings
+    }
+}
+
+/// A submit that ran.
+pub struct Ran {
+    /// This inventory's rows, as the batch has them now.
+    pub seen: Vec<ReportRow>,
+    /// The whole batch (with rows of other files).
+    pub batch: Vec<ReportRow>,
+    pub totals: Option<Batch>,
+    pub run: Option<String>,
+    pub summary: String,
+    pub counts: BTreeMap<String, u64>,
+    pub seconds: f64,
+    pub signal: Option<Signal>,
+    pub tripped: Option<String>,
+    /// Whether every row was created (or, in a dry run, would be).
+    pub clean: bool,
+    /// A dry run left the report of a directory with a journal as it was.
+    pub left_as_it_was: bool,
+}
+
+/// Submits the checked inventory into the batch; `client` may be `None` only for a dry
+/// run. `ask` is called before the first request to an endpoint that is not loopback.
+pub fn submit(
+    client: Option<&Client>,
+    prepared: Prepared,
+    opts: &Options,
+    ask: &mut dyn FnMut(&Client, usize) -> anyhow::Result<()>,
+    warn: &mut dyn Write,
+) -> anyhow::Result<Ran> {
+    let client_or_err = || client.ok_or_else(|| anyhow::anyhow!("sending needs credentials and an endpoint"));
+    let Prepared { checked, mut lines } = prepared;
+    let opened = dir::open(opts.dir, opts.dry_run, opts.adopt, warn)?;
+    let mut scope = RunScope::new(2)?;
+    let dir::Opened { journal, entries, had_journal, lock: _lock } = opened;
+    let history = History::of(&entries);
+    let mut todo = Vec::new();
+    for l in lines.iter_mut() {
+        let Some(work) = &l.work else { continue };
+        match resume::decide(work, &history, opts.retry_failed) {
+            Decision::Send(work) => {
+                l.token = Some(work.token.clone());
+                todo.push(*work);
+            }
+            Decision::Settled(outcome) => l.earlier = Some(outcome),
+        }
+    }
+    let file = opts.inventory.display().to_string();
+    let started = Instant::now();
+    let counters = Counters::default();
+    let mut run = None;
+    let settled = match journal {
+        Some(mut journal) => {
+            if !todo.is_empty()
+                && let Err(e) = ask(client_or_err()?, todo.len())
+            {
+                // Declined before anything was written: a journal this run created goes too.
+                if !had_journal && std::fs::metadata(journal.path()).is_ok_and(|m| m.len() == 0) {
+                    let _ = std::fs::remove_file(journal.path());
+                }
+                return Err(e);
+            }
+            // From here on a signal stops the run cleanly instead of killing the process with the lock held.
+            scope.take_signals()?;
+            // The run is on record before its first request.
+            let record = run_record(client, opts, &checked, &lines, &file);
+            journal.append(&Entry::Run(record.clone()))?;
+            let settled = if todo.is_empty() {
+                BTreeMap::new()
+            } else {
+                let display = progress::for_stderr(todo.len() as u64, opts.quiet);
+                let with = engine::With {
+                    client: client_or_err()?,
+                    options: &opts.send,
+                    stop: &scope.stop,
+                    counters: &counters,
+                    run: &record.run,
+                    file: &file,
+                };
+                scope.runtime.block_on(engine::send_batch(&with, todo, journal, &*display, opts.adopt))?
+            };
+            run = Some(record);
+            settled
+        }
+        None => BTreeMap::new(),
+    };
+    let (signal, tripped, ended) = (scope.signal(), scope.stop.tripped(), scope.ended());
+    // Journal appends abandoned by a second signal finish before the report is written and
+    // the lock released; signals from here on are caught and change nothing.
+    scope.finish();
+    let this_run = rows::report_rows(&lines, &file, &settled, opts.dry_run);
+    // The batch: what the directory held (its report, when a journal backs it or --adopt
+    // rebuilds a lost one: a report without either is a dry run's preview), with this
+    // run's rows merged in.
+    let earlier = if had_journal || opts.adopt { earlier_rows(opts.dir, warn) } else { Vec::new() };
+    let fixes = checked.tapped.as_ref().map(|t| t.fixes.clone()).unwrap_or_default();
+    let merged = rows::ThisRun { rows: this_run.clone(), file: &file, fixes: &fixes };
+    let batch = rows::batch_rows(earlier, &entries, merged);
+    // This inventory's rows as the batch has them now (an old version of a row fixed since
+    // stands as its fix did).
+    let seen = as_in_batch(&this_run, &batch);
+    let summary = summary_line(&seen, started.elapsed(), &counters, opts.dir);
+    // A dry run is clean when every row would be created (or is already).
+    let clean = seen.iter().all(|r| r.status == RowStatus::Created || (opts.dry_run && r.status == RowStatus::Pending));
+    let counts = counts_of(&seen, &counters);
+    let mut ran = Ran {
+        seen,
+        batch,
+        totals: None,
+        run: run.as_ref().map(|r| r.run.clone()),
+        summary,
+        counts,
+        seconds: started.elapsed().as_secs_f64(),
+        signal,
+        tripped,
+        clean,
+        left_as_it_was: opts.dry_run && had_journal,
+    };
+    if ran.left_as_it_was {
+        return Ok(ran);
+    }
+    std::fs::create_dir_all(opts.dir).map_err(|e| crate::files::fault("creating", opts.dir, e))?;
+    // The whole journal, this run's requests included, and the run's end.
+    let mut all_entries = entries;
+    if let Some(record) = &run {
+        let (mut journal, now) = Journal::open(opts.dir)?;
+        all_entries = now;
+        let end: RunEnd = record.end(ended, ran.counts.clone(), &ran.summary);
+        journal.append(&Entry::RunEnd(end.clone()))?;
+        all_entries.push(Entry::RunEnd(end));
+    }
+    let failed_before = if had_journal { failed::read_failed(opts.dir).ok().flatten() } else { None };
+    let written = report::Report::new(ran.batch.clone(), runs_of(&all_entries));
+    report::write(opts.dir, &written)?;
+    failed::write_merged(opts.dir, &checked.schema, &lines, &ran.seen, &ran.batch, failed_before, &file)?;
+    ran.totals = Some(written.batch);
+    Ok(ran)
+}
+
+/// Checks the inventory and keeps every row, built once, for the rest of the run.
+pub fn check(opts: &Options, account: Option<&AccountIndex>) -> anyhow::Result<Prepared> {
+    let now = jiff::Timestamp::now();
+    let check = check::Options { strict: false, now, account, quota: None, retain: true, sheet: opts.sheet, tap: true };
+    let mut lines: Vec<Line> = Vec::new();
+    let checked = check::run(opts.inventory, &check, |row, diags| {
+        let error =
+            diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.clone()));
+        lines.push(Line::of(row, error));
+    })?;
+    Ok(Prepared { checked, lines })
+}
+
+/// Each row of this run as the batch has it: the batch's row for its source when the row
+/// is the first of its source here, else the row itself.
+fn as_in_batch(this_run: &[ReportRow], batch: &[ReportRow]) -> Vec<ReportRow> {
+    let by_key: BTreeMap<String, &ReportRow> = batch.iter().map(|r| (rows::key(r), r)).rev().collect();
+    let mut first = std::collections::BTreeSet::new();
+    this_run
+        .iter()
+        .map(|r| {
+            let k = rows::key(r);
+            match by_key.get(&k).filter(|_| first.insert(k.clone())) {
+                Some(b) => (*b).clone(),
+                None => r.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Who runs what against what: the run record journaled before the first request.
+fn run_record(client: Option<&Client>, opts: &Options, checked: &Checked, lines: &[Line], file: &str) -> RunRecord {
+    let regions =
+        opts.regions.iter().cloned().chain(lines.iter().filter(|l| l.error.is_none()).map(|l| l.id.region_id.clone()));
+    let sha256 = checked.tapped.as_ref().map(|t| t.sha256.clone()).unwrap_or_default();
+    RunRecord::start(
+        "submit",
+        opts.argv.clone(),
+        client.map(|c| c.endpoint(&Api::Smc).to_string()).unwrap_or_default(),
+        client.map(|c| c.access_key_id().to_string()).unwrap_or_default(),
+        regions,
+        Some(InventoryFile { file: file.to_string(), sha256 }),
+    )
+}
+
+/// The inventory's rows by status, and what the run sent.
+fn counts_of(rows: &[ReportRow], counters: &Counters) -> BTreeMap<String, u64> {
+    let mut counts: BTreeMap<String, u64> =
+        RowStatus::ALL.iter().map(|s| (s.to_string(), rows.iter().filter(|r| r.status == *s).count() as u64)).collect();
+    counts.insert("rows".to_string(), rows.len() as u64);
+    counts.insert("created_in_run".to_string(), counters.created.load(Ordering::Relaxed));
+    counts.insert("retries".to_string(), counters.retries.load(Ordering::Relaxed));
+    counts.insert("throttled".to_string(), counters.throttled.load(Ordering::Relaxed));
+    counts
+}
+
+/// The rows the directory's report holds; a report that cannot be read is rebuilt from the
+/// journal (which holds every row sent), and said.
+fn earlier_rows(dir: &Path, warn: &mut dyn Write) -> Vec<ReportRow> {
+    match report::read_if_any(dir) {
+        Ok(report) => report.map(|r| r.rows).unwrap_or_default(),
+        Err(e) => {
+            let _ = writeln!(warn, "warning: {e}; its rows are rebuilt from the journal");
+            Vec::new()
+        }
+    }
+}
+
+/// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`,
+/// and the retries and throttled answers when there were any.
+pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &Counters, dir: &Path) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let created_now = counters.created.load(Relaxed);
+    let (retries, throttled) = (counters.retries.load(Relaxed), counters.throttled.load(Relaxed));
+    let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
+    let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.status == RowStatus::Failed) {
+        *failed.entry(r.error_code.as_str()).or_default() += 1;
+    }
+    let by_code: Vec<String> = failed.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    let secs = elapsed.as_secs_f64();
+    format!(
+        "{}: {} created ({} in this run), {} failed{}, {} invalid, {} skipped, {} pending; {:.1} s, {:.1} jobs/s",
+        dir.display(),
+        count(RowStatus::Created),
+        created_now,
+        count(RowStatus::Failed),
+        if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) },
+        count(RowStatus::Invalid),
+        count(RowStatus::Skipped),
+        count(RowStatus::Pending),
+        secs,
+        created_now as f64 / secs.max(1e-9)
+    ) + &if retries + throttled > 0 { format!("; {retries} retries, {throttled} throttled") } else { String::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::RowId;
+    use std::time::Duration;
+
+    #[test]
+    fn the_summary_line_counts_the_rows_and_what_the_run_sent() {
+        let row = |line, status| ReportRow { id: RowId { line, ..RowId::default() }, status, ..ReportRow::default() };
+        let rows = [
+            row(2, RowStatus::Invalid),
+            row(3, RowStatus::Created),
+            row(4, RowStatus::Skipped),
+            row(5, RowStatus::Pending),
+            row(6, RowStatus::Skipped),
+        ];
+        let counters = Counters::default();
+        counters.created.store(1, std::sync::atomic::Ordering::Relaxed);
+        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
+        assert_eq!(
+            summary,
+            "DIR: 1 created (1 in this run), 0 failed, 1 invalid, 2 skipped, 1 pending; 2.0 s, 0.5 jobs/s"
+        );
+        counters.retries.store(7, std::sync::atomic::Ordering::Relaxed);
+        counters.throttled.store(2, std::sync::atomic::Ordering::Relaxed);
+        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
+        assert!(summary.ends_with("0.5 jobs/s; 7 retries, 2 throttled"), "{summary}");
+    }
+}
