@@ -1,7 +1,5 @@
 //! The account state file (`--account`, `snapshot --out`, `emulator --state`): one format, one definition.
 
-pub mod snapshot;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -235,6 +233,11 @@ impl AccountIndex {
     pub fn job_count(&self) -> u64 {
         self.state.replication_jobs.len() as u64
     }
+}
+
+/// Writes the state file atomically: a temporary file beside it, synced, then a rename.
+pub fn write(path: &std::path::Path, state: &AccountState) -> std::io::Result<()> {
+    crate::files::write_atomic(path, (state.to_json() + "\n").as_bytes())
 }
 
 #[cfg(test)]

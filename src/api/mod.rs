@@ -1,5 +1,6 @@
 //! The SMC and VPC APIs: parameter encoding, signing, credentials, typed calls and errors.
 
+pub mod account;
 pub mod calls;
 pub mod client;
 pub mod credentials;

@@ -11,33 +11,8 @@ pub mod report;
 pub mod resume;
 pub mod rows;
 
+pub use crate::plan::RowId;
 use serde::{Deserialize, Serialize};
-
-/// The row's identity: its line and the fields a person recognises it by.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RowId {
-    pub line: u64,
-    #[serde(rename = "SourceId")]
-    pub source_id: String,
-    #[serde(rename = "Name")]
-    pub name: String,
-    #[serde(rename = "RegionId")]
-    pub region_id: String,
-}
-
-impl RowId {
-    /// The identity of an inventory row.
-    pub fn of(row: &crate::inventory::Row) -> RowId {
-        use crate::inventory::Param;
-        let text = |p: Param| row.text(p).unwrap_or_default().to_string();
-        RowId {
-            line: row.line,
-            source_id: text(Param::SourceId),
-            name: text(Param::Name),
-            region_id: text(Param::RegionId),
-        }
-    }
-}
 
 /// Where a row of the batch stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -21,9 +21,8 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
         Some(path) => AccountState::load(path)?,
         None => {
             let client = connect(&args.connect)?;
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let regions = std::slice::from_ref(&args.region);
-            runtime.block_on(crate::account::snapshot::fetch(&client, regions, crate::account::DEFAULT_JOB_QUOTA))?
+            super::fetch_account(&client, regions, crate::account::DEFAULT_JOB_QUOTA)?
         }
     };
     let account = AccountIndex::new(state);

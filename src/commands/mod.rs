@@ -166,10 +166,7 @@ fn account_for(
     file: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<AccountIndex>> {
     if let (true, Some(client)) = (online, client) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let state =
-            runtime.block_on(crate::account::snapshot::fetch(client, regions, crate::account::DEFAULT_JOB_QUOTA))?;
-        return Ok(Some(AccountIndex::new(state)));
+        return Ok(Some(AccountIndex::new(fetch_account(client, regions, crate::account::DEFAULT_JOB_QUOTA)?)));
     }
     let Some(path) = file else {
         return Ok(None);
@@ -255,6 +252,18 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         )?;
     }
     Ok(client)
+}
+
+/// The account state read through the Describe APIs, with a spinner on stderr meanwhile.
+fn fetch_account(client: &Client, regions: &[String], quota: u64) -> anyhow::Result<AccountState> {
+    let spinner = indicatif::ProgressBar::new_spinner()
+        .with_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a static template"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let said = |m: String| spinner.set_message(m);
+    let state = runtime.block_on(crate::api::account::fetch(client, regions, quota, &said));
+    spinner.finish_and_clear();
+    Ok(state?)
 }
 
 /// The run record of a run on a batch (status, start, ...): no inventory, the regions of

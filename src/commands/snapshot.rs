@@ -4,9 +4,8 @@ use super::*;
 
 pub(super) fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
     let client = connect(&args.connect)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let state = runtime.block_on(crate::account::snapshot::fetch(&client, &args.regions, args.quota))?;
-    crate::account::snapshot::write(&args.out, &state)?;
+    let state = super::fetch_account(&client, &args.regions, args.quota)?;
+    crate::account::write(&args.out, &state)?;
     let mut out = anstream::stdout().lock();
     let printed = writeln!(
         out,

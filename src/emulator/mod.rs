@@ -104,7 +104,7 @@ impl Shared {
             return Ok(());
         }
         let state = self.world.lock().expect("world lock").state();
-        let saved = crate::account::snapshot::write(path, &state);
+        let saved = crate::account::write(path, &state);
         if saved.is_err() {
             // Not saved: the next round tries again.
             self.dirty.store(true, Ordering::Release);

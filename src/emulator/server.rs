@@ -205,7 +205,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
     {
         world.ids().reserve();
         let state = world.state();
-        if let Err(e) = crate::account::snapshot::write(path, &state) {
+        if let Err(e) = crate::account::write(path, &state) {
             // Not covered: the next create tries to save the block again.
             world.ids().persist();
             return Err(Fault::new(500, "InternalError", format!("the emulator could not save its state: {e}")));

@@ -1,6 +1,7 @@
 //! The inventory: CSV bytes to typed rows, each named by the line it starts on.
 
 mod columns;
+pub mod error;
 pub mod param;
 mod parse;
 mod quick;
@@ -14,8 +15,9 @@ pub mod table;
 pub mod tap;
 pub mod workbook;
 
+pub use error::InputError;
 pub use param::Param;
-pub use read::{InputError, Reader};
+pub use read::Reader;
 pub use record::{Record, RecordBuf, Records};
 pub use row::{Cell, Row};
 pub use schema::Schema;

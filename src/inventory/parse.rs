@@ -5,8 +5,7 @@ use super::quick;
 use super::record::Records;
 use csv_core::ReadRecordResult;
 
-/// Largest record accepted, in bytes; the API's longest value is 2048 characters.
-pub const MAX_RECORD_BYTES: usize = 1 << 20;
+pub use super::record::MAX_RECORD_BYTES;
 
 /// The parser settings every piece is read with. Records end at LF only, so that line
 /// counting is exact; a CR before it is dropped from the last field.

@@ -6,8 +6,7 @@
 //! that are not plain (a blank or comment line, or one the bytes end inside) are left to
 //! csv-core, and a test checks that both read every input the same.
 
-use super::parse::MAX_RECORD_BYTES;
-use super::record::Records;
+use super::record::{MAX_RECORD_BYTES, Records};
 
 /// A record read: its number of fields and the newlines it spans (its own included).
 pub struct Quick {

@@ -9,20 +9,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-/// Input that cannot be checked at all (exit code 2).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct InputError {
-    pub path: String,
-    pub line: Option<u64>,
-    pub message: String,
-}
-
-impl InputError {
-    pub fn new(path: &str, line: Option<u64>, message: impl Into<String>) -> InputError {
-        InputError { path: path.to_string(), line, message: message.into() }
-    }
-}
+pub use super::error::InputError;
 
 /// A piece holds about this many bytes, cut after its last newline.
 const PIECE_BYTES: usize = 1 << 18;

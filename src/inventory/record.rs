@@ -4,6 +4,9 @@
 //! buffer and notes where each field ends, so a chunk is three flat arrays instead of
 //! thousands of small allocations, and the threads that check it read it front to back.
 
+/// Largest record accepted, in bytes; the API's longest value is 2048 characters.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
 /// One record's fields: field `i` is `text[bounds[i]..bounds[i + 1]]`.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {

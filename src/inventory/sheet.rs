@@ -1,7 +1,7 @@
 //! Workbook intake: the first sheet of an `.xlsx` (or the one `--sheet` names), read as the
 //! user sees it, turned into CSV text and the map from its lines back to the sheet's rows.
 
-use super::read::InputError;
+use super::error::InputError;
 use super::workbook;
 use calamine::{Data, Reader as _};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Any table a user hands over besides an inventory (a CMDB export): CSV separated by `,`,
 //! `;` or tab, or a workbook's sheet; a header and rows, each named by its line.
 
-use super::read::InputError;
+use super::error::InputError;
 use std::path::Path;
 
 /// A table: its header and its rows, each with the line (or spreadsheet row) it starts on.

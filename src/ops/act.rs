@@ -4,6 +4,7 @@
 //! first), then recorded in the report and the journal.
 
 use super::scope::RunScope;
+use super::waits::{wait_until_not_running, wait_until_running};
 use crate::api::client::{Api, Client};
 use crate::batch::journal::{Entry, Journal, RunRecord};
 use crate::batch::report::{self, ReportRow};
@@ -12,7 +13,7 @@ use crate::engine::act::JobAction;
 use crate::engine::signals::Signal;
 use crate::engine::{self, Counters, progress};
 use crate::jobs::plan::{JobResult, Planned, plan_actions};
-use crate::jobs::states::{read_states, wait_until_not_running, wait_until_running};
+use crate::jobs::states::read_states;
 use crate::jobstate::Action;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

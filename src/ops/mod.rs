@@ -5,3 +5,4 @@ pub mod act;
 pub mod scope;
 pub mod status;
 pub mod submit;
+pub mod waits;

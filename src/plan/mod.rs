@@ -3,11 +3,36 @@
 pub mod request;
 pub mod waves;
 
-use crate::batch::RowId;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::inventory::{Param, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
+
+/// The row's identity: its line and the fields a person recognises it by.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowId {
+    pub line: u64,
+    #[serde(rename = "SourceId")]
+    pub source_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+}
+
+impl RowId {
+    /// The identity of an inventory row.
+    pub fn of(row: &crate::inventory::Row) -> RowId {
+        use crate::inventory::Param;
+        let text = |p: Param| row.text(p).unwrap_or_default().to_string();
+        RowId {
+            line: row.line,
+            source_id: text(Param::SourceId),
+            name: text(Param::Name),
+            region_id: text(Param::RegionId),
+        }
+    }
+}
 
 /// Requests per second submit sends unless told otherwise (no SMC limit is documented; stay gentle).
 pub const DEFAULT_RATE: f64 = 5.0;

@@ -3,85 +3,10 @@
 use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
 use anstyle::{AnsiColor, Style};
-use serde::Serialize;
 use std::io::{self, Write};
 
+pub use super::json::{JsonDiagnostic, JsonFindings};
 pub use crate::diagnostics::column_name;
-
-/// A finding as JSON shows it: DESIGN.md's fields, and the code's hint.
-#[derive(Serialize)]
-pub struct JsonDiagnostic<'a> {
-    line: u64,
-    column: Option<&'a str>,
-    severity: Severity,
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    related_line: Option<u64>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    hint: &'a str,
-    /// For a workbook: the sheet, and the cell when the finding is on a column of the sheet.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sheet: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cell: Option<Option<String>>,
-}
-
-impl<'a> JsonDiagnostic<'a> {
-    /// `d` with its column named from the header of `schema`.
-    pub fn of(d: &'a Diagnostic, schema: &'a Schema) -> JsonDiagnostic<'a> {
-        let sheet = schema.sheet.as_ref();
-        JsonDiagnostic {
-            line: d.line,
-            column: column_name(&schema.names, d.column),
-            severity: d.severity,
-            code: d.code.id,
-            message: &d.message,
-            related_line: d.related_line,
-            hint: d.hint(),
-            sheet: sheet.map(|s| s.name.as_str()),
-            cell: sheet.map(|s| match d.column {
-                Column::At(i) => Some(s.cell(i, d.line)),
-                _ => None,
-            }),
-        }
-    }
-}
-
-/// Findings rendered for the DESIGN.md diagnostics object as they come; the counts, known
-/// only at the end, are written before them.
-#[derive(Default)]
-pub struct JsonFindings {
-    /// Every finding so far, each preceded by `,\n   `.
-    items: Vec<u8>,
-}
-
-impl JsonFindings {
-    /// Renders one finding of an inventory of `schema`.
-    pub fn push(&mut self, d: &Diagnostic, schema: &Schema) {
-        self.items.extend_from_slice(b",\n   ");
-        super::stream::json_finding(&mut self.items, schema, d);
-    }
-
-    /// Appends the findings of `later`.
-    pub fn append(&mut self, later: JsonFindings) {
-        self.items.extend_from_slice(&later.items);
-    }
-
-    /// Writes the whole object: the findings in the order they were pushed, then the counts.
-    pub fn write(&self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-        out.write_all(b"{\"diagnostics\": [")?;
-        if let Some((_comma, items)) = self.items.split_first() {
-            out.write_all(items)?;
-            out.write_all(b"\n ")?;
-        }
-        writeln!(
-            out,
-            "],\n \"rows\": {}, \"valid\": {}, \"errors\": {}, \"warnings\": {}}}",
-            summary.rows, summary.valid, summary.errors, summary.warnings
-        )
-    }
-}
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();

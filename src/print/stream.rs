@@ -3,7 +3,9 @@
 //! then the summary), or text for people, where a run of one code on consecutive rows is
 //! said once, as a range.
 
-use super::render::{self, column_name};
+use super::json::{grouped, json_finding, json_string};
+use super::render;
+use crate::diagnostics::column_name;
 use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
 use std::collections::BTreeMap;
@@ -292,119 +294,6 @@ impl<W: Write> Stream<W> {
     }
 }
 
-/// `1,234,567`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// One finding as DESIGN.md's JSON object, written by hand (the hot path of a check that
-/// finds something on every row): `line`, `column`, `severity`, `code`, `message`, and
-/// `related_line`, `sheet` and `cell` when they apply.
-pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
-    out.extend_from_slice(b"{\"line\":");
-    push_int(out, d.line);
-    out.extend_from_slice(b",\"column\":");
-    match column_name(&schema.names, d.column) {
-        Some(c) => json_string(out, c),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(match d.severity {
-        Severity::Error => b",\"severity\":\"error\",\"code\":",
-        Severity::Warning => b",\"severity\":\"warning\",\"code\":",
-    });
-    json_string(out, d.code.id);
-    out.extend_from_slice(b",\"message\":");
-    json_string(out, &d.message);
-    if let Some(r) = d.related_line {
-        out.extend_from_slice(b",\"related_line\":");
-        push_int(out, r);
-    }
-    if let Some(sheet) = &schema.sheet {
-        out.extend_from_slice(b",\"sheet\":");
-        json_string(out, &sheet.name);
-        out.extend_from_slice(b",\"cell\":");
-        match d.column {
-            Column::At(i) => json_string(out, &sheet.cell(i, d.line)),
-            _ => out.extend_from_slice(b"null"),
-        }
-    }
-    out.push(b'}');
-}
-
-fn push_int(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
-/// A JSON string: quotes, backslashes and control characters escaped, the rest as it is.
-pub fn json_string(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    // Most texts need no escape: said 16 bytes at a time, and copied whole.
-    if !needs_escape(bytes) {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    }
-    out.push(b'"');
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..0x20 => {
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escaped);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// Whether a JSON string of `bytes` needs an escape (a quote, a backslash or a control
-/// character), tested 16 bytes at a time; the property test below holds it to the plain rule.
-fn needs_escape(bytes: &[u8]) -> bool {
-    use wide::u8x16;
-    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
-    let mut chunks = bytes.chunks_exact(16);
-    let mut any = false;
-    for chunk in &mut chunks {
-        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
-        // `v < 0x20` as unsigned bytes: min(v, 0x1f) == v.
-        let control = v.min(u8x16::splat(0x1f)).simd_eq(v);
-        any |= (v.simd_eq(quote) | v.simd_eq(backslash) | control).to_bitmask() != 0;
-    }
-    any || chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,39 +301,6 @@ mod tests {
 
     fn schema() -> Schema {
         Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap()
-    }
-
-    proptest::proptest! {
-        /// The fast test for escapes agrees with the plain rule.
-        #[test]
-        fn needs_escape_is_the_plain_rule(bytes in proptest::collection::vec(proptest::sample::select(vec![b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0xc3, 0x00, b'\n']), 0..70)) {
-            let plain = bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
-            proptest::prop_assert_eq!(needs_escape(&bytes), plain);
-        }
-
-        /// The hand-written JSON is what serde_json reads back, for any text.
-        #[test]
-        fn json_strings_read_back(text in "\\PC*|[\\x00-\\x7f]*") {
-            let mut out = Vec::new();
-            json_string(&mut out, &text);
-            proptest::prop_assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
-        }
-    }
-
-    #[test]
-    fn a_finding_reads_back_as_the_design_says() {
-        let d = Diagnostic::new(14, Column::At(2), codes::NAME_LENGTH, "a \"b\"\n").related(3);
-        let mut out = Vec::new();
-        json_finding(&mut out, &schema(), &d);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"line": 14, "column": "Name", "severity": "error", "code": "Name.Length",
-                "message": "a \"b\"\n", "related_line": 3})
-        );
-        assert_eq!(grouped(999_000), "999,000");
-        assert_eq!(grouped(12), "12");
-        assert_eq!(grouped(1_000_001), "1,000,001");
     }
 
     fn quota(line: u64) -> Diagnostic {
