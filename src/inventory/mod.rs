@@ -10,6 +10,7 @@ pub mod record;
 pub mod row;
 pub mod schema;
 pub mod sheet;
+pub mod sniff;
 pub mod suggest;
 pub mod table;
 pub mod tap;

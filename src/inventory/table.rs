@@ -32,15 +32,15 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
         (book.csv, Some(book.rows), notes)
     } else {
         let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
-        if let Some(what) = super::read::not_csv_text(&bytes) {
+        if let Some(what) = super::sniff::not_csv_text(&bytes) {
             return Err(InputError::new(&shown, None, what));
         }
         (bytes, None, Vec::new())
     };
     // The CSV made from a sheet is separated by commas whatever its cells hold.
-    let delimiter = if rows_of.is_some() { b',' } else { super::read::delimiter_of(&bytes) };
+    let delimiter = if rows_of.is_some() { b',' } else { super::sniff::delimiter_of(&bytes) };
     if rows_of.is_none() {
-        notes.extend(super::read::delimiter_note(&shown, delimiter));
+        notes.extend(super::sniff::delimiter_note(&shown, delimiter));
     }
     let workbook = rows_of.is_some();
     let seen = |line: u64| rows_of.as_ref().and_then(|r| r.get(line as usize).copied()).unwrap_or(line);
