@@ -5,8 +5,9 @@ use super::{Outcome, connect, stdout_fault};
 use crate::account::{AccountIndex, AccountState};
 use crate::check::validate::TargetType;
 use crate::cli::{InitArgs, TargetArg};
+use crate::init::Options;
 use crate::init::join::{self, Matched};
-use crate::init::{self as draft_stage, Options};
+use crate::ops::init::Join;
 use anyhow::{Context as _, bail};
 use std::io::Write;
 
@@ -31,19 +32,22 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
         TargetArg::TargetInstance => TargetType::TargetInstance,
         TargetArg::ContainerImage => TargetType::ContainerImage,
     };
-    let mut draft = draft_stage::draft(&account, &Options { region: args.region.clone(), target });
+    let joining = match (&args.join, args.on) {
+        (Some(path), Some(key)) => Some(Join { path, sheet: args.sheet.as_deref(), key }),
+        _ => None,
+    };
+    let done = crate::ops::init::init(&account, &Options { region: args.region.clone(), target }, joining)?;
+    let draft = &done.draft;
     let mut err = anstream::stderr().lock();
     let mut summary = format!("init: {} rows drafted", draft.rows.len());
     if !draft.left_out.is_empty() {
         summary.push_str(&format!(", {} servers without a row (see the # lines)", draft.left_out.len()));
     }
-    if let (Some(path), Some(key)) = (&args.join, args.on) {
-        let table = crate::inventory::table::read(path, args.sheet.as_deref())?;
-        for note in &table.notes {
+    if let (Some((joined, notes)), Some(path), Some(key)) = (&done.joined, &args.join, args.on) {
+        for note in notes {
             writeln!(err, "note: {note}")?;
         }
         let shown = path.display();
-        let joined = join::join(&mut draft, &account, &table, key).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
         let name_of = |id: &str| account.source(id).map_or(String::new(), |s| s.name.clone());
         for (line, key_text, matched) in &joined.rows {
             let key_text = crate::text::OneLine(key_text);
@@ -91,22 +95,21 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             joined.unmatched.len()
         ));
     }
-    let formulas = draft_stage::formula_cells(&draft);
+    let formulas = done.formulas;
     if formulas > 0 {
         writeln!(
             err,
             "warning: {formulas} cells of the draft's API columns start like a spreadsheet formula; `smcplan validate` names each (Value.Formula): fix them before the file is opened in a spreadsheet"
         )?;
     }
-    let mut text = Vec::new();
-    draft_stage::write_csv(&draft, &mut text)?;
+    let text = &done.text;
     match &args.out {
         Some(path) => {
-            crate::files::write_atomic(path, &text)
+            crate::files::write_atomic(path, text)
                 .with_context(|| format!("writing the draft to {}", path.display()))?;
             summary.push_str(&format!("; written to {}", path.display()));
         }
-        None => std::io::stdout().write_all(&text).map_err(stdout_fault)?,
+        None => std::io::stdout().write_all(text).map_err(stdout_fault)?,
     }
     writeln!(err, "{summary}")?;
     Ok(Outcome::Clean)

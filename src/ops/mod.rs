@@ -2,6 +2,8 @@
 //! summary), as cargo has them. The commands parse flags, ask, call one and print.
 
 pub mod act;
+pub mod init;
+pub mod schedule;
 pub mod scope;
 pub mod status;
 pub mod submit;
