@@ -3,17 +3,13 @@
 
 mod support;
 
-use smcplan::batch::report::ReportRow;
-use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use support::batch::{emulator, smcplan_in, text};
 
-fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
-    let mut config = Config::local(demo_account());
-    tweak(&mut config);
-    Running::start(config).unwrap()
-}
+use smcplan::batch::report::ReportRow;
+use smcplan::emulator::Running;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 /// `n` Image rows on the demo servers, the first half in wave 1, the rest in wave 2.
 fn inventory(dir: &Path, n: u32) -> PathBuf {
@@ -28,22 +24,9 @@ fn inventory(dir: &Path, n: u32) -> PathBuf {
     path
 }
 
-fn smcplan(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smcplan"));
-    cmd.current_dir(home)
-        .env("HOME", home)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
-        .env_remove("ALIBABA_CLOUD_PROFILE")
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    cmd
-}
-
 /// A lifecycle command on the batch in `dir`.
 fn act(e: &Running, dir: &Path, verb: &str, extra: &[&str]) -> Output {
-    smcplan(dir.parent().unwrap())
+    smcplan_in(dir.parent().unwrap())
         .arg(verb)
         .arg(dir)
         .args(["--endpoint", &e.url(), "--rate", "200"])
@@ -52,14 +35,10 @@ fn act(e: &Running, dir: &Path, verb: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
 fn submitted(e: &Running, dir: &Path, n: u32) -> PathBuf {
     let inv = inventory(dir, n);
     let report = dir.join("batch");
-    let out = smcplan(dir)
+    let out = smcplan_in(dir)
         .arg("submit")
         .arg(&inv)
         .arg("--report")
@@ -118,8 +97,12 @@ fn start_stop_and_delete_a_batch_wave_by_wave() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("3 started earlier"), "{}", text(&out));
     // The status of one wave, with its bar.
-    let out =
-        smcplan(dir.path()).arg("status").arg(&batch).args(["--endpoint", &e.url(), "--wave", "1"]).output().unwrap();
+    let out = smcplan_in(dir.path())
+        .arg("status")
+        .arg(&batch)
+        .args(["--endpoint", &e.url(), "--wave", "1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out)
@@ -209,7 +192,7 @@ fn delete_killed_at_random_points_deletes_every_job_once_and_nothing_else() {
         let batch = submitted(&e, dir.path(), 20);
         let others: Vec<String> = e.jobs().into_iter().map(|j| j.job_id).filter(|j| !j.is_empty()).collect();
         let ours: Vec<String> = rows(&batch).into_iter().map(|r| r.job_id).collect();
-        let mut child = smcplan(dir.path())
+        let mut child = smcplan_in(dir.path())
             .arg("delete")
             .arg(&batch)
             .args(["--endpoint", &e.url(), "--rate", "400", "--yes", "--quiet"])
@@ -243,7 +226,7 @@ fn schedule_fills_the_waves_and_refuses_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 6);
     let now = "2026-12-01T00:00:00Z";
-    let out = smcplan(dir.path())
+    let out = smcplan_in(dir.path())
         .arg("schedule")
         .arg(&inv)
         .args(["--start", "2026-12-05T20:00:00Z", "--max-running", "2", "--throughput", "1000", "--now", now])
@@ -272,13 +255,13 @@ fn schedule_fills_the_waves_and_refuses_bad_input() {
         (vec!["--start", "2026-12-05T20:00:00Z", "--window", "8 hours"], "is not a duration"),
         (vec!["--start", "tomorrow"], "is not a UTC time"),
     ] {
-        let out = smcplan(dir.path()).arg("schedule").arg(&inv).args(&args).args(["--now", now]).output().unwrap();
+        let out = smcplan_in(dir.path()).arg("schedule").arg(&inv).args(&args).args(["--now", now]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains(said) && err.lines().count() == 1, "{err}");
     }
     // A wave that would start past the 30 days: errors, nothing written.
-    let out = smcplan(dir.path())
+    let out = smcplan_in(dir.path())
         .arg("schedule")
         .arg(&inv)
         .args(["--start", "2026-12-29T00:00:00Z", "--max-running", "1", "--throughput", "0.5", "--now", now])
@@ -326,7 +309,7 @@ fn the_breaker_opens_on_a_burst_of_failed_calls() {
         })
         .collect();
     std::fs::write(batch.join("journal.jsonl"), journal).unwrap();
-    let out = smcplan(dir.path())
+    let out = smcplan_in(dir.path())
         .arg("start")
         .arg(&batch)
         .args(["--endpoint", &server.url(), "--rate", "500", "--concurrency", "1"])
@@ -342,8 +325,9 @@ fn the_breaker_opens_on_a_burst_of_failed_calls() {
 
 #[test]
 fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
-    // A hundred hours a second: a run takes 18 ms, the next comes 168 h (1.68 s) later.
-    let e = emulator(|c| c.time_scale = 360_000.0);
+    // The emulator's clock stands still unless the test steps it: a run takes 30 minutes,
+    // the next comes 168 h later.
+    let e = emulator(|c| c.time_scale = 0.0);
     let dir = tempfile::tempdir().unwrap();
     let mut text_ = String::from(
         "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,RunOnce,Frequency,MaxNumberOfImageToKeep\n",
@@ -353,7 +337,7 @@ fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
     }
     std::fs::write(dir.path().join("inventory.csv"), text_).unwrap();
     let batch = dir.path().join("batch");
-    let out = smcplan(dir.path())
+    let out = smcplan_in(dir.path())
         .args(["submit", "inventory.csv", "--report", "batch", "--endpoint", &e.url(), "--rate", "200"])
         .output()
         .unwrap();
@@ -368,13 +352,13 @@ fn cutover_finishes_incremental_jobs_that_wait_between_runs() {
     );
     let out = act(&e, &batch, "start", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    std::thread::sleep(Duration::from_millis(300));
+    e.advance(Duration::from_secs(3600));
     let ids: Vec<String> = rows(&batch).into_iter().map(|r| r.job_id).collect();
     assert!(ids.iter().all(|j| status_of(&e, j) == "Waiting"), "{:?}", e.jobs());
     let out = act(&e, &batch, "cutover", &["--sync-data"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("3 jobs: 3 cut over"), "{}", text(&out));
-    std::thread::sleep(Duration::from_millis(300));
+    e.advance(Duration::from_secs(3600));
     assert!(ids.iter().all(|j| status_of(&e, j) == "Finished"), "{:?}", e.jobs());
     let journal = std::fs::read_to_string(batch.join("journal.jsonl")).unwrap();
     assert_eq!(journal.matches("\"SyncData\":\"true\"").count(), 3 * 2 / 2, "each cutover's intent records SyncData");

@@ -1,83 +1,13 @@
-//! `smcplan submit` against the in-process emulator: exactly once, through kills, faults and throttling.
+//! `smcplan submit` against the in-process emulator: exactly once, through faults, throttling,
+//! edits, a lost journal and the breaker.
 
-use smcplan::batch::report::ReportRow;
-use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
+mod support;
+
+use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
-
-fn emulator(tweak: impl FnOnce(&mut Config)) -> Running {
-    let mut config = Config::local(demo_account());
-    tweak(&mut config);
-    Running::start(config).unwrap()
-}
-
-/// An inventory of `n` plain Image jobs on the sample account's demo servers (s-...1001 on).
-fn inventory(dir: &Path, n: u32, extra_bad_row: bool) -> PathBuf {
-    let mut text = String::from("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Tag.1.Key,Tag.1.Value\n");
-    for i in 0..n {
-        let s = 1001 + i;
-        text.push_str(&format!("cn-hangzhou,s-bp1e2fsl57knvuug{s:04},wave-{s},Image,img-wave-{s},60,wave,v=1+1\n"));
-    }
-    if extra_bad_row {
-        text.push_str("cn-hangzhou,s-bp1e2fsl57knvuug1099,bad-row,Image,img-bad,19,,\n");
-    }
-    let path = dir.join("inventory.csv");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// The binary with `home` as HOME and the emulator's key in the environment.
-fn smcplan_in(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smcplan"));
-    cmd.env("HOME", home)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
-        .env_remove("ALIBABA_CLOUD_PROFILE")
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn submit_cmd(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Command {
-    let mut cmd = smcplan_in(report.parent().unwrap());
-    cmd.arg("submit").arg(inv).arg("--report").arg(report).args(["--endpoint", &e.url(), "--quiet"]).args(extra);
-    cmd
-}
-
-/// A submit running in the background, its output discarded.
-fn spawn_submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> std::process::Child {
-    submit_cmd(e, inv, report, extra).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
-}
-
-/// Sends a signal (`INT`, `TERM`) to a child process.
-fn signal(child: &std::process::Child, name: &str) {
-    assert!(Command::new("kill").args([format!("-{name}"), child.id().to_string()]).status().unwrap().success());
-}
-
-fn submit(e: &Running, inv: &Path, report: &Path, extra: &[&str]) -> Output {
-    submit_cmd(e, inv, report, extra).output().unwrap()
-}
-
-fn report(dir: &Path) -> Vec<ReportRow> {
-    smcplan::batch::report::read(dir).unwrap().rows
-}
-
-/// Every valid row has exactly one job, and the report names it.
-fn assert_exactly_once(e: &Running, dir: &Path, rows: u32) {
-    let jobs = e.jobs();
-    let mut per_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for j in jobs.iter().filter(|j| j.name.starts_with("wave-")) {
-        per_source.entry(j.source_id.clone()).or_default().push(j.job_id.clone());
-    }
-    assert_eq!(per_source.len(), rows as usize, "one job per row");
-    assert!(per_source.values().all(|ids| ids.len() == 1), "no duplicates: {per_source:?}");
-    let created: BTreeMap<String, String> =
-        report(dir).into_iter().filter(|r| r.status == "created").map(|r| (r.id.source_id, r.job_id)).collect();
-    let emulated: BTreeMap<String, String> = per_source.into_iter().map(|(s, ids)| (s, ids[0].clone())).collect();
-    assert_eq!(created, emulated, "every JobId in the report is the emulator's");
-}
+use std::process::Command;
+use support::batch::*;
 
 #[test]
 fn creates_every_row_exactly_once_and_reports_it() {
@@ -147,27 +77,6 @@ fn dry_run_sends_nothing() {
 }
 
 #[test]
-fn resumes_after_sigkill_at_random_points() {
-    let mut x: u64 = 0x2545_F491;
-    for trial in 0..20 {
-        let e = emulator(|c| c.latency = Duration::from_millis(15));
-        let dir = tempfile::tempdir().unwrap();
-        let inv = inventory(dir.path(), 30, false);
-        let out_dir = dir.path().join("report");
-        let mut child = spawn_submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"]);
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        std::thread::sleep(Duration::from_millis(20 + x % 250));
-        let _ = child.kill();
-        let _ = child.wait();
-        let out = submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "4"]);
-        assert_eq!(out.status.code(), Some(0), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
-        assert_exactly_once(&e, &out_dir, 30);
-    }
-}
-
-#[test]
 fn faults_with_lost_answers_make_no_duplicates_and_lose_no_row() {
     let e = emulator(|c| {
         c.fault_rate = 0.3;
@@ -188,137 +97,9 @@ fn throttling_below_the_client_rate_costs_no_row() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), 24, false);
     let out_dir = dir.path().join("report");
-    let started = std::time::Instant::now();
     let out = submit(&e, &inv, &out_dir, &["--rate", "30", "--concurrency", "6"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert_exactly_once(&e, &out_dir, 24);
-    assert!(started.elapsed() < Duration::from_secs(20));
-}
-
-#[test]
-fn torn_journal_line_and_the_lock() {
-    let e = emulator(|c| c.latency = Duration::from_millis(300));
-    let dir = tempfile::tempdir().unwrap();
-    // 20 rows at 2 a second: the holder is still running when the second submit starts.
-    let inv = inventory(dir.path(), 20, false);
-    let out_dir = dir.path().join("report");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    std::fs::write(out_dir.join("journal.jsonl"), "{\"event\":\"intent\",\"line\":2,\"tok").unwrap();
-    // A live submit holds the lock: a second one is refused.
-    let mut holder = spawn_submit(&e, &inv, &out_dir, &["--rate", "2", "--concurrency", "1"]);
-    let pid = format!("{}\n", holder.id());
-    for _ in 0..600 {
-        if std::fs::read_to_string(out_dir.join("lock")).is_ok_and(|t| t == pid) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = submit(&e, &inv, &out_dir, &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!(
-            "is held by process {}: another smcplan run is using this report directory",
-            holder.id()
-        )),
-        "{stderr}"
-    );
-    // Killed with -9, it leaves its lock file but not its lock: the next run takes it over.
-    holder.kill().unwrap();
-    holder.wait().unwrap();
-    assert!(out_dir.join("lock").exists());
-    let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("warning: took over the lock file") && stderr.contains("is gone"), "{stderr}");
-    assert!(!out_dir.join("lock").exists());
-    assert_exactly_once(&e, &out_dir, 20);
-}
-
-#[test]
-fn first_interrupt_finishes_in_flight_and_exits_130() {
-    stops_like_a_first_ctrl_c("INT", 130);
-}
-
-/// A submit stopped by `signal_name`: in-flight requests finish, the report is written, the
-/// lock released, the exit code is `code`, and a re-run finishes the job. 100 rows at 20 a
-/// second take 5 s: the signal lands well before the end, however loaded the machine.
-fn stops_like_a_first_ctrl_c(signal_name: &str, code: i32) {
-    let e = emulator(|c| c.latency = Duration::from_millis(50));
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 100, false);
-    let out_dir = dir.path().join("report");
-    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "20", "--concurrency", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_journal(&out_dir);
-    signal(&child, signal_name);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(code), "SIG{signal_name}");
-    assert!(!out_dir.join("lock").exists(), "SIG{signal_name} released the lock");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rows not done: run the same command again to resume"), "{stderr}");
-    let rows = report(&out_dir);
-    assert_eq!(rows.len(), 100);
-    let created = rows.iter().filter(|r| r.status == "created").count();
-    assert!(created > 0 && created < 100, "SIG{signal_name}: {created}");
-    assert!(rows.iter().all(|r| r.status == "created" || r.status == "skipped"), "in-flight requests finished");
-    let out = submit(&e, &inv, &out_dir, &["--rate", "200", "--concurrency", "8"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_exactly_once(&e, &out_dir, 100);
-}
-
-#[test]
-fn status_reads_every_job_and_updates_the_report() {
-    let e = emulator(|c| c.time_scale = 7200.0);
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 3, false);
-    let out_dir = dir.path().join("report");
-    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
-    let rows = report(&out_dir);
-    assert!(rows.iter().all(|r| r.job_status == Some(smcplan::jobstate::JobStatus::Ready) && r.checked_at.is_some()));
-    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
-    let commands: Vec<&str> = json["runs"].as_array().unwrap().iter().map(|r| r["command"].as_str().unwrap()).collect();
-    assert_eq!(commands, ["submit", "status"]);
-    assert_eq!(json["runs"][1]["summary"]["counts"]["Ready"], 3);
-    assert_eq!(json["runs"][1]["AccessKeyId"], DEFAULT_KEY_ID);
-    // While another run holds the directory, status shows the jobs and leaves the report alone.
-    let _holder = smcplan::batch::lock::Lock::take(&out_dir).unwrap();
-    let before = std::fs::read(out_dir.join("report.json")).unwrap();
-    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the report is left to that run"));
-    assert_eq!(std::fs::read(out_dir.join("report.json")).unwrap(), before);
-}
-
-#[test]
-fn second_interrupt_exits_at_once_with_the_journal_whole() {
-    // Answers take 3 s: leaving well before that is leaving without them, on any machine.
-    let e = emulator(|c| c.latency = Duration::from_millis(3000));
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 20, false);
-    let out_dir = dir.path().join("report");
-    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"]);
-    wait_for_journal(&out_dir);
-    let started = std::time::Instant::now();
-    for _ in 0..2 {
-        signal(&child, "INT");
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    assert!(started.elapsed() < Duration::from_millis(2500), "did not wait for the requests in flight");
-    let (_, entries) = smcplan::batch::journal::Journal::open(&out_dir).unwrap();
-    assert!(!entries.is_empty());
-    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "20"]).status.code(), Some(0));
-    assert_exactly_once(&e, &out_dir, 20);
 }
 
 #[test]
@@ -410,49 +191,6 @@ fn rows_moved_by_an_edit_keep_their_jobs_and_a_new_row_is_created() {
     std::fs::write(&inv, edited).unwrap();
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
     assert_exactly_once(&e, &out_dir, 5);
-}
-
-#[test]
-fn sigterm_and_sighup_stop_like_the_first_ctrl_c() {
-    stops_like_a_first_ctrl_c("TERM", 143);
-    stops_like_a_first_ctrl_c("HUP", 130);
-}
-
-#[test]
-fn a_second_ctrl_c_abandons_what_is_in_flight_and_still_writes_the_report() {
-    // Every answer takes 3 s: the second Ctrl-C comes while requests are in flight.
-    let e = emulator(|c| c.latency = Duration::from_millis(3000));
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 10, false);
-    let out_dir = dir.path().join("report");
-    let child = spawn_submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "4"]);
-    wait_for_journal(&out_dir);
-    let asked = std::time::Instant::now();
-    signal(&child, "INT");
-    std::thread::sleep(Duration::from_millis(100));
-    signal(&child, "INT");
-    let out = child.wait_with_output().unwrap();
-    assert!(asked.elapsed() < Duration::from_millis(2500), "it left at once: {:?}", asked.elapsed());
-    assert_eq!(out.status.code(), Some(130));
-    assert!(!out_dir.join("lock").exists());
-    let rows = report(&out_dir);
-    assert!(rows.iter().any(|r| r.status == "pending"), "the abandoned rows are pending: {rows:?}");
-    assert!(rows.iter().all(|r| r.status == "pending" || r.status == "skipped"), "{rows:?}");
-    let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--concurrency", "10"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_exactly_once(&e, &out_dir, 10);
-}
-
-/// Waits until a submit has journaled its first intent.
-fn wait_for_journal(dir: &Path) {
-    let path = dir.join("journal.jsonl");
-    for _ in 0..600 {
-        if std::fs::read_to_string(&path).is_ok_and(|t| t.contains("\"intent\"")) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("no intent was journaled within 6 s");
 }
 
 #[test]
@@ -567,32 +305,6 @@ fn a_look_up_that_failed_during_adopt_is_made_again_before_anything_is_sent() {
 }
 
 #[test]
-fn status_and_snapshot_retry_through_faults() {
-    let e = emulator(|c| {
-        c.fault_rate = 0.3;
-        c.seed = 11;
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 12, false);
-    let out_dir = dir.path().join("report");
-    let out = submit(&e, &inv, &out_dir, &["--rate", "100", "--max-attempts", "12"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    for run in 0..3 {
-        let mut status = smcplan_in(dir.path());
-        let out = status.arg("status").arg(&out_dir).args(["--endpoint", &e.url(), "--max-attempts", "12"]).output();
-        let out = out.unwrap();
-        assert_eq!(out.status.code(), Some(0), "status run {run}: {}", String::from_utf8_lossy(&out.stderr));
-        let state = dir.path().join(format!("state-{run}.json"));
-        let mut snapshot = smcplan_in(dir.path());
-        snapshot.args(["snapshot", "--out", state.to_str().unwrap(), "--endpoint", &e.url(), "--max-attempts", "12"]);
-        let out = snapshot.output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "snapshot run {run}: {}", String::from_utf8_lossy(&out.stderr));
-        let state = smcplan::account::AccountState::load(&state).unwrap();
-        assert_eq!(state.replication_jobs.iter().filter(|j| j.name.starts_with("wave-")).count(), 12);
-    }
-}
-
-#[test]
 fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("report");
@@ -632,40 +344,6 @@ fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
     assert_eq!(e.request_count(), requests, "nothing was sent");
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--retry-failed"]).status.code(), Some(1));
     assert_eq!(e.request_count(), requests + 1, "the final failure was sent once more");
-}
-
-#[test]
-fn a_watch_survives_a_failed_refresh_and_ends_when_only_the_user_can_move_the_jobs() {
-    let e = emulator(|_| {});
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 2, false);
-    let out_dir = dir.path().join("report");
-    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    let status = |endpoint: &str| {
-        smcplan_in(dir.path())
-            .arg("status")
-            .arg(&out_dir)
-            .args(["--watch", "--interval", "0.2", "--max-attempts", "1", "--endpoint", endpoint])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    // Nothing starts Ready jobs without a schedule: the watch says so and ends.
-    let out = status(&e.url()).wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(": 2 Ready\n") && stdout.contains("2 jobs wait for you"), "{stdout}");
-    // An endpoint that fails every call: the watch goes on, saying so, until stopped.
-    let broken = emulator(|c| c.fault_rate = 1.0);
-    let mut child = status(&broken.url());
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(child.try_wait().unwrap().is_none(), "the watch is still running");
-    signal(&child, "INT");
-    let _ = child.wait();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains("this refresh failed"), "{stderr}");
 }
 
 #[test]
@@ -914,123 +592,6 @@ proptest::proptest! {
         let real = counts(&[], &dir.path().join("real"));
         proptest::prop_assert_eq!(real, (clean, 0, creates, blocked, 0), "submit vs plan for\n{}", text);
     }
-}
-
-#[test]
-fn ctrl_c_at_a_low_rate_returns_at_once() {
-    // One request every 5 s: rows waiting for the limiter are not in flight and are dropped.
-    let e = emulator(|_| {});
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 20, false);
-    let out_dir = dir.path().join("report");
-    let child = submit_cmd(&e, &inv, &out_dir, &["--rate", "0.2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_journal(&out_dir);
-    std::thread::sleep(Duration::from_millis(300));
-    let asked = std::time::Instant::now();
-    signal(&child, "INT");
-    let out = child.wait_with_output().unwrap();
-    let took = asked.elapsed();
-    assert_eq!(out.status.code(), Some(130));
-    // The limiter's next slot is 5 s away; the target is well under a second, the bound leaves room for a loaded machine.
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
-    let rows = report(&out_dir);
-    assert!(rows.iter().filter(|r| r.status == "skipped").count() >= 19, "{rows:?}");
-}
-
-/// A report directory whose rows point at `jobs` (JobIds of the emulator's account), with an
-/// empty journal.
-fn report_of_jobs(dir: &Path, jobs: &[&str]) {
-    std::fs::create_dir_all(dir).unwrap();
-    let rows = jobs
-        .iter()
-        .enumerate()
-        .map(|(i, j)| ReportRow {
-            id: smcplan::batch::RowId { line: i as u64 + 2, source_id: format!("s-{i}"), ..Default::default() },
-            status: smcplan::batch::RowStatus::Created,
-            job_id: j.to_string(),
-            ..Default::default()
-        })
-        .collect();
-    smcplan::batch::report::write(dir, &smcplan::batch::report::Report::new(rows, vec![])).unwrap();
-    // The journal that made those jobs.
-    let journal: String = jobs
-        .iter()
-        .enumerate()
-        .map(|(i, j)| {
-            let o = serde_json::json!({"event": "outcome", "line": i + 2, "token": format!("t-{i}"), "status": "created",
-                "job_id": j, "attempts": 1, "at": "2026-12-01T00:00:00Z"});
-            format!("{o}\n")
-        })
-        .collect();
-    std::fs::write(dir.join("journal.jsonl"), journal).unwrap();
-}
-
-#[test]
-fn a_watch_goes_on_while_a_job_runs_beside_one_in_error_and_stops_cleanly_on_a_signal() {
-    let e = emulator(|c| {
-        let mut broken = c.state.replication_jobs[0].clone();
-        broken.job_id = "j-bp17bclvg344jlyt0009".into();
-        broken.source_id = "s-bp1e2fsl57knvuug0009".into();
-        broken.name = "broken".into();
-        broken.status = "InError".into();
-        c.state.replication_jobs.push(broken);
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().join("report");
-    // j-...0001 is Running (and runs for hours of real time); j-...0009 is InError.
-    report_of_jobs(&out_dir, &["j-bp17bclvg344jlyt0001", "j-bp17bclvg344jlyt0009"]);
-    let child = smcplan_in(dir.path())
-        .arg("status")
-        .arg(&out_dir)
-        .args(["--endpoint", &e.url(), "--watch", "--interval", "0.2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(child_is_running(&child), "the watch must not end while a job runs");
-    // A submit of fixed rows can go on beside a watch: the lock is held only for a write
-    // (which the take may meet: it tries again a moment later).
-    let free = (0..25).any(|_| {
-        let taken = smcplan::batch::lock::Lock::take(&out_dir).is_ok();
-        if !taken {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        taken
-    });
-    assert!(free);
-    signal(&child, "TERM");
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(143), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 InError, 1 Running"));
-    assert!(!out_dir.join("lock").exists());
-    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
-    assert!(journal.contains("\"event\":\"run_end\"") && journal.contains("\"ended\":\"interrupted\""), "{journal}");
-}
-
-fn child_is_running(child: &std::process::Child) -> bool {
-    Command::new("kill").args(["-0", &child.id().to_string()]).status().unwrap().success()
-        && !std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default().contains(") Z ")
-}
-
-#[test]
-fn status_on_a_directory_whose_journal_is_lost_writes_no_journal() {
-    let e = emulator(|_| {});
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path(), 2, false);
-    let out_dir = dir.path().join("report");
-    assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    std::fs::remove_file(out_dir.join("journal.jsonl")).unwrap();
-    let out = smcplan_in(dir.path()).arg("status").arg(&out_dir).args(["--endpoint", &e.url()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no journal.jsonl"));
-    assert!(!out_dir.join("journal.jsonl").exists(), "the lost journal stays visibly lost");
-    let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
-    assert_eq!(again.status.code(), Some(2), "the guard still refuses");
 }
 
 #[test]

@@ -4,27 +4,12 @@
 
 mod support;
 
-use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
+use support::batch::{smcplan_in, text};
+
+use smcplan::emulator::{Config, Running, demo_account};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
-
-fn smcplan(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smcplan"));
-    cmd.current_dir(home)
-        .env("HOME", home)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_KEY_SECRET)
-        .env_remove("ALIBABA_CLOUD_PROFILE")
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 /// Submits rows for the servers `from..from+n` into `dir/name`, with `extra` columns.
 fn batch(url: &str, dir: &Path, name: &str, from: u32, n: u32, incremental: bool) -> PathBuf {
@@ -40,7 +25,7 @@ fn batch(url: &str, dir: &Path, name: &str, from: u32, n: u32, incremental: bool
     let file = dir.join(format!("{name}.csv"));
     std::fs::write(&file, inv).unwrap();
     let report = dir.join(name);
-    let out = smcplan(dir)
+    let out = smcplan_in(dir)
         .arg("submit")
         .arg(&file)
         .arg("--report")
@@ -53,7 +38,7 @@ fn batch(url: &str, dir: &Path, name: &str, from: u32, n: u32, incremental: bool
 }
 
 fn act(url: &str, dir: &Path, verb: &str, extra: &[&str]) -> Output {
-    smcplan(dir.parent().unwrap())
+    smcplan_in(dir.parent().unwrap())
         .arg(verb)
         .arg(dir)
         .args(["--endpoint", url, "--rate", "200"])
@@ -189,11 +174,11 @@ fn status_during_the_first_submit_reads_the_journal() {
     for file in ["report.json", "report.csv", "failed.csv"] {
         let _ = std::fs::remove_file(a.join(file));
     }
-    let out = smcplan(dir.path()).arg("status").arg(&a).args(["--endpoint", &e.url()]).output().unwrap();
+    let out = smcplan_in(dir.path()).arg("status").arg(&a).args(["--endpoint", &e.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains(": 3 Ready"), "{}", text(&out));
     std::fs::create_dir(dir.path().join("empty")).unwrap();
-    let out = smcplan(dir.path()).args(["status", "empty", "--endpoint", &e.url()]).output().unwrap();
+    let out = smcplan_in(dir.path()).args(["status", "empty", "--endpoint", &e.url()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).starts_with("error: empty holds no batch yet (no report.json, no journal.jsonl)"),

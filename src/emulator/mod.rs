@@ -83,7 +83,8 @@ struct Shared {
     keys: KeyPair,
     bucket: Option<Mutex<TokenBucket>>,
     dice: Mutex<Dice>,
-    latency: Duration,
+    /// Milliseconds each answer waits (a test may change it while it runs).
+    latency_ms: AtomicU64,
     requests: AtomicU64,
     dirty: AtomicBool,
     state_out: Option<PathBuf>,
@@ -138,7 +139,7 @@ impl Running {
             keys: config.keys,
             bucket: config.qps.map(|q| Mutex::new(TokenBucket::new(q))),
             dice: Mutex::new(Dice::new(config.fault_rate, config.seed)),
-            latency: config.latency,
+            latency_ms: AtomicU64::new(config.latency.as_millis() as u64),
             requests: AtomicU64::new(0),
             dirty: AtomicBool::new(config.state_out.is_some()),
             state_out: config.state_out,
@@ -178,6 +179,11 @@ impl Running {
     /// The account now.
     pub fn state(&self) -> AccountState {
         self.shared.world.lock().expect("world lock").state()
+    }
+
+    /// Sets how long each answer waits from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.latency_ms.store(latency.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Moves the emulator's simulated clock forward (a test's step, instead of a wait).

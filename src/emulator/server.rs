@@ -83,8 +83,9 @@ impl std::error::Error for Closed {}
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Closed> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
-    if !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
+    let latency = Duration::from_millis(shared.latency_ms.load(std::sync::atomic::Ordering::Relaxed));
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let method = req.method().as_str().to_string();
     let target = req.uri().path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());

@@ -83,14 +83,9 @@ impl Parser {
         self.delimiter
     }
 
-    /// A parser that reads every record with csv-core: for the header, whose BOM csv-core
-    /// takes off, and for tests that compare the quick path with it.
-    #[cfg(test)]
-    pub(super) fn core_only() -> Parser {
-        Parser { quick: false, ..Parser::new() }
-    }
-
-    /// [`Parser::core_only`], for fields separated by `delimiter`.
+    /// A parser that reads every record with csv-core, of fields separated by `delimiter`:
+    /// for the header, whose BOM csv-core takes off, and for tests that compare the quick
+    /// path with it.
     pub(super) fn core_only_with(delimiter: u8) -> Parser {
         Parser { quick: false, ..Parser::with_delimiter(delimiter) }
     }
@@ -260,17 +255,19 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
 
-        /// The quick path reads exactly what csv-core reads, byte for byte and line for line.
+        /// The quick path reads exactly what csv-core reads, byte for byte and line for line,
+        /// in files separated by commas, semicolons or tabs.
         #[test]
         fn quick_path_reads_as_csv_core(
             tokens in proptest::collection::vec(proptest::sample::select(vec![
-                "a", "bc", ",", ",", "\"", "\"\"", "\n", "\n", "\r", "\r\n", "#", "\u{feff}", "\u{ff}",
+                "a", "bc", ",", ",", ";", "\t", "\"", "\"\"", "\n", "\n", "\r", "\r\n", "#", "\u{feff}", "\u{ff}",
             ]), 0..40),
             last: bool,
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
         ) {
             let bytes = tokens.concat().into_bytes();
-            let quick = parse_with(Parser::new(), &bytes, last);
-            proptest::prop_assert_eq!(quick, parse_with(Parser::core_only(), &bytes, last));
+            let quick = parse_with(Parser::with_delimiter(delimiter), &bytes, last);
+            proptest::prop_assert_eq!(quick, parse_with(Parser::core_only_with(delimiter), &bytes, last));
         }
     }
 }

@@ -2,6 +2,8 @@
 //! It verifies signatures with its own code, written from the reference, not with smcplan's signer.
 #![allow(dead_code)]
 
+pub mod batch;
+
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
