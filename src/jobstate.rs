@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// A replication job's `Status` (smc-api.md §15), and the two smcplan says of a job it
+/// A replication job's `Status` (docs/runbook.md), and the ones smcplan says of a job it
 /// cannot see.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum JobStatus {
@@ -195,7 +195,7 @@ impl Action {
         }
     }
 
-    /// The statuses the API takes the action from (smc-api.md §13): any other is answered
+    /// The statuses the API takes the action from (docs/runbook.md): any other is answered
     /// `ReplicationJob.InvalidStatus`. A stop also needs the job to be Syncing.
     pub fn allowed_from(self) -> &'static [JobStatus] {
         match self {

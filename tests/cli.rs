@@ -307,11 +307,11 @@ fn template_examples_validate_once_uncommented() {
 }
 
 #[test]
-fn readme_documents_every_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn the_docs_document_every_code() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/codes.md")).unwrap();
     for code in smcplan::diagnostics::codes::ALL {
         assert!(
-            readme.contains(&format!("| `{}` | {} |", code.id, format!("{:?}", code.severity).to_lowercase())),
+            docs.contains(&format!("| `{}` | {} |", code.id, format!("{:?}", code.severity).to_lowercase())),
             "{}",
             code.id
         );

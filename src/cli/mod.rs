@@ -1,4 +1,4 @@
-//! Command-line arguments: the commands and flags of DESIGN.md.
+//! Command-line arguments: the commands and flags of docs/commands.md.
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -49,6 +49,11 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print a rule's statement, an example row that breaks it and the fix, e.g. `smcplan explain Name.Length`.
+    Explain {
+        /// The rule code, as validate prints it (any letter case).
+        code: String,
     },
     /// Print the manual page (roff) of smcplan or of one command, e.g. `smcplan man submit | man -l -`.
     Man {

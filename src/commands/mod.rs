@@ -62,20 +62,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             io::stdout().write_all(&out).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }
+        Command::Explain { code } => {
+            let Some(found) = crate::print::explain::code(&code) else {
+                bail!(
+                    "no rule code '{}': `smcplan validate` prints the codes it finds; docs/codes.md lists them all",
+                    crate::text::OneLine(&code)
+                );
+            };
+            anstream::stdout().write_all(crate::print::explain::explain(found).as_bytes()).map_err(stdout_fault)?;
+            Ok(Outcome::Clean)
+        }
         Command::Man { command } => {
             let mut out = Vec::new();
             let top = <Cli as clap::CommandFactory>::command();
-            let page = match command {
+            let page = match &command {
                 None => top,
                 Some(name) => {
                     let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_string()).collect();
-                    let Some(sub) = top.find_subcommand(&name).cloned() else {
+                    let Some(sub) = top.find_subcommand(name).cloned() else {
                         bail!("no command '{name}' (the commands are: {})", names.join(", "));
                     };
                     sub.name(format!("smcplan-{name}"))
                 }
             };
-            clap_mangen::Man::new(page).render(&mut out)?;
+            crate::print::man::render(&mut out, page, command.as_deref())?;
             io::stdout().write_all(&out).map_err(stdout_fault)?;
             Ok(Outcome::Clean)
         }

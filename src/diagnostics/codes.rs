@@ -26,7 +26,7 @@ impl PartialEq<&str> for Code {
 macro_rules! codes {
     ($($konst:ident = $id:literal, $sev:ident, $hint:literal;)*) => {
         $(pub const $konst: Code = Code { id: $id, severity: $sev, hint: $hint };)*
-        /// Every code, in the order README documents them.
+        /// Every code, in the order docs/codes.md lists them.
         pub const ALL: &[Code] = &[$($konst),*];
     };
 }

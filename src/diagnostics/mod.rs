@@ -1,6 +1,7 @@
 //! Findings as data: what a check found, where, and how it is ordered and printed.
 
 pub mod codes;
+pub mod rules;
 
 pub use codes::Code;
 

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use world::World;
 
-/// The key pair served when none is given (README documents it).
+/// The key pair served when none is given (docs/emulator.md documents it).
 pub const DEFAULT_KEY_ID: &str = "emulator-key-id";
 pub const DEFAULT_KEY_SECRET: &str = "emulator-key-secret";
 

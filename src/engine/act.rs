@@ -12,7 +12,7 @@ use crate::jobs::states::JobState;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
-/// Whether an error says the job does not exist (the code is not documented; smc-api.md §13).
+/// Whether an error says the job does not exist (the API documents no code for it; see docs/runbook.md).
 pub fn not_found(e: &ApiError) -> bool {
     e.code().is_some_and(|c| c.contains("NotFound"))
 }

@@ -1,5 +1,5 @@
 //! Findings as JSON, written by hand where it is the hot path (a finding on every row):
-//! DESIGN.md's object for one finding, JSON strings escaped only where they must be, and
+//! the object of one finding (docs/inventory.md), JSON strings escaped only where they must be, and
 //! the whole diagnostics object with its counts.
 
 use crate::diagnostics::{Column, Diagnostic, Severity, Summary, column_name};
@@ -7,7 +7,7 @@ use crate::inventory::Schema;
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// A finding as JSON shows it: DESIGN.md's fields, and the code's hint.
+/// A finding as JSON shows it (docs/inventory.md), and the code's hint.
 #[derive(Serialize)]
 pub struct JsonDiagnostic<'a> {
     line: u64,
@@ -47,7 +47,7 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
-/// Findings rendered for the DESIGN.md diagnostics object as they come; the counts, known
+/// Findings rendered for the diagnostics object (docs/inventory.md) as they come; the counts, known
 /// only at the end, are written before them.
 #[derive(Default)]
 pub struct JsonFindings {
@@ -95,7 +95,7 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// One finding as DESIGN.md's JSON object, written by hand (the hot path of a check that
+/// One finding as its JSON object (docs/inventory.md), written by hand (the hot path of a check that
 /// finds something on every row): `line`, `column`, `severity`, `code`, `message`, and
 /// `related_line`, `sheet` and `cell` when they apply.
 pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {

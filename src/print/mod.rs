@@ -1,7 +1,9 @@
 //! The printers: findings as human text, JSON and JSON lines, streamed as they are found;
 //! and the live view of a batch's jobs. Each writes to any `Write`.
 
+pub mod explain;
 pub mod json;
 pub mod live;
+pub mod man;
 pub mod render;
 pub mod stream;
