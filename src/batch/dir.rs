@@ -134,19 +134,7 @@ mod tests {
         let err = open(dir.path(), false, false, &mut Vec::new()).err().unwrap().to_string();
         assert!(err.contains("2 rows sent or settled) but an empty journal.jsonl") && err.contains("--adopt"), "{err}");
         // A journal that knows one of the two rows.
-        let outcome = crate::batch::journal::Outcome {
-            line: 2,
-            token: "t2".into(),
-            status: crate::batch::RowStatus::Created,
-            job_id: Some("j-2".into()),
-            request_id: None,
-            error_code: None,
-            error_message: None,
-            attempts: 1,
-            at: jiff::Timestamp::UNIX_EPOCH,
-            adopted: false,
-            retryable: false,
-        };
+        let outcome = crate::batch::journal::Outcome::settled(2, "t2", Some("j-2"));
         let (mut j, _) = Journal::open(dir.path()).unwrap();
         j.append(&Entry::Outcome(outcome)).unwrap();
         drop(j);

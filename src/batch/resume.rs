@@ -67,19 +67,7 @@ mod tests {
     }
 
     fn outcome(w: &Work, status: RowStatus) -> Entry {
-        Entry::Outcome(Outcome {
-            line: 2,
-            token: w.token.clone(),
-            status,
-            job_id: (status == RowStatus::Created).then(|| "j-1".to_string()),
-            request_id: None,
-            error_code: None,
-            error_message: None,
-            attempts: 1,
-            at: jiff::Timestamp::UNIX_EPOCH,
-            adopted: false,
-            retryable: false,
-        })
+        Entry::Outcome(Outcome::settled(2, &w.token, (status == RowStatus::Created).then_some("j-1")))
     }
 
     fn retryable_failure(w: &Work) -> Entry {

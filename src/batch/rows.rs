@@ -241,19 +241,7 @@ mod tests {
             error: error.then(|| ("Name.Length".to_string(), "too short".to_string())),
             work: None,
             token: Some(format!("t{n}")),
-            earlier: earlier.map(|status| Outcome {
-                line: n,
-                token: format!("t{n}"),
-                status,
-                job_id: Some("j-old".into()),
-                request_id: None,
-                error_code: None,
-                error_message: None,
-                attempts: 1,
-                at: jiff::Timestamp::UNIX_EPOCH,
-                adopted: false,
-                retryable: false,
-            }),
+            earlier: earlier.map(|status| Outcome { status, ..Outcome::settled(n, &format!("t{n}"), Some("j-old")) }),
         }
     }
 

@@ -92,31 +92,47 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
         }
         "xlsb" => {
             let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
-            let names = book.sheet_names();
-            let name = pick(&names)?;
-            let cannot = |e: &dyn std::fmt::Display| format!("cannot read sheet '{name}': {}", one_line(e));
-            let mut reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&e)))?;
-            let cells = std::iter::from_fn(|| match reader.next_cell() {
-                Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
-                Ok(None) => None,
-                Err(e) => Some(Err(cannot(&e))),
-            });
-            as_csv(cells, name.clone(), names).map_err(fail)
+            let (names, name) = named(book.sheet_names(), &pick)?;
+            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e)))?;
+            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(fail)
         }
         _ => {
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
-            let names = book.sheet_names();
-            let name = pick(&names)?;
-            let cannot = |e: &dyn std::fmt::Display| format!("cannot read sheet '{name}': {}", one_line(e));
-            let mut reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&e)))?;
-            let cells = std::iter::from_fn(|| match reader.next_cell() {
-                Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
-                Ok(None) => None,
-                Err(e) => Some(Err(cannot(&e))),
-            });
-            as_csv(cells, name.clone(), names).map_err(fail)
+            let (names, name) = named(book.sheet_names(), &pick)?;
+            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e)))?;
+            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(fail)
         }
     }
+}
+
+/// The workbook's sheets, and the one to read.
+fn named(
+    names: Vec<String>,
+    pick: &dyn Fn(&[String]) -> Result<String, InputError>,
+) -> Result<(Vec<String>, String), InputError> {
+    let name = pick(&names)?;
+    Ok((names, name))
+}
+
+fn cannot(name: &str, e: &dyn std::fmt::Display) -> String {
+    format!("cannot read sheet '{name}': {}", one_line(e))
+}
+
+/// A sheet's cells as a cells reader gives them, one at a time (`next`: the reader's own
+/// `next_cell`), with their positions.
+fn streamed<'a, R, E: std::fmt::Display>(
+    mut reader: R,
+    name: &'a str,
+    mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E> + 'a,
+) -> impl Iterator<Item = Result<((u32, u32), Data), String>> + 'a
+where
+    R: 'a,
+{
+    std::iter::from_fn(move || match next(&mut reader) {
+        Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
+        Ok(None) => None,
+        Err(e) => Some(Err(cannot(name, &e))),
+    })
 }
 
 /// The sheet named exactly, else the one named so in another letter case; the first when

@@ -221,19 +221,7 @@ mod tests {
     }
 
     fn outcome(line: u64, job: &str) -> Entry {
-        Entry::Outcome(Outcome {
-            line,
-            token: format!("t-{line}"),
-            status: crate::batch::RowStatus::Created,
-            job_id: Some(job.into()),
-            request_id: None,
-            error_code: None,
-            error_message: None,
-            attempts: 1,
-            at: jiff::Timestamp::UNIX_EPOCH,
-            adopted: false,
-            retryable: false,
-        })
+        Entry::Outcome(Outcome::settled(line, &format!("t-{line}"), Some(job)))
     }
 
     #[test]

@@ -110,6 +110,26 @@ pub struct Outcome {
     pub retryable: bool,
 }
 
+impl Outcome {
+    /// A row settled after one attempt: created as `job` (`Some`), or failed without a code
+    /// (`None`); the rest for the caller to set.
+    pub fn settled(line: u64, token: &str, job: Option<&str>) -> Outcome {
+        Outcome {
+            line,
+            token: token.to_string(),
+            status: if job.is_some() { RowStatus::Created } else { RowStatus::Failed },
+            job_id: job.map(str::to_string),
+            request_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            at: Timestamp::UNIX_EPOCH,
+            adopted: false,
+            retryable: false,
+        }
+    }
+}
+
 /// A run as it starts: written to the journal before its first request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {

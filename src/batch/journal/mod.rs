@@ -124,21 +124,11 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::RowStatus;
 
     fn outcome(line: u64) -> Entry {
         Entry::Outcome(Outcome {
-            line,
-            token: "t".into(),
-            status: RowStatus::Created,
-            job_id: Some("j-1".into()),
-            request_id: None,
-            error_code: None,
-            error_message: None,
-            attempts: 1,
             at: "2026-11-27T08:00:00Z".parse().unwrap(),
-            adopted: false,
-            retryable: false,
+            ..Outcome::settled(line, "t", Some("j-1"))
         })
     }
 
