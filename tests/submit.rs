@@ -19,10 +19,10 @@ fn creates_every_row_exactly_once_and_reports_it() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(": 12 created (12 in this run), 0 failed"));
     assert_exactly_once(&e, &out_dir, 12);
-    let before = e.request_count();
+    let before = e.change_count();
     let again = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(again.status.code(), Some(0));
-    assert_eq!(e.request_count(), before, "a finished run sends nothing again");
+    assert_eq!(e.change_count(), before, "a finished run sends nothing again (it reads the jobs)");
     let csv = std::fs::read_to_string(out_dir.join("report.csv")).unwrap();
     assert_eq!(csv.lines().count(), 13);
     for file in ["report.csv", "report.json", "journal.jsonl", "failed.csv"] {
@@ -182,9 +182,9 @@ fn rows_moved_by_an_edit_keep_their_jobs_and_a_new_row_is_created() {
     let (header, rows) = text.split_once('\n').unwrap();
     let added = "cn-hangzhou,s-bp1e2fsl57knvuug1090,wave-1090,Image,img-wave-1090,60,wave,2\n";
     std::fs::write(&inv, format!("{header}\n{added}{rows}")).unwrap();
-    let before = e.request_count();
+    let before = e.change_count();
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(0));
-    assert_eq!(e.request_count() - before, 1, "only the new row is sent");
+    assert_eq!(e.change_count() - before, 1, "only the new row is sent");
     assert_exactly_once(&e, &out_dir, 5);
     // Editing a created row (a new token) does not make a second job for it.
     let edited = std::fs::read_to_string(&inv).unwrap().replace("img-wave-1001,60", "img-wave-1001,80");
@@ -339,11 +339,11 @@ fn a_retryable_failure_is_sent_again_by_the_next_run_and_a_final_one_is_not() {
     let last = by_source("s-bp1e2fsl57knvuug9999");
     assert_eq!((last.status.as_str(), last.error_code.as_str()), ("failed", "SourceServerState.Invalid"));
     // A final failure is not sent again, unless asked.
-    let requests = e.request_count();
+    let requests = e.change_count();
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50"]).status.code(), Some(1));
-    assert_eq!(e.request_count(), requests, "nothing was sent");
+    assert_eq!(e.change_count(), requests, "nothing was sent");
     assert_eq!(submit(&e, &inv, &out_dir, &["--rate", "50", "--retry-failed"]).status.code(), Some(1));
-    assert_eq!(e.request_count(), requests + 1, "the final failure was sent once more");
+    assert_eq!(e.change_count(), requests + 1, "the final failure was sent once more");
 }
 
 #[test]
@@ -409,10 +409,10 @@ fn a_fixed_failed_csv_updates_its_rows_and_leaves_the_rest_of_the_batch() {
     }
     assert_eq!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().lines().count(), 6);
     // The original inventory again: its old versions of the fixed rows do not hide their jobs.
-    let requests = e.request_count();
+    let requests = e.change_count();
     let out = submit(&e, &inv, &out_dir, &["--rate", "50", "--skip-invalid"]);
     assert_eq!(out.status.code(), Some(0), "every row of it stands created: {}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(e.request_count(), requests, "nothing is sent again");
+    assert_eq!(e.change_count(), requests, "nothing is sent again");
     assert!(report(&out_dir).iter().all(|r| r.status == "created"), "{:?}", report(&out_dir));
     assert_eq!(report(&out_dir), second, "the rows keep the file and line their jobs came from");
     let failed = std::fs::read_to_string(out_dir.join("failed.csv")).unwrap();

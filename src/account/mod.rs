@@ -1,5 +1,7 @@
 //! The account state file (`--account`, `snapshot --out`, `emulator --state`): one format, one definition.
 
+pub mod job;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -10,9 +12,6 @@ pub const FORMAT: &str = "smcplan-account/1";
 
 /// The account quota of replication jobs when the file does not say.
 pub const DEFAULT_JOB_QUOTA: u64 = 1000;
-
-/// Job statuses that hold a source server (at most one such job per source).
-pub const ACTIVE_STATUSES: &[&str] = &["Ready", "Running", "Stopped", "Waiting", "InError", "Expired"];
 
 /// The whole account state.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -187,7 +186,7 @@ impl AccountIndex {
             ix.sources.entry(s.source_id.clone()).or_insert(i);
         }
         for (i, j) in ix.state.replication_jobs.iter().enumerate() {
-            if ACTIVE_STATUSES.contains(&j.status.as_str()) {
+            if crate::jobstate::JobStatus::parse(&j.status).is_active() {
                 ix.active_job_by_source.entry(j.source_id.clone()).or_insert(i);
             }
             if !j.name.is_empty() {

@@ -158,6 +158,13 @@ impl Client {
         Ok(request_id(&v))
     }
 
+    /// Changes a job's parameters in place (`params`: the flat parameters to change, JobId
+    /// among them); returns the RequestId.
+    pub async fn modify_replication_job_attribute(&self, params: &[(String, String)]) -> Result<String, ApiError> {
+        let v = self.call_params(&Api::Smc, "ModifyReplicationJobAttribute", params).await?;
+        Ok(request_id(&v))
+    }
+
     /// Every source server matching `filter`, page after page.
     pub fn describe_source_servers(
         &self,

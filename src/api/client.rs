@@ -9,6 +9,8 @@ use reqwest::Url;
 use serde_json::Value;
 use std::time::Duration;
 
+pub use super::config::{ClientConfig, DEFAULT_READ_RATE, Reached, SignatureVersion};
+
 /// The SMC API version.
 pub const SMC_VERSION: &str = "2019-06-01";
 /// The VPC API version (DescribeVSwitches).
@@ -27,53 +29,6 @@ const CENTRAL_VPC_REGIONS: &[&str] = &[
     "us-west-1",
     "us-east-1",
 ];
-
-/// Which signature scheme requests use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum SignatureVersion {
-    /// ACS3-HMAC-SHA256.
-    #[default]
-    V3,
-    /// The legacy HMAC-SHA1 RPC scheme (SignatureVersion 1.0).
-    V1,
-}
-
-/// Where requests go and how they are sent.
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    /// Every call, SMC and VPC, goes here when set.
-    pub endpoint: Option<String>,
-    /// VPC calls go here when set (over `endpoint`).
-    pub vpc_endpoint: Option<String>,
-    pub signature: SignatureVersion,
-    pub connect_timeout: Duration,
-    pub timeout: Duration,
-    /// The proxy for https calls (see [`ProxyRule`]); none by default.
-    pub proxy: ProxyRule,
-    /// Attempts of a Describe call (a read, safe to repeat) before its error stands.
-    pub read_attempts: u32,
-    /// Describe calls a second at most (snapshot, --online, status, the look-ups).
-    pub read_rate: f64,
-}
-
-impl Default for ClientConfig {
-    fn default() -> ClientConfig {
-        ClientConfig {
-            endpoint: None,
-            vpc_endpoint: None,
-            signature: SignatureVersion::V3,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            proxy: ProxyRule::default(),
-            read_attempts: 8,
-            read_rate: DEFAULT_READ_RATE,
-        }
-    }
-}
-
-/// Describe calls a second unless told otherwise: gentle, and far above what a status of a
-/// thousand jobs (20 pages) or a snapshot needs.
-pub const DEFAULT_READ_RATE: f64 = 10.0;
 
 /// Which API a call belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +61,7 @@ pub struct Client {
     read_attempts: u32,
     /// Paces every attempt of a read, retries included.
     reads: governor::DefaultDirectRateLimiter,
+    reached: Reached,
 }
 
 impl std::fmt::Debug for Client {
@@ -159,7 +115,18 @@ impl Client {
             std::num::NonZeroU32::new((config.read_rate * 60.0).round().clamp(1.0, 6e6) as u32).expect("at least one");
         let quota = governor::Quota::per_minute(per_minute).allow_burst(std::num::NonZeroU32::new(1).expect("one"));
         let reads = governor::RateLimiter::direct(quota);
-        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts, reads })
+        let reached = Reached {
+            endpoint: config.endpoint.clone(),
+            vpc_endpoint: config.vpc_endpoint.clone(),
+            profile: config.profile.clone(),
+            signature: config.signature,
+        };
+        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts, reads, reached })
+    }
+
+    /// How this client reaches the API, as a run record keeps it.
+    pub fn reached(&self) -> &Reached {
+        &self.reached
     }
 
     /// The AccessKeyId requests are signed with (never the secret): what a run record names.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod calls;
 pub mod client;
+pub mod config;
 pub mod credentials;
 pub mod encode;
 pub mod endpoint;

@@ -4,6 +4,7 @@
 
 pub mod dir;
 pub mod failed;
+pub mod jobs;
 pub mod journal;
 pub mod lock;
 pub mod observe;

@@ -19,7 +19,11 @@ pub fn decide(work: &Work, history: &History, retry_failed: bool) -> Decision {
     let token = &work.token;
     // The latest request for this source server had another token: this row, edited since
     // (or an older version of a row fixed and sent since, from another file).
-    let earlier = history.latest_by_source.get(&work.request.source_id).filter(|t| *t != token);
+    // (A recreate stands in for the job an earlier token made: that job is gone.)
+    let earlier = match work.replaces {
+        Some(_) => None,
+        None => history.latest_by_source.get(&work.request.source_id).filter(|t| *t != token),
+    };
     let earlier_outcome = earlier.map(|t| history.outcomes.get(t));
     // Its job exists: no version of the row makes a second one.
     if let Some(Some(o)) = earlier_outcome
@@ -63,6 +67,7 @@ mod tests {
             lookup,
             run: None,
             file: None,
+            replaces: None,
         }
     }
 

@@ -53,6 +53,18 @@ pub struct SubmitArgs {
     /// The sheet of a workbook inventory (.xlsx) to read (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// Replace the jobs a change cannot be made to in place any more: delete each, wait
+    /// until it is gone, create it again (asks first on a terminal; --yes without one).
+    #[arg(long)]
+    pub replace: bool,
+    /// Delete the batch's jobs whose source server no row of this inventory holds (asks
+    /// first on a terminal; --yes without one).
+    #[arg(long)]
+    pub prune: bool,
+    /// Apply exactly this plan (from `smcplan plan --report DIR --out PLAN`), or nothing if
+    /// the inventory, the batch or any job it read changed since.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -67,6 +79,9 @@ pub struct ActArgs {
     /// Only the job of this inventory line, `N` or `FILE:N` (repeat for more).
     #[arg(long = "line", value_name = "N")]
     pub lines: Vec<String>,
+    /// Only this job, named by its Name, SourceId or JobId (repeat for more).
+    #[arg(long = "job", value_name = "NAME|SourceId|JobId")]
+    pub jobs: Vec<String>,
     /// Calls per second at most.
     #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
     pub rate: f64,
@@ -129,6 +144,12 @@ pub struct StatusArgs {
     /// Only the jobs of this wave (the inventory's Wave column): a watch ends when they settle.
     #[arg(long, value_name = "W")]
     pub wave: Option<String>,
+    /// Only the job of this inventory line, `N` or `FILE:N` (repeat for more).
+    #[arg(long = "line", value_name = "N")]
+    pub lines: Vec<String>,
+    /// Only this job, named by its Name, SourceId or JobId (repeat for more).
+    #[arg(long = "job", value_name = "NAME|SourceId|JobId")]
+    pub jobs: Vec<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -134,4 +134,14 @@ pub struct PlanArgs {
     /// Mbit/s a migration is expected to copy at, for the waves' expected ends (as schedule's --throughput).
     #[arg(long, value_name = "MBPS", default_value_t = 100.0)]
     pub throughput: f64,
+    /// Compare with the batch in DIR: each row's action (create, none, update, replace,
+    /// recreate, blocked) against its job, read now through DescribeReplicationJobs.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// With --report: compare with the last state the report knows; read nothing.
+    #[arg(long, requires = "report")]
+    pub offline: bool,
+    /// With --report: save the plan to PLAN, for `submit --plan PLAN` to apply exactly it.
+    #[arg(long, value_name = "PLAN", requires = "report")]
+    pub out: Option<PathBuf>,
 }

@@ -49,7 +49,8 @@ pub struct EmulatorArgs {
 /// How to reach the API.
 #[derive(Args, Debug, Clone)]
 pub struct ConnectArgs {
-    /// Send every call, SMC and VPC, to this URL (https, or http to a loopback address).
+    /// Send every call, SMC and VPC, to this URL (https, or http to a loopback address). On
+    /// a batch (--report DIR, or DIR), the default is the endpoint of its first run.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Send the VPC calls (DescribeVSwitches) to this URL.
@@ -58,9 +59,9 @@ pub struct ConnectArgs {
     /// Credentials profile of ~/.aliyun/config.json (else ALIBABA_CLOUD_PROFILE, then the environment).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Signature scheme: v3 (ACS3-HMAC-SHA256) or v1 (legacy HMAC-SHA1).
-    #[arg(long, value_enum, default_value = "v3")]
-    pub signature: crate::api::client::SignatureVersion,
+    /// Signature scheme: v3 (ACS3-HMAC-SHA256, the default) or v1 (legacy HMAC-SHA1).
+    #[arg(long, value_enum)]
+    pub signature: Option<crate::api::client::SignatureVersion>,
     /// Use no proxy, whatever HTTPS_PROXY or ALL_PROXY say.
     #[arg(long)]
     pub no_proxy: bool,

@@ -1,11 +1,11 @@
 //! `smcplan start|stop|cutover|delete DIR`: the jobs chosen from the batch, the question a
 //! delete asks, the operation, and what became of each job.
 
-use super::{Outcome, RATE, connect, within};
+use super::{Outcome, RATE, connect_to_batch, within};
 use crate::batch::report::{self, ReportRow};
 use crate::cli::ActArgs;
 use crate::engine::signals::Signal;
-use crate::jobs::choose::select;
+use crate::jobs::choose::{Choice, choose};
 use crate::jobs::plan::JobResult;
 use crate::jobstate::Action;
 use crate::ops::act::{self, Asking, Options};
@@ -34,11 +34,14 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
             action.verb()
         );
     };
-    let chosen = select(&batch.rows, args.wave.as_deref(), &args.lines).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let choice = Choice { wave: args.wave.as_deref(), lines: &args.lines, jobs: &args.jobs };
+    let chosen = choose(&batch.rows, choice).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     let rows: Vec<ReportRow> = chosen.iter().map(|&i| batch.rows[i].clone()).collect();
     // The states are read at the calls' pace at least (the look-ups of lost answers too).
-    let client =
-        connect(&crate::cli::ConnectArgs { read_rate: args.connect.read_rate.max(args.rate), ..args.connect.clone() })?;
+    let client = connect_to_batch(
+        &crate::cli::ConnectArgs { read_rate: args.connect.read_rate.max(args.rate), ..args.connect.clone() },
+        &args.dir,
+    )?;
     let opts = Options {
         action,
         send: crate::engine::Options {

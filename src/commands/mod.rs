@@ -237,7 +237,8 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     let config = ClientConfig {
         endpoint: args.endpoint.clone(),
         vpc_endpoint: args.vpc_endpoint.clone(),
-        signature: args.signature,
+        signature: args.signature.unwrap_or_default(),
+        profile: args.profile.clone().or_else(|| std::env::var("ALIBABA_CLOUD_PROFILE").ok().filter(|p| !p.is_empty())),
         proxy,
         read_attempts: args.max_attempts,
         read_rate: args.read_rate,
@@ -264,6 +265,45 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+/// The client of a command on the batch in `dir`: the endpoints, profile and signature of
+/// the batch's first run are the defaults; an endpoint given that is not the batch's is
+/// used, and said.
+fn connect_to_batch(args: &ConnectArgs, dir: &std::path::Path) -> anyhow::Result<Client> {
+    let entries = crate::batch::journal::Journal::read(dir)?;
+    let first = entries.iter().find_map(|e| match e {
+        crate::batch::journal::Entry::Run(r) => r.reached.clone(),
+        _ => None,
+    });
+    let Some(first) = first else { return connect(args) };
+    let mut args = args.clone();
+    let env_profile = std::env::var("ALIBABA_CLOUD_PROFILE").ok().filter(|p| !p.is_empty());
+    if args.profile.is_none() && env_profile.is_none() {
+        args.profile = first.profile.clone();
+    }
+    args.signature = args.signature.or(Some(first.signature));
+    if args.vpc_endpoint.is_none() && args.endpoint.is_none() {
+        args.vpc_endpoint = first.vpc_endpoint.clone();
+    }
+    let batch_endpoint = first.endpoint.as_deref().unwrap_or(crate::api::client::SMC_ENDPOINT);
+    match &args.endpoint {
+        None => args.endpoint = first.endpoint.clone(),
+        Some(given) if !same_endpoint(given, batch_endpoint) => {
+            let dir = dir.display();
+            writeln!(
+                anstream::stderr(),
+                "note: the batch in {dir} was reached at {batch_endpoint}; this run talks to {given}, as --endpoint says"
+            )?;
+        }
+        Some(_) => {}
+    }
+    connect(&args)
+}
+
+/// Whether two endpoint URLs name one place (a trailing slash aside).
+fn same_endpoint(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
 /// The account state read through the Describe APIs, with a spinner on stderr meanwhile.
 fn fetch_account(client: &Client, regions: &[String], quota: u64) -> anyhow::Result<AccountState> {
     let spinner = indicatif::ProgressBar::new_spinner()
@@ -286,8 +326,7 @@ fn batch_run_record<'a>(
     crate::batch::journal::RunRecord::start(
         command,
         command_line(),
-        client.endpoint(&crate::api::client::Api::Smc).to_string(),
-        client.access_key_id().to_string(),
+        Some(client),
         rows.map(|r| r.id.region_id.clone()),
         None,
     )

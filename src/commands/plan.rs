@@ -8,6 +8,9 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     if args.check.format == Format::Jsonl {
         bail!("plan prints one JSON object: use --format json");
     }
+    if let Some(dir) = &args.report {
+        return against_batch(args, dir);
+    }
     let mut steps = Vec::new();
     let mut findings = Vec::new();
     let mut timed = Vec::new();
@@ -60,6 +63,85 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
 struct PlanJson<'a> {
     #[serde(flatten)]
     plan: &'a Plan,
+    errors: u64,
+    warnings: u64,
+    diagnostics: Vec<render::JsonDiagnostic<'a>>,
+}
+
+/// `plan --report DIR`: each row against the batch's job for its source, grouped by action.
+fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outcome> {
+    let check = &args.check;
+    let account = load_account(check)?;
+    let now = now(check)?;
+    // The batch's jobs are read (with its connection; a batch with none needs no
+    // credentials) while the inventory is checked.
+    let (prepared, batch) = std::thread::scope(|s| {
+        let reading = s.spawn(|| -> anyhow::Result<crate::ops::reconcile::BatchNow> {
+            let entries = crate::batch::journal::Journal::read(dir)?;
+            let has_jobs = !crate::ops::reconcile::jobs_to_read(&entries).is_empty();
+            let client = match (args.offline, has_jobs) {
+                (false, true) => Some(connect_to_batch(&check.connect, dir)?),
+                _ => None,
+            };
+            crate::ops::reconcile::BatchNow::read(dir, client.as_ref())
+        });
+        let prepared = crate::ops::submit::prepare(&check.inventory, check.sheet.as_deref(), now, account.as_ref());
+        let batch = reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, batch)
+    });
+    let (prepared, batch) = (prepared?, batch?);
+    say_notes(&prepared.checked);
+    let plan = batch.plan(prepared.lines());
+    let entries = batch.entries;
+    let checked = &prepared.checked;
+    if let Some(out) = &args.out {
+        let sha256 = checked.tapped.as_ref().map(|t| t.sha256.as_str()).unwrap_or_default();
+        let saved = crate::ops::saved::SavedPlan::new(plan.clone(), &check.inventory, sha256, dir, &entries);
+        saved.write(out)?;
+    }
+    let shown = dir.display().to_string();
+    let printed = match check.format {
+        Format::Json => {
+            let counts = crate::jobs::reconcile::Action::ALL.iter().map(|a| (a.word(), plan.count(*a))).collect();
+            let diagnostics = checked.diagnostics.iter().map(|d| render::JsonDiagnostic::of(d, &checked.schema));
+            let shown = BatchPlanJson {
+                plan: &plan,
+                counts,
+                errors: checked.summary.errors,
+                warnings: checked.summary.warnings,
+                diagnostics: diagnostics.collect(),
+            };
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &shown)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush())
+        }
+        Format::Human | Format::Jsonl => {
+            let mut out = io::BufWriter::new(anstream::stdout().lock());
+            crate::print::reconcile::plan(&mut out, &plan, &shown).and_then(|()| out.flush())
+        }
+    };
+    printed.map_err(stdout_fault)?;
+    if let Some(out) = &args.out {
+        eprintln!(
+            "saved the plan to {}: `smcplan submit {} --report {shown} --plan {}` applies it",
+            out.display(),
+            check.inventory.display(),
+            out.display()
+        );
+    }
+    Ok(outcome(checked))
+}
+
+/// `plan --report DIR --format json`: each row's step, the batch's jobs no row holds, the
+/// steps counted by action, and every finding.
+#[derive(serde::Serialize)]
+struct BatchPlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a crate::ops::reconcile::Reconciled,
+    #[serde(flatten)]
+    counts: std::collections::BTreeMap<&'static str, usize>,
     errors: u64,
     warnings: u64,
     diagnostics: Vec<render::JsonDiagnostic<'a>>,

@@ -1,10 +1,11 @@
 //! `smcplan status DIR`: every job of the batch as DescribeReplicationJobs tells it now,
 //! shown as the live view (redrawn on a terminal, lines elsewhere) or JSON a refresh.
 
-use super::{Outcome, connect, within};
+use super::{Outcome, within};
 use crate::batch::report::ReportRow;
 use crate::cli::StatusArgs;
 use crate::engine::signals::Signal;
+use crate::jobs::choose::{Choice, choose};
 use crate::ops::status::{self, Look, Refresh, Show};
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
@@ -12,14 +13,18 @@ use std::time::Duration;
 /// The command line's status.
 pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
-    let client = connect(&args.connect)?;
+    let client = super::connect_to_batch(&args.connect, &args.report)?;
     let dir = &args.report;
     let batch = crate::batch::observe::current(dir)?;
-    if let Some(w) = &args.wave {
-        crate::jobs::choose::select(&batch.rows, Some(w), &[])
-            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    }
-    let look = Look { watch: args.watch, interval: Duration::from_secs_f64(args.interval), wave: args.wave.clone() };
+    let only = match (&args.wave, args.lines.is_empty() && args.jobs.is_empty()) {
+        (None, true) => None,
+        _ => {
+            let choice = Choice { wave: args.wave.as_deref(), lines: &args.lines, jobs: &args.jobs };
+            let chosen = choose(&batch.rows, choice).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+            Some(chosen.into_iter().map(|i| batch.rows[i].job_id.clone()).collect())
+        }
+    };
+    let look = Look { watch: args.watch, interval: Duration::from_secs_f64(args.interval), only };
     let json = args.format != crate::cli::Format::Human;
     // On a terminal the view is redrawn in place; elsewhere each refresh is printed as lines.
     let live = (!json && std::io::stdout().is_terminal()).then(|| {

@@ -1,8 +1,7 @@
 //! `smcplan submit INVENTORY --report DIR`: the flags, the question before sending to a
 //! real endpoint, the operation, and its summary (human or JSON).
 
-use super::{Outcome, RATE, connect, within};
-use crate::api::client::Client;
+use super::{Outcome, RATE, within};
 use crate::batch::RowStatus;
 use crate::cli::{ConnectArgs, SubmitArgs};
 use crate::diagnostics::Severity;
@@ -19,9 +18,11 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     // A dry run checks offline and sends nothing: it needs no credentials.
     // The look-ups of resume are paced with the creates at --rate: reads may go as fast.
     let connect_args = ConnectArgs { read_rate: args.connect.read_rate.max(args.rate), ..args.connect.clone() };
-    let client = if args.dry_run && !args.online { None } else { Some(connect(&connect_args)?) };
+    let client =
+        if args.dry_run && !args.online { None } else { Some(super::connect_to_batch(&connect_args, &args.report)?) };
     let account = super::account_for(client.as_ref(), args.online, &args.regions, args.account.as_deref())?;
     let json = args.format != crate::cli::Format::Human;
+    let saved = args.plan.as_deref().map(crate::ops::saved::SavedPlan::read).transpose()?;
     let opts = Options {
         inventory: &args.inventory,
         dir: &args.report,
@@ -39,6 +40,9 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         retry_failed: args.retry_failed,
         argv: super::command_line(),
         sheet: args.sheet.as_deref(),
+        replace: args.replace,
+        prune: args.prune,
+        plan: saved.as_ref(),
     };
     let mut err = anstream::stderr();
     let prepared = submit::check(&opts, account.as_ref())?;
@@ -72,7 +76,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         let path = &prepared.checked.path;
         let _ = writeln!(err, "{path}: {total} warnings ({}); `smcplan validate {path}` shows each", each.join(", "));
     }
-    let mut ask = |client: &Client, count: usize| ask_before_sending(client, args.yes, args.rate, count);
+    let mut ask = |asking: &submit::Asking| ask_before_sending(asking, args.yes, args.rate);
     let ran = submit::submit(client.as_ref(), prepared, &opts, &mut ask, &mut err)?;
     say(&ran, args, json);
     Ok(match ran.signal {
@@ -103,6 +107,12 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
             counts: &ran.counts,
             seconds: ran.seconds,
             batch: ran.totals.as_ref(),
+            to_replace: ran
+                .plan
+                .as_ref()
+                .map(|p| ran.replace_left.iter().map(|&i| &p.steps[i]).collect())
+                .unwrap_or_default(),
+            not_in_inventory: ran.plan.as_ref().map(|p| p.not_in_inventory.iter().collect()).unwrap_or_default(),
         };
         serde_json::to_string_pretty(&json).expect("a summary serialises")
     } else {
@@ -116,6 +126,15 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
     }
     if ran.batch.len() != ran.seen.len() && !json {
         let _ = writeln!(anstream::stdout(), "{}", crate::batch::rows::batch_line(&ran.batch));
+    }
+    if let (Some(plan), false) = (&ran.plan, json) {
+        let mut replace = ran.replace_left.clone();
+        replace.extend(&ran.refused);
+        let dir = args.report.display().to_string();
+        let _ = crate::print::reconcile::left(&mut anstream::stdout(), plan, &replace, &ran.prune_left, &dir);
+    }
+    for f in &ran.failures {
+        let _ = writeln!(err, "{f}");
     }
     if let Some(why) = &ran.tripped {
         let left = ran.seen.iter().filter(|r| r.status == RowStatus::Skipped).count();
@@ -134,15 +153,23 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
     }
 }
 
-/// On a terminal, before the first create to an endpoint that is not loopback, asks to go on
-/// (`--yes` skips the question; without a terminal there is no one to ask).
-fn ask_before_sending(client: &Client, yes: bool, rate: f64, count: usize) -> anyhow::Result<()> {
-    let endpoint = client.endpoint(&crate::api::client::Api::Smc);
-    if yes || crate::api::endpoint::is_loopback(&endpoint) || !std::io::stdin().is_terminal() {
+/// Before the first request, asks to go on: on a terminal, before calls to an endpoint that
+/// is not loopback, and before any delete (a replace's or a prune's) wherever it goes; a
+/// delete without a terminal needs `--yes`. `--yes` skips every question.
+fn ask_before_sending(asking: &submit::Asking, yes: bool, rate: f64) -> anyhow::Result<()> {
+    let endpoint = asking.endpoint;
+    let terminal = std::io::stdin().is_terminal();
+    if yes || (asking.deletes == 0 && (crate::api::endpoint::is_loopback(endpoint) || !terminal)) {
         return Ok(());
     }
-    let question =
-        format!("about to send {count} CreateReplicationJob requests to {endpoint} at {rate} a second; go on? [y/N] ");
+    if !terminal {
+        anyhow::bail!(
+            "nothing was sent: {} jobs would be deleted (--replace, --prune) and there is no terminal to confirm on; add --yes",
+            asking.deletes
+        );
+    }
+    let each: Vec<String> = asking.counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{n} {k}")).collect();
+    let question = format!("about to send to {endpoint} at {rate} a second: {}; go on? [y/N] ", each.join(", "));
     if !super::confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {
         anyhow::bail!("nothing was sent: not confirmed (--yes skips the question)");
     }
@@ -161,4 +188,10 @@ struct SubmitJson<'a> {
     seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     batch: Option<&'a crate::batch::report::Batch>,
+    /// Rows a change was left for `--replace`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    to_replace: Vec<&'a crate::ops::reconcile::Step>,
+    /// The batch's jobs this inventory does not hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_in_inventory: Vec<&'a crate::ops::reconcile::Outside>,
 }

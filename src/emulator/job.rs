@@ -1,7 +1,6 @@
 //! A job's life on the simulated clock: Ready, Running with rising Progress, then Finished or
 //! Waiting for its next run, Expired past its ValidTime; and its DescribeReplicationJobs shape.
 
-use crate::account::ACTIVE_STATUSES;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 use std::time::Instant;
@@ -56,6 +55,8 @@ pub struct Job {
     pub created: Timestamp,
     /// The parameters it was created with, and fields loaded from a state file.
     pub fields: Map<String, Value>,
+    /// The request parameters it has now: those it was created with, as modified since.
+    pub params: Vec<(String, String)>,
     /// The error its last run ended with (InError), if any.
     pub error_code: String,
     /// How its runs fail: the share of runs that end InError, and the seed that decides
@@ -154,7 +155,7 @@ impl Job {
     }
 
     pub fn active(&self) -> bool {
-        ACTIVE_STATUSES.contains(&self.status.as_str())
+        crate::jobstate::JobStatus::parse(&self.status).is_active()
     }
 
     /// The job as DescribeReplicationJobs returns it.

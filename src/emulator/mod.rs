@@ -86,6 +86,8 @@ struct Shared {
     /// Milliseconds each answer waits (a test may change it while it runs).
     latency_ms: AtomicU64,
     requests: AtomicU64,
+    /// Authenticated requests of an action that is not a read (Describe*).
+    changes: AtomicU64,
     dirty: AtomicBool,
     state_out: Option<PathBuf>,
     host: String,
@@ -141,6 +143,7 @@ impl Running {
             dice: Mutex::new(Dice::new(config.fault_rate, config.seed)),
             latency_ms: AtomicU64::new(config.latency.as_millis() as u64),
             requests: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
             dirty: AtomicBool::new(config.state_out.is_some()),
             state_out: config.state_out,
             host: addr.to_string(),
@@ -174,6 +177,11 @@ impl Running {
     /// Requests received so far, answered or not.
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// The authenticated requests so far of actions that change something (not Describe*).
+    pub fn change_count(&self) -> u64 {
+        self.shared.changes.load(Ordering::Relaxed)
     }
 
     /// The account now.

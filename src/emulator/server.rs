@@ -134,7 +134,8 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         | "StartReplicationJob"
         | "StopReplicationJob"
         | "CutOverReplicationJob"
-        | "DeleteReplicationJob" => crate::api::client::SMC_VERSION,
+        | "DeleteReplicationJob"
+        | "ModifyReplicationJobAttribute" => crate::api::client::SMC_VERSION,
         "DescribeVSwitches" => crate::api::client::VPC_VERSION,
         _ => {
             return Err(Fault::new(
@@ -144,6 +145,9 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
             ));
         }
     };
+    if !auth.action.starts_with("Describe") {
+        shared.changes.fetch_add(1, Ordering::Relaxed);
+    }
     if auth.version != version {
         return Err(Fault::new(
             400,
@@ -218,6 +222,7 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         "StopReplicationJob" => world.stop(&params).map(|()| json!({}))?,
         "CutOverReplicationJob" => world.cut_over(&params).map(|()| json!({}))?,
         "DeleteReplicationJob" => world.delete(&params).map(|()| json!({}))?,
+        "ModifyReplicationJobAttribute" => world.modify(&params).map(|()| json!({}))?,
         "DescribeSourceServers" => describe::source_servers(&mut world, &params)?,
         "DescribeReplicationJobs" => describe::replication_jobs(&mut world, &params)?,
         _ => describe::vswitches(&world, &params)?,

@@ -28,8 +28,8 @@ pub struct JobAction {
     pub action: Action,
     pub job_id: String,
     pub params: BTreeMap<String, String>,
-    /// The run, for the journal's intent.
-    pub run: String,
+    /// What the action is part of (`replace`, `prune`), for the journal.
+    pub purpose: Option<&'static str>,
 }
 
 impl JobAction {
@@ -38,7 +38,12 @@ impl JobAction {
         if let Action::CutOver { sync_data } = action {
             params.insert("SyncData".to_string(), sync_data.to_string());
         }
-        JobAction { index, line, action, job_id: job_id.to_string(), params, run: String::new() }
+        JobAction { index, line, action, job_id: job_id.to_string(), params, purpose: None }
+    }
+
+    /// The same action, journaled as part of `purpose`.
+    pub fn for_purpose(self, purpose: &'static str) -> JobAction {
+        JobAction { purpose: Some(purpose), ..self }
     }
 
     /// The job's state now (`None`: gone).
@@ -110,6 +115,7 @@ impl Call for JobAction {
             params: self.params.clone(),
             at,
             run: run.to_string(),
+            purpose: self.purpose.map(str::to_string),
         })
     }
 

@@ -45,6 +45,10 @@ impl Call for Work {
         Ok(jobs.into_iter().find(|j| j.name == name && j.source_id == self.request.source_id).map(|j| j.job_id))
     }
 
+    fn replaces(&self) -> Option<crate::plan::request::Replaces> {
+        self.replaces.clone()
+    }
+
     /// The name is taken: by this row's own create, if an earlier attempt's answer was lost.
     fn done_by_a_lost_attempt(&self, e: &ApiError) -> bool {
         e.code() == Some("ReplicationJobName.Duplicate")

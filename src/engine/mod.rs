@@ -5,6 +5,7 @@
 pub mod act;
 pub mod breaker;
 pub mod create;
+pub mod modify;
 pub mod pace;
 pub mod progress;
 mod settle;
@@ -60,6 +61,10 @@ pub trait Call: Sync {
     fn pending_when_unproven(&self) -> bool {
         false
     }
+    /// The batch's earlier job a create stands in for (a recreate, a replace), if any.
+    fn replaces(&self) -> Option<crate::plan::request::Replaces> {
+        None
+    }
     /// Its intent as the journal records it: a create's, unless the call says otherwise.
     fn intent_entry(&self, at: jiff::Timestamp, lookup: bool, run: &str, file: &str) -> Entry {
         Entry::Intent {
@@ -70,6 +75,7 @@ pub trait Call: Sync {
             lookup,
             run: (!run.is_empty()).then(|| run.to_string()),
             file: (!file.is_empty()).then(|| file.to_string()),
+            replaces: self.replaces(),
         }
     }
     /// Its outcome as the journal records it.

@@ -1,7 +1,47 @@
-//! Which jobs of a batch a command acts on: all of them, a wave's, or some lines'; a wave
-//! or a line that names nothing of the batch is an error, before anything is called.
+//! Which jobs of a batch a command acts on: all of them, a wave's, some lines', or some
+//! jobs' by what people know them by (Name, SourceId or JobId); a wave, a line or a job
+//! that names nothing of the batch is an error, before anything is called.
 
 use crate::batch::report::ReportRow;
+
+/// What a command is asked to act on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Choice<'a> {
+    /// `--wave W`.
+    pub wave: Option<&'a str>,
+    /// `--line N` or `FILE:N`.
+    pub lines: &'a [String],
+    /// `--job NAME|SourceId|JobId`.
+    pub jobs: &'a [String],
+}
+
+/// The rows (indexes into `rows`) a command acts on: those with a job, of the wave if
+/// given, on the given lines and of the given jobs if any (a row given either way is
+/// chosen). `Err` says why a wave, a line or a job names nothing of the batch.
+pub fn choose(rows: &[ReportRow], choice: Choice) -> Result<Vec<usize>, String> {
+    let by_line = select(rows, choice.wave, choice.lines)?;
+    if choice.jobs.is_empty() {
+        return Ok(by_line);
+    }
+    let mut picked: Vec<usize> = if choice.lines.is_empty() { Vec::new() } else { by_line };
+    for key in choice.jobs {
+        let shown = crate::text::OneLine(key);
+        let on: Vec<usize> = (0..rows.len())
+            .filter(|&i| [&rows[i].id.name, &rows[i].id.source_id, &rows[i].job_id].contains(&key))
+            .collect();
+        if on.is_empty() {
+            return Err(format!("--job {shown}: no row of the batch has this Name, SourceId or JobId"));
+        }
+        let with_job: Vec<usize> = on.into_iter().filter(|&i| !rows[i].job_id.is_empty()).collect();
+        if with_job.is_empty() {
+            return Err(format!("--job {shown}: its row has no job in the batch"));
+        }
+        picked.extend(with_job.into_iter().filter(|&i| choice.wave.is_none_or(|w| rows[i].wave == w)));
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    Ok(picked)
+}
 
 /// The rows (indexes into `rows`) a command acts on: those with a job, of `wave` if given,
 /// on the given lines (`N`, or `FILE:N` when two files of the batch have a line N) if any. `Err` says why a wave or a line names nothing of the batch.
@@ -113,5 +153,27 @@ mod tests {
             "line 2 is in 2 files of the batch (a.csv, b.csv): name one as FILE:2"
         );
         assert_eq!(select(&rows, None, &l(&["b.csv:2"])), Ok(vec![4]));
+    }
+
+    #[test]
+    fn a_job_is_chosen_by_its_name_its_source_or_its_id() {
+        let mut rows = vec![row(2, "1", "j-1"), row(3, "1", ""), row(4, "2", "j-2")];
+        for (r, (name, source)) in rows.iter_mut().zip([("db01", "s-1"), ("db02", "s-2"), ("web01", "s-3")]) {
+            (r.id.name, r.id.source_id) = (name.into(), source.into());
+        }
+        let jobs = |keys: &[&str]| l(keys);
+        let pick = |keys: &[&str], wave| choose(&rows, Choice { wave, jobs: &jobs(keys), ..Choice::default() });
+        assert_eq!(pick(&["db01"], None), Ok(vec![0]));
+        assert_eq!(pick(&["s-3"], None), Ok(vec![2]));
+        assert_eq!(pick(&["j-2", "db01"], None), Ok(vec![0, 2]));
+        assert_eq!(pick(&["j-2"], Some("1")), Ok(vec![]));
+        assert_eq!(
+            pick(&["nope"], None).unwrap_err(),
+            "--job nope: no row of the batch has this Name, SourceId or JobId"
+        );
+        assert_eq!(pick(&["db02"], None).unwrap_err(), "--job db02: its row has no job in the batch");
+        // Beside --line: either way.
+        let both = choose(&rows, Choice { lines: &l(&["4"]), jobs: &jobs(&["db01"]), ..Choice::default() });
+        assert_eq!(both, Ok(vec![0, 2]));
     }
 }

@@ -4,4 +4,5 @@
 pub mod act;
 pub mod choose;
 pub mod plan;
+pub mod reconcile;
 pub mod states;

@@ -251,6 +251,7 @@ mod tests {
             params: BTreeMap::new(),
             at: jiff::Timestamp::UNIX_EPOCH,
             run: "r".into(),
+            purpose: None,
         });
         let with_act = [entries.to_vec(), vec![act]].concat();
         let plan = plan_actions(&refs, &states, &with_act, Action::Start, false, ("D", "E")).unwrap();

@@ -16,6 +16,8 @@ pub struct JobState {
     pub business: String,
     /// Whether the job runs once (`false`: incremental); `None` when the API does not say.
     pub run_once: Option<bool>,
+    /// Whether it has run at least once (what most of its parameters may change until).
+    pub has_run: bool,
     /// Who it is: what a row of the batch must match before anything is done to it.
     pub source_id: String,
     pub name: String,
@@ -27,6 +29,8 @@ impl JobState {
             status: JobStatus::parse(&job.status),
             business: job.extra.get("BusinessStatus").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
             run_once: job.extra.get("RunOnce").and_then(|v| v.as_bool()),
+            has_run: job.status != "Ready"
+                || job.extra.get("StartTime").and_then(|v| v.as_str()).is_some_and(|t| !t.is_empty()),
             source_id: job.source_id.clone(),
             name: job.name.clone(),
         }

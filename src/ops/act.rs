@@ -96,8 +96,7 @@ pub fn act(
     let dir::Opened { journal, lock: _lock, .. } = opened;
     let mut journal = journal.expect("a real run opens the journal");
     let regions = rows.iter().map(|r| r.id.region_id.clone());
-    let record =
-        RunRecord::start(action.verb(), argv, endpoint.clone(), client.access_key_id().to_string(), regions, None);
+    let record = RunRecord::start(action.verb(), argv, Some(client), regions, None);
     journal.append(&Entry::Run(record.clone()))?;
     drop(journal);
     let run = Execution { client, dir, rows: &refs, opts, scope: &scope, run: &record.run, planned: &planned };

@@ -2,9 +2,13 @@
 //! summary), as cargo has them. The commands parse flags, ask, call one and print.
 
 pub mod act;
+pub mod apply;
 pub mod init;
+pub mod reconcile;
+pub mod saved;
 pub mod schedule;
 pub mod scope;
+pub mod send;
 pub mod status;
 pub mod submit;
 pub mod waits;

@@ -16,8 +16,8 @@ use std::time::Duration;
 /// How to look.
 #[derive(Clone, Debug, Default)]
 pub struct Look {
-    /// Only the jobs of this wave.
-    pub wave: Option<String>,
+    /// Only these jobs (by JobId): a wave's, some lines', some jobs'.
+    pub only: Option<std::collections::BTreeSet<String>>,
     /// Until no job will change without the user.
     pub watch: bool,
     /// Between refreshes.
@@ -116,7 +116,7 @@ fn watch(
             return Ok(last);
         }
         let mut rows = current(dir)?.rows;
-        rows.retain(|r| !r.job_id.is_empty() && look.wave.as_ref().is_none_or(|w| r.wave == *w));
+        rows.retain(|r| !r.job_id.is_empty() && look.only.as_ref().is_none_or(|ids| ids.contains(&r.job_id)));
         let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
         let read = scope.runtime.block_on(async {
             tokio::select! {

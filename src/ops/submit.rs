@@ -2,18 +2,23 @@
 //! each row from the journal, send through the engine, and write the batch's report and
 //! `failed.csv`.
 
+use super::apply::{Applying, Wanted};
+use super::reconcile::{Reconciled, jobs_to_read, reconcile};
+use super::saved::SavedPlan;
 use super::scope::RunScope;
+use super::send::{Applied, Left, Sender};
 use crate::account::AccountIndex;
 use crate::api::client::{Api, Client};
-use crate::batch::journal::{Entry, History, InventoryFile, Journal, RunEnd, RunRecord, runs_of};
+use crate::batch::jobs::jobs_of;
+use crate::batch::journal::{Entry, InventoryFile, Journal, RunEnd, RunRecord, runs_of};
 use crate::batch::report::{self, Batch, ReportRow};
-use crate::batch::resume::{self, Decision};
 use crate::batch::rows::{self, Line};
 use crate::batch::{RowStatus, dir, failed};
 use crate::check::{self, Checked};
 use crate::diagnostics::Severity;
 use crate::engine::signals::Signal;
-use crate::engine::{self, Counters, progress};
+use crate::engine::{self, Counters};
+use crate::jobs::states::read_jobs;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -38,6 +43,12 @@ pub struct Options<'a> {
     pub argv: Vec<String>,
     /// The sheet of a workbook inventory (default: its first).
     pub sheet: Option<&'a str>,
+    /// Replace the jobs a change cannot be made to in place (delete, then create).
+    pub replace: bool,
+    /// Delete the batch's jobs this inventory does not hold.
+    pub prune: bool,
+    /// Apply exactly this saved plan, or nothing.
+    pub plan: Option<&'a SavedPlan>,
 }
 
 /// The inventory checked, each row built once for the rest of the run.
@@ -47,6 +58,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Each row, as the check pass built it.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
     /// Whether errors stop the run before anything is sent (a header error always does).
     pub fn stops(&self, skip_invalid: bool) -> bool {
         let header_errors = self.checked.diagnostics.iter().any(|d| d.line == 1 && d.severity == Severity::Error);
@@ -80,15 +96,34 @@ pub struct Ran {
     pub clean: bool,
     /// A dry run left the report of a directory with a journal as it was.
     pub left_as_it_was: bool,
+    /// The plan of the inventory against the batch (`None`: the batch had no job yet).
+    pub plan: Option<Reconciled>,
+    /// Updates the API refused since the job had started meanwhile: replace them (by line index).
+    pub refused: Vec<usize>,
+    /// Rows to replace, left for `--replace` (by line index).
+    pub replace_left: Vec<usize>,
+    /// Jobs of rows this file held and holds no more, left for `--prune`.
+    pub prune_left: Vec<String>,
+    /// The changes (updates, replaces, prunes) that did not go through, one line each.
+    pub failures: Vec<String>,
+}
+
+/// What a submit is about to send, for the question the command asks before it.
+pub struct Asking<'a> {
+    pub endpoint: &'a reqwest::Url,
+    /// Calls of each kind: create, recreate, update, replace, prune.
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Jobs it deletes (replaces and prunes).
+    pub deletes: usize,
 }
 
 /// Submits the checked inventory into the batch; `client` may be `None` only for a dry
-/// run. `ask` is called before the first request to an endpoint that is not loopback.
+/// run. `ask` is called before the first request, and may refuse.
 pub fn submit(
     client: Option<&Client>,
     prepared: Prepared,
     opts: &Options,
-    ask: &mut dyn FnMut(&Client, usize) -> anyhow::Result<()>,
+    ask: &mut dyn FnMut(&Asking) -> anyhow::Result<()>,
     warn: &mut dyn Write,
 ) -> anyhow::Result<Ran> {
     let client_or_err = || client.ok_or_else(|| anyhow::anyhow!("sending needs credentials and an endpoint"));
@@ -96,76 +131,95 @@ pub fn submit(
     let opened = dir::open(opts.dir, opts.dry_run, opts.adopt, warn)?;
     let mut scope = RunScope::new(2)?;
     let dir::Opened { journal, entries, had_journal, lock: _lock } = opened;
-    let history = History::of(&entries);
-    let mut todo = Vec::new();
-    for l in lines.iter_mut() {
-        let Some(work) = &l.work else { continue };
-        match resume::decide(work, &history, opts.retry_failed) {
-            Decision::Send(work) => {
-                l.token = Some(work.token.clone());
-                todo.push(*work);
-            }
-            Decision::Settled(outcome) => l.earlier = Some(outcome),
-        }
-    }
     let file = opts.inventory.display().to_string();
+    // The batch: what the directory held (its report, when a journal backs it or --adopt
+    // rebuilds a lost one: a report without either is a dry run's preview).
+    let earlier = if had_journal || opts.adopt { earlier_rows(opts.dir, warn) } else { Vec::new() };
+    // Each row against the batch's job for its source, once the batch has jobs; their
+    // state read now (before the signals are taken: an interrupted read leaves nothing).
+    let plan = match jobs_of(&entries).is_empty() {
+        true => None,
+        false => {
+            let live = match client {
+                Some(c) => Some(scope.runtime.block_on(read_jobs(c, &jobs_to_read(&entries)))?),
+                None => None,
+            };
+            Some(reconcile(&lines, &entries, live.as_ref(), &earlier))
+        }
+    };
+    if let Some(saved) = opts.plan {
+        let sha256 = checked.tapped.as_ref().map(|t| t.sha256.as_str()).unwrap_or_default();
+        saved
+            .holds(plan.as_ref(), sha256, opts.dir, &entries)
+            .map_err(|e| anyhow::anyhow!("{}: refused, nothing was applied: {e}; make the plan again", saved.from))?;
+    }
+    let wanted = Wanted { replace: opts.replace, prune: opts.prune, retry_failed: opts.retry_failed, file: &file };
+    let applying = Applying::of(&mut lines, plan.as_ref(), &entries, wanted);
+    if opts.replace && applying.replaces.is_empty() {
+        let _ = writeln!(warn, "note: --replace: no job of this inventory needs replacing");
+    }
+    if opts.prune && applying.prunes.is_empty() {
+        let _ = writeln!(warn, "note: --prune: every job of the batch is in this inventory");
+    }
     let started = Instant::now();
     let counters = Counters::default();
     let mut run = None;
-    let settled = match journal {
-        Some(mut journal) => {
-            if !todo.is_empty()
-                && let Err(e) = ask(client_or_err()?, todo.len())
-            {
+    let mut applied = Applied::default();
+    if let Some(mut journal) = journal {
+        let counts = applying.counts();
+        if counts.values().any(|n| *n > 0) {
+            let client = client_or_err()?;
+            let endpoint = client.endpoint(&Api::Smc);
+            if let Err(e) = ask(&Asking { endpoint: &endpoint, counts, deletes: applying.deletes() }) {
                 // Declined before anything was written: a journal this run created goes too.
                 if !had_journal && std::fs::metadata(journal.path()).is_ok_and(|m| m.len() == 0) {
                     let _ = std::fs::remove_file(journal.path());
                 }
                 return Err(e);
             }
-            // From here on a signal stops the run cleanly instead of killing the process with the lock held.
-            scope.take_signals()?;
-            // The run is on record before its first request.
-            let record = run_record(client, opts, &checked, &lines, &file);
-            journal.append(&Entry::Run(record.clone()))?;
-            let settled = if todo.is_empty() {
-                BTreeMap::new()
-            } else {
-                let display = progress::for_stderr(todo.len() as u64, opts.quiet);
-                let with = engine::With {
-                    client: client_or_err()?,
-                    options: &opts.send,
-                    stop: &scope.stop,
-                    counters: &counters,
-                    run: &record.run,
-                    file: &file,
-                };
-                scope.runtime.block_on(engine::send_batch(&with, todo, journal, &*display, opts.adopt))?
-            };
-            run = Some(record);
-            settled
         }
-        None => BTreeMap::new(),
-    };
+        // From here on a signal stops the run cleanly instead of killing the process with the lock held.
+        scope.take_signals()?;
+        // The run is on record before its first request.
+        let record = run_record(client, opts, &checked, &lines, &file);
+        journal.append(&Entry::Run(record.clone()))?;
+        drop(journal);
+        if let Some(client) = client {
+            let sender = Sender {
+                client,
+                dir: opts.dir,
+                send: &opts.send,
+                scope: &scope,
+                run: &record.run,
+                file: &file,
+                quiet: opts.quiet,
+                counters: &counters,
+            };
+            applied = sender.apply(&applying, &mut lines, opts.adopt)?;
+        }
+        run = Some(record);
+    }
     let (signal, tripped, ended) = (scope.signal(), scope.stop.tripped(), scope.ended());
     // Journal appends abandoned by a second signal finish before the report is written and
     // the lock released; signals from here on are caught and change nothing.
     scope.finish();
-    let this_run = rows::report_rows(&lines, &file, &settled, opts.dry_run);
-    // The batch: what the directory held (its report, when a journal backs it or --adopt
-    // rebuilds a lost one: a report without either is a dry run's preview), with this
-    // run's rows merged in.
-    let earlier = if had_journal || opts.adopt { earlier_rows(opts.dir, warn) } else { Vec::new() };
+    let this_run = rows::report_rows(&lines, &file, &applied.creates, opts.dry_run);
     let fixes = checked.tapped.as_ref().map(|t| t.fixes.clone()).unwrap_or_default();
     let merged = rows::ThisRun { rows: this_run.clone(), file: &file, fixes: &fixes };
-    let batch = rows::batch_rows(earlier, &entries, merged);
+    let mut batch = rows::batch_rows(earlier, &entries, merged);
+    applied.mark(&mut batch, &lines, &applying);
     // This inventory's rows as the batch has them now (an old version of a row fixed since
     // stands as its fix did).
     let seen = as_in_batch(&this_run, &batch);
-    let summary = summary_line(&seen, started.elapsed(), &counters, opts.dir);
+    let done = applied.done(&applying);
+    let left = Left { replace: applied.refused.len() + applying.replace_left.len(), prune: applying.prune_left.len() };
+    let summary = summary_line(&seen, started.elapsed(), &counters, opts.dir) + &done.said(&left, opts.dry_run);
     // A dry run is clean when every row would be created (or is already).
-    let clean = seen.iter().all(|r| r.status == RowStatus::Created || (opts.dry_run && r.status == RowStatus::Pending));
-    let counts = counts_of(&seen, &counters);
+    let clean = left.replace + left.prune == 0
+        && done.failed == 0
+        && seen.iter().all(|r| r.status == RowStatus::Created || (opts.dry_run && r.status == RowStatus::Pending));
+    let mut counts = counts_of(&seen, &counters);
+    counts.extend(done.counts(&left));
     let mut ran = Ran {
         seen,
         batch,
@@ -178,6 +232,11 @@ pub fn submit(
         tripped,
         clean,
         left_as_it_was: opts.dry_run && had_journal,
+        plan,
+        refused: applied.refused.clone(),
+        replace_left: applying.replace_left.clone(),
+        prune_left: applying.prune_left.clone(),
+        failures: applied.failures(&lines),
     };
     if ran.left_as_it_was {
         return Ok(ran);
@@ -202,10 +261,19 @@ pub fn submit(
 
 /// Checks the inventory and keeps every row, built once, for the rest of the run.
 pub fn check(opts: &Options, account: Option<&AccountIndex>) -> anyhow::Result<Prepared> {
-    let now = jiff::Timestamp::now();
-    let check = check::Options { strict: false, now, account, quota: None, retain: true, sheet: opts.sheet, tap: true };
+    prepare(opts.inventory, opts.sheet, jiff::Timestamp::now(), account)
+}
+
+/// Checks `inventory` (its sheet `sheet`) as of `now`, each row built once.
+pub fn prepare(
+    inventory: &Path,
+    sheet: Option<&str>,
+    now: jiff::Timestamp,
+    account: Option<&AccountIndex>,
+) -> anyhow::Result<Prepared> {
+    let check = check::Options { strict: false, now, account, quota: None, retain: true, sheet, tap: true };
     let mut lines: Vec<Line> = Vec::new();
-    let checked = check::run(opts.inventory, &check, |row, diags| {
+    let checked = check::run(inventory, &check, |row, diags| {
         let error =
             diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.clone()));
         lines.push(Line::of(row, error));
@@ -238,8 +306,7 @@ fn run_record(client: Option<&Client>, opts: &Options, checked: &Checked, lines:
     RunRecord::start(
         "submit",
         opts.argv.clone(),
-        client.map(|c| c.endpoint(&Api::Smc).to_string()).unwrap_or_default(),
-        client.map(|c| c.access_key_id().to_string()).unwrap_or_default(),
+        client,
         regions,
         Some(InventoryFile { file: file.to_string(), sha256 }),
     )

@@ -7,6 +7,14 @@ use crate::inventory::{Param, Row};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// What a create stands in for: the batch's earlier job for the source server.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Replaces {
+    pub job_id: String,
+    /// `recreate` (the job is gone) or `replace` (deleted for a change it could not take).
+    pub why: String,
+}
+
 /// A row to create.
 #[derive(Clone, Debug)]
 pub struct Work {
@@ -18,6 +26,8 @@ pub struct Work {
     pub params: BTreeMap<String, String>,
     /// A job may exist from an earlier run whose intent had another token: look it up first.
     pub look_up_first: bool,
+    /// The batch's earlier job for the source, which this create stands in for.
+    pub replaces: Option<Replaces>,
 }
 
 impl Work {
@@ -32,7 +42,21 @@ impl Work {
         };
         params.insert("ClientToken".to_string(), token.clone());
         request.client_token = Some(token.clone());
-        Work { line: row.line, request, token, params, look_up_first: false }
+        Work { line: row.line, request, token, params, look_up_first: false, replaces: None }
+    }
+
+    /// The same request in place of the job `replaced` (gone, or deleted to be replaced):
+    /// a new ClientToken, derived from the row's and that job's, since the old one names the
+    /// old job; the same for every run, so that a run killed half-way is resumed.
+    pub fn recreating(&self, replaced: Replaces) -> Work {
+        let mut keyed = self.params.clone();
+        keyed.insert("ClientToken".to_string(), format!("{}+{}", self.token, replaced.job_id));
+        let token = token_of(&keyed);
+        let mut params = self.params.clone();
+        params.insert("ClientToken".to_string(), token.clone());
+        let mut request = self.request.clone();
+        request.client_token = Some(token.clone());
+        Work { request, token, params, replaces: Some(replaced), look_up_first: false, ..self.clone() }
     }
 }
 

@@ -21,7 +21,7 @@ pub fn hint(code: &str, again: &str) -> String {
             format!("the transfer failed: check the source's network to the intermediate instance, then `{again}`")
         }
         "Disk.InsufficientSpace" => {
-            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size, delete the job and submit again".to_string()
+            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size in the inventory, then `smcplan plan INVENTORY --report DIR` and `submit --replace`".to_string()
         }
         _ => format!("see the job in the SMC console; `{again}` runs it again"),
     }
@@ -83,10 +83,12 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
     out
 }
 
-/// The command that starts this row's job again.
+/// The command that starts this row's job again: by its Name (lines move when the file is
+/// edited), else its JobId.
 fn again(dir: &str, r: &ReportRow) -> String {
-    let dir = if dir.contains([' ', '\'', '"']) { format!("'{dir}'") } else { dir.to_string() };
-    format!("smcplan start {dir} --line {}", r.id.line)
+    let quoted = |s: &str| if s.contains([' ', '\'', '"']) { format!("'{s}'") } else { s.to_string() };
+    let job = if r.id.name.is_empty() || r.id.name.contains('\'') { &r.job_id } else { &r.id.name };
+    format!("smcplan start {} --job {}", quoted(dir), quoted(job))
 }
 
 #[cfg(test)]

@@ -35,7 +35,9 @@ fn examples(command: Option<&str>) -> &'static [(&'static str, &'static str)] {
         ],
         Some("status") => &[("smcplan status jobs --watch --wave 1", "the live view of one wave")],
         Some("start") => &[("smcplan start jobs --wave 1 --canary 2", "two first, the rest once they run")],
-        Some("stop") => &[("smcplan stop jobs --line 14", "pause one job")],
+        Some("stop") => {
+            &[("smcplan stop jobs --job db01-wave1", "pause one job, named by its Name, SourceId or JobId")]
+        }
         Some("cutover") => &[("smcplan cutover jobs --wave 2 --sync-data", "the last sync of incremental jobs")],
         Some("delete") => &[("smcplan delete jobs --wave 2 --stop-first --yes", "roll a wave back")],
         Some("snapshot") => {

@@ -5,5 +5,6 @@ pub mod explain;
 pub mod json;
 pub mod live;
 pub mod man;
+pub mod reconcile;
 pub mod render;
 pub mod stream;

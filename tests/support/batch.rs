@@ -146,3 +146,32 @@ pub fn exit_within(child: &mut std::process::Child, bound: Duration) -> Option<s
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Every job of the emulator's account as DescribeReplicationJobs answers over HTTP.
+pub fn described(e: &Running) -> Vec<smcplan::account::ReplicationJob> {
+    use futures_util::TryStreamExt as _;
+    use smcplan::api::client::{Client, ClientConfig};
+    use smcplan::api::credentials::{Credentials, Secret};
+    let config = ClientConfig { endpoint: Some(e.url()), ..ClientConfig::default() };
+    let credentials = Credentials {
+        access_key_id: DEFAULT_KEY_ID.into(),
+        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
+        security_token: None,
+        source: "test".into(),
+    };
+    let client = Client::new(&config, credentials).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let filter = smcplan::api::calls::JobFilter::default();
+    runtime.block_on(client.describe_replication_jobs(&filter).try_collect()).unwrap()
+}
+
+/// The value of a request parameter a described job shows (`ImageName`, `Description`, ...).
+pub fn shown(job: &smcplan::account::ReplicationJob, param: &str) -> String {
+    smcplan::account::job::flat_params(job).get(param).cloned().unwrap_or_default()
+}
+
+/// A command on the batch in `dir` (start, plan, ...) against the emulator.
+pub fn on_batch(e: &Running, dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = smcplan_in(dir.parent().unwrap());
+    cmd.args(args).args(["--endpoint", &e.url()]).output().unwrap()
+}

@@ -2,6 +2,7 @@
 //! and each run's record and end. Written one a line, read back as the batch's history.
 
 use crate::batch::RowStatus;
+pub use crate::plan::request::Replaces;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +28,11 @@ pub enum Entry {
         /// The inventory file the row came from, as the command line named it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         file: Option<String>,
+        /// A create in place of the batch's job for the source server, gone or deleted to be
+        /// replaced: that job's JobId (the new request has a new ClientToken: the old one
+        /// names the old job), and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<Replaces>,
     },
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
@@ -53,6 +59,10 @@ pub struct Act {
     #[serde(with = "crate::time::second")]
     pub at: Timestamp,
     pub run: String,
+    /// What the action is part of, when not a lifecycle command of its own: `update`,
+    /// `replace` (a delete before a create) or `prune`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 /// What a job action came to.
@@ -111,6 +121,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the call came to its goal (a create made its job, a job call was done).
+    pub fn succeeded(&self) -> bool {
+        self.status == RowStatus::Created
+    }
+
     /// A row settled after one attempt: created as `job` (`Some`), or failed without a code
     /// (`None`); the rest for the caller to set.
     pub fn settled(line: u64, token: &str, job: Option<&str>) -> Outcome {
@@ -147,6 +162,9 @@ pub struct RunRecord {
     /// The key the run signs with; never its secret.
     #[serde(default, rename = "AccessKeyId")]
     pub access_key_id: String,
+    /// How it reached the API: what later commands on the batch default to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reached: Option<crate::api::client::Reached>,
     /// The inventory it read, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<InventoryFile>,

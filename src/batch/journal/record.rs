@@ -9,13 +9,13 @@ use std::io::{self, Read};
 use std::path::Path;
 
 impl RunRecord {
-    /// A run starting now: `command` with `argv` (secrets masked), sent to `endpoint` with
-    /// the key `access_key_id`, for rows of `regions`, from `inventory` if it read one.
+    /// A run starting now: `command` with `argv` (secrets masked), sent through `client`
+    /// (its endpoint, key and how it reached them; none for a dry run), for rows of
+    /// `regions`, from `inventory` if it read one.
     pub fn start(
         command: &str,
         argv: Vec<String>,
-        endpoint: String,
-        access_key_id: String,
+        client: Option<&crate::api::client::Client>,
         regions: impl IntoIterator<Item = String>,
         inventory: Option<InventoryFile>,
     ) -> RunRecord {
@@ -26,9 +26,10 @@ impl RunRecord {
             command: command.to_string(),
             argv,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            endpoint,
+            endpoint: client.map(|c| c.endpoint(&crate::api::client::Api::Smc).to_string()).unwrap_or_default(),
             regions: regions.into_iter().collect(),
-            access_key_id,
+            access_key_id: client.map(|c| c.access_key_id().to_string()).unwrap_or_default(),
+            reached: client.map(|c| c.reached().clone()),
             inventory,
             started_at: now,
         }

@@ -6,7 +6,7 @@ use crate::emulator::fault::Fault;
 use crate::emulator::params::Params;
 
 impl World {
-    fn job_mut(&mut self, params: &[(String, String)]) -> Result<usize, Fault> {
+    pub(super) fn job_mut(&mut self, params: &[(String, String)]) -> Result<usize, Fault> {
         let id = Params(params).required("JobId")?;
         let i = *self.job_index.get(id).ok_or_else(|| {
             Fault::new(404, "InvalidJobId.NotFound", format!("The specified replication job {id} does not exist."))

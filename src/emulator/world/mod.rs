@@ -1,6 +1,8 @@
 //! The emulated account: source servers, vSwitches, jobs on a simulated clock, and ClientTokens.
 
+mod account;
 mod actions;
+mod modify;
 
 use super::fault::Fault;
 use super::ids::JobIds;
@@ -11,6 +13,25 @@ use crate::account::{AccountState, ReplicationJob, SourceServer};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+
+/// Request parameters that are not the job's own (signatures, the SDK's extras).
+pub const COMMON: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "SignatureType",
+    "Timestamp",
+    "SecurityToken",
+    "Signature",
+    "OwnerId",
+    "ResourceOwnerAccount",
+    "ClientToken",
+    "JobId",
+];
 
 /// A successful request's parameters and the job it created.
 type Remembered = (Vec<(String, String)>, String);
@@ -76,6 +97,8 @@ impl World {
             w.source_index.insert(s.source_id.clone(), i);
         }
         for j in state.replication_jobs {
+            // The request parameters it shows: what a ModifyReplicationJobAttribute changes.
+            let params = crate::account::job::flat_params(&j).into_iter().collect();
             let mut fields = j.extra.clone();
             fields.remove("Progress");
             let job = Job {
@@ -98,6 +121,7 @@ impl World {
                 error_code: j.extra.get("ErrorCode").and_then(Value::as_str).unwrap_or_default().to_string(),
                 failing: Failing::default(),
                 runs: 0,
+                params,
             };
             w.insert(job);
         }
@@ -208,52 +232,7 @@ impl World {
         if self.sources[si].state != "Available" {
             return Err(state(&self.sources[si].state.clone()));
         }
-        if let Some(name) = p.get("Name")
-            && self.names.contains_key(name)
-        {
-            return Err(Fault::new(
-                400,
-                "ReplicationJobName.Duplicate",
-                "The specified replication job name already exists.",
-            ));
-        }
-        let region = p.required("RegionId")?;
-        if let Some(image) = p.get("ImageName")
-            && self.images.contains_key(&(region.to_string(), image.to_string()))
-        {
-            return Err(Fault::new(
-                400,
-                "ImageName.UsedByReplicationJob",
-                format!(
-                    "The specified imageName: \"{image}\" was used by another replication job in the current region."
-                ),
-            ));
-        }
-        let disks: Vec<i64> = self.sources[si].data_disks.iter().map(|d| d.index).collect();
-        for n in p.indexes("DataDisk")? {
-            if let Some(index) = p.int(&format!("DataDisk.{n}.Index"))?
-                && !disks.contains(&index)
-            {
-                return Err(Fault::new(
-                    400,
-                    "ReplicationJobDataDiskIndex.Invalid",
-                    "The specified replication job contains data disk index not found in source server.",
-                ));
-            }
-        }
-        if let Some(vsw) = p.get("VSwitchId") {
-            let found = self.vswitches.iter().find(|v| v.vswitch_id == vsw);
-            let found = found.ok_or_else(|| {
-                Fault::new(404, "InvalidVSwitchId.NotFound", format!("The specified vSwitch {vsw} does not exist."))
-            })?;
-            if p.get("VpcId").is_some_and(|vpc| vpc != found.vpc_id) {
-                return Err(Fault::new(
-                    400,
-                    "VSwitchIdVpcId.Mismatch",
-                    "The specified VSwitchId and VpcId does not match.",
-                ));
-            }
-        }
+        self.check_against_account(p, si, None)?;
         if self.live >= self.quota {
             return Err(Fault::new(
                 400,
@@ -264,7 +243,7 @@ impl World {
         Ok(())
     }
 
-    fn build_job(&self, id: &str, p: &Params, now: Timestamp) -> Result<Job, Fault> {
+    pub(super) fn build_job(&self, id: &str, p: &Params, now: Timestamp) -> Result<Job, Fault> {
         let mut fields = Map::new();
         for key in [
             "Description",
@@ -323,6 +302,7 @@ impl World {
             error_code: String::new(),
             failing: self.failing,
             runs: 0,
+            params: p.0.iter().filter(|(k, _)| !COMMON.contains(&k.as_str())).cloned().collect(),
         })
     }
 

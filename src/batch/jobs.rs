@@ -1,0 +1,170 @@
+//! The batch's jobs as its journal tells them: for each source server, the latest job the
+//! batch created (or adopted), the parameters that job has now (those it was created with,
+//! as each update this batch applied changed them), and whether a delete of the batch
+//! removed it. What `plan --report` compares an inventory with.
+
+use super::journal::{ActResult, Entry};
+use std::collections::BTreeMap;
+
+/// The API action that changes a job's parameters in place.
+pub const MODIFY: &str = "ModifyReplicationJobAttribute";
+const DELETE: &str = "DeleteReplicationJob";
+
+/// The batch's job for one source server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchJob {
+    pub source_id: String,
+    pub job_id: String,
+    /// The ClientToken that made it.
+    pub token: String,
+    /// Its request parameters now, ClientToken left out.
+    pub params: BTreeMap<String, String>,
+    /// A delete of this batch removed it (done, or sent and its answer lost).
+    pub deleted: bool,
+    /// A delete of it was sent as part of a replace (`replace`) or a prune (`prune`).
+    pub deleted_for: Option<String>,
+    /// Where the row that made it came from.
+    pub line: u64,
+    pub file: String,
+}
+
+/// Each source server's job, by SourceId.
+pub fn jobs_of(entries: &[Entry]) -> BTreeMap<String, BatchJob> {
+    // Each create's line, parameters and file, by its token.
+    type Sent<'a> = (u64, &'a BTreeMap<String, String>, Option<&'a str>);
+    let mut sent: BTreeMap<&str, Sent> = BTreeMap::new();
+    let mut jobs: BTreeMap<String, BatchJob> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, String> = BTreeMap::new();
+    // A modify's parameters, by JobId, until its result says it was done.
+    let mut modifying: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
+    for e in entries {
+        match e {
+            Entry::Intent { line, token, params, file, .. } => {
+                sent.insert(token.as_str(), (*line, params, file.as_deref()));
+            }
+            Entry::Outcome(o) => {
+                let (Some(job), Some((line, params, file))) = (&o.job_id, sent.get(o.token.as_str())) else {
+                    continue;
+                };
+                let Some(source) = params.get("SourceId") else { continue };
+                let mut params = (*params).clone();
+                params.remove("ClientToken");
+                by_id.insert(job.clone(), source.clone());
+                jobs.insert(
+                    source.clone(),
+                    BatchJob {
+                        source_id: source.clone(),
+                        job_id: job.clone(),
+                        token: o.token.clone(),
+                        params,
+                        line: *line,
+                        file: file.unwrap_or_default().to_string(),
+                        ..BatchJob::default()
+                    },
+                );
+            }
+            Entry::Act(a) if a.action == MODIFY => {
+                modifying.insert(a.job_id.as_str(), &a.params);
+            }
+            Entry::Act(a) if a.action == DELETE => {
+                if let Some(j) = by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id) {
+                    j.deleted = true;
+                    j.deleted_for = a.purpose.clone();
+                }
+            }
+            // A delete refused: the job stands (a delete sent without an answer may have gone through).
+            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Failed => {
+                if let Some(j) = by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id) {
+                    j.deleted = false;
+                    j.deleted_for = None;
+                }
+            }
+            Entry::Acted(a) if a.action == MODIFY && a.result == ActResult::Done => {
+                let (Some(changed), Some(j)) = (
+                    modifying.remove(a.job_id.as_str()),
+                    by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id),
+                ) else {
+                    continue;
+                };
+                j.params = crate::jobstate::changed_params(&j.params, changed);
+            }
+            _ => {}
+        }
+    }
+    jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::{Act, Acted, Outcome};
+
+    fn p(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
+        kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn intent(token: &str, params: BTreeMap<String, String>) -> Entry {
+        Entry::Intent {
+            line: 2,
+            token: token.into(),
+            params,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            lookup: false,
+            run: None,
+            file: Some("inv.csv".into()),
+            replaces: None,
+        }
+    }
+
+    fn act(action: &str, job: &str, params: BTreeMap<String, String>, purpose: Option<&str>) -> Entry {
+        Entry::Act(Act {
+            line: 2,
+            action: action.into(),
+            job_id: job.into(),
+            params,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            run: "r".into(),
+            purpose: purpose.map(str::to_string),
+        })
+    }
+
+    fn acted(action: &str, job: &str) -> Entry {
+        Entry::Acted(Acted {
+            line: 2,
+            action: action.into(),
+            job_id: job.into(),
+            result: ActResult::Done,
+            request_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            at: jiff::Timestamp::UNIX_EPOCH,
+        })
+    }
+
+    #[test]
+    fn the_latest_job_of_each_source_with_its_parameters_as_updated() {
+        let created = p(&[("SourceId", "s-1"), ("Name", "a"), ("VSwitchId", "vsw-a"), ("ClientToken", "t1")]);
+        let change = p(&[("JobId", "j-1"), ("VSwitchId", "vsw-b")]);
+        let entries = [
+            intent("t1", created),
+            Entry::Outcome(Outcome::settled(2, "t1", Some("j-1"))),
+            act(MODIFY, "j-1", change.clone(), Some("update")),
+            acted(MODIFY, "j-1"),
+            // A modify whose answer was lost changes nothing the journal knows.
+            act(MODIFY, "j-1", p(&[("JobId", "j-1"), ("Name", "lost")]), Some("update")),
+        ];
+        let jobs = jobs_of(&entries);
+        let j = &jobs["s-1"];
+        assert_eq!((j.job_id.as_str(), j.token.as_str(), j.deleted), ("j-1", "t1", false));
+        assert_eq!(j.params, p(&[("SourceId", "s-1"), ("Name", "a"), ("VSwitchId", "vsw-b")]));
+        // Deleted to be replaced, then made again: the new job is the source's.
+        let mut more = entries.to_vec();
+        more.push(act(DELETE, "j-1", p(&[("JobId", "j-1")]), Some("replace")));
+        assert_eq!(jobs_of(&more)["s-1"].deleted_for.as_deref(), Some("replace"));
+        more.push(intent("t2", p(&[("SourceId", "s-1"), ("Name", "a"), ("ClientToken", "t2")])));
+        more.push(Entry::Outcome(Outcome::settled(2, "t2", Some("j-2"))));
+        let j = &jobs_of(&more)["s-1"];
+        assert_eq!((j.job_id.as_str(), j.deleted), ("j-2", false));
+    }
+}
