@@ -43,6 +43,7 @@ fn main() {
         access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
         security_token: None,
         source: "bench".into(),
+        expiration: None,
     };
     let client = Client::new(&ClientConfig { endpoint: Some(emulator.url()), ..ClientConfig::default() }, creds)
         .expect("a client");

@@ -45,6 +45,11 @@ impl JobStatus {
         JobStatus::Deleting,
     ];
 
+    /// Whether the job no longer exists (as smcplan last saw it).
+    pub fn is_gone(&self) -> bool {
+        matches!(self, JobStatus::NotFound | JobStatus::Deleted | JobStatus::Missing)
+    }
+
     pub fn parse(text: &str) -> JobStatus {
         match text {
             "Ready" => JobStatus::Ready,

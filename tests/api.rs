@@ -21,6 +21,7 @@ fn creds(sts: bool) -> Credentials {
         access_key_secret: Secret::new(SECRET),
         security_token: sts.then(|| Secret::new(TOKEN)),
         source: "test".into(),
+        expiration: None,
     }
 }
 

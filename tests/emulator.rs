@@ -22,6 +22,7 @@ fn client_for(e: &Running, signature: SignatureVersion, secret: &str, token: Opt
         access_key_secret: Secret::new(secret),
         security_token: token.map(Secret::new),
         source: "test".into(),
+        expiration: None,
     };
     let config =
         ClientConfig { endpoint: Some(e.url()), signature, timeout: Duration::from_secs(5), ..ClientConfig::default() };
@@ -510,6 +511,7 @@ async fn killed_right_after_a_create_its_state_still_never_reissues_the_id() {
             access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
             security_token: None,
             source: "test".into(),
+            expiration: None,
         };
         let config = ClientConfig { endpoint: Some(url), timeout: Duration::from_secs(5), ..ClientConfig::default() };
         let c = Client::new(&config, creds).unwrap();
@@ -534,6 +536,7 @@ async fn reads_are_paced_at_the_read_rate() {
         access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     let c = Client::new(&config, creds).unwrap();
     let started = Instant::now();

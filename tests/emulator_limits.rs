@@ -13,6 +13,7 @@ fn client(url: String) -> Client {
         access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     Client::new(&ClientConfig { endpoint: Some(url), ..ClientConfig::default() }, creds).unwrap()
 }

@@ -74,6 +74,7 @@ async fn settle(call: Scripted, max_attempts: u32) -> Settled {
         access_key_secret: Secret::new("secret"),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     // Never reached: the fake call does not send.
     let client =

@@ -150,6 +150,7 @@ fn modify_elsewhere(e: &Running, job: &str, param: &str, value: &str) {
         access_key_secret: Secret::new(smcplan::emulator::DEFAULT_KEY_SECRET),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     let client = Client::new(&config, credentials).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

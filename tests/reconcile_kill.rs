@@ -29,6 +29,8 @@ fn jobs_by_source(e: &Running) -> BTreeMap<String, Vec<String>> {
     out
 }
 
+type Jobs = BTreeMap<String, Vec<String>>;
+
 fn lines_of(path: &Path) -> usize {
     std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
 }
@@ -39,12 +41,9 @@ fn source(n: u32) -> String {
 
 /// One trial: a batch of four servers (and another batch's job beside it), the change
 /// `after` applied with `flags`, the run killed once the journal has grown by `k` lines,
-/// then run again to its end.
-fn trial(
-    after: &[(u32, &str)],
-    flags: &[&str],
-    k: usize,
-) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
+/// then run again to its end. Jobs by source before and after, and whether the kill landed
+/// inside the change (the killed run journaled something, and not its end).
+fn trial(after: &[(u32, &str)], flags: &[&str], k: usize) -> (Jobs, Jobs, bool) {
     let e = emulator(|_| {});
     let tmp = tempfile::tempdir().unwrap();
     let (inv, dir) = (tmp.path().join("inventory.csv"), tmp.path().join("jobs"));
@@ -68,6 +67,8 @@ fn trial(
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    let text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let mid = lines_of(&journal) > start + 1 && !text.lines().last().unwrap_or_default().contains("\"run_end\"");
     e.set_latency(Duration::ZERO);
     let mut finished = false;
     for _ in 0..3 {
@@ -78,19 +79,30 @@ fn trial(
         }
     }
     assert!(finished, "a run after the kill finishes the change (k = {k})");
-    (before, jobs_by_source(&e))
+    (before, jobs_by_source(&e), mid)
 }
 
-/// Points spread over the run: 0 (killed at once) to 11 journal lines in.
-fn points() -> impl Iterator<Item = usize> {
-    (0..20).map(|i| (i * 7 + 3) % 12)
+/// 20 points drawn (seeded) from 0 (killed at once) to `most` journal lines in.
+fn points(seed: u64, most: u64) -> Vec<usize> {
+    let mut x = seed;
+    (0..20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % (most + 1)) as usize
+        })
+        .collect()
 }
 
 #[test]
 fn a_replace_killed_at_any_point_ends_with_one_job_a_server() {
-    for k in points() {
+    let mut inside = 0;
+    // A replace of three jobs journals 14 lines: its run, a delete's two, a create's two each, its end.
+    for k in points(0x9E37_79B9_7F4A_7C15, 13) {
         let after = [(1001, "b"), (1002, "b"), (1003, "b"), (1004, "a")];
-        let (before, now) = trial(&after, &["--replace", "--yes"], k);
+        let (before, now, mid) = trial(&after, &["--replace", "--yes"], k);
+        inside += usize::from(mid);
         for n in 1001..=1004 {
             assert_eq!(now[&source(n)].len(), 1, "server {n}, k = {k}: {now:?}");
         }
@@ -100,12 +112,16 @@ fn a_replace_killed_at_any_point_ends_with_one_job_a_server() {
         assert_eq!(now[&source(1004)], before[&source(1004)], "unchanged, k = {k}");
         assert_eq!(now[&source(1010)], before[&source(1010)], "another batch's job, k = {k}");
     }
+    assert!(inside >= 10, "only {inside} of 20 kills landed inside the replace");
 }
 
 #[test]
 fn a_prune_killed_at_any_point_deletes_only_what_the_inventory_dropped() {
-    for k in points().map(|k| k % 7) {
-        let (before, now) = trial(&[(1001, "a"), (1002, "a")], &["--prune", "--yes"], k);
+    let mut inside = 0;
+    // A prune of two jobs journals 6 lines: its run, each delete's two, its end.
+    for k in points(0xD1B5_4A32_D192_ED03, 5) {
+        let (before, now, mid) = trial(&[(1001, "a"), (1002, "a")], &["--prune", "--yes"], k);
+        inside += usize::from(mid);
         for n in [1001, 1002, 1010] {
             assert_eq!(now[&source(n)], before[&source(n)], "server {n} kept, k = {k}");
         }
@@ -113,4 +129,5 @@ fn a_prune_killed_at_any_point_deletes_only_what_the_inventory_dropped() {
             assert!(!now.contains_key(&source(n)), "server {n} pruned, k = {k}: {now:?}");
         }
     }
+    assert!(inside >= 8, "only {inside} of 20 kills landed inside the prune");
 }

@@ -120,7 +120,11 @@ fn snapshot_failures_are_clear_and_exit_2() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     let err = String::from_utf8(run.stderr).unwrap();
-    assert!(err.starts_with("error: DescribeSourceServers: SignatureDoesNotMatch (HTTP 400)"), "{err}");
+    assert!(
+        err.starts_with("note: credentials: AK from environment variables, AccessKeyId snapshot-test-id\n"),
+        "{err}"
+    );
+    assert!(err.contains("\nerror: DescribeSourceServers: SignatureDoesNotMatch (HTTP 400)"), "{err}");
     assert!(!err.contains(SECRET));
     assert!(!out.exists());
 

@@ -117,6 +117,7 @@ fn an_edited_row_with_an_unsettled_intent_is_looked_up_before_anything_is_create
         access_key_secret: smcplan::api::credentials::Secret::new(DEFAULT_KEY_SECRET),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     let client = smcplan::api::client::Client::new(
         &smcplan::api::client::ClientConfig { endpoint: Some(e.url()), ..Default::default() },
@@ -206,7 +207,7 @@ fn a_lost_journal_is_refused_and_adopt_rebuilds_it_without_a_second_job() {
     let inv = inventory(dir.path(), 5, false);
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = errors(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("holds report.json (3 JobIds, 3 rows sent or settled) but no journal.jsonl"), "{err}");
     assert!(err.contains("--adopt"), "{err}");
@@ -261,7 +262,7 @@ fn a_report_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
     let inv = inventory(dir.path(), 3, false);
     let out = submit(&e, &inv, &out_dir, &["--rate", "50"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = errors(&out);
     assert!(err.starts_with(&format!("error: replacing {}/report.csv: ", out_dir.display())), "{err}");
     let tmp: Vec<_> = std::fs::read_dir(&out_dir)
         .unwrap()

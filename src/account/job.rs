@@ -6,33 +6,36 @@ use super::ReplicationJob;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The scalar request parameters DescribeReplicationJobs shows of a job (empty: not set).
+pub const ALWAYS_SHOWN: &[&str] = &[
+    "Description",
+    "TargetType",
+    "InstanceId",
+    "SystemDiskSize",
+    "VpcId",
+    "VSwitchId",
+    "ReplicationParameters",
+    "NetMode",
+    "RunOnce",
+    "Frequency",
+    "MaxNumberOfImageToKeep",
+    "InstanceType",
+    "LaunchTemplateId",
+    "LaunchTemplateVersion",
+    "InstanceRamRole",
+    "ContainerNamespace",
+    "ContainerRepository",
+    "ContainerTag",
+    "LicenseType",
+    "JobType",
+    "ResourceGroupId",
+    "ScheduledStartTime",
+    "ValidTime",
+];
+
 /// The request parameters a job shows; a field the API leaves empty is left out.
 pub fn flat_params(job: &ReplicationJob) -> BTreeMap<String, String> {
-    const SCALARS: &[&str] = &[
-        "Description",
-        "TargetType",
-        "InstanceId",
-        "SystemDiskSize",
-        "VpcId",
-        "VSwitchId",
-        "ReplicationParameters",
-        "NetMode",
-        "RunOnce",
-        "Frequency",
-        "MaxNumberOfImageToKeep",
-        "InstanceType",
-        "LaunchTemplateId",
-        "LaunchTemplateVersion",
-        "InstanceRamRole",
-        "ContainerNamespace",
-        "ContainerRepository",
-        "ContainerTag",
-        "LicenseType",
-        "JobType",
-        "ResourceGroupId",
-        "ScheduledStartTime",
-        "ValidTime",
-    ];
+    const SCALARS: &[&str] = ALWAYS_SHOWN;
     let mut out = BTreeMap::new();
     for (k, v) in [("Name", &job.name), ("SourceId", &job.source_id), ("RegionId", &job.region_id)] {
         put(&mut out, k.to_string(), &Value::String(v.clone()));

@@ -1,12 +1,13 @@
 //! Transport: one pooled HTTPS client, the endpoints, and a freshly signed request for every attempt.
 
-use super::credentials::Credentials;
+use super::credentials::{Credentials, Keys};
 use super::encode::{flatten, query_string};
 pub use super::endpoint::{EndpointError, ProxyRule, parse_endpoint};
 use super::error::{ApiError, TransportKind, parse_retry_after};
 use super::sign::{V3Request, sha256_hex, sign_v1, sign_v3};
 use reqwest::Url;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use super::config::{ClientConfig, DEFAULT_READ_RATE, Reached, SignatureVersion};
@@ -52,12 +53,10 @@ pub fn vpc_endpoint_for(region: &str) -> String {
 /// A signed-request client. Its `Debug` shows no secret.
 pub struct Client {
     http: reqwest::Client,
-    credentials: Credentials,
+    keys: Arc<Keys>,
     smc: Url,
     vpc: Option<Url>,
     signature: SignatureVersion,
-    /// Masks the secrets in whatever a failed call says.
-    redactor: super::redact::Redactor,
     read_attempts: u32,
     /// Paces every attempt of a read, retries included.
     reads: governor::DefaultDirectRateLimiter,
@@ -70,7 +69,7 @@ impl std::fmt::Debug for Client {
             .field("smc", &self.smc.as_str())
             .field("vpc", &self.vpc.as_ref().map(Url::as_str))
             .field("signature", &self.signature)
-            .field("credentials", &self.credentials)
+            .field("keys", &self.keys)
             .finish()
     }
 }
@@ -82,7 +81,13 @@ pub fn user_agent() -> String {
 
 impl Client {
     /// Builds the client; endpoints are checked here, before anything is sent.
+    /// A client signing with long-lived `credentials`.
     pub fn new(config: &ClientConfig, credentials: Credentials) -> Result<Client, EndpointError> {
+        Client::with_keys(config, Arc::new(Keys::fixed(credentials)))
+    }
+
+    /// A client signing with `keys`, refreshed as they come due.
+    pub fn with_keys(config: &ClientConfig, keys: Arc<Keys>) -> Result<Client, EndpointError> {
         let smc = parse_endpoint(config.endpoint.as_deref().unwrap_or(SMC_ENDPOINT))?;
         let vpc = match (&config.vpc_endpoint, &config.endpoint) {
             (Some(v), _) | (None, Some(v)) => Some(parse_endpoint(v)?),
@@ -108,7 +113,6 @@ impl Client {
             .proxy(proxy)
             .build()
             .expect("a client with rustls and static settings builds");
-        let redactor = super::redact::Redactor::new(&credentials);
         let read_attempts = config.read_attempts.max(1);
         // governor counts whole cells a period: the rate per minute keeps fractional rates.
         let per_minute =
@@ -121,7 +125,7 @@ impl Client {
             profile: config.profile.clone(),
             signature: config.signature,
         };
-        Ok(Client { http, credentials, smc, vpc, signature: config.signature, redactor, read_attempts, reads, reached })
+        Ok(Client { http, keys, smc, vpc, signature: config.signature, read_attempts, reads, reached })
     }
 
     /// How this client reaches the API, as a run record keeps it.
@@ -130,13 +134,18 @@ impl Client {
     }
 
     /// The AccessKeyId requests are signed with (never the secret): what a run record names.
-    pub fn access_key_id(&self) -> &str {
-        &self.credentials.access_key_id
+    pub fn access_key_id(&self) -> String {
+        self.keys.access_key_id()
+    }
+
+    /// The credentials it signs with: their source, and how often they were fetched.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     /// `text` with every form of this client's secrets masked (for what typed calls make of an answer).
     pub fn redact(&self, text: &str) -> String {
-        self.redactor.redact(text)
+        self.keys.redactor().redact(text)
     }
 
     /// The endpoint a call goes to.
@@ -179,7 +188,7 @@ impl Client {
     /// Calls `action` with flat parameters. Each call is signed anew (nonce and time). No
     /// secret survives in an error: it is stored and printed as it is returned.
     pub async fn call_params(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
-        self.send(api, action, params).await.map_err(|e| e.redacted(&self.redactor))
+        self.send(api, action, params).await.map_err(|e| e.redacted(&self.keys.redactor()))
     }
 
     async fn send(&self, api: &Api, action: &str, params: &[(String, String)]) -> Result<Value, ApiError> {
@@ -188,9 +197,15 @@ impl Client {
             Api::Vpc { .. } => VPC_VERSION,
         };
         let url = self.endpoint(api);
+        // Fresh credentials for every attempt: a refresh never goes unseen by a retry.
+        let keys = self
+            .keys
+            .current()
+            .await
+            .map_err(|e| ApiError::Credentials { action: action.to_string(), detail: e.to_string() })?;
         let request = match self.signature {
-            SignatureVersion::V3 => self.build_v3(url, action, version, params),
-            SignatureVersion::V1 => self.build_v1(url, action, version, params),
+            SignatureVersion::V3 => self.build_v3(&keys, url, action, version, params),
+            SignatureVersion::V1 => self.build_v1(&keys, url, action, version, params),
         };
         let response = request.send().await.map_err(|e| transport(action, e))?;
         let status = response.status().as_u16();
@@ -203,10 +218,11 @@ impl Client {
         let mut body = response.bytes().await.map_err(|e| transport(action, e))?.to_vec();
         // An answer that echoes a secret (a buggy or hostile server) is masked before anything
         // of it can reach the journal, the report or a snapshot.
+        let redactor = self.keys.redactor();
         if let Ok(text) = std::str::from_utf8(&body)
-            && self.redactor.finds(text)
+            && redactor.finds(text)
         {
-            body = self.redactor.mask(text).into_bytes();
+            body = redactor.mask(text).into_bytes();
         }
         if !(200..300).contains(&status) {
             return Err(ApiError::from_response(action, status, &body, retry_after));
@@ -220,6 +236,7 @@ impl Client {
 
     fn build_v3(
         &self,
+        credentials: &Credentials,
         mut url: Url,
         action: &str,
         version: &str,
@@ -238,13 +255,13 @@ impl Client {
             ("x-acs-content-sha256".into(), sha256_hex(b"")),
             ("accept".into(), "application/json".into()),
         ];
-        if let Some(token) = &self.credentials.security_token {
+        if let Some(token) = &credentials.security_token {
             headers.push(("x-acs-security-token".into(), token.expose().to_string()));
         }
         let signed = sign_v3(
             &V3Request { method: "POST", path: "/", query: params, headers: &headers, body: b"" },
-            &self.credentials.access_key_id,
-            self.credentials.access_key_secret.expose(),
+            &credentials.access_key_id,
+            credentials.access_key_secret.expose(),
         );
         url.set_path("/");
         url.set_query((!params.is_empty()).then(|| query_string(params)).as_deref());
@@ -257,6 +274,7 @@ impl Client {
 
     fn build_v1(
         &self,
+        credentials: &Credentials,
         mut url: Url,
         action: &str,
         version: &str,
@@ -266,17 +284,17 @@ impl Client {
             ("Action".into(), action.into()),
             ("Version".into(), version.into()),
             ("Format".into(), "JSON".into()),
-            ("AccessKeyId".into(), self.credentials.access_key_id.clone()),
+            ("AccessKeyId".into(), credentials.access_key_id.clone()),
             ("SignatureMethod".into(), "HMAC-SHA1".into()),
             ("SignatureVersion".into(), "1.0".into()),
             ("SignatureNonce".into(), nonce()),
             ("Timestamp".into(), timestamp()),
         ];
-        if let Some(token) = &self.credentials.security_token {
+        if let Some(token) = &credentials.security_token {
             all.push(("SecurityToken".into(), token.expose().to_string()));
         }
         all.extend(params.iter().cloned());
-        let signed = sign_v1("POST", &all, self.credentials.access_key_secret.expose());
+        let signed = sign_v1("POST", &all, credentials.access_key_secret.expose());
         all.push(("Signature".into(), signed.signature));
         url.set_path("/");
         url.set_query(Some(&query_string(&all)));

@@ -23,6 +23,9 @@ pub enum ApiError {
         "{action}: the endpoint answered HTTP {status}, a redirect to {to}; an SMC endpoint does not redirect, so smcplan does not follow it (check --endpoint)"
     )]
     Redirect { action: String, status: u16, to: String },
+    /// No credentials to sign with: temporary ones expired and could not be refreshed.
+    #[error("{action}: not sent: {detail}")]
+    Credentials { action: String, detail: String },
     /// A success status with a body that is not what the API returns.
     #[error("{action}: unexpected response (HTTP {status}): {detail}")]
     Decode { action: String, status: u16, detail: String },
@@ -105,6 +108,9 @@ impl ApiError {
                 let to = if r.finds_ignoring_case(&to) { "a host that holds a secret".to_string() } else { to };
                 ApiError::Redirect { action, status, to }
             }
+            ApiError::Credentials { action, detail } => {
+                ApiError::Credentials { action, detail: one_short_line(&r.redact(&detail)) }
+            }
         }
     }
 
@@ -112,6 +118,7 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ApiError::Service { code, .. } => Some(code),
+            ApiError::Credentials { .. } => Some("Credentials.Expired"),
             _ => None,
         }
     }
@@ -137,7 +144,7 @@ impl ApiError {
             }
             ApiError::Transport { kind, .. } => *kind != TransportKind::Other,
             ApiError::Decode { status, .. } => *status >= 500,
-            ApiError::Redirect { .. } => false,
+            ApiError::Redirect { .. } | ApiError::Credentials { .. } => false,
         }
     }
 
@@ -147,7 +154,8 @@ impl ApiError {
         match self {
             ApiError::Transport { kind, .. } => *kind != TransportKind::Connect,
             ApiError::Service { status, .. } | ApiError::Decode { status, .. } => *status >= 500,
-            ApiError::Redirect { .. } => false,
+            // Never sent.
+            ApiError::Redirect { .. } | ApiError::Credentials { .. } => false,
         }
     }
 

@@ -4,6 +4,7 @@
 //! removed it. What `plan --report` compares an inventory with.
 
 use super::journal::{ActResult, Entry};
+use crate::plan::request::Purpose;
 use std::collections::BTreeMap;
 
 /// The API action that changes a job's parameters in place.
@@ -22,7 +23,7 @@ pub struct BatchJob {
     /// A delete of this batch removed it (done, or sent and its answer lost).
     pub deleted: bool,
     /// A delete of it was sent as part of a replace (`replace`) or a prune (`prune`).
-    pub deleted_for: Option<String>,
+    pub deleted_for: Option<Purpose>,
     /// Where the row that made it came from.
     pub line: u64,
     pub file: String,
@@ -69,7 +70,7 @@ pub fn jobs_of(entries: &[Entry]) -> BTreeMap<String, BatchJob> {
             Entry::Act(a) if a.action == DELETE => {
                 if let Some(j) = by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id) {
                     j.deleted = true;
-                    j.deleted_for = a.purpose.clone();
+                    j.deleted_for = a.purpose;
                 }
             }
             // A delete refused: the job stands (a delete sent without an answer may have gone through).
@@ -116,7 +117,7 @@ mod tests {
         }
     }
 
-    fn act(action: &str, job: &str, params: BTreeMap<String, String>, purpose: Option<&str>) -> Entry {
+    fn act(action: &str, job: &str, params: BTreeMap<String, String>, purpose: Option<Purpose>) -> Entry {
         Entry::Act(Act {
             line: 2,
             action: action.into(),
@@ -124,7 +125,7 @@ mod tests {
             params,
             at: jiff::Timestamp::UNIX_EPOCH,
             run: "r".into(),
-            purpose: purpose.map(str::to_string),
+            purpose,
         })
     }
 
@@ -149,10 +150,10 @@ mod tests {
         let entries = [
             intent("t1", created),
             Entry::Outcome(Outcome::settled(2, "t1", Some("j-1"))),
-            act(MODIFY, "j-1", change.clone(), Some("update")),
+            act(MODIFY, "j-1", change.clone(), Some(Purpose::Update)),
             acted(MODIFY, "j-1"),
             // A modify whose answer was lost changes nothing the journal knows.
-            act(MODIFY, "j-1", p(&[("JobId", "j-1"), ("Name", "lost")]), Some("update")),
+            act(MODIFY, "j-1", p(&[("JobId", "j-1"), ("Name", "lost")]), Some(Purpose::Update)),
         ];
         let jobs = jobs_of(&entries);
         let j = &jobs["s-1"];
@@ -160,8 +161,8 @@ mod tests {
         assert_eq!(j.params, p(&[("SourceId", "s-1"), ("Name", "a"), ("VSwitchId", "vsw-b")]));
         // Deleted to be replaced, then made again: the new job is the source's.
         let mut more = entries.to_vec();
-        more.push(act(DELETE, "j-1", p(&[("JobId", "j-1")]), Some("replace")));
-        assert_eq!(jobs_of(&more)["s-1"].deleted_for.as_deref(), Some("replace"));
+        more.push(act(DELETE, "j-1", p(&[("JobId", "j-1")]), Some(Purpose::Replace)));
+        assert_eq!(jobs_of(&more)["s-1"].deleted_for, Some(Purpose::Replace));
         more.push(intent("t2", p(&[("SourceId", "s-1"), ("Name", "a"), ("ClientToken", "t2")])));
         more.push(Entry::Outcome(Outcome::settled(2, "t2", Some("j-2"))));
         let j = &jobs_of(&more)["s-1"];

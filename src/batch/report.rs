@@ -101,6 +101,10 @@ pub struct ReportRow {
     pub last_action_result: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_action_at: String,
+    /// The request parameters the job has now (as created, then as each update changed
+    /// them): `report.json` only.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
     /// Settled by another version of the row (its job was made by a row fixed since): the
     /// batch keeps that version's file and line. Not written.
     #[serde(skip)]

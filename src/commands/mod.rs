@@ -229,7 +229,13 @@ fn outcome(checked: &Checked) -> Outcome {
 fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
     within("--max-attempts", args.max_attempts as f64, (1.0, 100.0))?;
     within("--read-rate", args.read_rate, RATE)?;
-    let credentials = credentials::resolve(&Lookup::from_process(args.profile.as_deref()))?;
+    let lookup = Lookup::from_process(args.profile.as_deref());
+    let candidates = credentials::resolve(&lookup)?;
+    let not_found = credentials::chain::places(&lookup);
+    // The first credentials now: a source that cannot give any stops the command before
+    // anything is sent.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let keys = runtime.block_on(credentials::Keys::first(candidates, &not_found))?;
     let proxy = match args.no_proxy {
         true => ProxyRule::default(),
         false => ProxyRule::from_env(&|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
@@ -244,8 +250,17 @@ fn connect(args: &ConnectArgs) -> anyhow::Result<Client> {
         read_rate: args.read_rate,
         ..ClientConfig::default()
     };
-    let client = Client::new(&config, credentials)?;
+    let client = Client::with_keys(&config, std::sync::Arc::new(keys))?;
     let mut err = anstream::stderr().lock();
+    let source = client.keys().source();
+    let role = source.role_arn.as_deref().map(|r| format!(", role {r}")).unwrap_or_default();
+    writeln!(
+        err,
+        "note: credentials: {} from {}{role}, AccessKeyId {}",
+        source.mode,
+        source.place,
+        client.access_key_id()
+    )?;
     if let Some(why) = &config.proxy.refused {
         writeln!(err, "warning: not using a proxy: {why}; connecting directly (--no-proxy silences this)")?;
     }
@@ -276,11 +291,31 @@ fn connect_to_batch(args: &ConnectArgs, dir: &std::path::Path) -> anyhow::Result
     });
     let Some(first) = first else { return connect(args) };
     let mut args = args.clone();
+    let shown = dir.display();
     let env_profile = std::env::var("ALIBABA_CLOUD_PROFILE").ok().filter(|p| !p.is_empty());
-    if args.profile.is_none() && env_profile.is_none() {
-        args.profile = first.profile.clone();
+    let given = args.profile.clone().or(env_profile);
+    match (&given, &first.profile) {
+        (None, _) => args.profile = first.profile.clone(),
+        (Some(p), batch) if batch.as_ref() != Some(p) => {
+            let batch = batch.as_deref().map_or("no profile".to_string(), |b| format!("profile '{b}'"));
+            writeln!(
+                anstream::stderr(),
+                "note: the batch in {shown} was reached with {batch}; this run uses profile '{p}', as given"
+            )?;
+        }
+        _ => {}
     }
-    args.signature = args.signature.or(Some(first.signature));
+    match args.signature {
+        None => args.signature = Some(first.signature),
+        Some(s) if s != first.signature => {
+            writeln!(
+                anstream::stderr(),
+                "note: the batch in {shown} was reached with signature {:?}; this run signs with {s:?}, as given",
+                first.signature
+            )?;
+        }
+        Some(_) => {}
+    }
     if args.vpc_endpoint.is_none() && args.endpoint.is_none() {
         args.vpc_endpoint = first.vpc_endpoint.clone();
     }
@@ -288,10 +323,9 @@ fn connect_to_batch(args: &ConnectArgs, dir: &std::path::Path) -> anyhow::Result
     match &args.endpoint {
         None => args.endpoint = first.endpoint.clone(),
         Some(given) if !same_endpoint(given, batch_endpoint) => {
-            let dir = dir.display();
             writeln!(
                 anstream::stderr(),
-                "note: the batch in {dir} was reached at {batch_endpoint}; this run talks to {given}, as --endpoint says"
+                "note: the batch in {shown} was reached at {batch_endpoint}; this run talks to {given}, as --endpoint says"
             )?;
         }
         Some(_) => {}

@@ -13,9 +13,10 @@ use std::time::Duration;
 /// The command line's status.
 pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
     within("--interval", args.interval, (0.1, 86_400.0))?;
-    let client = super::connect_to_batch(&args.connect, &args.report)?;
     let dir = &args.report;
+    // A directory without a batch is said before anything is asked of the API.
     let batch = crate::batch::observe::current(dir)?;
+    let client = super::connect_to_batch(&args.connect, &args.report)?;
     let only = match (&args.wave, args.lines.is_empty() && args.jobs.is_empty()) {
         (None, true) => None,
         _ => {

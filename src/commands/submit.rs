@@ -110,7 +110,7 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
             to_replace: ran
                 .plan
                 .as_ref()
-                .map(|p| ran.replace_left.iter().map(|&i| &p.steps[i]).collect())
+                .map(|p| ran.replace_left.iter().chain(&ran.refused).map(|&i| &p.steps[i]).collect())
                 .unwrap_or_default(),
             not_in_inventory: ran.plan.as_ref().map(|p| p.not_in_inventory.iter().collect()).unwrap_or_default(),
         };

@@ -9,6 +9,7 @@ use crate::batch::RowStatus;
 use crate::batch::journal::{Act, ActResult, Acted, Entry, Outcome};
 use crate::jobs::act::{Action, goal_holds};
 use crate::jobs::states::JobState;
+use crate::plan::request::Purpose;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
@@ -29,7 +30,7 @@ pub struct JobAction {
     pub job_id: String,
     pub params: BTreeMap<String, String>,
     /// What the action is part of (`replace`, `prune`), for the journal.
-    pub purpose: Option<&'static str>,
+    pub purpose: Option<Purpose>,
 }
 
 impl JobAction {
@@ -42,7 +43,7 @@ impl JobAction {
     }
 
     /// The same action, journaled as part of `purpose`.
-    pub fn for_purpose(self, purpose: &'static str) -> JobAction {
+    pub fn for_purpose(self, purpose: Purpose) -> JobAction {
         JobAction { purpose: Some(purpose), ..self }
     }
 
@@ -115,7 +116,7 @@ impl Call for JobAction {
             params: self.params.clone(),
             at,
             run: run.to_string(),
-            purpose: self.purpose.map(str::to_string),
+            purpose: self.purpose,
         })
     }
 

@@ -11,7 +11,7 @@ const WINDOW: usize = 20;
 /// Whether an error code fails every row alike: sending more rows cannot succeed.
 pub fn fails_every_row(code: &str) -> bool {
     matches!(code, "SignatureDoesNotMatch" | "NoPermission" | "InvalidRegionId" | "IncompleteSignature")
-        || ["InvalidAccessKeyId", "Forbidden", "QuotaExceeded"]
+        || ["InvalidAccessKeyId", "Forbidden", "QuotaExceeded", "Credentials", "InvalidSecurityToken"]
             .iter()
             .any(|p| code == *p || code.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')))
 }

@@ -34,10 +34,11 @@ impl Modify {
 
     /// Whether the job shows every value this change sets (an empty one: no value).
     pub fn shown_by(&self, shown: &BTreeMap<String, String>) -> bool {
-        self.params
-            .iter()
-            .filter(|(k, _)| k.as_str() != "JobId")
-            .all(|(k, v)| shown.get(k).map_or(v.is_empty(), |s| s == v || (v.is_empty() && s == "0")))
+        self.params.iter().filter(|(k, _)| k.as_str() != "JobId").all(|(k, v)| {
+            shown
+                .get(k)
+                .map_or(v.is_empty(), |s| crate::jobs::reconcile::same_value(k, s, v) || (v.is_empty() && s == "0"))
+        })
     }
 }
 
@@ -88,7 +89,7 @@ impl Call for Modify {
             params: self.params.clone(),
             at,
             run: run.to_string(),
-            purpose: Some("update".to_string()),
+            purpose: Some(crate::plan::request::Purpose::Update),
         })
     }
 

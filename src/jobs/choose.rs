@@ -36,7 +36,13 @@ pub fn choose(rows: &[ReportRow], choice: Choice) -> Result<Vec<usize>, String> 
         if with_job.is_empty() {
             return Err(format!("--job {shown}: its row has no job in the batch"));
         }
-        picked.extend(with_job.into_iter().filter(|&i| choice.wave.is_none_or(|w| rows[i].wave == w)));
+        let in_wave: Vec<usize> =
+            with_job.into_iter().filter(|&i| choice.wave.is_none_or(|w| rows[i].wave == w)).collect();
+        if in_wave.is_empty() {
+            let wave = crate::text::OneLine(choice.wave.unwrap_or_default());
+            return Err(format!("--job {shown} is not in wave '{wave}'"));
+        }
+        picked.extend(in_wave);
     }
     picked.sort_unstable();
     picked.dedup();
@@ -166,7 +172,7 @@ mod tests {
         assert_eq!(pick(&["db01"], None), Ok(vec![0]));
         assert_eq!(pick(&["s-3"], None), Ok(vec![2]));
         assert_eq!(pick(&["j-2", "db01"], None), Ok(vec![0, 2]));
-        assert_eq!(pick(&["j-2"], Some("1")), Ok(vec![]));
+        assert_eq!(pick(&["j-2"], Some("1")).unwrap_err(), "--job j-2 is not in wave '1'");
         assert_eq!(
             pick(&["nope"], None).unwrap_err(),
             "--job nope: no row of the batch has this Name, SourceId or JobId"

@@ -88,6 +88,10 @@ pub fn decide(wanted: &BTreeMap<String, String>, job: &BatchJob, seen: &Seen) ->
                 why: Some("deleted by this batch".into()),
             };
         }
+        Seen::LastKnown(Some(s)) if s.is_gone() => {
+            let why = format!("job {} was gone ({s}) when the report last looked", job.job_id);
+            return Decided { action: Action::Recreate, changes: Vec::new(), why: Some(why) };
+        }
         // Offline, a job never seen is taken as made and not run yet.
         Seen::LastKnown(status) => {
             let status = status.clone().unwrap_or(JobStatus::Ready);
@@ -150,9 +154,24 @@ pub fn changes(have: &BTreeMap<String, String>, want: &BTreeMap<String, String>)
     keys.into_iter()
         .filter_map(|k| {
             let (from, to) = (have.get(k).cloned().unwrap_or_default(), want.get(k).cloned().unwrap_or_default());
-            (from != to).then(|| Change { parameter: k.clone(), from, to })
+            (!same_value(k, &from, &to)).then(|| Change { parameter: k.clone(), from, to })
         })
         .collect()
+}
+
+/// Whether two values of parameter `k` are the same: times as instants (the API may write
+/// one in another form), the rest as written.
+pub fn same_value(k: &str, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match k {
+        "ScheduledStartTime" | "ValidTime" => {
+            let instant = |t: &str| t.trim().parse::<jiff::Timestamp>().ok();
+            instant(a).is_some_and(|x| instant(b) == Some(x))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

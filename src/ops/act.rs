@@ -74,7 +74,7 @@ pub fn act(
     let mut scope = RunScope::new(2)?;
     let started = Instant::now();
     let endpoint = client.endpoint(&Api::Smc).to_string();
-    warn_of_another_endpoint(warn, &opened.entries, &endpoint, client.access_key_id());
+    warn_of_another_endpoint(warn, &opened.entries, &endpoint, &client.access_key_id());
     let refs: Vec<&ReportRow> = rows.iter().collect();
     let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
     // Before the signals are taken over: an interrupted read leaves nothing to finish.

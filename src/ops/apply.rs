@@ -12,7 +12,7 @@ use crate::engine::act::JobAction;
 use crate::engine::modify::Modify;
 use crate::jobs::reconcile::{Action, modify_params};
 use crate::jobstate::{Action as JobVerb, JobStatus};
-use crate::plan::request::{Replaces, Work};
+use crate::plan::request::{Purpose, Replaces, Work};
 use std::collections::BTreeMap;
 
 /// What to apply.
@@ -26,6 +26,9 @@ pub struct Wanted<'a> {
     pub retry_failed: bool,
     /// The inventory file, as the journal names it.
     pub file: &'a str,
+    /// The inventory is part of the batch (a fixed `failed.csv`): only the jobs of rows its
+    /// own file held are its to prune.
+    pub partial: bool,
 }
 
 /// A replace: the old job deleted, waited for until gone, then the row created again.
@@ -50,7 +53,7 @@ pub struct Applying {
     pub steps: Vec<Option<Action>>,
     /// Rows to replace, left for `--replace` (by line index).
     pub replace_left: Vec<usize>,
-    /// Jobs of rows this inventory's file held and holds no more, left for `--prune`.
+    /// Jobs this inventory does not hold, left for `--prune` (see [`Wanted::partial`]).
     pub prune_left: Vec<String>,
 }
 
@@ -75,7 +78,7 @@ impl Applying {
                 out.resume(l, &history, wanted.retry_failed, None);
                 continue;
             };
-            let replacing = || Replaces { job_id: job.job_id.clone(), why: why_made_again(job).to_string() };
+            let replacing = || Replaces { job_id: job.job_id.clone(), why: why_made_again(job) };
             match step.action {
                 Action::Create | Action::Blocked => out.resume(l, &history, wanted.retry_failed, None),
                 Action::None => stands(l, job, &history),
@@ -89,12 +92,13 @@ impl Applying {
                 Action::Recreate => out.resume(l, &history, wanted.retry_failed, Some(replacing())),
                 // A replace begun (its delete sent) is finished without being asked again.
                 Action::Replace
-                    if (wanted.replace || job.deleted_for.as_deref() == Some("replace"))
+                    if (wanted.replace || job.deleted_for == Some(Purpose::Replace))
                         && step.status != Some(JobStatus::Running) =>
                 {
-                    let create = work.recreating(Replaces { why: "replace".into(), ..replacing() });
+                    let create = work.recreating(Replaces { why: Purpose::Replace, ..replacing() });
                     l.token = Some(create.token.clone());
-                    let delete = JobAction::new(i as u64, l.line, JobVerb::Delete, &job.job_id).for_purpose("replace");
+                    let delete =
+                        JobAction::new(i as u64, l.line, JobVerb::Delete, &job.job_id).for_purpose(Purpose::Replace);
                     out.replaces.push(Replacing { at: i, delete, create, gone: false });
                 }
                 Action::Replace => {
@@ -105,11 +109,12 @@ impl Applying {
         }
         for (i, o) in plan.not_in_inventory.iter().enumerate() {
             let job = jobs.values().find(|j| j.job_id == o.job_id);
-            let begun = job.is_some_and(|j| j.deleted_for.as_deref() == Some("prune"));
-            if wanted.prune || begun {
+            let begun = job.is_some_and(|j| j.deleted_for == Some(Purpose::Prune));
+            let ours = !wanted.partial || job.is_some_and(|j| same_file(&j.file, wanted.file));
+            if begun || (ours && wanted.prune) {
                 let line = job.map_or(0, |j| j.line);
-                out.prunes.push(JobAction::new(i as u64, line, JobVerb::Delete, &o.job_id).for_purpose("prune"));
-            } else if job.is_some_and(|j| j.file == wanted.file) {
+                out.prunes.push(JobAction::new(i as u64, line, JobVerb::Delete, &o.job_id).for_purpose(Purpose::Prune));
+            } else if ours {
                 out.prune_left.push(o.job_id.clone());
             }
         }
@@ -156,6 +161,12 @@ impl Applying {
     }
 }
 
+/// Whether two paths name one file (as given on two command lines: `inv.csv`, `./inv.csv`).
+fn same_file(a: &str, b: &str) -> bool {
+    let canonical = |p: &str| std::fs::canonicalize(p).ok();
+    a == b || canonical(a).is_some_and(|x| canonical(b) == Some(x))
+}
+
 /// The row stands for the batch's job: its token and outcome are the job's.
 fn stands(l: &mut Line, job: &BatchJob, history: &History) {
     l.token = Some(job.token.clone());
@@ -163,10 +174,10 @@ fn stands(l: &mut Line, job: &BatchJob, history: &History) {
 }
 
 /// Why a job is made again: to finish a replace, or since it is gone.
-fn why_made_again(job: &BatchJob) -> &'static str {
-    match job.deleted_for.as_deref() {
-        Some("replace") => "replace",
-        _ => "recreate",
+fn why_made_again(job: &BatchJob) -> Purpose {
+    match job.deleted_for {
+        Some(Purpose::Replace) => Purpose::Replace,
+        _ => Purpose::Recreate,
     }
 }
 
@@ -223,7 +234,7 @@ mod tests {
         assert_eq!((a.replace_left.len(), a.replaces.len()), (1, 0));
         let a = Applying::of(&mut lines, Some(&plan), &entries, Wanted { replace: true, ..wanted });
         assert_eq!(a.replaces.len(), 1);
-        assert_eq!(a.replaces[0].create.replaces.as_ref().map(|r| r.why.as_str()), Some("replace"));
+        assert_eq!(a.replaces[0].create.replaces.as_ref().map(|r| r.why), Some(Purpose::Replace));
         // Gone: created again, under a new token.
         let mut lines = vec![line("vsw-a")];
         let gone = BTreeMap::from([("j-1".to_string(), None)]);
@@ -239,8 +250,9 @@ mod tests {
         assert_eq!((a.prune_left.len(), a.prunes.len()), (1, 0));
         let a = Applying::of(&mut none, Some(&plan), &entries, Wanted { prune: true, ..wanted });
         assert_eq!(a.prunes.len(), 1);
-        // Of another file: information only.
-        let a = Applying::of(&mut none, Some(&plan), &entries, Wanted { file: "failed.csv", ..wanted });
-        assert!(a.prune_left.is_empty());
+        // A fixed failed.csv is part of the batch: another file's jobs are information only.
+        let part = Wanted { file: "failed.csv", partial: true, prune: true, ..wanted };
+        let a = Applying::of(&mut none, Some(&plan), &entries, part);
+        assert!(a.prune_left.is_empty() && a.prunes.is_empty());
     }
 }

@@ -11,4 +11,5 @@ pub mod scope;
 pub mod send;
 pub mod status;
 pub mod submit;
+pub mod summary;
 pub mod waits;

@@ -127,20 +127,18 @@ pub fn reconcile(
                 steps.push(step);
                 continue;
             }
+            // A job at the endpoint under the batch's JobId that is another server's is not
+            // this batch's: never changed, replaced or pruned.
+            if let Some(why) = foreign(live, job) {
+                step.action = Action::Blocked;
+                step.blocked_by.push(NOT_OURS.to_string());
+                step.why = Some(why);
+                steps.push(step);
+                continue;
+            }
             let mut wanted = work.params.clone();
             wanted.remove("ClientToken");
-            // What the job has now: its parameters as the journal knows them, each one the
-            // API shows read as it shows it (a change made elsewhere is a difference too).
-            let mut job = job.clone();
-            if let Some(Some(now)) = live.and_then(|l| l.get(&job.job_id)) {
-                let shown = flat_params(now);
-                for (k, v) in job.params.iter_mut() {
-                    if let Some(s) = shown.get(k) {
-                        v.clone_from(s);
-                    }
-                }
-            }
-            let job = &job;
+            let job = &as_now(job, live);
             let seen = seen_of(job);
             step.status = match &seen {
                 Seen::Now(s) => s.as_ref().map(|(s, _)| s.clone()),
@@ -155,12 +153,13 @@ pub fn reconcile(
     }
     let not_in_inventory = jobs
         .values()
-        .filter(|j| !named.contains(j.source_id.as_str()))
+        .filter(|j| !named.contains(j.source_id.as_str()) && foreign(live, j).is_none())
         .filter_map(|j| {
             let status = match seen_of(j) {
                 Seen::Now(None) => return None,
                 Seen::Now(Some((status, _))) => Some(status),
                 Seen::LastKnown(_) if j.deleted => return None,
+                Seen::LastKnown(Some(s)) if s.is_gone() => return None,
                 Seen::LastKnown(status) => status,
             };
             let name = j.params.get("Name").cloned().unwrap_or_default();
@@ -178,6 +177,37 @@ pub fn reconcile(
         None => BTreeMap::new(),
     };
     Reconciled { steps, not_in_inventory, seen }
+}
+
+/// The code a row is blocked with when the job under its JobId is another server's.
+pub const NOT_OURS: &str = "Job.NotThisBatchs";
+
+/// Why the job at the endpoint under `job`'s JobId is not the batch's job, if it is not.
+fn foreign(live: Option<&BTreeMap<String, Option<ReplicationJob>>>, job: &BatchJob) -> Option<String> {
+    let now = live?.get(&job.job_id)?.as_ref()?;
+    (!now.source_id.is_empty() && now.source_id != job.source_id).then(|| {
+        format!(
+            "job {} at the endpoint is SourceId {}, where the batch's is {}: not this batch's job, never acted on",
+            job.job_id, now.source_id, job.source_id
+        )
+    })
+}
+
+/// What `job` has now: its parameters as the journal knows them, each one the API shows
+/// read as it shows it, and each one the API always shows and shows empty cleared (a change
+/// made elsewhere is a difference too).
+fn as_now(job: &BatchJob, live: Option<&BTreeMap<String, Option<ReplicationJob>>>) -> BatchJob {
+    let mut job = job.clone();
+    if let Some(Some(now)) = live.and_then(|l| l.get(&job.job_id)) {
+        let shown = flat_params(now);
+        job.params.retain(|k, _| shown.contains_key(k) || !crate::account::job::ALWAYS_SHOWN.contains(&k.as_str()));
+        for (k, v) in job.params.iter_mut() {
+            if let Some(s) = shown.get(k) {
+                v.clone_from(s);
+            }
+        }
+    }
+    job
 }
 
 /// The batch in `dir` as a plan compares with it: its journal, its report's rows, and

@@ -52,6 +52,10 @@ pub enum Stale {
     Job { job: String, what: String },
     #[error("line {line}: the plan said {was}, the batch now says {now}")]
     Step { line: u64, was: String, now: String },
+    #[error("the plan holds {was} rows, the inventory now {now}")]
+    Rows { was: usize, now: usize },
+    #[error("the batch's jobs not in this inventory were {was}, now {now}")]
+    Outside { was: String, now: String },
 }
 
 impl SavedPlan {
@@ -86,6 +90,13 @@ impl SavedPlan {
         let text = std::fs::read_to_string(path).map_err(|e| fault("reading", path, e))?;
         let mut saved: SavedPlan = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a plan written by `smcplan plan --out` ({e})", path.display()))?;
+        if saved.smcplan_plan != 1 {
+            anyhow::bail!(
+                "{}: a plan of format {}, which this smcplan does not read; make it again",
+                path.display(),
+                saved.smcplan_plan
+            );
+        }
         if saved.digest != saved.digest_now() {
             anyhow::bail!("{}: {}", path.display(), Stale::Edited);
         }
@@ -127,17 +138,31 @@ impl SavedPlan {
                 return Err(Stale::Job { job: job.clone(), what });
             }
         }
+        if self.plan.steps.len() != now.steps.len() {
+            return Err(Stale::Rows { was: self.plan.steps.len(), now: now.steps.len() });
+        }
         for (was, is) in self.plan.steps.iter().zip(&now.steps) {
             if was != is {
-                let (was, now) = (was.action.word().to_string(), is.action.word().to_string());
-                return Err(Stale::Step { line: is.id.line, was, now });
+                return Err(Stale::Step { line: is.id.line, was: said(was), now: said(is) });
             }
         }
-        if self.plan.steps.len() != now.steps.len() || self.plan.not_in_inventory != now.not_in_inventory {
-            let (was, now) = (self.plan.not_in_inventory.len(), now.not_in_inventory.len());
-            return Err(Stale::Journal { was, now });
+        if self.plan.not_in_inventory != now.not_in_inventory {
+            let ids = |o: &[super::reconcile::Outside]| {
+                let ids: Vec<&str> = o.iter().map(|o| o.job_id.as_str()).collect();
+                if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+            };
+            return Err(Stale::Outside { was: ids(&self.plan.not_in_inventory), now: ids(&now.not_in_inventory) });
         }
         Ok(())
+    }
+}
+
+/// A step as a drift message says it: its action, and its changes.
+fn said(s: &super::reconcile::Step) -> String {
+    let changes: Vec<String> = s.changes.iter().map(|c| format!("{}: {} -> {}", c.parameter, c.from, c.to)).collect();
+    match changes.is_empty() {
+        true => s.action.word().to_string(),
+        false => format!("{} ({})", s.action.word(), changes.join(", ")),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::engine::{self, Call, Counters, Work, progress};
 use crate::jobs::states::read_jobs;
 use crate::jobstate::Action;
 use crate::jobstate::JobStatus;
+use crate::plan::request::Purpose;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -200,14 +201,8 @@ impl Sender<'_> {
     /// (waited for until gone), the creates with the replaces' creates, the prunes. Each
     /// replacing row's token becomes its new job's once its old job is gone.
     pub fn apply(&self, applying: &Applying, lines: &mut [Line], adopt: bool) -> anyhow::Result<Applied> {
-        let mut applied = Applied { updates: self.updates(applying.updates.clone())?, ..Applied::default() };
-        for (m, s, _) in &applied.updates {
-            if let Settled::Done(o) = s
-                && o.error_code.as_deref() == Some("ReplicationJob.InvalidStatus")
-            {
-                applied.refused.push(m.index as usize);
-            }
-        }
+        let updates = self.updates(applying.updates.clone())?;
+        let mut applied = Applied { refused: refused(&updates), updates, ..Applied::default() };
         let deleting: Vec<JobAction> = applying.replaces.iter().filter(|r| !r.gone).map(|r| r.delete.clone()).collect();
         let deleted = self.deletes(deleting)?;
         let mut ready: Vec<&Replacing> = Vec::new();
@@ -254,8 +249,17 @@ impl Applied {
         let made = |line: u64| succeeded(self.creates.get(&line));
         let updated = self.updates.iter().filter(|(_, s, shown)| succeeded(Some(s)) && *shown != Some(false)).count();
         let update_failed = self.updates.len() - updated - self.refused.len();
-        let recreated = applying.creates.iter().filter(|w| w.replaces.is_some() && made(w.line)).count();
-        let replaced = self.replaced.iter().filter(|&&at| made(applying.replaces_at(at))).count();
+        // A replace resumed after its delete is a create standing in for the deleted job.
+        let made_for = |why: Purpose| {
+            applying
+                .creates
+                .iter()
+                .filter(|w| w.replaces.as_ref().is_some_and(|r| r.why == why) && made(w.line))
+                .count()
+        };
+        let recreated = made_for(Purpose::Recreate);
+        let replaced =
+            self.replaced.iter().filter(|&&at| made(applying.replaces_at(at))).count() + made_for(Purpose::Replace);
         let pruned = self.pruned.iter().filter(|(_, s)| succeeded(Some(s))).count();
         let prune_failed =
             self.pruned.iter().filter(|(_, s)| matches!(s, Settled::Done(_) | Settled::Unknown { .. })).count()
@@ -280,8 +284,10 @@ impl Applied {
             };
             marks.insert(source, ("update", result));
         }
-        for w in applying.creates.iter().filter(|w| w.replaces.is_some()) {
-            marks.insert(w.request.source_id.clone(), ("recreate", result_text(self.created(w.line))));
+        for w in &applying.creates {
+            if let Some(r) = &w.replaces {
+                marks.insert(w.request.source_id.clone(), (r.why.word(), result_text(self.created(w.line))));
+            }
         }
         for &at in &self.replaced {
             marks.insert(lines[at].id.source_id.clone(), ("replace", result_text(self.created(lines[at].line))));
@@ -338,6 +344,14 @@ impl Applied {
     }
 }
 
+/// The updates the API refused since the job had started meanwhile (by line index): a
+/// replace now, never a skip.
+fn refused(updates: &[(Modify, Settled, Option<bool>)]) -> Vec<usize> {
+    let refused =
+        |s: &Settled| matches!(s, Settled::Done(o) if o.error_code.as_deref() == Some("ReplicationJob.InvalidStatus"));
+    updates.iter().filter(|(_, s, _)| refused(s)).map(|(m, _, _)| m.index as usize).collect()
+}
+
 /// What a call came to, as the report's `last_action_result` says it.
 fn result_text(s: &Settled) -> String {
     match s {
@@ -355,4 +369,33 @@ fn result_text(s: &Settled) -> String {
 /// Whether a call settled done.
 pub fn succeeded(s: Option<&Settled>) -> bool {
     matches!(s, Some(Settled::Done(o)) if o.succeeded())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::Outcome;
+    use crate::inventory::{RecordBuf, Row, Schema};
+
+    #[test]
+    fn an_update_refused_since_the_job_started_is_a_replace_left_never_a_skip() {
+        let schema = Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap();
+        let rec: RecordBuf = ["cn-hangzhou", "s-1", "web"].into_iter().collect();
+        let lines = vec![Line::of(&Row::new(2, &schema, rec.view()), None)];
+        let mut refused_outcome = Outcome::settled(2, "j-1", None);
+        refused_outcome.status = crate::batch::RowStatus::Failed;
+        refused_outcome.error_code = Some("ReplicationJob.InvalidStatus".into());
+        let m = Modify::new(0, 2, "j-1", BTreeMap::from([("VSwitchId".to_string(), "vsw-b".to_string())]));
+        let updates = vec![(m, Settled::Done(refused_outcome), None)];
+        let applied = Applied { refused: refused(&updates), updates, ..Applied::default() };
+        assert_eq!(applied.refused, [0]);
+        let done = applied.done(&Applying::default());
+        assert_eq!((done.updated, done.failed), (0, 0), "not a failure, not done: left");
+        let left = Left { replace: applied.refused.len(), prune: 0 };
+        assert_eq!(done.said(&left, false), "; 1 to replace (--replace applies)");
+        assert_eq!(
+            applied.failures(&lines),
+            ["line 2 web: update refused, the job has started since the plan: replace it (--replace)"]
+        );
+    }
 }

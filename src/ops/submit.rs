@@ -7,6 +7,7 @@ use super::reconcile::{Reconciled, jobs_to_read, reconcile};
 use super::saved::SavedPlan;
 use super::scope::RunScope;
 use super::send::{Applied, Left, Sender};
+use super::summary::{counts_of, summary_line};
 use crate::account::AccountIndex;
 use crate::api::client::{Api, Client};
 use crate::batch::jobs::jobs_of;
@@ -22,8 +23,7 @@ use crate::jobs::states::read_jobs;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What to submit, and how.
 pub struct Options<'a> {
@@ -137,7 +137,7 @@ pub fn submit(
     let earlier = if had_journal || opts.adopt { earlier_rows(opts.dir, warn) } else { Vec::new() };
     // Each row against the batch's job for its source, once the batch has jobs; their
     // state read now (before the signals are taken: an interrupted read leaves nothing).
-    let plan = match jobs_of(&entries).is_empty() {
+    let plan = match jobs_of(&entries).is_empty() && opts.plan.is_none() {
         true => None,
         false => {
             let live = match client {
@@ -153,7 +153,11 @@ pub fn submit(
             .holds(plan.as_ref(), sha256, opts.dir, &entries)
             .map_err(|e| anyhow::anyhow!("{}: refused, nothing was applied: {e}; make the plan again", saved.from))?;
     }
-    let wanted = Wanted { replace: opts.replace, prune: opts.prune, retry_failed: opts.retry_failed, file: &file };
+    // A fixed failed.csv (its rows say which they fix) is part of the batch: only the jobs of
+    // its own rows are its to prune; any other inventory is the desired state of the batch.
+    let partial = checked.tapped.as_ref().is_some_and(|t| !t.fixes.is_empty());
+    let wanted =
+        Wanted { replace: opts.replace, prune: opts.prune, retry_failed: opts.retry_failed, file: &file, partial };
     let applying = Applying::of(&mut lines, plan.as_ref(), &entries, wanted);
     if opts.replace && applying.replaces.is_empty() {
         let _ = writeln!(warn, "note: --replace: no job of this inventory needs replacing");
@@ -251,6 +255,13 @@ pub fn submit(
         journal.append(&Entry::RunEnd(end.clone()))?;
         all_entries.push(Entry::RunEnd(end));
     }
+    // Each job's parameters as the batch has them now.
+    let jobs_now = jobs_of(&all_entries);
+    for r in ran.batch.iter_mut() {
+        if let Some(j) = jobs_now.get(&r.id.source_id).filter(|j| j.job_id == r.job_id) {
+            r.params = j.params.clone();
+        }
+    }
     let failed_before = if had_journal { failed::read_failed(opts.dir).ok().flatten() } else { None };
     let written = report::Report::new(ran.batch.clone(), runs_of(&all_entries));
     report::write(opts.dir, &written)?;
@@ -312,17 +323,6 @@ fn run_record(client: Option<&Client>, opts: &Options, checked: &Checked, lines:
     )
 }
 
-/// The inventory's rows by status, and what the run sent.
-fn counts_of(rows: &[ReportRow], counters: &Counters) -> BTreeMap<String, u64> {
-    let mut counts: BTreeMap<String, u64> =
-        RowStatus::ALL.iter().map(|s| (s.to_string(), rows.iter().filter(|r| r.status == *s).count() as u64)).collect();
-    counts.insert("rows".to_string(), rows.len() as u64);
-    counts.insert("created_in_run".to_string(), counters.created.load(Ordering::Relaxed));
-    counts.insert("retries".to_string(), counters.retries.load(Ordering::Relaxed));
-    counts.insert("throttled".to_string(), counters.throttled.load(Ordering::Relaxed));
-    counts
-}
-
 /// The rows the directory's report holds; a report that cannot be read is rebuilt from the
 /// journal (which holds every row sent), and said.
 fn earlier_rows(dir: &Path, warn: &mut dyn Write) -> Vec<ReportRow> {
@@ -332,63 +332,5 @@ fn earlier_rows(dir: &Path, warn: &mut dyn Write) -> Vec<ReportRow> {
             let _ = writeln!(warn, "warning: {e}; its rows are rebuilt from the journal");
             Vec::new()
         }
-    }
-}
-
-/// `DIR: N created (N in this run), N failed (N Code, ...), N invalid, N skipped, N pending; S s, R jobs/s`,
-/// and the retries and throttled answers when there were any.
-pub fn summary_line(rows: &[ReportRow], elapsed: Duration, counters: &Counters, dir: &Path) -> String {
-    use std::sync::atomic::Ordering::Relaxed;
-    let created_now = counters.created.load(Relaxed);
-    let (retries, throttled) = (counters.retries.load(Relaxed), counters.throttled.load(Relaxed));
-    let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
-    let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.status == RowStatus::Failed) {
-        *failed.entry(r.error_code.as_str()).or_default() += 1;
-    }
-    let by_code: Vec<String> = failed.iter().map(|(c, n)| format!("{n} {c}")).collect();
-    let secs = elapsed.as_secs_f64();
-    format!(
-        "{}: {} created ({} in this run), {} failed{}, {} invalid, {} skipped, {} pending; {:.1} s, {:.1} jobs/s",
-        dir.display(),
-        count(RowStatus::Created),
-        created_now,
-        count(RowStatus::Failed),
-        if by_code.is_empty() { String::new() } else { format!(" ({})", by_code.join(", ")) },
-        count(RowStatus::Invalid),
-        count(RowStatus::Skipped),
-        count(RowStatus::Pending),
-        secs,
-        created_now as f64 / secs.max(1e-9)
-    ) + &if retries + throttled > 0 { format!("; {retries} retries, {throttled} throttled") } else { String::new() }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::batch::RowId;
-    use std::time::Duration;
-
-    #[test]
-    fn the_summary_line_counts_the_rows_and_what_the_run_sent() {
-        let row = |line, status| ReportRow { id: RowId { line, ..RowId::default() }, status, ..ReportRow::default() };
-        let rows = [
-            row(2, RowStatus::Invalid),
-            row(3, RowStatus::Created),
-            row(4, RowStatus::Skipped),
-            row(5, RowStatus::Pending),
-            row(6, RowStatus::Skipped),
-        ];
-        let counters = Counters::default();
-        counters.created.store(1, std::sync::atomic::Ordering::Relaxed);
-        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
-        assert_eq!(
-            summary,
-            "DIR: 1 created (1 in this run), 0 failed, 1 invalid, 2 skipped, 1 pending; 2.0 s, 0.5 jobs/s"
-        );
-        counters.retries.store(7, std::sync::atomic::Ordering::Relaxed);
-        counters.throttled.store(2, std::sync::atomic::Ordering::Relaxed);
-        let summary = summary_line(&rows, Duration::from_secs(2), &counters, Path::new("DIR"));
-        assert!(summary.ends_with("0.5 jobs/s; 7 retries, 2 throttled"), "{summary}");
     }
 }

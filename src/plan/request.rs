@@ -7,12 +7,37 @@ use crate::inventory::{Param, Row};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// What a change of the batch's jobs is part of, as the journal records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// A change made in place (ModifyReplicationJobAttribute).
+    Update,
+    /// A job made again since the batch's is gone.
+    Recreate,
+    /// A job deleted and made again for a change it could not take in place.
+    Replace,
+    /// A job deleted since no row of the inventory holds its server any more.
+    Prune,
+}
+
+impl Purpose {
+    pub fn word(self) -> &'static str {
+        match self {
+            Purpose::Update => "update",
+            Purpose::Recreate => "recreate",
+            Purpose::Replace => "replace",
+            Purpose::Prune => "prune",
+        }
+    }
+}
+
 /// What a create stands in for: the batch's earlier job for the source server.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Replaces {
     pub job_id: String,
-    /// `recreate` (the job is gone) or `replace` (deleted for a change it could not take).
-    pub why: String,
+    /// [`Purpose::Recreate`] (the job is gone) or [`Purpose::Replace`] (deleted for a change it could not take).
+    pub why: Purpose,
 }
 
 /// A row to create.

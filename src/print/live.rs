@@ -83,12 +83,11 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
     out
 }
 
-/// The command that starts this row's job again: by its Name (lines move when the file is
-/// edited), else its JobId.
+/// The command that starts this row's job again, by its JobId (a line moves when the file
+/// is edited; a JobId names one job, wherever its row is).
 fn again(dir: &str, r: &ReportRow) -> String {
-    let quoted = |s: &str| if s.contains([' ', '\'', '"']) { format!("'{s}'") } else { s.to_string() };
-    let job = if r.id.name.is_empty() || r.id.name.contains('\'') { &r.job_id } else { &r.id.name };
-    format!("smcplan start {} --job {}", quoted(dir), quoted(job))
+    let dir = if dir.contains([' ', '\'', '"']) { format!("'{dir}'") } else { dir.to_string() };
+    format!("smcplan start {dir} --job {}", r.job_id)
 }
 
 #[cfg(test)]

@@ -127,6 +127,15 @@ pub fn child_is_running(child: &std::process::Child) -> bool {
         && !std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default().contains(") Z ")
 }
 
+/// What a run said on stderr, less the note naming the credentials' source.
+pub fn errors(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("note: credentials: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// Stdout and stderr of a run, together.
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -158,6 +167,7 @@ pub fn described(e: &Running) -> Vec<smcplan::account::ReplicationJob> {
         access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
         security_token: None,
         source: "test".into(),
+        expiration: None,
     };
     let client = Client::new(&config, credentials).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

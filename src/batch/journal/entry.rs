@@ -62,7 +62,7 @@ pub struct Act {
     /// What the action is part of, when not a lifecycle command of its own: `update`,
     /// `replace` (a delete before a create) or `prune`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::plan::request::Purpose>,
 }
 
 /// What a job action came to.
