@@ -68,8 +68,8 @@ impl<'a> Observer<'a> {
             return Ok(None);
         };
         let (mut journal, mut entries) = Journal::open(dir)?;
-        journal.append(&Entry::Run(record.clone()))?;
-        entries.push(Entry::Run(record.clone()));
+        journal.append(&Entry::Run(Box::new(record.clone())))?;
+        entries.push(Entry::Run(Box::new(record.clone())));
         drop(lock);
         Ok(Some(Observer { dir, entries, record, said_busy: false }))
     }

@@ -44,6 +44,15 @@ pub struct EmulatorArgs {
     /// Share of job runs that end InError with a JobErrorCode (decided by --seed).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub job_error_rate: f64,
+    /// Answer STS AssumeRole and AssumeRoleWithOIDC for this role ARN (repeat for more).
+    #[arg(long = "role", value_name = "ARN")]
+    pub roles: Vec<String>,
+    /// Seconds the temporary keys it issues live (short ones rehearse a refresh).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub sts_duration: u64,
+    /// Serve the ECS metadata service's paths (IMDSv2) for this instance role.
+    #[arg(long, value_name = "NAME")]
+    pub ecs_role: Option<String>,
 }
 
 /// How to reach the API.

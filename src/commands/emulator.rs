@@ -10,6 +10,7 @@ pub(super) fn run(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         within("--qps", qps, RATE)?;
     }
     within("--time-scale", args.time_scale, (0.001, 1e6))?;
+    within("--sts-duration", args.sts_duration as f64, (1.0, 43_200.0))?;
     let state = match &args.state {
         Some(path) => AccountState::load(path)?,
         None => demo_account(),
@@ -31,6 +32,9 @@ pub(super) fn run(args: &EmulatorArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         time_scale: args.time_scale,
         idle_timeout: crate::emulator::IDLE_TIMEOUT,
+        roles: args.roles.clone(),
+        sts_duration: std::time::Duration::from_secs(args.sts_duration),
+        ecs_role: args.ecs_role.clone(),
     };
     let running = Running::start(config).with_context(|| format!("listening on {}", args.listen))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -58,9 +58,13 @@ pub struct Authenticated {
 }
 
 /// Checks a request's signature, time, nonce and token.
+/// The keys a request may be signed with: the AccessKeyId's pair, and when it expires (a
+/// temporary key the emulator issued).
+pub type Keyring<'a> = &'a dyn Fn(&str) -> Option<(KeyPair, Option<Timestamp>)>;
+
 pub fn authenticate(
     req: &WireRequest,
-    keys: &KeyPair,
+    keys: Keyring,
     nonces: &std::sync::Mutex<Nonces>,
     now: Timestamp,
 ) -> Result<Authenticated, Fault> {
@@ -121,6 +125,16 @@ fn check_token(sent: Option<&str>, keys: &KeyPair) -> Result<(), Fault> {
     }
 }
 
+/// A temporary key past its expiration is refused, as STS tokens are.
+fn check_expiry(expires: Option<Timestamp>, now: Timestamp) -> Result<(), Fault> {
+    match expires {
+        Some(t) if now >= t => {
+            Err(Fault::new(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn unknown_key(id: &str) -> Fault {
     Fault::new(404, "InvalidAccessKeyId.NotFound", format!("Specified access key is not found: {id}"))
 }
@@ -140,7 +154,7 @@ fn rfc3986(text: &str) -> String {
 fn v3(
     req: &WireRequest,
     auth: &str,
-    keys: &KeyPair,
+    keys: Keyring,
     nonces: &std::sync::Mutex<Nonces>,
     now: Timestamp,
 ) -> Result<Authenticated, Fault> {
@@ -160,9 +174,8 @@ fn v3(
     }
     let (credential, signed_headers, signature) =
         (credential.ok_or_else(incomplete)?, signed_headers.ok_or_else(incomplete)?, signature.ok_or_else(incomplete)?);
-    if credential != keys.id {
-        return Err(unknown_key(credential));
-    }
+    let (keys, expires) = keys(credential).ok_or_else(|| unknown_key(credential))?;
+    let keys = &keys;
     check_time(req.header("x-acs-date"), now)?;
     let payload = hex(&Sha256::digest(&req.body));
     if req.header("x-acs-content-sha256") != Some(payload.as_str()) {
@@ -195,6 +208,7 @@ fn v3(
     }
     check_nonce(req.header("x-acs-signature-nonce"), nonces, now)?;
     check_token(req.header("x-acs-security-token"), keys)?;
+    check_expiry(expires, now)?;
     let action = req.header("x-acs-action").ok_or_else(|| Fault::missing("x-acs-action"))?.to_string();
     let version = req.header("x-acs-version").ok_or_else(|| Fault::missing("x-acs-version"))?.to_string();
     Ok(Authenticated { action, version })
@@ -202,7 +216,7 @@ fn v3(
 
 fn v1(
     req: &WireRequest,
-    keys: &KeyPair,
+    keys: Keyring,
     nonces: &std::sync::Mutex<Nonces>,
     now: Timestamp,
 ) -> Result<Authenticated, Fault> {
@@ -214,9 +228,8 @@ fn v1(
         ));
     }
     let id = req.param("AccessKeyId").ok_or_else(|| Fault::missing("AccessKeyId"))?;
-    if id != keys.id {
-        return Err(unknown_key(id));
-    }
+    let (keys, expires) = keys(id).ok_or_else(|| unknown_key(id))?;
+    let keys = &keys;
     check_time(req.param("Timestamp"), now)?;
     let mut signed: Vec<&(String, String)> = req.params.iter().filter(|(k, _)| k != "Signature").collect();
     signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
@@ -232,6 +245,7 @@ fn v1(
     }
     check_nonce(req.param("SignatureNonce"), nonces, now)?;
     check_token(req.param("SecurityToken"), keys)?;
+    check_expiry(expires, now)?;
     let action = req.param("Action").ok_or_else(|| Fault::missing("Action"))?.to_string();
     let version = req.param("Version").ok_or_else(|| Fault::missing("Version"))?.to_string();
     Ok(Authenticated { action, version })

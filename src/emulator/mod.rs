@@ -10,6 +10,7 @@ mod job;
 mod params;
 mod rules;
 mod server;
+pub mod sts;
 mod wire;
 mod world;
 
@@ -52,6 +53,12 @@ pub struct Config {
     pub deny: Vec<String>,
     /// The share of job runs that end InError with a JobErrorCode (decided by `seed`).
     pub job_error_rate: f64,
+    /// Role ARNs STS AssumeRole and AssumeRoleWithOIDC answer for.
+    pub roles: Vec<String>,
+    /// How long the keys it issues live.
+    pub sts_duration: Duration,
+    /// The instance role the ECS metadata paths serve.
+    pub ecs_role: Option<String>,
 }
 
 /// How long a connection may idle or dawdle over a request before it is closed.
@@ -73,6 +80,9 @@ impl Config {
             idle_timeout: IDLE_TIMEOUT,
             deny: Vec::new(),
             job_error_rate: 0.0,
+            roles: Vec::new(),
+            sts_duration: Duration::from_secs(3600),
+            ecs_role: None,
         }
     }
 }
@@ -96,6 +106,8 @@ struct Shared {
     idle_timeout: Duration,
     /// Actions answered `Forbidden.RAM`.
     deny: Vec<String>,
+    /// STS and the metadata service.
+    sts: sts::Sts,
 }
 
 impl Shared {
@@ -150,6 +162,11 @@ impl Running {
             addr,
             idle_timeout: config.idle_timeout,
             deny: config.deny,
+            sts: sts::Sts::new(
+                config.roles,
+                jiff::SignedDuration::try_from(config.sts_duration).unwrap_or(jiff::SignedDuration::from_hours(1)),
+                config.ecs_role,
+            ),
         });
         shared.save()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -198,6 +215,11 @@ impl Running {
     pub fn advance(&self, by: std::time::Duration) {
         let by = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
         self.shared.world.lock().expect("world lock").clock.advance(by);
+    }
+
+    /// How many temporary keys STS and the metadata service issued.
+    pub fn issued_keys(&self) -> u64 {
+        self.shared.sts.issued_count()
     }
 
     /// The JobIds deleted so far.

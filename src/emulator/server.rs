@@ -6,6 +6,7 @@ use super::auth::authenticate;
 use super::describe;
 use super::fault::Fault;
 use super::flow::FaultKind;
+use super::sts::STS_VERSION;
 use super::wire::{self, WireRequest};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -103,6 +104,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         Err(_) => return Err(Closed),
     };
     let outcome = match WireRequest::new(&method, &target, headers, body) {
+        // The ECS metadata service answers plain text, unsigned, on its own paths.
+        Some(wire) if wire.path.starts_with("/latest/") => {
+            let (status, text) = shared.sts.metadata(&wire);
+            let response = Response::builder().status(status).header("content-type", "text/plain");
+            return Ok(response.body(Full::new(Bytes::from(text))).expect("a valid response"));
+        }
         Some(wire) => process(&shared, &wire),
         None => Err(Fault::invalid("query", "not valid form encoding")),
     };
@@ -126,7 +133,19 @@ fn process(shared: &Shared, wire: &WireRequest) -> Result<(Value, bool), Fault> 
         ));
     }
     check_host(wire.header("host"), shared.addr)?;
-    let auth = authenticate(wire, &shared.keys, &shared.nonces, jiff::Timestamp::now())?;
+    // AssumeRoleWithOIDC is not signed: the OIDC token is the proof.
+    if wire.param("Action") == Some("AssumeRoleWithOIDC") && wire.param("Version") == Some(STS_VERSION) {
+        return shared.sts.assume_role_with_oidc(&wire.params).map(|v| (v, false));
+    }
+    let main = &shared.keys;
+    let keyring = |id: &str| match id == main.id {
+        true => Some((main.clone(), None)),
+        false => shared.sts.key(id).map(|(k, t)| (k, Some(t))),
+    };
+    let auth = authenticate(wire, &keyring, &shared.nonces, jiff::Timestamp::now())?;
+    if auth.action == "AssumeRole" && auth.version == STS_VERSION {
+        return shared.sts.assume_role(&wire.params).map(|v| (v, false));
+    }
     let version = match auth.action.as_str() {
         "CreateReplicationJob"
         | "DescribeSourceServers"

@@ -97,7 +97,7 @@ pub fn act(
     let mut journal = journal.expect("a real run opens the journal");
     let regions = rows.iter().map(|r| r.id.region_id.clone());
     let record = RunRecord::start(action.verb(), argv, Some(client), regions, None);
-    journal.append(&Entry::Run(record.clone()))?;
+    journal.append(&Entry::Run(Box::new(record.clone())))?;
     drop(journal);
     let run = Execution { client, dir, rows: &refs, opts, scope: &scope, run: &record.run, planned: &planned };
     let (settled, stopped_first) = run.execute()?;
@@ -292,7 +292,7 @@ fn warn_of_another_endpoint(err: &mut dyn Write, entries: &[Entry], endpoint: &s
     let submits: Vec<&RunRecord> = entries
         .iter()
         .filter_map(|e| match e {
-            Entry::Run(r) if r.command == "submit" && !r.endpoint.is_empty() => Some(r),
+            Entry::Run(r) if r.command == "submit" && !r.endpoint.is_empty() => Some(r.as_ref()),
             _ => None,
         })
         .collect();

@@ -186,7 +186,7 @@ pub fn submit(
         scope.take_signals()?;
         // The run is on record before its first request.
         let record = run_record(client, opts, &checked, &lines, &file);
-        journal.append(&Entry::Run(record.clone()))?;
+        journal.append(&Entry::Run(Box::new(record.clone())))?;
         drop(journal);
         if let Some(client) = client {
             let sender = Sender {
@@ -224,6 +224,10 @@ pub fn submit(
         && seen.iter().all(|r| r.status == RowStatus::Created || (opts.dry_run && r.status == RowStatus::Pending));
     let mut counts = counts_of(&seen, &counters);
     counts.extend(done.counts(&left));
+    // How often the credentials were fetched: once, and once for each refresh.
+    if let Some(c) = client {
+        counts.insert("credential_fetches".to_string(), c.keys().fetches());
+    }
     let mut ran = Ran {
         seen,
         batch,

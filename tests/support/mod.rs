@@ -16,6 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub method: String,
+    /// The path, without the query.
+    pub path: String,
     pub raw_query: String,
     pub query: Vec<(String, String)>,
     /// Lower-case names.
@@ -148,6 +150,7 @@ async fn serve(
     let raw_query = target.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
     let request = Seen {
         method: request_line.first().copied().unwrap_or_default().to_string(),
+        path: target.split('?').next().unwrap_or("/").to_string(),
         query: form_decode(&raw_query),
         raw_query,
         headers,

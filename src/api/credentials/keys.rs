@@ -2,7 +2,7 @@
 //! when less than a fifth of their lifetime (or 3 minutes, or half of a lifetime shorter
 //! than 6 minutes) remains, once for every request waiting; a failed refresh is tried again
 //! with a backoff while the old ones still hold; no request is signed with credentials
-//! within 10 seconds of their Expiration.
+//! within 10 seconds (a tenth of a shorter lifetime) of their Expiration.
 
 use super::{Chosen, CredentialError, Credentials, Provider, Source};
 use crate::api::redact::Redactor;
@@ -10,8 +10,10 @@ use jiff::{SignedDuration, Timestamp};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Credentials this close to their Expiration are not used.
-const SAFETY: SignedDuration = SignedDuration::from_secs(10);
+/// Credentials this close to their Expiration are not used (a tenth of a short lifetime).
+fn safety(lifetime: SignedDuration) -> SignedDuration {
+    SignedDuration::from_secs(10).min(lifetime / 10)
+}
 /// Refreshes tried in a row before expired credentials stop the run.
 const TRIES: u32 = 6;
 
@@ -118,9 +120,10 @@ impl Keys {
         if expiration.duration_since(Timestamp::now()) > refresh_within(lifetime) {
             return Ok(st.now.clone());
         }
+        let safety = safety(lifetime);
         loop {
             let left = expiration.duration_since(Timestamp::now());
-            if st.next_try.is_some_and(|t| Timestamp::now() < t) && left > SAFETY {
+            if st.next_try.is_some_and(|t| Timestamp::now() < t) && left > safety {
                 return Ok(st.now.clone());
             }
             match fetch(&self.chosen, &self.http).await {
@@ -136,7 +139,7 @@ impl Keys {
                         crate::api::error::backoff(st.failed + 1, None, 0.5).max(std::time::Duration::from_millis(200));
                     let left = expiration.duration_since(Timestamp::now());
                     let wait_signed = SignedDuration::try_from(wait).unwrap_or(SignedDuration::MAX);
-                    if left > SAFETY + wait_signed {
+                    if left > safety + wait_signed {
                         st.next_try = Timestamp::now().checked_add(wait_signed).ok();
                         return Ok(st.now.clone());
                     }

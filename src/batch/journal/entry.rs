@@ -37,7 +37,7 @@ pub enum Entry {
     /// Written (and synced) when a row's request is settled.
     Outcome(Outcome),
     /// Written first by every run that holds the directory: who ran what, against what.
-    Run(RunRecord),
+    Run(Box<RunRecord>),
     /// Written last by a run that ended (not by one that was killed): when, and its summary.
     #[serde(rename = "run_end")]
     RunEnd(RunEnd),
@@ -162,6 +162,9 @@ pub struct RunRecord {
     /// The key the run signs with; never its secret.
     #[serde(default, rename = "AccessKeyId")]
     pub access_key_id: String,
+    /// Where its credentials came from (mode, place, profile, role; never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<crate::api::credentials::Source>,
     /// How it reached the API: what later commands on the batch default to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reached: Option<crate::api::client::Reached>,

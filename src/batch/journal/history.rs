@@ -60,7 +60,7 @@ pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
         match e {
             Entry::Run(record) => {
                 at.insert(record.run.clone(), runs.len());
-                runs.push(Run { record: record.clone(), ended_at: None, summary: None });
+                runs.push(Run { record: (**record).clone(), ended_at: None, summary: None });
             }
             Entry::RunEnd(end) => {
                 if let Some(&i) = at.get(&end.run) {
