@@ -20,7 +20,7 @@ fn status_reads_every_job_and_updates_the_report() {
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": 3 Ready\n"));
     let rows = report(&out_dir);
     assert!(rows.iter().all(|r| r.job_status == Some(smcplan::jobstate::JobStatus::Ready) && r.checked_at.is_some()));
-    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at\n"));
+    assert!(std::fs::read_to_string(out_dir.join("report.csv")).unwrap().starts_with("line,SourceId,Name,RegionId,status,JobId,RequestId,ErrorCode,ErrorMessage,ClientToken,attempts,submitted_at,file,JobStatus,JobBusinessStatus,JobProgress,JobErrorCode,checked_at,ImageId,InstanceId,StartTime,EndTime,StatusInfo,status_at,first_running_at,finished_at\n"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
     let commands: Vec<&str> = json["runs"].as_array().unwrap().iter().map(|r| r["command"].as_str().unwrap()).collect();

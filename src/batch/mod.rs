@@ -11,6 +11,7 @@ pub mod observe;
 pub mod report;
 pub mod resume;
 pub mod rows;
+pub mod story;
 
 pub use crate::plan::RowId;
 use serde::{Deserialize, Serialize};

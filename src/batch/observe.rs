@@ -2,10 +2,10 @@
 //! the journal, and each refresh in the report. It holds the lock only while it writes, so
 //! that a submit of fixed rows can go on beside a watch; what it cannot write now is said.
 
-use super::journal::{Entry, Journal, RunEnd, RunRecord, runs_of};
+use super::journal::{Entry, Journal, RunEnd, RunRecord, Seen, changes, runs_of};
 use super::lock::Lock;
-use super::report::{self, Report, ReportRow};
-use std::collections::BTreeMap;
+use super::report::{self, Report};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub fn current(dir: &Path) -> anyhow::Result<Report> {
     let fixes = BTreeMap::new();
     let none = super::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
     let rows = super::rows::batch_rows(Vec::new(), &entries, none);
-    Ok(Report::new(rows, runs_of(&entries)))
+    Ok(Report::of(rows, &entries))
 }
 
 /// A watching run, recording into its directory.
@@ -74,8 +74,10 @@ impl<'a> Observer<'a> {
         Ok(Some(Observer { dir, entries, record, said_busy: false }))
     }
 
-    /// Writes a refresh: each job's state (`seen`, by JobId) into the report as it is on disk now.
-    pub fn write(&mut self, seen: &BTreeMap<String, ReportRow>, notes: &mut Vec<String>) -> anyhow::Result<()> {
+    /// Writes a refresh: each job's state as `observed` at `checked_at`, into the journal
+    /// where it differs from what the journal last says, and into the report as it is on
+    /// disk now.
+    pub fn write(&mut self, observed: Vec<Seen>, checked_at: &str, notes: &mut Vec<String>) -> anyhow::Result<()> {
         let Some(_lock) = take(self.dir, notes)? else {
             if !std::mem::replace(&mut self.said_busy, true) {
                 notes.push(format!(
@@ -85,21 +87,21 @@ impl<'a> Observer<'a> {
             }
             return Ok(());
         };
+        let ids: BTreeSet<String> = observed.iter().map(|s| s.job_id.clone()).collect();
+        let (mut journal, mut entries) = Journal::open(self.dir)?;
+        for s in changes(&mut super::story::latest(&entries), observed) {
+            let entry = Entry::Seen(s);
+            journal.append(&entry)?;
+            entries.push(entry);
+        }
         let mut now = current(self.dir)?;
-        for r in now.rows.iter_mut() {
-            if let Some(seen) = seen.get(&r.job_id) {
-                r.job_status = seen.job_status.clone();
-                r.business_status = seen.business_status.clone();
-                r.progress = seen.progress;
-                r.job_error_code = seen.job_error_code.clone();
-                r.checked_at = seen.checked_at.clone();
-            }
+        for r in now.rows.iter_mut().filter(|r| ids.contains(&r.job_id)) {
+            r.checked_at = Some(checked_at.to_string());
         }
-        let mut runs = runs_of(&Journal::read(self.dir)?);
-        if !runs.iter().any(|r| r.record.run == self.record.run) {
-            runs = runs_of(&self.entries);
+        if !runs_of(&entries).iter().any(|r| r.record.run == self.record.run) {
+            entries.splice(0..0, self.entries.iter().filter(|e| matches!(e, Entry::Run(_))).cloned());
         }
-        report::write(self.dir, &Report::new(now.rows, runs))?;
+        report::write(self.dir, &Report::of(now.rows, &entries))?;
         Ok(())
     }
 
@@ -115,7 +117,7 @@ impl<'a> Observer<'a> {
                 let (mut journal, _) = Journal::open(self.dir)?;
                 journal.append(&Entry::RunEnd(end))?;
                 let now = current(self.dir)?;
-                report::write(self.dir, &Report::new(now.rows, runs_of(&Journal::read(self.dir)?)))?;
+                report::write(self.dir, &Report::of(now.rows, &Journal::read(self.dir)?))?;
                 return Ok(());
             }
             self.said_busy = true;

@@ -34,6 +34,13 @@ pub struct Batch {
 }
 
 impl Report {
+    /// The report of `rows` as the journal's `entries` tell them: its runs, and each row's
+    /// history, state now and results.
+    pub fn of(mut rows: Vec<ReportRow>, entries: &[super::journal::Entry]) -> Report {
+        super::story::tell(&mut rows, entries);
+        Report::new(rows, super::journal::runs_of(entries))
+    }
+
     /// A report of `rows` and `runs`, its totals counted.
     pub fn new(rows: Vec<ReportRow>, runs: Vec<Run>) -> Report {
         let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
@@ -90,6 +97,15 @@ pub struct ReportRow {
     pub job_error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<String>,
+    /// Since when the job has been in its `JobStatus` (from the history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_at: Option<String>,
+    /// What the job made and when it ran (kept from the last look that found it).
+    #[serde(flatten)]
+    pub results: super::journal::JobResults,
+    /// Every state its jobs were seen in, in time order (`report.json` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<super::journal::Seen>,
     /// The row's `Wave` cell (a user column: never sent), for `start --wave` and the live view.
     #[serde(rename = "Wave", default, skip_serializing_if = "String::is_empty")]
     pub wave: String,
@@ -132,6 +148,9 @@ const STATUS_COLUMNS: &[&str] = &["JobStatus", "JobBusinessStatus", "JobProgress
 /// The wave, once a row has one, and the last job action, once one was taken.
 const WAVE_COLUMNS: &[&str] = &["Wave"];
 const ACTION_COLUMNS: &[&str] = &["last_action", "last_action_result", "last_action_at"];
+/// What the job made and when, once a look has seen it.
+const RESULT_COLUMNS: &[&str] =
+    &["ImageId", "InstanceId", "StartTime", "EndTime", "StatusInfo", "status_at", "first_running_at", "finished_at"];
 
 /// Which optional column groups `report.csv` has.
 #[derive(Clone, Copy)]
@@ -139,6 +158,7 @@ struct Groups {
     status: bool,
     wave: bool,
     action: bool,
+    results: bool,
 }
 
 pub use crate::text::neutralise;
@@ -174,6 +194,13 @@ impl ReportRow {
         }
         if groups.action {
             cells.extend([self.last_action.clone(), self.last_action_result.clone(), self.last_action_at.clone()]);
+        }
+        if groups.results {
+            let (running, finished) = super::story::first_running_and_finished(self);
+            let r = &self.results;
+            cells.extend([r.image_id.clone(), r.instance_id.clone(), r.start_time.clone(), r.end_time.clone()]);
+            cells.extend([r.status_info.clone(), self.status_at.clone().unwrap_or_default()]);
+            cells.extend([running.unwrap_or_default(), finished.unwrap_or_default()]);
         }
         cells.iter().map(|c| neutralise(c)).collect()
     }
@@ -222,6 +249,7 @@ pub fn write_csv(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> 
         status: rows.iter().any(|r| r.checked_at.is_some()),
         wave: rows.iter().any(|r| !r.wave.is_empty()),
         action: rows.iter().any(|r| !r.last_action.is_empty()),
+        results: rows.iter().any(|r| !r.history.is_empty()),
     };
     let mut csv = csv::Writer::from_writer(out);
     let header: Vec<&str> = COLUMNS
@@ -229,6 +257,7 @@ pub fn write_csv(out: &mut dyn io::Write, rows: &[ReportRow]) -> io::Result<()> 
         .chain(if groups.status { STATUS_COLUMNS } else { &[] })
         .chain(if groups.wave { WAVE_COLUMNS } else { &[] })
         .chain(if groups.action { ACTION_COLUMNS } else { &[] })
+        .chain(if groups.results { RESULT_COLUMNS } else { &[] })
         .copied()
         .collect();
     csv.write_record(&header)?;

@@ -192,6 +192,12 @@ pub fn batch_rows(earlier: Vec<ReportRow>, entries: &[Entry], run: ThisRun) -> V
             continue;
         }
         if same_job {
+            // The same request settled again: the row keeps where it was sent from.
+            if r.client_token == before.client_token && !before.file.is_empty() {
+                r.id.line = before.id.line;
+                r.file = before.file.clone();
+                r.submitted_at = before.submitted_at.clone();
+            }
             r.job_status = before.job_status.clone();
             r.business_status = before.business_status.clone();
             r.progress = before.progress;

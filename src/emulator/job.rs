@@ -64,6 +64,37 @@ pub struct Job {
     pub failing: Failing,
     /// Runs started so far.
     pub runs: u32,
+    /// Each run: when it started and ended, the image it made, and what started it.
+    pub run_log: Vec<RunLog>,
+}
+
+/// One run of a job, as `ReplicationJobRuns` lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunLog {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    /// The image the run made (`m-...`), once it finished; none for a TargetInstance job.
+    pub image_id: String,
+    /// Started by StartReplicationJob (`Manual`), or by its schedule (`Schedule`).
+    pub manual: bool,
+}
+
+/// An id as SMC spells one (`m-` and 20 lowercase letters and digits), the same for the
+/// same `key` and run.
+pub fn derived_id(prefix: &str, key: &str, run: u32) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in key.bytes().chain(run.to_le_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let (mut a, mut b) = (super::ids::mix(h), super::ids::mix(h ^ 0x5555));
+    let mut id = String::from(prefix);
+    for i in 0..20 {
+        let word = if i < 10 { &mut a } else { &mut b };
+        id.push(ALPHABET[(*word % 36) as usize] as char);
+        *word /= 36;
+    }
+    id
 }
 
 /// The share of runs that end InError (`--job-error-rate`), decided by the seed.
@@ -71,6 +102,17 @@ pub struct Job {
 pub struct Failing {
     pub rate: f64,
     pub seed: u64,
+}
+
+/// What SMC says beside a run's error, in `StatusInfo`.
+fn status_info(code: &str) -> &'static str {
+    match code {
+        "" => "",
+        "SourceServer.Disconnected" => "The SMC client on the source server stopped answering during the transfer.",
+        "ReplicationJob.DataTransferFailed" => "Data transfer to the intermediate instance failed.",
+        "Disk.InsufficientSpace" => "The target disk is smaller than the data to migrate.",
+        _ => "The run failed.",
+    }
 }
 
 /// The errors a failed run ends with.
@@ -129,12 +171,15 @@ impl Job {
                 self.error_code = code.to_string();
                 self.progress = 66.6;
                 self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS * 2 / 3));
+                self.end_run(None);
                 return;
             }
             if done >= 1.0 {
                 self.progress = 100.0;
                 self.business_status.clear();
                 self.ended = Some(start + SignedDuration::from_secs(RUN_SECONDS));
+                let image = (!self.targets_instance()).then(|| derived_id("m-", &self.id, self.runs));
+                self.end_run(image);
                 self.status = if self.run_once { "Finished".into() } else { "Waiting".into() };
                 if !self.run_once {
                     self.advance(now);
@@ -145,13 +190,44 @@ impl Job {
         }
     }
 
+    /// Whether the job migrates into an existing instance (no image is made).
+    fn targets_instance(&self) -> bool {
+        self.params.iter().any(|(k, v)| k == "TargetType" && v == "TargetInstance")
+    }
+
+    /// Closes the current run at `self.ended`, with the image it made.
+    fn end_run(&mut self, image: Option<String>) {
+        if let Some(run) = self.run_log.last_mut() {
+            run.end = self.ended;
+            run.image_id = image.unwrap_or_default();
+        }
+    }
+
+    /// The run starting at `start`: by StartReplicationJob or a cutover (`manual`), or by
+    /// the job's schedule.
     pub fn run_from(&mut self, start: Timestamp) {
+        self.run_by(start, false);
+    }
+
+    /// A run started by a call (StartReplicationJob, CutOverReplicationJob).
+    pub fn run_manually(&mut self, start: Timestamp) {
+        self.run_by(start, true);
+    }
+
+    fn run_by(&mut self, start: Timestamp, manual: bool) {
+        self.run_log.push(RunLog { start, end: None, image_id: String::new(), manual });
+        self.ended = None;
         self.runs += 1;
         self.error_code.clear();
         self.status = "Running".into();
         self.business_status = "Syncing".into();
         self.started = Some(start);
         self.progress = 0.0;
+    }
+
+    /// The intermediate instance a run uses, while it runs.
+    fn transition_instance(&self) -> String {
+        if self.status == "Running" { derived_id("i-", &self.id, self.runs) } else { String::new() }
     }
 
     pub fn active(&self) -> bool {
@@ -176,10 +252,21 @@ impl Job {
             ("StartTime", json!(time(self.started))),
             ("EndTime", json!(time(self.ended))),
             ("ErrorCode", json!(self.error_code)),
-            ("StatusInfo", json!("")),
+            ("StatusInfo", json!(status_info(&self.error_code))),
+            ("ImageId", json!(self.run_log.iter().rev().find(|r| !r.image_id.is_empty()).map_or("", |r| &r.image_id))),
+            ("TransitionInstanceId", json!(self.transition_instance())),
         ] {
             v[k] = val;
         }
+        let runs: Vec<Value> = self
+            .run_log
+            .iter()
+            .map(|r| {
+                let kind = if r.manual { "Manual" } else { "Schedule" };
+                json!({"StartTime": time(Some(r.start)), "EndTime": time(r.end), "ImageId": r.image_id, "Type": kind})
+            })
+            .collect();
+        v["ReplicationJobRuns"] = json!({ "ReplicationJobRun": runs });
         for (outer, inner) in [
             ("ReplicationJobRuns", "ReplicationJobRun"),
             ("Tags", "Tag"),

@@ -6,14 +6,14 @@
 use super::scope::RunScope;
 use super::waits::{wait_until_not_running, wait_until_running};
 use crate::api::client::{Api, Client};
-use crate::batch::journal::{Entry, Journal, RunRecord};
+use crate::batch::journal::{Entry, Journal, RunRecord, Seen, changes};
 use crate::batch::report::{self, ReportRow};
 use crate::batch::{RowStatus, Settled, dir};
 use crate::engine::act::JobAction;
 use crate::engine::signals::Signal;
 use crate::engine::{self, Counters, progress};
 use crate::jobs::plan::{JobResult, Planned, plan_actions};
-use crate::jobs::states::read_states;
+use crate::jobs::states::{JobState, read_jobs};
 use crate::jobstate::Action;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -78,7 +78,10 @@ pub fn act(
     let refs: Vec<&ReportRow> = rows.iter().collect();
     let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
     // Before the signals are taken over: an interrupted read leaves nothing to finish.
-    let states = scope.runtime.block_on(read_states(client, &ids))?;
+    let jobs = scope.runtime.block_on(read_jobs(client, &ids))?;
+    let read_at = jiff::Timestamp::now();
+    let states: BTreeMap<String, crate::jobs::states::State> =
+        jobs.iter().map(|(id, j)| (id.clone(), j.as_ref().map(JobState::of))).collect();
     let planned = plan_actions(&refs, &states, &opened.entries, action, opts.stop_first.is_some(), (&shown, &endpoint))
         .map_err(|e| match e {
             crate::jobs::plan::Refusal::Inconsistent { .. } => anyhow::anyhow!("{shown}: {e}"),
@@ -93,11 +96,17 @@ pub fn act(
         ask(&Asking { endpoint: &endpoint, calls: planned.calls.len(), running: planned.stop_first.len() })?;
     }
     scope.take_signals()?;
-    let dir::Opened { journal, lock: _lock, .. } = opened;
+    let dir::Opened { journal, lock: _lock, entries: opened_entries, .. } = opened;
     let mut journal = journal.expect("a real run opens the journal");
     let regions = rows.iter().map(|r| r.id.region_id.clone());
     let record = RunRecord::start(action.verb(), argv, Some(client), regions, None);
     journal.append(&Entry::Run(Box::new(record.clone())))?;
+    // What the read saw, where it differs from what the journal last says.
+    let deleted = crate::batch::story::deleted(&opened_entries);
+    let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), read_at, deleted.contains(id))).collect();
+    for s in changes(&mut crate::batch::story::latest(&opened_entries), seen) {
+        journal.append(&Entry::Seen(s))?;
+    }
     drop(journal);
     let run = Execution { client, dir, rows: &refs, opts, scope: &scope, run: &record.run, planned: &planned };
     let (settled, stopped_first) = run.execute()?;
@@ -127,7 +136,7 @@ pub fn act(
     }
     let (mut journal, _) = Journal::open(dir)?;
     journal.append(&Entry::RunEnd(record.end(ended, counts, &summary)))?;
-    report::write(dir, &report::Report::new(now, crate::batch::journal::runs_of(&Journal::read(dir)?)))?;
+    report::write(dir, &report::Report::of(now, &Journal::read(dir)?))?;
     Ok(Outcome { rows, results, planned, summary, tripped, signal })
 }
 

@@ -4,7 +4,7 @@
 
 use super::scope::RunScope;
 use crate::api::client::Client;
-use crate::batch::journal::{Ended, RunRecord};
+use crate::batch::journal::{Ended, RunRecord, Seen};
 use crate::batch::observe::{Observer, current};
 use crate::batch::report::ReportRow;
 use crate::engine::signals::Signal;
@@ -141,9 +141,17 @@ fn watch(
         let refresh = refresh_of(dir, rows, &jobs);
         show.refresh(&refresh)?;
         if let Some(observer) = observer.as_deref_mut() {
-            let seen = refresh.rows.iter().map(|r| (r.job_id.clone(), r.clone())).collect();
+            let at = jiff::Timestamp::now();
+            let seen = refresh
+                .rows
+                .iter()
+                .map(|r| {
+                    let deleted = r.job_status == Some(JobStatus::Deleted);
+                    Seen::of(&r.job_id, jobs.get(&r.job_id).and_then(Option::as_ref), at, deleted)
+                })
+                .collect();
             let mut notes = Vec::new();
-            observer.write(&seen, &mut notes)?;
+            observer.write(seen, &refresh.checked_at, &mut notes)?;
             notes.iter().for_each(|n| show.note(n));
         }
         let settled = refresh.settled;
@@ -168,7 +176,9 @@ pub fn refresh_of(
         let field = |k: &str| {
             job.as_ref().and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
         };
-        let status = job.as_ref().map_or(JobStatus::NotFound, |j| JobStatus::parse(&j.status));
+        // A job gone stays as the batch knows it: deleted by it, or missing.
+        let gone = if r.job_status == Some(JobStatus::Deleted) { JobStatus::Deleted } else { JobStatus::Missing };
+        let status = job.as_ref().map_or(gone, |j| JobStatus::parse(&j.status));
         let scheduled = !field("ScheduledStartTime").is_empty();
         waiting_for_you += usize::from(status.waits_for_the_user(scheduled));
         still += usize::from(status.will_not_move(scheduled));

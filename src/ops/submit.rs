@@ -11,7 +11,7 @@ use super::summary::{counts_of, summary_line};
 use crate::account::AccountIndex;
 use crate::api::client::{Api, Client};
 use crate::batch::jobs::jobs_of;
-use crate::batch::journal::{Entry, InventoryFile, Journal, RunEnd, RunRecord, runs_of};
+use crate::batch::journal::{Entry, InventoryFile, Journal, RunEnd, RunRecord};
 use crate::batch::report::{self, Batch, ReportRow};
 use crate::batch::rows::{self, Line};
 use crate::batch::{RowStatus, dir, failed};
@@ -267,7 +267,7 @@ pub fn submit(
         }
     }
     let failed_before = if had_journal { failed::read_failed(opts.dir).ok().flatten() } else { None };
-    let written = report::Report::new(ran.batch.clone(), runs_of(&all_entries));
+    let written = report::Report::of(ran.batch.clone(), &all_entries);
     report::write(opts.dir, &written)?;
     failed::write_merged(opts.dir, &checked.schema, &lines, &ran.seen, &ran.batch, failed_before, &file)?;
     ran.totals = Some(written.batch);

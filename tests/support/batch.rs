@@ -156,9 +156,8 @@ pub fn exit_within(child: &mut std::process::Child, bound: Duration) -> Option<s
     }
 }
 
-/// Every job of the emulator's account as DescribeReplicationJobs answers over HTTP.
-pub fn described(e: &Running) -> Vec<smcplan::account::ReplicationJob> {
-    use futures_util::TryStreamExt as _;
+/// A client of the emulator, signing with its key.
+pub fn client_of(e: &Running) -> smcplan::api::client::Client {
     use smcplan::api::client::{Client, ClientConfig};
     use smcplan::api::credentials::{Credentials, Secret};
     let config = ClientConfig { endpoint: Some(e.url()), ..ClientConfig::default() };
@@ -169,10 +168,21 @@ pub fn described(e: &Running) -> Vec<smcplan::account::ReplicationJob> {
         source: "test".into(),
         expiration: None,
     };
-    let client = Client::new(&config, credentials).unwrap();
+    Client::new(&config, credentials).unwrap()
+}
+
+/// Every job of the emulator's account as DescribeReplicationJobs answers over HTTP.
+pub fn described(e: &Running) -> Vec<smcplan::account::ReplicationJob> {
+    use futures_util::TryStreamExt as _;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let filter = smcplan::api::calls::JobFilter::default();
-    runtime.block_on(client.describe_replication_jobs(&filter).try_collect()).unwrap()
+    runtime.block_on(client_of(e).describe_replication_jobs(&filter).try_collect()).unwrap()
+}
+
+/// Deletes a job over HTTP, as a person at the console would: not through the batch.
+pub fn delete_elsewhere(e: &Running, job_id: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(client_of(e).delete_replication_job(job_id)).unwrap();
 }
 
 /// The value of a request parameter a described job shows (`ImageName`, `Description`, ...).

@@ -45,6 +45,8 @@ pub enum Entry {
     Act(Act),
     /// Written (and synced) when a job action is settled.
     Acted(Acted),
+    /// A job's state as a run saw it, when it differs from the last one written.
+    Seen(super::Seen),
 }
 
 /// A job action about to be called: which, on which job of the batch, for which row.

@@ -34,7 +34,7 @@ impl History {
                 Entry::Outcome(o) => {
                     h.outcomes.insert(o.token.clone(), o.clone());
                 }
-                Entry::Run(_) | Entry::RunEnd(_) | Entry::Act(_) | Entry::Acted(_) => {}
+                Entry::Run(_) | Entry::RunEnd(_) | Entry::Act(_) | Entry::Acted(_) | Entry::Seen(_) => {}
             }
         }
         h
@@ -68,7 +68,7 @@ pub fn runs_of(entries: &[Entry]) -> Vec<Run> {
                     runs[i].summary = Some(end.summary.clone());
                 }
             }
-            Entry::Intent { .. } | Entry::Outcome(_) | Entry::Act(_) | Entry::Acted(_) => {}
+            Entry::Intent { .. } | Entry::Outcome(_) | Entry::Act(_) | Entry::Acted(_) | Entry::Seen(_) => {}
         }
     }
     runs

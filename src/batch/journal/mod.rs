@@ -4,9 +4,11 @@
 mod entry;
 mod history;
 pub mod record;
+mod seen;
 
 pub use entry::*;
 pub use history::{History, Run, runs_of};
+pub use seen::{JobResults, Seen, changes};
 
 use crate::files::fault;
 use std::fs::{File, OpenOptions};

@@ -33,7 +33,7 @@ impl World {
             return Err(Self::invalid_status(&self.jobs[i].status, "Ready, Stopped, InError"));
         }
         let now = self.clock.now();
-        self.jobs[i].run_from(now);
+        self.jobs[i].run_manually(now);
         Ok(())
     }
 
@@ -60,7 +60,7 @@ impl World {
         let now = self.clock.now();
         let job = &mut self.jobs[i];
         job.run_once = true;
-        job.run_from(now);
+        job.run_manually(now);
         Ok(())
     }
 

@@ -121,6 +121,7 @@ impl World {
                 error_code: j.extra.get("ErrorCode").and_then(Value::as_str).unwrap_or_default().to_string(),
                 failing: Failing::default(),
                 runs: 0,
+                run_log: Vec::new(),
                 params,
             };
             w.insert(job);
@@ -302,6 +303,7 @@ impl World {
             error_code: String::new(),
             failing: self.failing,
             runs: 0,
+            run_log: Vec::new(),
             params: p.0.iter().filter(|(k, _)| !COMMON.contains(&k.as_str())).cloned().collect(),
         })
     }

@@ -1,0 +1,192 @@
+//! Each row's story, told by the journal: the transitions its jobs went through (as runs
+//! observed them, and the deletes the batch made), its results, and where its job stands
+//! now. A job the batch deleted is `Deleted`, one gone otherwise `Missing`; neither is
+//! overwritten by a later look that finds nothing.
+
+use super::journal::{ActResult, Entry, Seen};
+use super::report::ReportRow;
+use crate::jobstate::JobStatus;
+use std::collections::BTreeMap;
+
+const DELETE: &str = "DeleteReplicationJob";
+
+/// Every job's transitions in the order the journal has them, by JobId: each `Seen`, and a
+/// `Deleted` at the time a delete of the batch was done (unless one was seen already).
+pub fn timelines(entries: &[Entry]) -> BTreeMap<String, Vec<Seen>> {
+    let mut out: BTreeMap<String, Vec<Seen>> = BTreeMap::new();
+    for e in entries {
+        let seen = match e {
+            Entry::Seen(s) => s.clone(),
+            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Done => {
+                Seen::gone(&a.job_id, a.at, JobStatus::Deleted)
+            }
+            _ => continue,
+        };
+        let list = out.entry(seen.job_id.clone()).or_default();
+        // Gone stays gone: the first word on it is kept (a Deleted is never made Missing).
+        if list.last().is_some_and(|l| l.status.is_gone()) && seen.status.is_gone() {
+            continue;
+        }
+        list.push(seen);
+    }
+    out
+}
+
+/// What the journal last says of each job: what a new observation is compared with.
+pub fn latest(entries: &[Entry]) -> BTreeMap<String, Seen> {
+    timelines(entries).into_iter().filter_map(|(id, mut list)| list.pop().map(|s| (id, s))).collect()
+}
+
+/// The JobIds the batch deleted (a delete done).
+pub fn deleted(entries: &[Entry]) -> std::collections::BTreeSet<String> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Done => Some(a.job_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each source server's jobs, oldest first, from the creates the journal settled.
+fn jobs_by_source(entries: &[Entry]) -> BTreeMap<String, Vec<String>> {
+    let mut source_of_token: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for e in entries {
+        match e {
+            Entry::Intent { token, params, .. } => {
+                if let Some(s) = params.get("SourceId") {
+                    source_of_token.insert(token, s);
+                }
+            }
+            Entry::Outcome(o) => {
+                if let (Some(job), Some(source)) = (&o.job_id, source_of_token.get(o.token.as_str())) {
+                    let list = out.entry(source.to_string()).or_default();
+                    if !list.contains(job) {
+                        list.push(job.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Gives each row its history (every job of its source server, in time order), its job's
+/// state now and its results (kept from the last look that found the job, so that a
+/// deleted job's image is still said).
+pub fn tell(rows: &mut [ReportRow], entries: &[Entry]) {
+    let mut lines = timelines(entries);
+    let by_source = jobs_by_source(entries);
+    for r in rows.iter_mut().filter(|r| !r.job_id.is_empty()) {
+        let mut jobs: Vec<&str> =
+            by_source.get(&r.id.source_id).map(|l| l.iter().map(String::as_str).collect()).unwrap_or_default();
+        if !jobs.contains(&r.job_id.as_str()) {
+            jobs.push(&r.job_id);
+        }
+        let mut history: Vec<Seen> = jobs.iter().flat_map(|j| lines.remove(*j).unwrap_or_default()).collect();
+        history.sort_by_key(|s| s.at);
+        let own: Vec<&Seen> = history.iter().filter(|s| s.job_id == r.job_id).collect();
+        if let Some(now) = own.last() {
+            r.job_status = Some(now.status.clone());
+            r.status_at = Some(crate::time::format_time(now.at));
+            if !now.status.is_gone() {
+                r.business_status = Some(now.business.clone());
+                r.progress = now.progress;
+                r.job_error_code = Some(now.error_code.clone());
+            }
+        }
+        if let Some(found) = own.iter().rev().find(|s| !s.status.is_gone()) {
+            r.results = found.results.clone();
+        }
+        r.history = history;
+    }
+}
+
+/// When a row's job first ran and when it finished, from its history.
+pub fn first_running_and_finished(r: &ReportRow) -> (Option<String>, Option<String>) {
+    let own = || r.history.iter().filter(|s| s.job_id == r.job_id);
+    let at = |s: &Seen| crate::time::format_time(s.at);
+    let running = own().find(|s| s.status == JobStatus::Running).map(at);
+    let finished = own().find(|s| s.status == JobStatus::Finished).map(at);
+    (running, finished)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::{Acted, Outcome};
+    use jiff::Timestamp;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).unwrap()
+    }
+
+    fn seen(job: &str, at: i64, status: JobStatus) -> Entry {
+        Entry::Seen(Seen { status, ..Seen::gone(job, t(at), JobStatus::Ready) })
+    }
+
+    fn created(source: &str, token: &str, job: &str) -> [Entry; 2] {
+        let params = BTreeMap::from([("SourceId".to_string(), source.to_string())]);
+        let intent = Entry::Intent { line: 2, token: token.into(), params, at: t(0), lookup: false, run: None, file: None, replaces: None };
+        [intent, Entry::Outcome(Outcome::settled(2, token, Some(job)))]
+    }
+
+    fn delete(job: &str, at: i64, result: ActResult) -> Entry {
+        Entry::Acted(Acted {
+            line: 2,
+            action: DELETE.into(),
+            job_id: job.into(),
+            result,
+            request_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            at: t(at),
+        })
+    }
+
+    fn row(source: &str, job: &str) -> ReportRow {
+        let mut r = ReportRow { job_id: job.into(), ..ReportRow::default() };
+        r.id.source_id = source.into();
+        r
+    }
+
+    #[test]
+    fn a_deleted_job_keeps_what_it_was_and_is_never_made_not_found() {
+        let mut entries: Vec<Entry> = created("s-1", "t1", "j-1").into();
+        entries.extend([seen("j-1", 1, JobStatus::Running), seen("j-1", 2, JobStatus::Finished)]);
+        entries.extend([delete("j-1", 3, ActResult::Done), seen("j-1", 4, JobStatus::Missing)]);
+        let mut rows = [row("s-1", "j-1")];
+        tell(&mut rows, &entries);
+        let statuses: Vec<_> = rows[0].history.iter().map(|s| s.status.clone()).collect();
+        assert_eq!(statuses, [JobStatus::Running, JobStatus::Finished, JobStatus::Deleted]);
+        assert_eq!(rows[0].job_status, Some(JobStatus::Deleted));
+        assert_eq!(rows[0].status_at.as_deref(), Some(crate::time::format_time(t(3)).as_str()));
+        assert_eq!(first_running_and_finished(&rows[0]).1, Some(crate::time::format_time(t(2))));
+    }
+
+    #[test]
+    fn a_refused_delete_leaves_the_job_and_a_vanished_one_is_missing() {
+        let mut entries: Vec<Entry> = created("s-1", "t1", "j-1").into();
+        entries.extend([seen("j-1", 1, JobStatus::Ready), delete("j-1", 2, ActResult::Failed), seen("j-1", 3, JobStatus::Missing)]);
+        let mut rows = [row("s-1", "j-1")];
+        tell(&mut rows, &entries);
+        assert_eq!(rows[0].job_status, Some(JobStatus::Missing));
+        assert_eq!(rows[0].history.len(), 2);
+    }
+
+    #[test]
+    fn a_replaced_job_s_history_goes_on_under_its_new_id() {
+        let mut entries: Vec<Entry> = created("s-1", "t1", "j-1").into();
+        entries.extend([seen("j-1", 1, JobStatus::Ready), delete("j-1", 2, ActResult::Done)]);
+        entries.extend(created("s-1", "t2", "j-2"));
+        entries.push(seen("j-2", 3, JobStatus::Running));
+        let mut rows = [row("s-1", "j-2")];
+        tell(&mut rows, &entries);
+        let ids: Vec<_> = rows[0].history.iter().map(|s| (s.job_id.as_str(), s.status.as_str())).collect();
+        assert_eq!(ids, [("j-1", "Ready"), ("j-1", "Deleted"), ("j-2", "Running")]);
+        assert_eq!(rows[0].job_status, Some(JobStatus::Running));
+    }
+}
