@@ -131,9 +131,10 @@ pub struct PlanArgs {
     /// Requests per second that submit will send.
     #[arg(long, default_value_t = crate::plan::DEFAULT_RATE)]
     pub rate: f64,
-    /// Mbit/s a migration is expected to copy at, for the waves' expected ends (as schedule's --throughput).
-    #[arg(long, value_name = "MBPS", default_value_t = 100.0)]
-    pub throughput: f64,
+    /// Mbit/s a migration is expected to copy at, for the waves' expected ends (default: the
+    /// throughput the inventory's schedule comment line says, else 100).
+    #[arg(long, value_name = "MBPS")]
+    pub throughput: Option<f64>,
     /// Compare with the batch in DIR: each row's action (create, none, update, replace,
     /// recreate, blocked) against its job, read now through DescribeReplicationJobs.
     #[arg(long, value_name = "DIR")]

@@ -201,18 +201,6 @@ fn check_options<'a>(args: &'a CheckArgs, account: Option<&'a AccountIndex>) -> 
     })
 }
 
-/// Checks the inventory; the rows' findings go to `visit` only (the header's are kept).
-fn check_with(
-    args: &CheckArgs,
-    visit: impl FnMut(&crate::inventory::Row, &[crate::diagnostics::Diagnostic]) + Send,
-) -> anyhow::Result<Checked> {
-    let account = load_account(args)?;
-    let opts = check_options(args, account.as_ref())?;
-    let checked = check::run(&args.inventory, &opts, visit)?;
-    say_notes(&checked);
-    Ok(checked)
-}
-
 /// Says on stderr, once each, what reading the inventory decided or rewrote.
 fn say_notes(checked: &Checked) {
     let mut err = anstream::stderr().lock();

@@ -4,7 +4,9 @@ use super::*;
 
 pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     within("--rate", args.rate, RATE)?;
-    within("--throughput", args.throughput, (0.001, 1e9))?;
+    if let Some(t) = args.throughput {
+        within("--throughput", t, (0.001, 1e9))?;
+    }
     if args.check.format == Format::Jsonl {
         bail!("plan prints one JSON object: use --format json");
     }
@@ -15,18 +17,25 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
     let mut findings = Vec::new();
     let mut timed = Vec::new();
     let json = args.check.format == Format::Json;
-    let checked = check_with(&args.check, |row, diags| {
+    let account = load_account(&args.check)?;
+    let opts = check_options(&args.check, account.as_ref())?;
+    let checked = check::run(&args.check.inventory, &opts, |row, diags| {
         steps.push(Step::new(row, diags));
         if crate::plan::waves::wave_column(row.schema).is_some() {
             let start = row.text(crate::inventory::Param::ScheduledStartTime).and_then(parse_time);
-            timed.push((crate::plan::waves::Job::of(row, None), start));
+            timed.push((crate::plan::waves::Job::of(row, account.as_ref()), start));
         }
         if json {
             findings.extend_from_slice(diags);
         }
     })?;
+    say_notes(&checked);
     let mut plan = Plan::new(steps, args.rate);
-    plan.waves = crate::plan::waves::spans(&timed, args.throughput);
+    let pace = crate::plan::estimate::Pace::of_file(&args.check.inventory);
+    let throughput =
+        args.throughput.or(pace.map(|p| p.throughput)).unwrap_or(crate::plan::estimate::DEFAULT_THROUGHPUT);
+    plan.waves = crate::plan::waves::spans(&timed, throughput);
+    plan.overlaps = crate::plan::waves::overlaps(&plan.waves);
     let printed = match args.check.format {
         Format::Json => {
             let diagnostics =

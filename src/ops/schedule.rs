@@ -4,6 +4,7 @@
 use crate::account::AccountIndex;
 use crate::diagnostics::Diagnostic;
 use crate::inventory::{Param, RecordBuf, Row, Schema};
+use crate::plan::estimate::Pace;
 use crate::plan::waves::{self, Job, Schedule as Planned};
 use std::path::Path;
 
@@ -41,7 +42,10 @@ pub fn schedule(opts: &Options) -> anyhow::Result<Scheduled> {
         records.iter().map(|(line, r)| Job::of(&Row::new(*line, &schema, r.view()), opts.account)).collect();
     let (planned, findings) = waves::schedule(&jobs, &opts.waves);
     let text = match findings.is_empty() {
-        true => Some(written(&table, &schema, &planned)?),
+        true => {
+            let pace = Pace { throughput: opts.waves.throughput, max_running: opts.waves.max_running };
+            Some(written(&table, &schema, &planned, &pace)?)
+        }
         false => None,
     };
     let one_wave = waves::wave_column(&schema).is_none();
@@ -49,8 +53,13 @@ pub fn schedule(opts: &Options) -> anyhow::Result<Scheduled> {
 }
 
 /// The inventory as it was, with its ScheduledStartTime column filled (added at the end
-/// when it has none).
-fn written(table: &crate::inventory::table::Table, schema: &Schema, planned: &Planned) -> anyhow::Result<Vec<u8>> {
+/// when it has none), after a comment line that says the pace it was scheduled at.
+fn written(
+    table: &crate::inventory::table::Table,
+    schema: &Schema,
+    planned: &Planned,
+    pace: &Pace,
+) -> anyhow::Result<Vec<u8>> {
     let mut header = table.header.clone();
     let column = match schema.column(Param::ScheduledStartTime) {
         Some(c) => usize::from(c),
@@ -59,7 +68,8 @@ fn written(table: &crate::inventory::table::Table, schema: &Schema, planned: &Pl
             header.len() - 1
         }
     };
-    let mut out = csv::WriterBuilder::new().delimiter(table.delimiter).flexible(true).from_writer(Vec::new());
+    let first = format!("{}\n", pace.comment()).into_bytes();
+    let mut out = csv::WriterBuilder::new().delimiter(table.delimiter).flexible(true).from_writer(first);
     out.write_record(&header)?;
     for ((_, cells), when) in table.rows.iter().zip(&planned.starts) {
         let mut cells = cells.clone();

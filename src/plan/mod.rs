@@ -1,5 +1,6 @@
 //! The plan: each validated row in submission order, created or blocked, and how long submitting takes.
 
+pub mod estimate;
 pub mod request;
 pub mod waves;
 
@@ -88,6 +89,9 @@ pub struct Plan {
     /// The waves (the Wave column) as their ScheduledStartTime cells have them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waves: Vec<waves::Span>,
+    /// Waves that start before the one before them is expected to end.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlaps: Vec<waves::Overlap>,
 }
 
 impl Plan {
@@ -95,7 +99,7 @@ impl Plan {
     pub fn new(steps: Vec<Step>, rate: f64) -> Plan {
         let creates = steps.iter().filter(|s| s.action == Action::Create).count() as u64;
         let blocked = steps.len() as u64 - creates;
-        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps, waves: Vec::new() }
+        Plan { creates, blocked, rate, seconds: creates as f64 / rate, steps, waves: Vec::new(), overlaps: Vec::new() }
     }
 
     /// A table for people.
@@ -135,6 +139,9 @@ impl Plan {
             let name = if w.wave.is_empty() { "rows without a wave".to_string() } else { format!("wave {}", w.wave) };
             let (start, end) = (crate::time::format_time(w.start), crate::time::format_time(w.end));
             writeln!(out, "{name}: {} rows, from {start} to {end} (expected)", w.rows)?;
+        }
+        for o in &self.overlaps {
+            writeln!(out, "warning: {o}")?;
         }
         writeln!(
             out,

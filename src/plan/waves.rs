@@ -2,9 +2,9 @@
 //! before is expected to finish, at most N migrations running at once, every start within
 //! the API's 30 days and before the job's ValidTime.
 
-use crate::account::AccountIndex;
 use crate::diagnostics::{Code, Column, Diagnostic, codes};
-use crate::inventory::{Param, Record, Row, Schema};
+pub use super::estimate::{Job, duration};
+use crate::inventory::{Record, Schema};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -45,62 +45,6 @@ pub fn order(labels: &[&str]) -> Vec<String> {
     waves
 }
 
-/// One row to schedule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Job {
-    pub line: u64,
-    pub wave: String,
-    /// Bytes to copy: the source's used space where known, else the row's disk sizes.
-    pub bytes: u64,
-    /// The row's own bandwidth limit (ReplicationParameters `bandwidth_limit`, Mbit/s), if set.
-    pub mbps: Option<f64>,
-    pub valid_time: Option<Timestamp>,
-}
-
-impl Job {
-    /// A row as the schedule sees it. Its bytes are, disk by disk, the used space the
-    /// partitions tell (the row's `...Part.M.SizeBytes`, else the account's for its source:
-    /// the closest proxy for used space the API gives), else the disk's size.
-    pub fn of(row: &Row, account: Option<&AccountIndex>) -> Job {
-        let int =
-            |c: Option<crate::inventory::row::Cell>| c.and_then(|c| c.int()).filter(|v| *v > 0).unwrap_or(0) as u64;
-        // Each disk by its partitions' used space where the row or the account tells it, else
-        // by its size.
-        let gib = |g: u64| g << 30;
-        let source = account.and_then(|a| a.source(row.text(Param::SourceId).unwrap_or_default()));
-        let system_parts: u64 = row.system_parts().map(|p| int(p.size_bytes)).sum();
-        let system_known: u64 = source.map_or(0, |s| s.system_disk_parts.iter().map(|p| p.size_bytes).sum());
-        let system = [system_parts, system_known]
-            .into_iter()
-            .find(|b| *b > 0)
-            .unwrap_or_else(|| gib(row.int(Param::SystemDiskSize).unwrap_or(0).max(0) as u64));
-        let data: u64 = row
-            .data_disks()
-            .map(|d| {
-                let parts: u64 = d.parts().map(|p| int(p.size_bytes)).sum();
-                let index = d.index().and_then(|c| c.int());
-                let known: u64 = source
-                    .and_then(|s| s.data_disks.iter().find(|k| Some(k.index) == index))
-                    .map_or(0, |k| k.parts.iter().map(|p| p.size_bytes).sum());
-                [parts, known].into_iter().find(|b| *b > 0).unwrap_or_else(|| gib(int(d.size())))
-            })
-            .sum();
-        let bytes = system + data;
-        let mbps = row
-            .text(Param::ReplicationParameters)
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-            .and_then(|v| v.get("bandwidth_limit").and_then(serde_json::Value::as_f64))
-            .filter(|m| *m > 0.0);
-        Job {
-            line: row.line,
-            wave: wave_of(row.schema, row.record()).to_string(),
-            bytes,
-            mbps,
-            valid_time: row.text(Param::ValidTime).and_then(crate::time::parse_time),
-        }
-    }
-}
-
 /// How to schedule.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -134,13 +78,6 @@ pub struct Schedule {
     pub starts: Vec<Timestamp>,
     pub ends: Vec<Timestamp>,
     pub waves: Vec<Span>,
-}
-
-/// How long a job is expected to run: its bytes at its speed, at least a minute.
-pub fn duration(job: &Job, throughput: f64) -> SignedDuration {
-    let mbps = job.mbps.filter(|m| *m > 0.0).map_or(throughput, |m| m.min(throughput)).max(0.001);
-    let seconds = (job.bytes as f64 * 8.0 / 1e6 / mbps).ceil().max(60.0);
-    SignedDuration::from_secs(seconds.min(1e12) as i64)
 }
 
 /// Up to the next whole minute (a start a person reads).
@@ -238,6 +175,42 @@ pub fn spans(jobs: &[(Job, Option<Timestamp>)], throughput: f64) -> Vec<Span> {
         });
         if let (Some(start), Some(end)) = (start, end) {
             out.push(Span { wave, rows: of.len(), start, end });
+        }
+    }
+    out
+}
+
+/// A wave that starts before the wave before it is expected to end: both run at once.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overlap {
+    pub wave: String,
+    #[serde(serialize_with = "as_api_time")]
+    pub start: Timestamp,
+    pub before: String,
+    #[serde(serialize_with = "as_api_time")]
+    pub before_ends: Timestamp,
+}
+
+impl std::fmt::Display for Overlap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |w: &str| if w.is_empty() { "the rows without a wave".to_string() } else { format!("wave {w}") };
+        write!(
+            f,
+            "{} starts at {}, before {} is expected to end ({}): both run at once",
+            name(&self.wave),
+            crate::time::format_time(self.start),
+            name(&self.before),
+            crate::time::format_time(self.before_ends)
+        )
+    }
+}
+
+/// Each wave of `spans` (in wave order) that starts before an earlier one is expected to end.
+pub fn overlaps(spans: &[Span]) -> Vec<Overlap> {
+    let mut out = Vec::new();
+    for (i, w) in spans.iter().enumerate().skip(1) {
+        if let Some(b) = spans[..i].iter().filter(|b| b.end > w.start).max_by_key(|b| b.end) {
+            out.push(Overlap { wave: w.wave.clone(), start: w.start, before: b.wave.clone(), before_ends: b.end });
         }
     }
     out
@@ -359,6 +332,44 @@ mod tests {
                 let flagged = findings.iter().any(|d| d.line == jobs[i].line && d.code == codes::SCHEDULED_START_TOO_FAR);
                 prop_assert_eq!(flagged, *start > latest);
                 prop_assert!(*start > o.now);
+            }
+        }
+
+        /// For any inventory: plan, reading back the starts schedule wrote and the pace of its
+        /// comment line, says every wave starts and ends when schedule said, and that none
+        /// overlaps; a wave moved earlier by hand is said to overlap.
+        #[test]
+        fn plan_and_schedule_agree_on_every_wave(
+            rows in proptest::collection::vec((0u8..5, 1u64..3_000, proptest::option::of(1.0f64..800.0)), 1..80),
+            max_running in 1usize..8,
+            throughput in 10.0f64..2_000.0,
+        ) {
+            let jobs: Vec<Job> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (w, gib, mbps))| Job { line: i as u64 + 2, wave: w.to_string(), bytes: gib << 28, mbps: *mbps, valid_time: None })
+                .collect();
+            let o = Options { throughput, ..opts(max_running) };
+            let (s, _) = schedule(&jobs, &o);
+            let pace = crate::plan::estimate::Pace { throughput, max_running };
+            let read = crate::plan::estimate::Pace::read(pace.comment().as_bytes()).unwrap();
+            // Starts as the API's time format writes them (whole seconds).
+            let written: Vec<(Job, Option<Timestamp>)> = jobs
+                .iter()
+                .zip(&s.starts)
+                .map(|(j, t)| (j.clone(), crate::time::parse_time(&crate::time::format_time(*t))))
+                .collect();
+            let planned = spans(&written, read.throughput);
+            prop_assert_eq!(&planned, &s.waves);
+            prop_assert!(overlaps(&planned).is_empty());
+            if planned.len() > 1 {
+                let mut early = written.clone();
+                let second = planned[1].wave.clone();
+                for (j, t) in early.iter_mut().filter(|(j, _)| j.wave == second) {
+                    let _ = j;
+                    *t = t.map(|t| t - SignedDuration::from_secs(3600 * 24 * 40));
+                }
+                prop_assert_eq!(overlaps(&spans(&early, read.throughput)).len(), 1);
             }
         }
     }

@@ -148,7 +148,7 @@ impl Outcome {
 }
 
 /// A run as it starts: written to the journal before its first request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// `r-20261202T061825Z-3f9a`: the start time and a few bits to tell apart runs of one second.
     pub run: String,
@@ -178,11 +178,14 @@ pub struct RunRecord {
 }
 
 /// An inventory file as a run read it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InventoryFile {
     /// As the command line named it.
     pub file: String,
     pub sha256: String,
+    /// The pace its schedule was made at (its comment line), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace: Option<crate::plan::estimate::Pace>,
 }
 
 /// How a run ended: written after its last request (a killed run has none).

@@ -42,7 +42,7 @@ impl History {
 }
 
 /// A run as `report.json` lists it: its start, and its end when it had one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     #[serde(flatten)]
     pub record: RunRecord,
