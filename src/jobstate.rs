@@ -318,6 +318,23 @@ pub fn changed_params(
     out
 }
 
+/// What a person can do about a job's error (JobErrorCode), as far as smcplan knows; `again`
+/// is the command that runs the job again.
+pub fn error_hint(code: &str, again: &str) -> String {
+    match code {
+        "SourceServer.Disconnected" => {
+            format!("the SMC client on the source lost its connection: restart it there, then `{again}`")
+        }
+        "ReplicationJob.DataTransferFailed" => {
+            format!("the transfer failed: check the source's network to the intermediate instance, then `{again}`")
+        }
+        "Disk.InsufficientSpace" => {
+            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size in the inventory, then `smcplan plan INVENTORY --report DIR` and `submit --replace`".to_string()
+        }
+        _ => format!("see the job in the SMC console; `{again}` runs it again"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

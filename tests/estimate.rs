@@ -23,12 +23,20 @@ fn plan_says_the_wave_ends_schedule_said() {
     let dir = tempfile::tempdir().unwrap();
     let account = samples("account.json");
     let out = smcplan(dir.path())
-        .args(["schedule", &samples("inventory.csv"), "--start", "2026-12-05T20:00:00Z", "--now", "2026-12-03T00:00:00Z"])
+        .args([
+            "schedule",
+            &samples("inventory.csv"),
+            "--start",
+            "2026-12-05T20:00:00Z",
+            "--now",
+            "2026-12-03T00:00:00Z",
+        ])
         .args(["--throughput", "250", "--max-running", "3", "--account", &account, "--out", "s.csv"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let scheduled = wave_lines(&format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let scheduled =
+        wave_lines(&format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
     assert_eq!(scheduled.len(), 2);
     let written = std::fs::read_to_string(dir.path().join("s.csv")).unwrap();
     assert!(written.starts_with("# smcplan schedule: throughput 250 Mbit/s, max-running 3\nRegionId,"));

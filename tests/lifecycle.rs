@@ -234,7 +234,7 @@ fn schedule_fills_the_waves_and_refuses_bad_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let csv = String::from_utf8(out.stdout.clone()).unwrap();
-    let starts: Vec<&str> = csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    let starts: Vec<&str> = csv.lines().skip(2).map(|l| l.rsplit(',').next().unwrap()).collect();
     // 40 GiB at 1000 Mbit/s: 344 s; two at once.
     assert_eq!(
         starts,
@@ -247,7 +247,7 @@ fn schedule_fills_the_waves_and_refuses_bad_input() {
             "2026-12-05T20:17:44Z"
         ]
     );
-    assert!(csv.starts_with("RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Wave,ScheduledStartTime\n"));
+    assert!(csv.starts_with("# smcplan schedule: throughput 1000 Mbit/s, max-running 2\nRegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Wave,ScheduledStartTime\n"));
     assert!(text(&out).contains("wave 2: 3 rows, from 2026-12-05T20:12:00Z"), "{}", text(&out));
     for (args, said) in [
         (vec!["--start", "2026-11-30T00:00:00Z"], "is in the past"),

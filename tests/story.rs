@@ -38,7 +38,7 @@ fn history_is_kept_across_status_runs_a_delete_and_a_vanish() {
     let rows = report(&out_dir);
     let image = rows[0].results.image_id.clone();
     assert!(image.starts_with("m-") && image.len() == 22, "{image}");
-    assert_eq!(rows[0].results.image_ids, [image.clone()]);
+    assert_eq!(rows[0].results.image_ids, std::slice::from_ref(&image));
     assert!(!rows[0].results.start_time.is_empty() && !rows[0].results.end_time.is_empty());
     // One wave rolled back by the batch, one job deleted at the console.
     let out = on_batch(&e, &out_dir, &["delete", d, "--job", &rows[0].id.name, "--yes"]);

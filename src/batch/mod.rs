@@ -8,10 +8,12 @@ pub mod jobs;
 pub mod journal;
 pub mod lock;
 pub mod observe;
+pub mod page;
 pub mod report;
 pub mod resume;
 pub mod rows;
 pub mod story;
+pub mod weekend;
 
 pub use crate::plan::RowId;
 use serde::{Deserialize, Serialize};

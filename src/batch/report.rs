@@ -15,6 +15,9 @@ pub struct Report {
     pub batch: Batch,
     pub runs: Vec<Run>,
     pub rows: Vec<ReportRow>,
+    /// The batch's calls minute by minute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<super::story::Minute>,
 }
 
 /// The batch at a glance.
@@ -38,7 +41,9 @@ impl Report {
     /// history, state now and results.
     pub fn of(mut rows: Vec<ReportRow>, entries: &[super::journal::Entry]) -> Report {
         super::story::tell(&mut rows, entries);
-        Report::new(rows, super::journal::runs_of(entries))
+        let mut report = Report::new(rows, super::journal::runs_of(entries));
+        report.timeline = super::story::timeline(entries);
+        report
     }
 
     /// A report of `rows` and `runs`, its totals counted.
@@ -61,7 +66,7 @@ impl Report {
             runs: runs.len(),
             updated_at: crate::time::format_time(jiff::Timestamp::now()),
         };
-        Report { batch, runs, rows }
+        Report { batch, runs, rows, timeline: Vec::new() }
     }
 }
 
@@ -232,14 +237,16 @@ pub fn was_sent(r: &ReportRow) -> bool {
     !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status, RowStatus::Created | RowStatus::Failed)
 }
 
-/// Writes `report.csv` and `report.json`.
+/// Writes `report.csv`, `report.json` and the page drawn from them, `report.html`.
 pub fn write(dir: &Path, report: &Report) -> io::Result<()> {
     let mut csv = Vec::new();
     write_csv(&mut csv, &report.rows)?;
     write_atomic(&dir.join("report.csv"), &csv)?;
     let mut json = Vec::new();
     write_json(&mut json, report)?;
-    write_atomic(&dir.join("report.json"), &json)
+    write_atomic(&dir.join("report.json"), &json)?;
+    let view = super::page::View::of(report, jiff::Timestamp::now());
+    write_atomic(&dir.join("report.html"), super::page::html::page(&view, &dir.display().to_string()).as_bytes())
 }
 
 /// `report.csv` to any writer: a row per line, formula cells neutralised; the job's state

@@ -104,6 +104,40 @@ pub fn tell(rows: &mut [ReportRow], entries: &[Entry]) {
     }
 }
 
+/// The calls of one minute: sent (creates, updates, job actions), retried, failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Minute {
+    /// The minute's start.
+    pub at: String,
+    pub calls: u32,
+    pub retries: u32,
+    pub failed: u32,
+}
+
+/// The batch's calls minute by minute, as the journal has them: each request's intent is a
+/// call, each settled attempt past the first a retry, each refusal a failure.
+pub fn timeline(entries: &[Entry]) -> Vec<Minute> {
+    let mut minutes: BTreeMap<i64, Minute> = BTreeMap::new();
+    for e in entries {
+        let (t, calls, retries, failed) = match e {
+            Entry::Intent { at, .. } => (*at, 1, 0, false),
+            Entry::Act(a) => (a.at, 1, 0, false),
+            Entry::Outcome(o) => (o.at, 0, o.attempts.saturating_sub(1), !o.succeeded()),
+            Entry::Acted(a) => (a.at, 0, a.attempts.saturating_sub(1), a.result == ActResult::Failed),
+            _ => continue,
+        };
+        let m = t.as_second().div_euclid(60) * 60;
+        let minute = minutes.entry(m).or_insert_with(|| Minute {
+            at: jiff::Timestamp::from_second(m).map(crate::time::format_time).unwrap_or_default(),
+            ..Minute::default()
+        });
+        minute.calls += calls;
+        minute.retries += retries;
+        minute.failed += u32::from(failed);
+    }
+    minutes.into_values().collect()
+}
+
 /// When a row's job first ran and when it finished, from its history.
 pub fn first_running_and_finished(r: &ReportRow) -> (Option<String>, Option<String>) {
     let own = || r.history.iter().filter(|s| s.job_id == r.job_id);
@@ -129,7 +163,16 @@ mod tests {
 
     fn created(source: &str, token: &str, job: &str) -> [Entry; 2] {
         let params = BTreeMap::from([("SourceId".to_string(), source.to_string())]);
-        let intent = Entry::Intent { line: 2, token: token.into(), params, at: t(0), lookup: false, run: None, file: None, replaces: None };
+        let intent = Entry::Intent {
+            line: 2,
+            token: token.into(),
+            params,
+            at: t(0),
+            lookup: false,
+            run: None,
+            file: None,
+            replaces: None,
+        };
         [intent, Entry::Outcome(Outcome::settled(2, token, Some(job)))]
     }
 
@@ -170,7 +213,11 @@ mod tests {
     #[test]
     fn a_refused_delete_leaves_the_job_and_a_vanished_one_is_missing() {
         let mut entries: Vec<Entry> = created("s-1", "t1", "j-1").into();
-        entries.extend([seen("j-1", 1, JobStatus::Ready), delete("j-1", 2, ActResult::Failed), seen("j-1", 3, JobStatus::Missing)]);
+        entries.extend([
+            seen("j-1", 1, JobStatus::Ready),
+            delete("j-1", 2, ActResult::Failed),
+            seen("j-1", 3, JobStatus::Missing),
+        ]);
         let mut rows = [row("s-1", "j-1")];
         tell(&mut rows, &entries);
         assert_eq!(rows[0].job_status, Some(JobStatus::Missing));

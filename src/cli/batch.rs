@@ -128,6 +128,33 @@ pub struct DeleteArgs {
     pub yes: bool,
 }
 
+/// A format of `smcplan report`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One self-contained page: header, totals, a chart per wave, the runs, every server.
+    Html,
+    /// The header, totals and a table per wave, for a change ticket.
+    Md,
+    /// What report.json holds.
+    Json,
+    /// What report.csv holds.
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The report directory of a submit.
+    pub report: PathBuf,
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Where to write it (default: DIR/report.html for html, the standard output otherwise).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Draw the page as of this UTC time (the end of the runs still going), not the clock's.
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// The report directory of a submit.

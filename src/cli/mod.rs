@@ -35,6 +35,8 @@ pub enum Command {
     Submit(SubmitArgs),
     /// Update a report with each job's status (DescribeReplicationJobs).
     Status(StatusArgs),
+    /// The batch's report: HTML (default, DIR/report.html), Markdown, JSON or CSV.
+    Report(ReportArgs),
     /// Fill ScheduledStartTime wave by wave (the Wave column), at most N migrations at once, within the API's 30 days.
     Schedule(ScheduleArgs),
     /// Start the batch's jobs (StartReplicationJob), where their state allows it.

@@ -4,6 +4,7 @@ mod emulator;
 mod init;
 mod lifecycle;
 mod plan;
+mod report;
 mod schedule;
 mod snapshot;
 mod status;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Emulator(args) => emulator::run(&args),
         Command::Submit(args) => submit::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Start(args) => lifecycle::run(&args, Action::Start, DeleteFlags::default()),
         Command::Stop(args) => lifecycle::run(&args, Action::Stop, DeleteFlags::default()),

@@ -62,11 +62,24 @@ impl Show for Shown {
             let text = serde_json::to_string(&StatusJson::of(&self.dir, r)).expect("a refresh serialises");
             writeln!(out, "{text}").map_err(super::stdout_fault)?;
         } else {
-            // The counts are the line's; the waves and the jobs InError follow it.
-            let view = crate::print::live::render(&r.rows, &self.dir);
+            // The counts are the line's; the waves and the jobs InError follow it. A watch
+            // says when it refreshed and when each wave is expected to end; its plain lines
+            // are stamped with the time.
+            let now = jiff::Timestamp::now();
+            let view = match self.watch || self.live.is_some() {
+                true => crate::print::live::render_at(&r.rows, &self.dir, now),
+                false => crate::print::live::render(&r.rows, &self.dir),
+            };
+            let first = view.lines().next().and_then(|l| l.find(" (refreshed ").map(|i| &l[i..])).unwrap_or("");
             let rest: String = view.lines().skip(1).map(|l| format!("{l}\n")).collect();
             match &self.live {
-                Some(bar) => bar.set_message(format!("{}\n{}", r.line, rest.trim_end())),
+                Some(bar) => bar.set_message(format!("{}{first}\n{}", r.line, rest.trim_end())),
+                None if self.watch => {
+                    let stamp = crate::time::format_time(now);
+                    let lines = std::iter::once(r.line.clone()).chain(rest.lines().map(str::to_string));
+                    let stamped: String = lines.map(|l| format!("{stamp} {l}\n")).collect();
+                    out.write_all(stamped.as_bytes()).map_err(super::stdout_fault)?
+                }
                 None => write!(out, "{}\n{rest}", r.line).map_err(super::stdout_fault)?,
             }
         }

@@ -5,6 +5,7 @@ pub mod act;
 pub mod apply;
 pub mod init;
 pub mod reconcile;
+pub mod report;
 pub mod saved;
 pub mod schedule;
 pub mod scope;

@@ -323,7 +323,11 @@ fn run_record(client: Option<&Client>, opts: &Options, checked: &Checked, lines:
         opts.argv.clone(),
         client,
         regions,
-        Some(InventoryFile { file: file.to_string(), sha256, pace: crate::plan::estimate::Pace::of_file(opts.inventory) }),
+        Some(InventoryFile {
+            file: file.to_string(),
+            sha256,
+            pace: crate::plan::estimate::Pace::of_file(opts.inventory),
+        }),
     )
 }
 

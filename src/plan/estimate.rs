@@ -45,8 +45,10 @@ impl Job {
         // Sums a value over the numbered entries of a list (`SystemDiskPart.M.SizeBytes`).
         let sum = |prefix: &str, suffix: &str| -> u64 {
             params
-                .iter()
-                .filter_map(|(k, _)| k.strip_prefix(prefix)?.strip_suffix(suffix).filter(|m| m.parse::<u32>().is_ok()).map(|_| k))
+                .keys()
+                .filter_map(|k| {
+                    k.strip_prefix(prefix)?.strip_suffix(suffix).filter(|m| m.parse::<u32>().is_ok()).map(|_| k)
+                })
                 .filter_map(|k| int(k))
                 .map(|v| v as u64)
                 .sum()
@@ -57,19 +59,20 @@ impl Job {
             .into_iter()
             .find(|b| *b > 0)
             .unwrap_or_else(|| gib(int("SystemDiskSize").unwrap_or(0)));
-        let disks: std::collections::BTreeSet<u32> = params
-            .keys()
-            .filter_map(|k| k.strip_prefix("DataDisk.")?.split('.').next()?.parse().ok())
-            .collect();
+        let disks: std::collections::BTreeSet<u32> =
+            params.keys().filter_map(|k| k.strip_prefix("DataDisk.")?.split('.').next()?.parse().ok()).collect();
         let data: u64 = disks
             .iter()
             .map(|n| {
                 let parts = sum(&format!("DataDisk.{n}.Part."), ".SizeBytes");
                 let index = int(&format!("DataDisk.{n}.Index"));
                 let known: u64 = source
-                    .and_then(|s| s.data_disks.iter().find(|k| Some(i64::from(k.index)) == index))
+                    .and_then(|s| s.data_disks.iter().find(|k| Some(k.index) == index))
                     .map_or(0, |k| k.parts.iter().map(|p| p.size_bytes).sum());
-                [parts, known].into_iter().find(|b| *b > 0).unwrap_or_else(|| gib(int(&format!("DataDisk.{n}.Size")).unwrap_or(0)))
+                [parts, known]
+                    .into_iter()
+                    .find(|b| *b > 0)
+                    .unwrap_or_else(|| gib(int(&format!("DataDisk.{n}.Size")).unwrap_or(0)))
             })
             .sum();
         let mbps = params
@@ -114,7 +117,11 @@ impl Pace {
     /// The pace a file's first lines say (the comment line, before the header), if any.
     pub fn read(head: &[u8]) -> Option<Pace> {
         let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
-        let line = text.trim_start_matches('\u{feff}').lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix(MARK))?;
+        let line = text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| l.strip_prefix(MARK))?;
         let mut pace = Pace { throughput: DEFAULT_THROUGHPUT, max_running: 0 };
         for part in line.split(',') {
             let words: Vec<&str> = part.split_whitespace().collect();
@@ -154,8 +161,13 @@ mod tests {
         let p = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let sizes = p(&[("SystemDiskSize", "40"), ("DataDisk.1.Size", "100"), ("DataDisk.2.Size", "20")]);
         assert_eq!(Job::of_params(2, "", &sizes, None).bytes, 160 << 30);
-        let parts = p(&[("SystemDiskSize", "40"), ("SystemDiskPart.1.SizeBytes", "1000"), ("DataDisk.1.Size", "100"),
-            ("DataDisk.1.Part.1.SizeBytes", "500"), ("DataDisk.1.Part.2.SizeBytes", "25")]);
+        let parts = p(&[
+            ("SystemDiskSize", "40"),
+            ("SystemDiskPart.1.SizeBytes", "1000"),
+            ("DataDisk.1.Size", "100"),
+            ("DataDisk.1.Part.1.SizeBytes", "500"),
+            ("DataDisk.1.Part.2.SizeBytes", "25"),
+        ]);
         assert_eq!(Job::of_params(2, "", &parts, None).bytes, 1525);
     }
 }

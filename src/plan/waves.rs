@@ -2,8 +2,8 @@
 //! before is expected to finish, at most N migrations running at once, every start within
 //! the API's 30 days and before the job's ValidTime.
 
-use crate::diagnostics::{Code, Column, Diagnostic, codes};
 pub use super::estimate::{Job, duration};
+use crate::diagnostics::{Code, Column, Diagnostic, codes};
 use crate::inventory::{Record, Schema};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;

@@ -10,25 +10,40 @@ use std::fmt::Write as _;
 /// Width of a wave's bar, in characters.
 const BAR: usize = 24;
 
-/// What a person can do about a job's error (JobErrorCode), as far as smcplan knows; `again`
-/// is the command that runs the job again.
-pub fn hint(code: &str, again: &str) -> String {
-    match code {
-        "SourceServer.Disconnected" => {
-            format!("the SMC client on the source lost its connection: restart it there, then `{again}`")
-        }
-        "ReplicationJob.DataTransferFailed" => {
-            format!("the transfer failed: check the source's network to the intermediate instance, then `{again}`")
-        }
-        "Disk.InsufficientSpace" => {
-            "a target disk is smaller than the data: raise SystemDiskSize or DataDisk.N.Size in the inventory, then `smcplan plan INVENTORY --report DIR` and `submit --replace`".to_string()
-        }
-        _ => format!("see the job in the SMC console; `{again}` runs it again"),
-    }
-}
+pub use crate::jobstate::error_hint as hint;
 
 fn running(status: &JobStatus) -> bool {
     matches!(status, JobStatus::Running | JobStatus::Deleting)
+}
+
+/// The view of a refresh at `now`, for a watch: the view of [`render`], its first line
+/// saying when it was refreshed, each wave's line its planned end against the end now
+/// expected.
+pub fn render_at(rows: &[ReportRow], dir: &str, now: jiff::Timestamp) -> String {
+    let report = crate::batch::report::Report::new(rows.to_vec(), Vec::new());
+    let view = crate::batch::page::View::of(&report, now);
+    let minute = |t: Option<jiff::Timestamp>| t.map_or("-".to_string(), |t| t.strftime("%m-%d %H:%MZ").to_string());
+    let mut out = String::new();
+    for (i, line) in render(rows, dir).lines().enumerate() {
+        out.push_str(line);
+        if i == 0 {
+            let _ = write!(out, " (refreshed {})", now.strftime("%H:%M:%SZ"));
+        }
+        let wave = line.trim_start().strip_prefix("wave ").and_then(|w| w.split_whitespace().next());
+        let wave = wave.or_else(|| line.trim_start().starts_with("no wave ").then_some(""));
+        if let Some(w) = wave.and_then(|name| view.waves.iter().find(|v| v.name == name))
+            && (w.expected_end.is_some() || w.forecast.is_some())
+        {
+            let _ = write!(
+                out,
+                "; ends planned {}, expected {}",
+                minute(w.expected_end),
+                minute(w.actual_end.or(w.forecast))
+            );
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The view of `rows` (the report's rows that have a job) as of a refresh; `dir` is the
@@ -118,6 +133,21 @@ mod tests {
             ReportRow { id: RowId { line: 8, ..RowId::default() }, ..ReportRow::default() },
         ];
         insta::assert_snapshot!(render(&rows, "jobs"));
+    }
+
+    #[test]
+    fn a_watch_says_when_it_refreshed_and_when_each_wave_ends() {
+        let mut rows = vec![job(2, "1", "Finished", ""), job(3, "1", "Running", ""), job(4, "2", "Ready", "")];
+        for (r, start) in rows.iter_mut().zip(["2026-12-05T20:00:00Z", "2026-12-05T20:00:00Z", "2026-12-06T08:00:00Z"])
+        {
+            r.params.insert("ScheduledStartTime".into(), start.into());
+            r.params.insert("SystemDiskSize".into(), "100".into());
+            r.results.start_time = start.into();
+        }
+        rows[0].results.end_time = "2026-12-05T22:10:00Z".into();
+        rows[1].progress = Some(25.0);
+        let now: jiff::Timestamp = "2026-12-05T21:00:00Z".parse().unwrap();
+        insta::assert_snapshot!(render_at(&rows, "jobs", now));
     }
 
     #[test]

@@ -33,6 +33,13 @@ fn examples(command: Option<&str>) -> &'static [(&'static str, &'static str)] {
             ),
             ("smcplan submit jobs/failed.csv --report jobs", "the fixed rows, into the same batch"),
         ],
+        Some("report") => &[
+            ("smcplan report jobs", "the page of the batch in jobs/, written to jobs/report.html"),
+            (
+                "smcplan report jobs --format md --out change-ticket.md",
+                "the totals and a table per wave, for a change ticket",
+            ),
+        ],
         Some("status") => &[("smcplan status jobs --watch --wave 1", "the live view of one wave")],
         Some("start") => &[("smcplan start jobs --wave 1 --canary 2", "two first, the rest once they run")],
         Some("stop") => {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod browser;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};

@@ -129,7 +129,9 @@ mod tests {
 
     #[test]
     fn runs_pair_their_start_and_end() {
-        let start = |id: &str| Entry::Run(Box::new(RunRecord { run: id.into(), command: "submit".into(), ..Default::default() }));
+        let start = |id: &str| {
+            Entry::Run(Box::new(RunRecord { run: id.into(), command: "submit".into(), ..Default::default() }))
+        };
         let end = RunEnd { run: "r-1".into(), ended_at: jiff::Timestamp::UNIX_EPOCH, summary: RunSummary::default() };
         let runs = runs_of(&[start("r-1"), start("r-2"), Entry::RunEnd(end)]);
         assert_eq!(runs.len(), 2);

@@ -144,7 +144,15 @@ mod tests {
         let extra = serde_json::json!({"Progress": progress, "BusinessStatus": "Syncing",
             "ReplicationJobRuns": {"ReplicationJobRun": [{"ImageId": "m-1"}, {"ImageId": ""}, {"ImageId": "m-2"}]}});
         let (job_id, status, extra) = ("j-1".into(), status.into(), extra.as_object().unwrap().clone());
-        ReplicationJob { job_id, status, extra, name: String::new(), source_id: String::new(), region_id: String::new(), image_name: String::new() }
+        ReplicationJob {
+            job_id,
+            status,
+            extra,
+            name: String::new(),
+            source_id: String::new(),
+            region_id: String::new(),
+            image_name: String::new(),
+        }
     }
 
     #[test]
