@@ -80,24 +80,18 @@ fn a_lone_cell_in_the_far_corner_costs_what_the_cells_cost() {
     sparse(dir.path(), "corner.xlsx", Some((1_048_575, 16_383)));
     sparse(dir.path(), "far.xlsx", Some((9_999, 16_383)));
     std::fs::write(dir.path().join("cmdb.csv"), "hostname,owner\ndb01,team\n").unwrap();
-    // The far cell is past the header: its row is one the reader refuses, naming it.
+    // The far cell is past the header: the reader refuses it as soon as it meets it, naming
+    // its cell (a row as wide as the sheet is never built).
+    let past = "holds a value right of the header's last column (F): move it into the table, or clear it";
     for args in [
         &["validate", "corner.xlsx"][..],
         &["plan", "corner.xlsx"],
         &["submit", "corner.xlsx", "--report", "out", "--dry-run"],
-    ] {
-        refused(dir.path(), args, "error: corner.xlsx:1048576: the row has 16384 fields but the header has 6");
-    }
-    refused(
-        dir.path(),
         &["schedule", "corner.xlsx", "--start", "2026-12-05T00:00:00Z", "--now", "2026-12-01T00:00:00Z"],
-        "error: corner.xlsx:1048576: a value in column 16384, past the header's last (6)",
-    );
-    refused(
-        dir.path(),
-        &["validate", "far.xlsx"],
-        "error: far.xlsx:10000: the row has 16384 fields but the header has 6",
-    );
+    ] {
+        refused(dir.path(), args, &format!("error: corner.xlsx: Sheet1!XFD1048576 {past}"));
+    }
+    refused(dir.path(), &["validate", "far.xlsx"], &format!("error: far.xlsx: Sheet1!XFD10000 {past}"));
     // A CMDB export with the same far cell, joined by init.
     let account = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json");
     let cmdb = sparse(dir.path(), "cmdb.xlsx", Some((1_048_575, 16_383)));
@@ -173,4 +167,30 @@ fn parts_that_inflate_past_the_caps_are_refused_before_they_are_read() {
     let err = smcplan::inventory::workbook::check_inflation(&base, &caps).unwrap_err();
     assert!(err.contains("inflates to") && err.contains("past smcplan's limit of 64 bytes"), "{err}");
     assert_eq!(smcplan::inventory::workbook::check_inflation(&base, &smcplan::inventory::workbook::CAPS), Ok(()));
+}
+
+#[test]
+fn a_cell_past_the_last_column_or_row_a_sheet_can_have_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = sparse(dir.path(), "clean.xlsx", None);
+    let sheet = |cell: &str| {
+        let header: String =
+            HEADER.iter().enumerate().map(|(c, h)| format!(r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#, (b'A' + c as u8) as char)).collect();
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{header}</row><row r="2"><c r="{cell}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
+        )
+    };
+    for (cell, name, said) in [
+        ("XFE2", "wide.xlsx", "column 16385 is past the last a sheet can have (XFD, the 16,384th)"),
+        ("A1048577", "long.xlsx", "row 1048577 is past the last a sheet can have (1,048,576)"),
+    ] {
+        let xml = sheet(cell);
+        rezip(&clean, &dir.path().join(name), "xl/worksheets/sheet1.xml", |out| out.write_all(xml.as_bytes()).unwrap());
+        let out = smcplan(dir.path()).args(["validate", name]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cell}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(name), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
 }

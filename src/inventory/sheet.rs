@@ -179,8 +179,13 @@ fn as_csv(
     let mut row: Option<u32> = None;
     let mut cells_of_row: Vec<(u32, String)> = Vec::new();
     let mut fields: Vec<String> = Vec::new();
+    // The header's width, once its row is read.
+    let width_of_header = std::cell::Cell::new(0u32);
     let mut flush = |r: u32, cells: &mut Vec<(u32, String)>, first: u32| -> Result<(), String> {
+        // A column written twice keeps its last value.
+        cells.reverse();
         cells.sort_by_key(|(c, _)| *c);
+        cells.dedup_by_key(|(c, _)| *c);
         if let Some((c, _)) = cells.iter().find(|(c, _)| *c < first) {
             let cell = format!("{}{}", column_letters(*c), r + 1);
             return Err(format!(
@@ -196,6 +201,7 @@ fn as_csv(
         }
         if header.is_empty() {
             header = fields.clone();
+            width_of_header.set(header.len() as u32);
         }
         let before = writer.get_ref().len();
         writer.write_record(&fields).map_err(|e| e.to_string())?;
@@ -241,7 +247,17 @@ fn as_csv(
             let entry = rewritten.entry((kind, at)).or_insert((0, format!("{}{}", column_letters(c), r + 1)));
             entry.0 += 1;
         }
-        cells_of_row.retain(|(k, _)| *k != c);
+        // Past the header's last column: a record wider than its header (held, it would
+        // make every row as wide as the sheet).
+        let width = width_of_header.get();
+        if width > 0 && c >= first + width {
+            return Err(format!(
+                "{name}!{}{} holds a value right of the header's last column ({}): move it into the table, or clear it",
+                column_letters(c),
+                r + 1,
+                column_letters(first + width - 1)
+            ));
+        }
         cells_of_row.push((c, value));
     }
     match row {
