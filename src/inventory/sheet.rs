@@ -147,7 +147,10 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, String> 
                 folded.next().filter(|_| folded.next().is_none())
             })
             .cloned()
-            .ok_or_else(|| format!("the workbook has no sheet '{w}' (it has: {})", names.join(", "))),
+            .ok_or_else(|| {
+                let has: Vec<String> = names.iter().map(|n| crate::text::OneLine(n).to_string()).collect();
+                format!("the workbook has no sheet '{}' (it has: {})", crate::text::OneLine(w), has.join(", "))
+            }),
         None => names.first().cloned().ok_or_else(|| "the workbook has no sheet".to_string()),
     }
 }
@@ -164,6 +167,8 @@ fn as_csv(
     name: String,
     sheets: Vec<String>,
 ) -> Result<AsCsv, String> {
+    // A sheet's name is the workbook's text: said on one line, whatever it holds.
+    let name = crate::text::OneLine(&name).to_string();
     let mut rows = vec![0];
     // Rewritten cells by kind and column: how many, and the first.
     let mut rewritten: BTreeMap<(&'static str, usize), (usize, String)> = BTreeMap::new();

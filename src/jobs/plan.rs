@@ -128,6 +128,11 @@ pub fn plan_actions(
             plan.results[k] = Some(JobResult::Refused(why));
             continue;
         }
+        if !journal_jobs.values().any(|j| *j == r.job_id) {
+            let why = format!("report.json says JobId {} for this row, and no create of the batch's journal made it", r.job_id);
+            plan.results[k] = Some(JobResult::Refused(why));
+            continue;
+        }
         let state = state_of(&r.job_id);
         if let Some(why) = state.as_ref().and_then(|s| s.not_of(&r.id.source_id, &r.id.name)) {
             plan.results[k] = Some(JobResult::Refused(format!("{}: {why}", r.job_id)));
@@ -160,29 +165,35 @@ pub fn plan_actions(
 }
 
 /// The jobs a delete of this batch may have removed: its journal holds a delete of each that
-/// was done, or one sent whose answer a kill lost.
+/// was done, or one sent whose answer a kill lost (not one the API refused).
 pub fn deleted_by_batch(entries: &[Entry]) -> BTreeSet<&str> {
-    let delete = Action::Delete.api_name();
-    entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Act(a) if a.action == delete => Some(a.job_id.as_str()),
-            Entry::Acted(a) if a.action == delete && a.result == ActResult::Done => Some(a.job_id.as_str()),
-            _ => None,
-        })
-        .collect()
+    reached_by_batch(entries, Action::Delete.api_name())
 }
 
-/// The jobs this batch sent `action` to (an intent journaled: done, or its answer lost).
+/// The jobs whose last call of `action` (the API's name) by this batch was done, or sent
+/// without an answer: a call the API refused reached nothing.
+fn reached_by_batch<'a>(entries: &'a [Entry], action: &str) -> BTreeSet<&'a str> {
+    let mut jobs = BTreeSet::new();
+    for e in entries {
+        match e {
+            Entry::Act(a) if a.action == action => {
+                jobs.insert(a.job_id.as_str());
+            }
+            Entry::Acted(a) if a.action == action && a.result == ActResult::Done => {
+                jobs.insert(a.job_id.as_str());
+            }
+            Entry::Acted(a) if a.action == action => {
+                jobs.remove(a.job_id.as_str());
+            }
+            _ => {}
+        }
+    }
+    jobs
+}
+
+/// The jobs this batch sent `action` to (done, or its answer lost; not refused).
 fn acted_by_batch(entries: &[Entry], action: Action) -> BTreeSet<&str> {
-    let name = action.api_name();
-    entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Act(a) if a.action == name => Some(a.job_id.as_str()),
-            _ => None,
-        })
-        .collect()
+    reached_by_batch(entries, action.api_name())
 }
 
 /// Each ClientToken's JobId as the journal's outcomes say it; refused when two outcomes of
@@ -272,5 +283,38 @@ mod tests {
             plan_actions(&refs, &states, &entries, Action::Stop, false, ("D", "E")),
             Err(Refusal::NoneThere { .. })
         ));
+    }
+
+    #[test]
+    fn a_job_no_create_of_the_batch_made_and_a_refused_call_reach_nothing() {
+        let mut edited = row(2, "j-elsewhere");
+        edited.client_token = "t-edited".into();
+        let states = BTreeMap::from([("j-elsewhere".to_string(), state(2, JobStatus::Ready))]);
+        let entries = [outcome(2, "j-2")];
+        let plan = plan_actions(&[&edited], &states, &entries, Action::Start, false, ("D", "E")).unwrap();
+        assert!(matches!(&plan.results[0], Some(JobResult::Refused(w)) if w.contains("no create of the batch's journal made it")));
+        // A delete the API refused did not remove the job; one whose answer was lost may have.
+        let act = |job: &str| Entry::Act(Act {
+            line: 2,
+            action: "DeleteReplicationJob".into(),
+            job_id: job.into(),
+            params: BTreeMap::new(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            run: "r".into(),
+            purpose: None,
+        });
+        let refused = Entry::Acted(crate::batch::journal::Acted {
+            line: 2,
+            action: "DeleteReplicationJob".into(),
+            job_id: "j-2".into(),
+            result: ActResult::Failed,
+            request_id: None,
+            error_code: Some("ReplicationJob.InvalidStatus".into()),
+            error_message: None,
+            attempts: 1,
+            at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        assert!(deleted_by_batch(&[act("j-2"), refused]).is_empty());
+        assert_eq!(deleted_by_batch(&[act("j-3")]), BTreeSet::from(["j-3"]));
     }
 }
