@@ -6,7 +6,6 @@
 //! cargo run --release --example report_bench [JOBS] [RUNS] [DIR]
 
 use smcplan::batch::journal::{Entry, Journal};
-use smcplan::batch::report::{self, Report};
 use std::time::Instant;
 
 fn main() {
@@ -18,7 +17,7 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join(format!("smcplan-report-bench-{}", std::process::id())));
     std::fs::create_dir_all(&dir).unwrap();
-    let (entries, rows) = smcplan::batch::weekend::weekend(jobs, 1, "2026-12-05T20:00:00Z".parse().unwrap());
+    let (entries, rows) = smcplan::batch::weekend::weekend(jobs, 100, 1, "2026-12-05T20:00:00Z".parse().unwrap());
     let seen = entries.iter().filter(|e| matches!(e, Entry::Seen(_))).count();
     // The journal on disk, as a weekend leaves it.
     let _ = std::fs::remove_file(dir.join("journal.jsonl"));
@@ -26,12 +25,12 @@ fn main() {
     for e in &entries {
         journal.append(e).unwrap();
     }
-    report::write(&dir, &Report::of(rows, &entries)).unwrap();
+    smcplan::batch::written::write(&dir, &smcplan::batch::story::told(rows, &entries)).unwrap();
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
         let told = smcplan::ops::report::tell(&dir).unwrap();
-        report::write(&dir, &told.report).unwrap();
+        smcplan::batch::written::write(&dir, &told.report).unwrap();
         times.push(started.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);

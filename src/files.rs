@@ -13,7 +13,12 @@ pub fn fault(operation: &str, path: &Path, e: io::Error) -> io::Error {
 /// or the new file. On failure the temporary file is removed and the error names the file
 /// and what failed (`writing DIR/report.csv: No space left on device`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    // A name of its own (process and write), so that two runs writing one file at once
+    // (a watch and `smcplan report`) never write into each other's temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let tmp = path.with_extension(format!("{ext}.{}-{n}.tmp", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(|e| fault("creating", &tmp, e))?;
         f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| fault("writing", path, e))?;

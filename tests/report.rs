@@ -4,22 +4,78 @@
 
 mod support;
 
-use smcplan::batch::report::{self, Report};
+use smcplan::batch::report;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-const NOW: &str = "2026-12-03T13:00:00Z";
+const NOW: &str = "2026-12-07T00:00:00Z";
 
-/// A copy of the fixed batch (a weekend in small: two waves, a job in error started again,
-/// one rolled back, a row whose Name is markup).
+/// The fixed batch: a weekend of 12 jobs in three waves (one job in error, the third wave
+/// rolled back), a row whose Name is markup (invalid, never sent), and a job replaced under
+/// a new JobId; one clock throughout.
 fn fixture() -> (tempfile::TempDir, PathBuf) {
+    use smcplan::batch::journal::{ActResult, Acted, Entry, Journal, Outcome, Seen};
+    use smcplan::jobstate::JobStatus;
     let dir = tempfile::tempdir().unwrap();
     let jobs = dir.path().join("jobs");
     std::fs::create_dir(&jobs).unwrap();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/weekend");
-    for f in ["journal.jsonl", "report.json"] {
-        std::fs::copy(from.join(f), jobs.join(f)).unwrap();
+    let start: jiff::Timestamp = "2026-12-05T18:00:00Z".parse().unwrap();
+    let (weekend, mut rows) = smcplan::batch::weekend::weekend(12, 4, 3, start);
+    // The first row's first job, deleted and replaced before the weekend.
+    let first = match &weekend[1] {
+        Entry::Intent { params, .. } => params.clone(),
+        other => panic!("{other:?}"),
+    };
+    let early = start - jiff::SignedDuration::from_hours(2);
+    let intent = Entry::Intent {
+        line: 2,
+        token: "t-old".into(),
+        params: first,
+        at: early,
+        lookup: false,
+        run: None,
+        file: None,
+        replaces: None,
+    };
+    let mut made = Outcome::settled(2, "t-old", Some("j-replaced0001"));
+    made.at = early;
+    let seen = Entry::Seen(Seen { at: early, ..Seen::gone("j-replaced0001", early, JobStatus::Ready) });
+    let deleted = Entry::Acted(Acted {
+        line: 2,
+        action: "DeleteReplicationJob".into(),
+        job_id: "j-replaced0001".into(),
+        result: ActResult::Done,
+        request_id: None,
+        error_code: None,
+        error_message: None,
+        attempts: 1,
+        at: early + jiff::SignedDuration::from_mins(30),
+    });
+    let mut entries = weekend[..1].to_vec();
+    entries.extend([intent, Entry::Outcome(made), seen, deleted]);
+    entries.extend(weekend[1..].iter().cloned());
+    let mut hostile = smcplan::batch::report::ReportRow {
+        status: smcplan::batch::RowStatus::Invalid,
+        error_code: "Name.Charset".into(),
+        error_message: "Name may not contain '<' (character 1)".into(),
+        wave: "2".into(),
+        file: "weekend.csv".into(),
+        ..Default::default()
+    };
+    hostile.id = smcplan::batch::RowId {
+        line: 14,
+        source_id: "s-hostile".into(),
+        name: "<script>alert(1)</script>".into(),
+        region_id: "cn-hangzhou".into(),
+    };
+    rows.push(hostile);
+    let (mut journal, _) = Journal::open(&jobs).unwrap();
+    for e in &entries {
+        journal.append(e).unwrap();
     }
+    let mut report = smcplan::batch::story::told(rows, &entries);
+    report.batch.updated_at = NOW.into();
+    report::write(&jobs, &report).unwrap();
     (dir, jobs)
 }
 
@@ -67,7 +123,7 @@ fn each_bar_starts_at_its_planned_or_actual_time() {
     assert!(planned >= 1 && ran >= 3, "{planned} planned, {ran} ran");
     assert!(html.contains(r#"class="run rolled-back" data-deleted=""#));
     // Every wave's chart and every server.
-    assert_eq!(html.matches(r#"<svg class="gantt""#).count(), 2);
+    assert_eq!(html.matches(r#"<svg class="gantt""#).count(), 3);
     assert_eq!(html.matches("<tr><td>s-").count(), rows.len());
 }
 
@@ -81,7 +137,7 @@ fn text_a_user_or_the_server_wrote_is_never_markup() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     // A weekend whose every text is hostile: names, files, errors, command lines.
     let hostile = r#"<img src=x onerror=alert(1)>"'&"#;
-    let (entries, mut rows) = smcplan::batch::weekend::weekend(120, 7, "2026-12-05T20:00:00Z".parse().unwrap());
+    let (entries, mut rows) = smcplan::batch::weekend::weekend(120, 40, 7, "2026-12-05T20:00:00Z".parse().unwrap());
     for r in rows.iter_mut() {
         r.id.name = hostile.into();
         r.wave = hostile.into();
@@ -89,7 +145,7 @@ fn text_a_user_or_the_server_wrote_is_never_markup() {
         r.job_error_code = Some(hostile.into());
         r.file = hostile.into();
     }
-    let mut report = Report::of(rows, &entries);
+    let mut report = smcplan::batch::story::told(rows, &entries);
     report.runs[0].record.argv = vec![hostile.into()];
     let view = smcplan::batch::page::View::of(&report, NOW.parse().unwrap());
     let page = smcplan::batch::page::html::page(&view, hostile);
@@ -129,7 +185,7 @@ fn bad_input_is_one_line_and_exit_2() {
     assert!(stdout(&out).contains("| wave 1 |"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("cannot show the runs (report.json is from an older smcplan) or the jobs' history and results"),
+        err.contains("the report cannot show the jobs' history and results (`smcplan status jobs` records them)"),
         "{err}"
     );
     // A journal that is not one: one line naming it.
@@ -157,8 +213,8 @@ fn a_browser_renders_the_page_of_a_thousand_jobs_at_desktop_and_phone_widths() {
         "no Chromium found: install it (`apt-get install chromium`, as scripts/install-browser.sh and .ci/run do)",
     );
     let dir = tempfile::tempdir().unwrap();
-    let (entries, rows) = smcplan::batch::weekend::weekend(1000, 1, "2026-12-05T20:00:00Z".parse().unwrap());
-    report::write(dir.path(), &Report::of(rows, &entries)).unwrap();
+    let (entries, rows) = smcplan::batch::weekend::weekend(1000, 100, 1, "2026-12-05T20:00:00Z".parse().unwrap());
+    smcplan::batch::written::write(dir.path(), &smcplan::batch::story::told(rows, &entries)).unwrap();
     let page = dir.path().join("report.html");
     let size = std::fs::metadata(&page).unwrap().len();
     assert!(size < 2 << 20, "{size} bytes");

@@ -178,8 +178,11 @@ fn a_cell_past_the_last_column_or_row_a_sheet_can_have_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let clean = sparse(dir.path(), "clean.xlsx", None);
     let sheet = |cell: &str| {
-        let header: String =
-            HEADER.iter().enumerate().map(|(c, h)| format!(r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#, (b'A' + c as u8) as char)).collect();
+        let header: String = HEADER
+            .iter()
+            .enumerate()
+            .map(|(c, h)| format!(r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#, (b'A' + c as u8) as char))
+            .collect();
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{header}</row><row r="2"><c r="{cell}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
         )

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 /// The API action that changes a job's parameters in place.
 pub const MODIFY: &str = "ModifyReplicationJobAttribute";
-const DELETE: &str = "DeleteReplicationJob";
+/// The API action that deletes a job.
+pub const DELETE: &str = "DeleteReplicationJob";
 
 /// The batch's job for one source server.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod resume;
 pub mod rows;
 pub mod story;
 pub mod weekend;
+pub mod written;
 
 pub use crate::plan::RowId;
 use serde::{Deserialize, Serialize};

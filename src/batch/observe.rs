@@ -26,7 +26,7 @@ pub fn current(dir: &Path) -> anyhow::Result<Report> {
     let fixes = BTreeMap::new();
     let none = super::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
     let rows = super::rows::batch_rows(Vec::new(), &entries, none);
-    Ok(Report::of(rows, &entries))
+    Ok(super::story::told(rows, &entries))
 }
 
 /// A watching run, recording into its directory.
@@ -101,7 +101,7 @@ impl<'a> Observer<'a> {
         if !runs_of(&entries).iter().any(|r| r.record.run == self.record.run) {
             entries.splice(0..0, self.entries.iter().filter(|e| matches!(e, Entry::Run(_))).cloned());
         }
-        report::write(self.dir, &Report::of(now.rows, &entries))?;
+        super::written::write(self.dir, &super::story::told(now.rows, &entries))?;
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl<'a> Observer<'a> {
                 let (mut journal, _) = Journal::open(self.dir)?;
                 journal.append(&Entry::RunEnd(end))?;
                 let now = current(self.dir)?;
-                report::write(self.dir, &Report::of(now.rows, &Journal::read(self.dir)?))?;
+                super::written::write(self.dir, &super::story::told(now.rows, &Journal::read(self.dir)?))?;
                 return Ok(());
             }
             self.said_busy = true;

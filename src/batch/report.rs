@@ -17,7 +17,17 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     /// The batch's calls minute by minute.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub timeline: Vec<super::story::Minute>,
+    pub timeline: Vec<Minute>,
+}
+
+/// The calls of one minute: sent (creates, updates, job actions), retried, failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minute {
+    /// The minute's start.
+    pub at: String,
+    pub calls: u32,
+    pub retries: u32,
+    pub failed: u32,
 }
 
 /// The batch at a glance.
@@ -37,15 +47,6 @@ pub struct Batch {
 }
 
 impl Report {
-    /// The report of `rows` as the journal's `entries` tell them: its runs, and each row's
-    /// history, state now and results.
-    pub fn of(mut rows: Vec<ReportRow>, entries: &[super::journal::Entry]) -> Report {
-        super::story::tell(&mut rows, entries);
-        let mut report = Report::new(rows, super::journal::runs_of(entries));
-        report.timeline = super::story::timeline(entries);
-        report
-    }
-
     /// A report of `rows` and `runs`, its totals counted.
     pub fn new(rows: Vec<ReportRow>, runs: Vec<Run>) -> Report {
         let count = |s: RowStatus| rows.iter().filter(|r| r.status == s).count();
@@ -169,6 +170,16 @@ struct Groups {
 pub use crate::text::neutralise;
 
 impl ReportRow {
+    /// When its job first ran and when it finished, from its history.
+    pub fn first_running_and_finished(&self) -> (Option<String>, Option<String>) {
+        use crate::jobstate::JobStatus;
+        let own = || self.history.iter().filter(|s| s.job_id == self.job_id);
+        let at = |s: &super::journal::Seen| crate::time::format_time(s.at);
+        let running = own().find(|s| s.status == JobStatus::Running).map(at);
+        let finished = own().find(|s| s.status == JobStatus::Finished).map(at);
+        (running, finished)
+    }
+
     fn cells(&self, groups: Groups) -> Vec<String> {
         let mut cells = vec![
             self.id.line.to_string(),
@@ -201,7 +212,7 @@ impl ReportRow {
             cells.extend([self.last_action.clone(), self.last_action_result.clone(), self.last_action_at.clone()]);
         }
         if groups.results {
-            let (running, finished) = super::story::first_running_and_finished(self);
+            let (running, finished) = self.first_running_and_finished();
             let r = &self.results;
             cells.extend([r.image_id.clone(), r.instance_id.clone(), r.start_time.clone(), r.end_time.clone()]);
             cells.extend([r.status_info.clone(), self.status_at.clone().unwrap_or_default()]);
@@ -237,16 +248,14 @@ pub fn was_sent(r: &ReportRow) -> bool {
     !r.job_id.is_empty() || r.attempts > 0 || matches!(r.status, RowStatus::Created | RowStatus::Failed)
 }
 
-/// Writes `report.csv`, `report.json` and the page drawn from them, `report.html`.
+/// Writes `report.csv` and `report.json`.
 pub fn write(dir: &Path, report: &Report) -> io::Result<()> {
     let mut csv = Vec::new();
     write_csv(&mut csv, &report.rows)?;
     write_atomic(&dir.join("report.csv"), &csv)?;
     let mut json = Vec::new();
     write_json(&mut json, report)?;
-    write_atomic(&dir.join("report.json"), &json)?;
-    let view = super::page::View::of(report, jiff::Timestamp::now());
-    write_atomic(&dir.join("report.html"), super::page::html::page(&view, &dir.display().to_string()).as_bytes())
+    write_atomic(&dir.join("report.json"), &json)
 }
 
 /// `report.csv` to any writer: a row per line, formula cells neutralised; the job's state

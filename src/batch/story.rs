@@ -4,30 +4,42 @@
 //! overwritten by a later look that finds nothing.
 
 use super::journal::{ActResult, Entry, Seen};
-use super::report::ReportRow;
+use super::report::{Minute, Report, ReportRow};
 use crate::jobstate::JobStatus;
 use std::collections::BTreeMap;
 
-const DELETE: &str = "DeleteReplicationJob";
+use super::jobs::DELETE;
 
 /// Every job's transitions in the order the journal has them, by JobId: each `Seen`, and a
-/// `Deleted` at the time a delete of the batch was done (unless one was seen already).
+/// `Deleted` when a delete of the batch was done (at its time), or was sent and its answer
+/// lost (at the time it was sent: the job may be gone); unless a gone one was said first.
 pub fn timelines(entries: &[Entry]) -> BTreeMap<String, Vec<Seen>> {
     let mut out: BTreeMap<String, Vec<Seen>> = BTreeMap::new();
-    for e in entries {
-        let seen = match e {
-            Entry::Seen(s) => s.clone(),
-            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Done => {
-                Seen::gone(&a.job_id, a.at, JobStatus::Deleted)
-            }
-            _ => continue,
-        };
+    let mut sent: BTreeMap<&str, jiff::Timestamp> = BTreeMap::new();
+    let push = |out: &mut BTreeMap<String, Vec<Seen>>, seen: Seen| {
         let list = out.entry(seen.job_id.clone()).or_default();
         // Gone stays gone: the first word on it is kept (a Deleted is never made Missing).
-        if list.last().is_some_and(|l| l.status.is_gone()) && seen.status.is_gone() {
-            continue;
+        if !(list.last().is_some_and(|l| l.status.is_gone()) && seen.status.is_gone()) {
+            list.push(seen);
         }
-        list.push(seen);
+    };
+    for e in entries {
+        match e {
+            Entry::Seen(s) => push(&mut out, s.clone()),
+            Entry::Act(a) if a.action == DELETE => {
+                sent.insert(&a.job_id, a.at);
+            }
+            Entry::Acted(a) if a.action == DELETE => {
+                sent.remove(a.job_id.as_str());
+                if a.result == ActResult::Done {
+                    push(&mut out, Seen::gone(&a.job_id, a.at, JobStatus::Deleted));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (job, at) in sent {
+        push(&mut out, Seen::gone(job, at, JobStatus::Deleted));
     }
     out
 }
@@ -37,15 +49,22 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<String, Seen> {
     timelines(entries).into_iter().filter_map(|(id, mut list)| list.pop().map(|s| (id, s))).collect()
 }
 
-/// The JobIds the batch deleted (a delete done).
+/// The JobIds the batch deleted: a delete done, or sent and its answer lost (not one the
+/// API refused).
 pub fn deleted(entries: &[Entry]) -> std::collections::BTreeSet<String> {
-    entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Done => Some(a.job_id.clone()),
-            _ => None,
-        })
-        .collect()
+    let mut jobs = std::collections::BTreeSet::new();
+    for e in entries {
+        match e {
+            Entry::Act(a) if a.action == DELETE => {
+                jobs.insert(a.job_id.clone());
+            }
+            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Failed => {
+                jobs.remove(&a.job_id);
+            }
+            _ => {}
+        }
+    }
+    jobs
 }
 
 /// Each source server's jobs, oldest first, from the creates the journal settled.
@@ -104,16 +123,6 @@ pub fn tell(rows: &mut [ReportRow], entries: &[Entry]) {
     }
 }
 
-/// The calls of one minute: sent (creates, updates, job actions), retried, failed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Minute {
-    /// The minute's start.
-    pub at: String,
-    pub calls: u32,
-    pub retries: u32,
-    pub failed: u32,
-}
-
 /// The batch's calls minute by minute, as the journal has them: each request's intent is a
 /// call, each settled attempt past the first a retry, each refusal a failure.
 pub fn timeline(entries: &[Entry]) -> Vec<Minute> {
@@ -138,13 +147,13 @@ pub fn timeline(entries: &[Entry]) -> Vec<Minute> {
     minutes.into_values().collect()
 }
 
-/// When a row's job first ran and when it finished, from its history.
-pub fn first_running_and_finished(r: &ReportRow) -> (Option<String>, Option<String>) {
-    let own = || r.history.iter().filter(|s| s.job_id == r.job_id);
-    let at = |s: &Seen| crate::time::format_time(s.at);
-    let running = own().find(|s| s.status == JobStatus::Running).map(at);
-    let finished = own().find(|s| s.status == JobStatus::Finished).map(at);
-    (running, finished)
+/// The report of `rows` as the journal's `entries` tell them: its runs, its calls minute
+/// by minute, and each row's history, state now and results.
+pub fn told(mut rows: Vec<ReportRow>, entries: &[Entry]) -> Report {
+    tell(&mut rows, entries);
+    let mut report = Report::new(rows, super::journal::runs_of(entries));
+    report.timeline = timeline(entries);
+    report
 }
 
 #[cfg(test)]
@@ -207,7 +216,7 @@ mod tests {
         assert_eq!(statuses, [JobStatus::Running, JobStatus::Finished, JobStatus::Deleted]);
         assert_eq!(rows[0].job_status, Some(JobStatus::Deleted));
         assert_eq!(rows[0].status_at.as_deref(), Some(crate::time::format_time(t(3)).as_str()));
-        assert_eq!(first_running_and_finished(&rows[0]).1, Some(crate::time::format_time(t(2))));
+        assert_eq!(rows[0].first_running_and_finished().1, Some(crate::time::format_time(t(2))));
     }
 
     #[test]

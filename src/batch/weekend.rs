@@ -1,5 +1,5 @@
 //! A synthetic weekend of a batch, for the report's tests and benchmark: `n` jobs in waves
-//! of 100, each created, started on its wave's schedule, seen at every tenth of its progress,
+//! of `per_wave`, each created, started on its wave's schedule, seen at every tenth of its progress,
 //! and finished (a few in error, one wave rolled back), with the runs that did it. Seeded:
 //! the same seed gives the same batch.
 
@@ -12,8 +12,8 @@ use crate::jobstate::JobStatus;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
 
-/// The journal and report rows of a weekend of `n` jobs, starting at `start`.
-pub fn weekend(n: usize, seed: u64, start: Timestamp) -> (Vec<Entry>, Vec<ReportRow>) {
+/// The journal and report rows of a weekend of `n` jobs, `per_wave` a wave, from `start`.
+pub fn weekend(n: usize, per_wave: usize, seed: u64, start: Timestamp) -> (Vec<Entry>, Vec<ReportRow>) {
     let mut entries = Vec::new();
     let mut rows = Vec::with_capacity(n);
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -38,13 +38,14 @@ pub fn weekend(n: usize, seed: u64, start: Timestamp) -> (Vec<Entry>, Vec<Report
     let mut submit = run("submit", "smcplan submit weekend.csv --report jobs", 0);
     submit.inventory = Some(InventoryFile { file: "weekend.csv".into(), sha256: format!("{:064x}", seed), pace: None });
     entries.push(Entry::Run(Box::new(submit)));
-    let waves = n.div_ceil(100).max(1);
+    let per_wave = per_wave.max(1);
+    let waves = n.div_ceil(per_wave).max(1);
     let rolled_back = if waves > 2 { Some(waves - 1) } else { None };
     for i in 0..n {
-        let wave = i / 100 + 1;
+        let wave = i / per_wave + 1;
         let (source, name, job, token) =
             (format!("s-weekend{i:06}"), format!("server-{i:04}"), format!("j-weekend{i:011}"), format!("t-{i}"));
-        let scheduled = at(60 + (wave as i64 - 1) * 600 + (i % 100) as i64 / 4 * 20);
+        let scheduled = at(60 + (wave as i64 - 1) * 600 + (i % per_wave) as i64 / 4 * 20);
         let params: BTreeMap<String, String> = [
             ("RegionId", "cn-hangzhou".to_string()),
             ("SourceId", source.clone()),
@@ -151,9 +152,16 @@ pub fn weekend(n: usize, seed: u64, start: Timestamp) -> (Vec<Entry>, Vec<Report
         summary: RunSummary { line: format!("jobs: {n} created"), ..RunSummary::default() },
     };
     entries.push(Entry::RunEnd(end));
-    for (k, mins) in (0..waves * 10).map(|k| (k, 60 + k as i64 * 60)) {
-        entries.push(Entry::Run(Box::new(run("status", "smcplan status jobs --watch", mins))));
-        let _ = k;
+    for mins in (0..waves as i64 * 4).map(|k| 60 + k * 150) {
+        let record = run("status", "smcplan status jobs --watch", mins);
+        let ended_at = record.started_at.saturating_add(SignedDuration::from_mins(149)).unwrap_or(record.started_at);
+        let end = RunEnd {
+            run: record.run.clone(),
+            ended_at,
+            summary: RunSummary { line: "jobs: watched".into(), ..RunSummary::default() },
+        };
+        entries.push(Entry::Run(Box::new(record)));
+        entries.push(Entry::RunEnd(end));
     }
     (entries, rows)
 }

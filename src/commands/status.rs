@@ -33,7 +33,8 @@ pub(super) fn run(args: &StatusArgs) -> anyhow::Result<Outcome> {
         bar.set_style(indicatif::ProgressStyle::with_template("{msg}").expect("a static template"));
         bar
     });
-    let mut shown = Shown { dir: dir.display().to_string(), json, watch: args.watch, live };
+    let runs = batch.runs.clone();
+    let mut shown = Shown { dir: dir.display().to_string(), json, watch: args.watch, live, runs };
     let record = super::batch_run_record(&client, "status", batch.rows.iter());
     let outcome = status::status(&client, dir, &look, record, &mut shown)?;
     if let Some(bar) = &shown.live {
@@ -53,6 +54,8 @@ struct Shown {
     json: bool,
     watch: bool,
     live: Option<indicatif::ProgressBar>,
+    /// The batch's runs: the pace its schedule was made at.
+    runs: Vec<crate::batch::journal::Run>,
 }
 
 impl Show for Shown {
@@ -67,7 +70,7 @@ impl Show for Shown {
             // are stamped with the time.
             let now = jiff::Timestamp::now();
             let view = match self.watch || self.live.is_some() {
-                true => crate::print::live::render_at(&r.rows, &self.dir, now),
+                true => crate::print::live::render_at(&r.rows, &self.runs, &self.dir, now),
                 false => crate::print::live::render(&r.rows, &self.dir),
             };
             let first = view.lines().next().and_then(|l| l.find(" (refreshed ").map(|i| &l[i..])).unwrap_or("");
@@ -88,7 +91,11 @@ impl Show for Shown {
                 "{} jobs wait for you (Ready with no ScheduledStartTime, Stopped or InError): nothing starts them on its own, so the watch ends",
                 r.waiting_for_you
             );
-            let _ = if self.json { writeln!(anstream::stderr(), "{why}") } else { writeln!(out, "{why}") };
+            let _ = match (self.json, self.live.is_some()) {
+                (true, _) => writeln!(anstream::stderr(), "{why}"),
+                (false, true) => writeln!(out, "{why}"),
+                (false, false) => writeln!(out, "{} {why}", crate::time::format_time(jiff::Timestamp::now())),
+            };
         }
         Ok(())
     }

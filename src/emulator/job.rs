@@ -252,21 +252,30 @@ impl Job {
             ("StartTime", json!(time(self.started))),
             ("EndTime", json!(time(self.ended))),
             ("ErrorCode", json!(self.error_code)),
-            ("StatusInfo", json!(status_info(&self.error_code))),
-            ("ImageId", json!(self.run_log.iter().rev().find(|r| !r.image_id.is_empty()).map_or("", |r| &r.image_id))),
             ("TransitionInstanceId", json!(self.transition_instance())),
         ] {
             v[k] = val;
         }
-        let runs: Vec<Value> = self
-            .run_log
-            .iter()
-            .map(|r| {
-                let kind = if r.manual { "Manual" } else { "Schedule" };
-                json!({"StartTime": time(Some(r.start)), "EndTime": time(r.end), "ImageId": r.image_id, "Type": kind})
-            })
-            .collect();
-        v["ReplicationJobRuns"] = json!({ "ReplicationJobRun": runs });
+        // A job loaded from a state file keeps the results it was saved with, until it runs here.
+        if !self.run_log.is_empty() {
+            v["StatusInfo"] = json!(status_info(&self.error_code));
+            v["ImageId"] =
+                json!(self.run_log.iter().rev().find(|r| !r.image_id.is_empty()).map_or("", |r| &r.image_id));
+            let runs: Vec<Value> = self
+                .run_log
+                .iter()
+                .map(|r| {
+                    let kind = if r.manual { "Manual" } else { "Schedule" };
+                    json!({"StartTime": time(Some(r.start)), "EndTime": time(r.end), "ImageId": r.image_id, "Type": kind})
+                })
+                .collect();
+            v["ReplicationJobRuns"] = json!({ "ReplicationJobRun": runs });
+        }
+        for k in ["ImageId", "StatusInfo"] {
+            if v.get(k).is_none() {
+                v[k] = json!("");
+            }
+        }
         for (outer, inner) in [
             ("ReplicationJobRuns", "ReplicationJobRun"),
             ("Tags", "Tag"),

@@ -129,7 +129,10 @@ pub fn plan_actions(
             continue;
         }
         if !journal_jobs.values().any(|j| *j == r.job_id) {
-            let why = format!("report.json says JobId {} for this row, and no create of the batch's journal made it", r.job_id);
+            let why = format!(
+                "report.json says JobId {} for this row, and no create of the batch's journal made it",
+                r.job_id
+            );
             plan.results[k] = Some(JobResult::Refused(why));
             continue;
         }
@@ -292,17 +295,21 @@ mod tests {
         let states = BTreeMap::from([("j-elsewhere".to_string(), state(2, JobStatus::Ready))]);
         let entries = [outcome(2, "j-2")];
         let plan = plan_actions(&[&edited], &states, &entries, Action::Start, false, ("D", "E")).unwrap();
-        assert!(matches!(&plan.results[0], Some(JobResult::Refused(w)) if w.contains("no create of the batch's journal made it")));
+        assert!(
+            matches!(&plan.results[0], Some(JobResult::Refused(w)) if w.contains("no create of the batch's journal made it"))
+        );
         // A delete the API refused did not remove the job; one whose answer was lost may have.
-        let act = |job: &str| Entry::Act(Act {
-            line: 2,
-            action: "DeleteReplicationJob".into(),
-            job_id: job.into(),
-            params: BTreeMap::new(),
-            at: jiff::Timestamp::UNIX_EPOCH,
-            run: "r".into(),
-            purpose: None,
-        });
+        let act = |job: &str| {
+            Entry::Act(Act {
+                line: 2,
+                action: "DeleteReplicationJob".into(),
+                job_id: job.into(),
+                params: BTreeMap::new(),
+                at: jiff::Timestamp::UNIX_EPOCH,
+                run: "r".into(),
+                purpose: None,
+            })
+        };
         let refused = Entry::Acted(crate::batch::journal::Acted {
             line: 2,
             action: "DeleteReplicationJob".into(),

@@ -136,7 +136,7 @@ pub fn act(
     }
     let (mut journal, _) = Journal::open(dir)?;
     journal.append(&Entry::RunEnd(record.end(ended, counts, &summary)))?;
-    report::write(dir, &report::Report::of(now, &Journal::read(dir)?))?;
+    crate::batch::written::write(dir, &crate::batch::story::told(now, &Journal::read(dir)?))?;
     Ok(Outcome { rows, results, planned, summary, tripped, signal })
 }
 

@@ -29,8 +29,8 @@ pub fn tell(dir: &Path) -> anyhow::Result<Told> {
         Some(earlier) => {
             updated_at = Some(earlier.batch.updated_at.clone()).filter(|t| !t.is_empty());
             let mut missing = Vec::new();
-            if earlier.runs.is_empty() {
-                missing.push("the runs (report.json is from an older smcplan)".to_string());
+            if crate::batch::journal::runs_of(&entries).is_empty() {
+                missing.push("the runs (the journal is from an older smcplan)".to_string());
             }
             if !entries.iter().any(|e| matches!(e, crate::batch::journal::Entry::Seen(_))) {
                 missing.push(format!("the jobs' history and results (`smcplan status {shown}` records them)"));
@@ -38,11 +38,15 @@ pub fn tell(dir: &Path) -> anyhow::Result<Told> {
             if !missing.is_empty() {
                 notes.push(format!("note: {shown}: the report cannot show {}", missing.join(" or ")));
             }
-            earlier.rows
+            // What the journal settled since the report was written wins (a run killed
+            // between the two).
+            let fixes = std::collections::BTreeMap::new();
+            let none = crate::batch::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
+            crate::batch::rows::batch_rows(earlier.rows, &entries, none)
         }
         None => crate::batch::observe::current(dir)?.rows,
     };
-    let mut report = Report::of(rows, &entries);
+    let mut report = crate::batch::story::told(rows, &entries);
     // The report was last brought up to date when it was last written.
     if let Some(at) = updated_at {
         report.batch.updated_at = at;

@@ -138,7 +138,9 @@ fn watch(
             }
             Some(Err(e)) => return Err(e),
         };
-        let refresh = refresh_of(dir, rows, &jobs);
+        // A job gone is Deleted when a delete of the batch removed it, else Missing.
+        let deleted = crate::batch::story::deleted(&crate::batch::journal::Journal::read(dir)?);
+        let refresh = refresh_of(dir, rows, &jobs, &deleted);
         show.refresh(&refresh)?;
         if let Some(observer) = observer.as_deref_mut() {
             let at = jiff::Timestamp::now();
@@ -146,8 +148,7 @@ fn watch(
                 .rows
                 .iter()
                 .map(|r| {
-                    let deleted = r.job_status == Some(JobStatus::Deleted);
-                    Seen::of(&r.job_id, jobs.get(&r.job_id).and_then(Option::as_ref), at, deleted)
+                    Seen::of(&r.job_id, jobs.get(&r.job_id).and_then(Option::as_ref), at, deleted.contains(&r.job_id))
                 })
                 .collect();
             let mut notes = Vec::new();
@@ -167,6 +168,7 @@ pub fn refresh_of(
     dir: &Path,
     mut rows: Vec<ReportRow>,
     jobs: &BTreeMap<String, Option<crate::account::ReplicationJob>>,
+    deleted: &std::collections::BTreeSet<String>,
 ) -> Refresh {
     let checked_at = crate::time::format_time(jiff::Timestamp::now());
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -177,8 +179,14 @@ pub fn refresh_of(
             job.as_ref().and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
         };
         // A job gone stays as the batch knows it: deleted by it, or missing.
-        let gone = if r.job_status == Some(JobStatus::Deleted) { JobStatus::Deleted } else { JobStatus::Missing };
+        let gone = if deleted.contains(&r.job_id) { JobStatus::Deleted } else { JobStatus::Missing };
         let status = job.as_ref().map_or(gone, |j| JobStatus::parse(&j.status));
+        if let Some(j) = &job {
+            r.results = crate::batch::journal::JobResults::of(j);
+        }
+        if r.job_status.as_ref() != Some(&status) {
+            r.status_at = Some(checked_at.clone());
+        }
         let scheduled = !field("ScheduledStartTime").is_empty();
         waiting_for_you += usize::from(status.waits_for_the_user(scheduled));
         still += usize::from(status.will_not_move(scheduled));

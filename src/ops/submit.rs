@@ -267,8 +267,8 @@ pub fn submit(
         }
     }
     let failed_before = if had_journal { failed::read_failed(opts.dir).ok().flatten() } else { None };
-    let written = report::Report::of(ran.batch.clone(), &all_entries);
-    report::write(opts.dir, &written)?;
+    let written = crate::batch::story::told(ran.batch.clone(), &all_entries);
+    crate::batch::written::write(opts.dir, &written)?;
     failed::write_merged(opts.dir, &checked.schema, &lines, &ran.seen, &ran.batch, failed_before, &file)?;
     ran.totals = Some(written.batch);
     Ok(ran)

@@ -24,17 +24,6 @@ pub struct Job {
 }
 
 impl Job {
-    /// An inventory row's job: its cells by their API names, as [`Job::of_params`] reads them.
-    pub fn of(row: &crate::inventory::Row, account: Option<&AccountIndex>) -> Job {
-        let params: BTreeMap<String, String> = row
-            .fields()
-            .enumerate()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(col, v)| (row.schema.api_name(col as u16).to_string(), v.to_string()))
-            .collect();
-        Job::of_params(row.line, super::waves::wave_of(row.schema, row.record()), &params, account)
-    }
-
     /// A row's job from its request parameters by their API names (`SystemDiskSize`,
     /// `DataDisk.1.Part.1.SizeBytes`, ...): disk by disk, the used space its partitions
     /// tell (the row's `...Part.M.SizeBytes`, else the account's for its source: the

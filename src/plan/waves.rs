@@ -45,6 +45,20 @@ pub fn order(labels: &[&str]) -> Vec<String> {
     waves
 }
 
+/// An inventory row's job, for the estimator.
+impl Job {
+    /// An inventory row's job: its cells by their API names, as [`Job::of_params`] reads them.
+    pub fn of(row: &crate::inventory::Row, account: Option<&crate::account::AccountIndex>) -> Job {
+        let params: std::collections::BTreeMap<String, String> = row
+            .fields()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(col, v)| (row.schema.api_name(col as u16).to_string(), v.to_string()))
+            .collect();
+        Job::of_params(row.line, wave_of(row.schema, row.record()), &params, account)
+    }
+}
+
 /// How to schedule.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -365,8 +379,7 @@ mod tests {
             if planned.len() > 1 {
                 let mut early = written.clone();
                 let second = planned[1].wave.clone();
-                for (j, t) in early.iter_mut().filter(|(j, _)| j.wave == second) {
-                    let _ = j;
+                for (_, t) in early.iter_mut().filter(|(j, _)| j.wave == second) {
                     *t = t.map(|t| t - SignedDuration::from_secs(3600 * 24 * 40));
                 }
                 prop_assert_eq!(overlaps(&spans(&early, read.throughput)).len(), 1);

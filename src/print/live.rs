@@ -17,10 +17,10 @@ fn running(status: &JobStatus) -> bool {
 }
 
 /// The view of a refresh at `now`, for a watch: the view of [`render`], its first line
-/// saying when it was refreshed, each wave's line its planned end against the end now
-/// expected.
-pub fn render_at(rows: &[ReportRow], dir: &str, now: jiff::Timestamp) -> String {
-    let report = crate::batch::report::Report::new(rows.to_vec(), Vec::new());
+/// saying when it was refreshed, each wave's line its planned end (at the pace the batch's
+/// `runs` were scheduled at) against the end now expected.
+pub fn render_at(rows: &[ReportRow], runs: &[crate::batch::journal::Run], dir: &str, now: jiff::Timestamp) -> String {
+    let report = crate::batch::report::Report::new(rows.to_vec(), runs.to_vec());
     let view = crate::batch::page::View::of(&report, now);
     let minute = |t: Option<jiff::Timestamp>| t.map_or("-".to_string(), |t| t.strftime("%m-%d %H:%MZ").to_string());
     let mut out = String::new();
@@ -147,7 +147,7 @@ mod tests {
         rows[0].results.end_time = "2026-12-05T22:10:00Z".into();
         rows[1].progress = Some(25.0);
         let now: jiff::Timestamp = "2026-12-05T21:00:00Z".parse().unwrap();
-        insta::assert_snapshot!(render_at(&rows, "jobs", now));
+        insta::assert_snapshot!(render_at(&rows, &[], "jobs", now));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! the expected end) above its actual run, marked running, finished, failed, stopped or
 //! rolled back; the axis in UTC. It scales to the page's width.
 
-use super::html::escape;
 use super::{Mark, Wave};
+use crate::text::html as escape;
 use jiff::Timestamp;
 use std::fmt::Write as _;
 

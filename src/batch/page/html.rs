@@ -6,22 +6,7 @@ use super::{Mark, View, gantt, hint_of};
 use crate::batch::report::ReportRow;
 use std::fmt::Write as _;
 
-/// `text` as HTML text or an attribute value: nothing in it is markup.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::html as escape;
 
 const STYLE: &str = "
 :root{--ink:#1d2330;--muted:#5b6472;--line:#d9dde3;--ok:#2e7d32;--run:#1565c0;--bad:#c62828;--stop:#ef6c00;--back:#7b61a8;--plan:#9aa5b1}
@@ -100,7 +85,7 @@ fn totals(out: &mut String, view: &View) {
     }
     out.push_str("</div><div class=\"cards\" style=\"margin-top:8px\">");
     for (status, n) in &view.statuses {
-        let _ = write!(out, r#"<div class="card"><b>{n}</b>{}</div>"#, escape(status));
+        let _ = write!(out, r#"<div class="card"><b>{n}</b>{}</div>"#, escape(super::status_name(status)));
     }
     out.push_str("</div>");
 }
@@ -134,44 +119,79 @@ fn waves(out: &mut String, view: &View) {
     }
 }
 
+/// The calls minute by minute on a time axis (retries and failures marked), each run as a
+/// band under them, and a run the breaker or a canary stopped as a red line at its end.
+fn calls_chart(out: &mut String, view: &View) {
+    let r = view.report;
+    let minutes: Vec<(jiff::Timestamp, &crate::batch::report::Minute)> =
+        r.timeline.iter().filter_map(|m| crate::time::parse_time(&m.at).map(|t| (t, m))).collect();
+    let (Some(first), Some(last)) = (minutes.first().map(|m| m.0), minutes.last().map(|m| m.0)) else {
+        return;
+    };
+    let end = last.saturating_add(jiff::SignedDuration::from_mins(1)).unwrap_or(last);
+    let span = end.duration_since(first).as_secs_f64().max(60.0);
+    let x = |t: jiff::Timestamp| 1000.0 * t.duration_since(first).as_secs_f64().clamp(0.0, span) / span;
+    let width = (1000.0 * 60.0 / span - 0.5).max(0.5);
+    let most = minutes.iter().map(|(_, m)| m.calls + m.retries).max().unwrap_or(1).max(1);
+    let _ = write!(out, r#"<svg viewBox="0 0 1000 100" role="img" aria-label="calls per minute">"#);
+    for (t, m) in &minutes {
+        let h = 64.0 * f64::from(m.calls + m.retries) / f64::from(most);
+        let f = 64.0 * f64::from(m.failed) / f64::from(most);
+        let _ = write!(
+            out,
+            r#"<rect class="calls" x="{:.1}" y="{:.1}" width="{width:.1}" height="{h:.1}"><title>{}: {} calls, {} retries, {} failed</title></rect>"#,
+            x(*t),
+            70.0 - h,
+            m.at,
+            m.calls,
+            m.retries,
+            m.failed
+        );
+        if f > 0.0 {
+            let _ = write!(
+                out,
+                r#"<rect class="fails" x="{:.1}" y="{:.1}" width="{width:.1}" height="{f:.1}"/>"#,
+                x(*t),
+                70.0 - f
+            );
+        }
+    }
+    for run in &r.runs {
+        let start = run.record.started_at;
+        let stop = run.ended_at.as_deref().and_then(crate::time::parse_time).unwrap_or(start);
+        if stop < first || start > end {
+            continue;
+        }
+        let (x0, x1) = (x(start), x(stop));
+        let _ = write!(
+            out,
+            r#"<rect class="planned" x="{x0:.1}" y="74" width="{:.1}" height="5"><title>{}: {}</title></rect>"#,
+            (x1 - x0).max(1.0),
+            escape(&run.record.run),
+            escape(&run.record.command)
+        );
+        if let Some(summary) =
+            run.summary.as_ref().filter(|s| matches!(s.ended, crate::batch::journal::Ended::Stopped(_)))
+        {
+            let _ = write!(
+                out,
+                r#"<line class="now" x1="{x1:.1}" y1="0" x2="{x1:.1}" y2="80"><title>{}</title></line>"#,
+                escape(&summary.ended.to_string())
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        r#"<text class="axis" x="0" y="96">{}</text><text class="axis" x="1000" y="96" text-anchor="end">{}</text><text class="axis" x="1000" y="10" text-anchor="end">{most} calls a minute at most</text></svg>"#,
+        crate::time::format_time(first),
+        crate::time::format_time(end)
+    );
+}
+
 fn timeline(out: &mut String, view: &View) {
     let r = view.report;
     out.push_str("<h2>Runs</h2>");
-    if !r.timeline.is_empty() {
-        let most = r.timeline.iter().map(|m| m.calls + m.retries).max().unwrap_or(1).max(1);
-        let n = r.timeline.len();
-        let w = (1000.0 / n as f64).min(40.0);
-        let _ = write!(out, r#"<svg viewBox="0 0 1000 90" role="img" aria-label="calls per minute">"#);
-        for (i, m) in r.timeline.iter().enumerate() {
-            let h = 70.0 * f64::from(m.calls + m.retries) / f64::from(most);
-            let f = 70.0 * f64::from(m.failed) / f64::from(most);
-            let x = i as f64 * w;
-            let _ = write!(
-                out,
-                r#"<rect class="calls" x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}"><title>{}: {} calls, {} retries, {} failed</title></rect>"#,
-                75.0 - h,
-                (w - 1.0).max(0.5),
-                m.at,
-                m.calls,
-                m.retries,
-                m.failed
-            );
-            if f > 0.0 {
-                let _ = write!(
-                    out,
-                    r#"<rect class="fails" x="{x:.1}" y="{:.1}" width="{:.1}" height="{f:.1}"/>"#,
-                    75.0 - f,
-                    (w - 1.0).max(0.5)
-                );
-            }
-        }
-        let first = &r.timeline[0].at;
-        let last = &r.timeline[n - 1].at;
-        let _ = write!(
-            out,
-            r#"<text class="axis" x="0" y="88">{first}</text><text class="axis" x="1000" y="88" text-anchor="end">{last}</text><text class="axis" x="1000" y="10" text-anchor="end">{most} calls a minute at most</text></svg>"#
-        );
-    }
+    calls_chart(out, view);
     out.push_str(r#"<div class="scroll"><table><tr><th>run</th><th>command line</th><th>started</th><th>ended</th><th>throttled</th><th>retries</th><th>how it ended</th></tr>"#);
     for run in &r.runs {
         let count = |k: &str| run.summary.as_ref().and_then(|s| s.counts.get(k)).map_or(String::new(), u64::to_string);

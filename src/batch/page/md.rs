@@ -30,27 +30,37 @@ pub fn page(view: &View, dir: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# smcplan report: {}\n", cell(dir));
     let _ = writeln!(out, "Updated {}.\n", r.batch.updated_at);
-    for run in r.runs.iter().filter_map(|run| run.record.inventory.as_ref().map(|i| (run, i))) {
-        let (run, i) = run;
-        let _ = writeln!(
-            out,
-            "- inventory {} (sha256 {}), run {} `{}`",
-            cell(&i.file),
-            i.sha256,
-            cell(&run.record.run),
-            run.record.command
-        );
+    let mut files: Vec<(&str, &str)> = Vec::new();
+    for i in r.runs.iter().filter_map(|run| run.record.inventory.as_ref()) {
+        if !files.contains(&(i.file.as_str(), i.sha256.as_str())) {
+            files.push((&i.file, &i.sha256));
+        }
+    }
+    for (file, sha) in files {
+        let _ = writeln!(out, "- inventory {} (sha256 {})", cell(file), cell(sha));
     }
     if let Some(last) = r.runs.iter().rev().find(|run| !run.record.endpoint.is_empty()) {
         let rec = &last.record;
-        let how = rec.credentials.as_ref().map(|c| c.mode.clone()).unwrap_or_default();
+        let how = rec.credentials.as_ref().map(|c| format!("{} ({}) ", c.mode, c.place)).unwrap_or_default();
         let _ = writeln!(
             out,
-            "- endpoint {}, credentials {} AccessKeyId {}, smcplan {}",
+            "- endpoint {}, credentials {}AccessKeyId {}, smcplan {}",
             cell(&rec.endpoint),
             cell(&how),
             cell(&rec.access_key_id),
             cell(&rec.version)
+        );
+    }
+    let _ = writeln!(out, "\n## Runs\n");
+    for run in &r.runs {
+        let ended = run.summary.as_ref().map_or("killed, or still running".to_string(), |s| s.ended.to_string());
+        let started = crate::time::format_time(run.record.started_at);
+        let _ = writeln!(
+            out,
+            "- {} {started}: {} ({})",
+            cell(&run.record.run),
+            cell(&run.record.argv.join(" ")),
+            cell(&ended)
         );
     }
     let b = &r.batch;
@@ -60,7 +70,7 @@ pub fn page(view: &View, dir: &str) -> String {
         "{} rows: {} created, {} failed, {} invalid, {} skipped, {} pending.",
         b.rows, b.created, b.failed, b.invalid, b.skipped, b.pending
     );
-    let each: Vec<String> = view.statuses.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let each: Vec<String> = view.statuses.iter().map(|(s, n)| format!("{n} {}", super::status_name(s))).collect();
     if !each.is_empty() {
         let _ = writeln!(out, "Jobs: {}.", each.join(", "));
     }

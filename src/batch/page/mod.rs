@@ -101,7 +101,8 @@ pub struct View<'a> {
     pub throughput: f64,
     pub waves: Vec<Wave<'a>>,
     /// Jobs by status now.
-    pub statuses: BTreeMap<String, usize>,
+    /// Jobs by status now (`None`: not checked yet), in the order of [`JobStatus`].
+    pub statuses: BTreeMap<Option<JobStatus>, usize>,
 }
 
 fn time(text: &str) -> Option<Timestamp> {
@@ -129,10 +130,9 @@ impl<'a> View<'a> {
         let pace = report.runs.iter().rev().find_map(|r| r.record.inventory.as_ref().and_then(|i| i.pace));
         let throughput = pace.map_or(DEFAULT_THROUGHPUT, |p| p.throughput);
         let jobs: Vec<&ReportRow> = report.rows.iter().filter(|r| !r.job_id.is_empty()).collect();
-        let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+        let mut statuses: BTreeMap<Option<JobStatus>, usize> = BTreeMap::new();
         for r in &jobs {
-            let s = r.job_status.as_ref().map_or("not checked", |s| s.as_str());
-            *statuses.entry(s.to_string()).or_default() += 1;
+            *statuses.entry(r.job_status.clone()).or_default() += 1;
         }
         let labels: Vec<&str> = report.rows.iter().map(|r| r.wave.as_str()).collect();
         let mut waves = Vec::new();
@@ -192,6 +192,11 @@ pub fn forecast(b: &Bar, now: Timestamp) -> Option<Timestamp> {
         },
         _ => b.planned.map(|(start, end)| if start < now { after(now, end.duration_since(start)) } else { end }),
     }
+}
+
+/// A status as the pages name it (`not checked` before a look).
+pub fn status_name(s: &Option<JobStatus>) -> &str {
+    s.as_ref().map_or("not checked", JobStatus::as_str)
 }
 
 /// What a person can do about a row's error: the API's refusal, or its job's error.
