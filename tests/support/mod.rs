@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod browser;
+pub mod emulated;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};

@@ -1,0 +1,171 @@
+//! Sheets as people fill them: a long workbook and stdin checked in full, cells never read
+//! as CSV syntax, a table placed anywhere on its sheet, and formulas from a CMDB guarded.
+
+use assert_cmd::Command;
+use rust_xlsxwriter::Workbook;
+use std::path::{Path, PathBuf};
+
+const NOW: &str = "2026-11-27T08:00:00Z";
+
+fn smcplan(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("smcplan").unwrap();
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+/// A sheet of `rows` valid rows whose last repeats the first's source server.
+fn long_workbook(dir: &Path, rows: u32) -> (PathBuf, String) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"];
+    let mut csv = header.join(",") + "\n";
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for row in 1..=rows {
+        let source = format!("s-bp1e2fsl57knvu{:06}", if row == rows { 1 } else { row });
+        let cells = ["cn-hangzhou".to_string(), source, format!("web-{row}"), "Image".into(), format!("img-{row}")];
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, cell).unwrap();
+        }
+        sheet.write_number(row, 5, 40.0).unwrap();
+        csv.push_str(&format!("{},40\n", cells.join(",")));
+    }
+    let path = dir.join("long.xlsx");
+    book.save(&path).unwrap();
+    (path, csv)
+}
+
+/// Inputs whose length says nothing of their rows (a workbook, stdin) are checked in full,
+/// and in bounded time: the duplicate table grows with the rows it is given.
+#[test]
+fn a_long_workbook_and_stdin_are_checked_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let (book, csv) = long_workbook(dir.path(), 5_000);
+    let check = |cmd: &mut Command| {
+        let out = cmd
+            .args(["--format", "json", "--quota", "10000", "--now", NOW])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<&str> =
+            v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert_eq!(codes.len(), 1, "{:?}", &codes[..codes.len().min(3)]);
+        assert_eq!(codes, ["SourceId.Duplicate"]);
+        assert_eq!((v["rows"].as_u64(), v["valid"].as_u64()), (Some(5_000), Some(4_999)));
+        v["diagnostics"][0]["line"].as_u64()
+    };
+    assert_eq!(check(smcplan(dir.path()).arg("validate").arg(&book)), Some(5_001));
+    assert_eq!(check(smcplan(dir.path()).args(["validate", "/dev/stdin"]).write_stdin(csv)), Some(5_001));
+}
+
+/// A sheet's cells are cells: `#N/A` in column A is a value, a `;` in a cell does not make
+/// the sheet a `;` file, and `--sheet` takes any letter case.
+#[test]
+fn a_sheets_cells_are_never_read_as_csv_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "read me; first").unwrap();
+    let sheet = book.add_worksheet().set_name("Servers").unwrap();
+    let header = ["Owner; team", "RegionId", "SourceId", "", "Name", "TargetType", "ImageName", "SystemDiskSize"];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let row = ["#N/A", "cn-hangzhou", "s-bp1e2fsl57knvuug1001", "x", "web-01", "Image", "img-web-01", "40"];
+    for (c, cell) in row.iter().enumerate() {
+        sheet.write_string(1, c as u16, *cell).unwrap();
+    }
+    let path = dir.path().join("book.xlsx");
+    book.save(&path).unwrap();
+    let out = smcplan(dir.path()).arg("validate").arg(&path).args(["--now", NOW]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("(sheet 'Notes'; the workbook's sheets are Notes, Servers: name one with --sheet)"), "{err}");
+    let out = smcplan(dir.path())
+        .arg("validate")
+        .arg(&path)
+        .args(["--sheet", "servers", "--format", "json", "--now", NOW])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["rows"].as_u64(), v["valid"].as_u64()), (Some(1), Some(1)), "{v}");
+    let messages: Vec<&str> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert_eq!(
+        messages,
+        ["unknown column 'Owner; team' is ignored", "column 4 has no name in the header; its cells are ignored"]
+    );
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("delimiter"), "a sheet has no delimiter to detect");
+}
+
+/// A run of one finding on consecutive sheet rows is said once, with its cells.
+#[test]
+fn a_range_on_a_sheet_names_its_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Servers").unwrap();
+    for (c, h) in ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for row in 1..=4u32 {
+        let cells = [
+            "cn-hangzhou".to_string(),
+            format!("s-bp1e2fsl57knvu{row:06}"),
+            format!("web-{row}"),
+            "Image".into(),
+            format!("img-{row}"),
+        ];
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, cell).unwrap();
+        }
+        sheet.write_number(row, 5, 19.0).unwrap();
+    }
+    let path = dir.path().join("small.xlsx");
+    book.save(&path).unwrap();
+    let out = smcplan(dir.path()).arg("validate").arg(&path).args(["--now", NOW]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("small.xlsx:Servers!F2:F5 (SystemDiskSize)\n"), "{text}");
+    assert!(text.contains(": 4 rows, lines 2-5; the first: "), "{text}");
+}
+
+/// A CMDB export's formulas do not pass into the draft as formulas: the user's own columns
+/// and headers get the `'` guard, and API columns keep the value for validate to report.
+#[test]
+fn formulas_from_a_cmdb_are_guarded_in_the_draft_and_reported_in_api_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/account.json");
+    let cmdb = "hostname,Description,Instance Type,=HYPERLINK(\"http://x\"),Owner\n\
+                DB01.corp.example,=cmd|' /C calc'!A0,@SUM(1),\"+SUM(1,1)\",-team\n";
+    std::fs::write(dir.path().join("cmdb.csv"), cmdb).unwrap();
+    let out = smcplan(dir.path())
+        .args(["init", "--account", account, "--region", "cn-hangzhou", "--join", "cmdb.csv", "--on", "hostname"])
+        .args(["--out", "draft.csv"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: 2 cells of the draft's API columns start like a spreadsheet formula"), "{err}");
+    let draft = std::fs::read_to_string(dir.path().join("draft.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(draft.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert!(header.contains(&"'=HYPERLINK(\"http://x\")".to_string()), "{header:?}");
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = reader.records().map(Result::unwrap).find(|r| &r[at("SourceId")] == "s-bp1e2fsl57knvuug0001").unwrap();
+    assert_eq!(&row[at("'=HYPERLINK(\"http://x\")")], "'+SUM(1,1)");
+    assert_eq!(&row[at("Owner")], "'-team");
+    assert_eq!(&row[at("Description")], "=cmd|' /C calc'!A0");
+    assert_eq!(&row[at("InstanceType")], "@SUM(1)");
+    let out = smcplan(dir.path()).args(["validate", "draft.csv", "--format", "json", "--now", NOW]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let formulas: Vec<(u64, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "Value.Formula")
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(formulas, [(10, "Description"), (10, "InstanceType")], "db01 is the draft's ninth row");
+}
