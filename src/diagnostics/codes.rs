@@ -88,6 +88,7 @@ codes! {
     PART_SIZE_BYTES_RANGE = "Part.SizeBytes.OutOfRange", Error, "a partition size is a positive number of bytes";
     PART_TOO_LARGE = "Part.TooLarge", Error, "the partitions of a disk must fit in the disk: their SizeBytes add up to at most Size GiB x 2^30";
     PART_WITHOUT_DISK = "Part.WithoutDiskSize", Warning, "partitions are checked against the disk size; set the disk's size too";
+    LIST_RENUMBERED = "List.Renumbered", Warning, "fill the empty entry or move the later ones up, so that the numbers in the file are the ones sent";
     // Tags.
     TAG_INDEX_RANGE = "Tag.Index.OutOfRange", Error, "a job has at most 20 tags, Tag.1 to Tag.20";
     TAG_KEY_MISSING = "Tag.Key.Missing", Error, "a tag key cannot be empty; clear the value too, or give it a key";

@@ -40,6 +40,9 @@ pub fn statement(id: &str) -> Option<&'static str> {
         "ImageName.Missing" => "An Image job names the image it makes (ImageName).",
         "SystemDiskSize.Missing" => "An Image job sizes its system disk (SystemDiskSize, GiB).",
         "DataDisk.NotListed" => "A job migrates the data disks it lists, and no other.",
+        "List.Renumbered" => {
+            "A list (DataDisk.N, its Part.M, SystemDiskPart.M, Tag.N) is sent numbered from 1 without gaps."
+        }
         "DataDisk.Missing" => {
             "An Image job of a source with data disks lists them (DataDisk.N.Index, DataDisk.N.Size)."
         }

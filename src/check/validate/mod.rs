@@ -4,6 +4,7 @@ mod account;
 mod disks;
 pub mod ids;
 mod incremental;
+mod lists;
 mod names;
 mod network;
 mod options;
@@ -44,6 +45,7 @@ pub fn check_row(row: &Row, ctx: &Context, out: &mut Vec<Diagnostic>) {
     target::check(row, out);
     disks::check(row, out);
     tags::check(row, out);
+    lists::check(row, out);
     network::check(row, out);
     incremental::check(row, out);
     schedule::check(row, &ctx.window, out);
