@@ -6,6 +6,13 @@
 //! `--export`, the rows look like a spreadsheet's export: a BOM, CRLF line ends, a quoted
 //! note holding commas on every row (a newline inside it on one row in ten), and tag
 //! values quoted because they hold commas.
+//!
+//! `--shape NAME` writes a shape the rules were not tuned on instead, its details (widths,
+//! shares, line ends) drawn from SEED: `wide` (40 to 80 columns, most cells empty), `findings`
+//! (a finding of every rule family whose message carries a value, on PCT percent of rows,
+//! default 100), `warnings` (unknown and case-folded columns, lists with holes, disks without
+//! sizes), `long` (128-character descriptions and long quoted JSON cells), `disks` (16 data
+//! disks and 20 tags on some rows); `mixed` picks one of them for each row.
 
 use std::io::{self, BufWriter, Write};
 
@@ -30,6 +37,9 @@ const ROLES: &[&str] = &["web", "app", "db", "cache", "mq", "api", "batch", "fil
 
 fn main() -> io::Result<()> {
     let all: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(shape) = all.iter().position(|a| a == "--shape").and_then(|i| all.get(i + 1)) {
+        return shapes::write(shape, &all);
+    }
     let export = all.iter().any(|a| a == "--export");
     let findings: u64 = all
         .iter()
@@ -91,3 +101,6 @@ fn main() -> io::Result<()> {
     }
     out.flush()
 }
+
+#[path = "gen_inventory/shapes.rs"]
+mod shapes;
