@@ -1,33 +1,38 @@
-//! smcplan: plans and submits Alibaba Cloud SMC migration jobs in bulk.
+//! smcplan: plans, submits and follows Alibaba Cloud SMC migration jobs in bulk.
 //!
 //! ```text
-//! account ──init (+ CMDB join)──▶ draft inventory
-//! inventory (CSV, ; or tab, XLSX) ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests
-//!      ──engine──▶ journal + report DIR ◀──status── api ◀──▶ SMC (or the emulator)
-//! inventory ──schedule (plan::waves)──▶ ScheduledStartTime wave by wave
-//! report DIR ──start / stop / cutover / delete (engine::act)──▶ job actions, journaled
+//! account ──init (+ CMDB join)──▶ draft inventory ──schedule──▶ waves (ScheduledStartTime)
+//! inventory ──inventory──▶ rows ──check──▶ findings ──plan──▶ prepared requests (or, with a
+//!      batch, each row's change: create, update, replace, recreate)
+//! prepared requests ──ops (through engine)──▶ journal + report DIR ◀──▶ api ◀──▶ SMC (or the emulator)
+//! report DIR ──ops: status, start, stop, cutover, delete (jobs decide, engine sends)──▶ journal
+//! journal ──batch::story──▶ each job's history and results ──batch::page──▶ report.html, .md
 //! ```
 //!
-//! - [`init`]: drafts an inventory from the account's source servers, and joins a CMDB export into it.
 //! - [`inventory`]: reads the CSV (header, pieces of whole lines, records, typed cells), a
 //!   workbook's sheet as CSV, and any other table (a CMDB export).
-//! - [`check`]: the row rules in parallel ([`check::validate`]), then the batch and account
-//!   conflicts in file order ([`check::conflicts`]).
-//! - [`plan`]: what submit will do with each row, each row's request and ClientToken, and
-//!   the waves' schedule.
-//! - [`engine`]: sends prepared calls (creates, and the job actions of the lifecycle
-//!   commands) through the limiter, with retries, an fsynced journal, resume, the lock and
-//!   signals, and writes the report and the live view.
-//! - [`api`]: signed HTTP calls to SMC and VPC, credentials, endpoints, errors.
-//! - [`emulator`]: a local SMC endpoint for rehearsals and tests.
+//! - [`check`]: the row rules in parallel ([`check::validate`], one file per family), then
+//!   the batch and account conflicts in file order ([`check::conflicts`]).
+//! - [`plan`]: each row's request and ClientToken, the waves' schedule and the one
+//!   estimator of how long a migration takes.
+//! - [`batch`]: the report directory: lock, journal (intents, outcomes, job actions, runs,
+//!   every state seen), the report and `failed.csv`, each row's story and the pages drawn
+//!   from it.
+//! - [`jobs`]: what a command may do to each job from its state, which jobs it chooses,
+//!   the difference between an inventory and the batch's jobs; [`jobstate`] the API's
+//!   job state machine.
+//! - [`engine`]: sends prepared calls through the limiter, with retries, the breaker, the
+//!   journal and signals.
+//! - [`ops`]: each command's work, from typed options to data (as cargo has them).
+//! - [`api`]: signed HTTP calls to SMC and VPC, the credential chain, endpoints, errors.
 //! - [`account`]: the account state file, and the snapshot that fetches it.
-//! - [`commands`]: one file per command, from parsed arguments ([`cli`]) to the stages above;
-//!   [`template`] prints an inventory to start from.
+//! - [`print`]: the printers (findings, plans, the live view, explain, man pages), to any `Write`.
+//! - [`commands`]: one file per command, from parsed arguments ([`cli`]) to one op and its
+//!   printing; [`init`] drafts an inventory; [`emulator`] is a local SMC endpoint.
 //!
-//! Shared helpers: [`batch`] (a row's identity and status, the same in the plan and the
-//! report), [`diagnostics`] (findings as data and their printers), [`files`] (atomic writes),
-//! [`time`] (the API's time format), [`text`] (user text in messages), [`fuzzing`] (every
-//! offline stage in memory, for the fuzz target and the mutation tests).
+//! Shared helpers: [`diagnostics`] (findings as data), [`files`] (atomic writes), [`time`]
+//! (the API's time format), [`text`] (user text in messages and pages), [`template`],
+//! [`fuzzing`] (every offline stage in memory, for the fuzz target and the mutation tests).
 #![forbid(unsafe_code)]
 
 pub mod account;

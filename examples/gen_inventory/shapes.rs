@@ -5,17 +5,76 @@ use std::io::{self, BufWriter, Write};
 
 /// The API columns a wide export carries, most of them empty on most rows.
 const API: &[&str] = &[
-    "RegionId", "SourceId", "Name", "Description", "TargetType", "ImageName", "SystemDiskSize", "NetMode", "VpcId",
-    "VSwitchId", "RunOnce", "Frequency", "MaxNumberOfImageToKeep", "ReplicationParameters", "InstanceType",
-    "InstanceRamRole", "LicenseType", "ResourceGroupId", "LaunchTemplateId", "LaunchTemplateVersion", "ValidTime",
-    "ScheduledStartTime", "ContainerNamespace", "ContainerRepository", "ContainerTag", "JobType",
+    "RegionId",
+    "SourceId",
+    "Name",
+    "Description",
+    "TargetType",
+    "ImageName",
+    "SystemDiskSize",
+    "NetMode",
+    "VpcId",
+    "VSwitchId",
+    "RunOnce",
+    "Frequency",
+    "MaxNumberOfImageToKeep",
+    "ReplicationParameters",
+    "InstanceType",
+    "InstanceRamRole",
+    "LicenseType",
+    "ResourceGroupId",
+    "LaunchTemplateId",
+    "LaunchTemplateVersion",
+    "ValidTime",
+    "ScheduledStartTime",
+    "ContainerNamespace",
+    "ContainerRepository",
+    "ContainerTag",
+    "JobType",
 ];
 /// What a CMDB export adds: columns smcplan does not know.
 const OWN: &[&str] = &[
-    "owner", "cmdb_id", "hostname", "ip", "os", "os_version", "cpu", "memory_gb", "rack", "site", "env", "app",
-    "app_owner", "cost_center", "backup", "monitoring", "patch_group", "notes", "decommission", "ticket", "wave",
-    "contact", "sla", "tier", "criticality", "zone", "vlan", "domain", "serial", "vendor", "model", "purchase",
-    "warranty", "dr_site", "rto", "rpo", "comment", "status", "created", "updated", "checked_by",
+    "owner",
+    "cmdb_id",
+    "hostname",
+    "ip",
+    "os",
+    "os_version",
+    "cpu",
+    "memory_gb",
+    "rack",
+    "site",
+    "env",
+    "app",
+    "app_owner",
+    "cost_center",
+    "backup",
+    "monitoring",
+    "patch_group",
+    "notes",
+    "decommission",
+    "ticket",
+    "wave",
+    "contact",
+    "sla",
+    "tier",
+    "criticality",
+    "zone",
+    "vlan",
+    "domain",
+    "serial",
+    "vendor",
+    "model",
+    "purchase",
+    "warranty",
+    "dr_site",
+    "rto",
+    "rpo",
+    "comment",
+    "status",
+    "created",
+    "updated",
+    "checked_by",
 ];
 
 struct Out {
@@ -141,10 +200,14 @@ fn long(h: &[String], r: &mut [String], id: u64) {
         r[i] = format!("Migration_{id:07}_{}", "of_the_server_to_the_cloud_".repeat(5))[..128].to_string();
     }
     if let Some(i) = at(h, "ReplicationParameters") {
-        r[i] = format!(r#"{{"bandwidth_limit": {}, "compress_level": 3, "checksum": true, "exclude": ["/tmp", "/var/cache", "/proc"]}}"#, 100 + id % 400);
+        r[i] = format!(
+            r#"{{"bandwidth_limit": {}, "compress_level": 3, "checksum": true, "exclude": ["/tmp", "/var/cache", "/proc"]}}"#,
+            100 + id % 400
+        );
     }
     if let Some(i) = at(h, "notes") {
-        r[i] = format!("owner: team, ticket MIG-{id}, checked 2026-11, \"priority\": high, window: sat 20:00-sun 06:00");
+        r[i] =
+            format!("owner: team, ticket MIG-{id}, checked 2026-11, \"priority\": high, window: sat 20:00-sun 06:00");
     }
 }
 
@@ -172,7 +235,9 @@ fn full_lists(h: &[String], r: &mut [String], id: u64) {
 
 /// Writes the shape `name` (see the example's documentation).
 pub fn write(name: &str, all: &[String]) -> io::Result<()> {
-    let number = |flag: &str| all.iter().position(|a| a == flag).and_then(|i| all.get(i + 1)).and_then(|v| v.parse::<u64>().ok());
+    let number = |flag: &str| {
+        all.iter().position(|a| a == flag).and_then(|i| all.get(i + 1)).and_then(|v| v.parse::<u64>().ok())
+    };
     let positional: Vec<&String> = all
         .iter()
         .enumerate()
@@ -191,7 +256,8 @@ pub fn write(name: &str, all: &[String]) -> io::Result<()> {
         _ => (48, 2, 1, 3),
     };
     let h = header(&mut rng, width, disks, parts, tags);
-    let mut out = Out { w: BufWriter::with_capacity(1 << 20, io::stdout().lock()), eol: if crlf { "\r\n" } else { "\n" } };
+    let mut out =
+        Out { w: BufWriter::with_capacity(1 << 20, io::stdout().lock()), eol: if crlf { "\r\n" } else { "\n" } };
     if bom {
         out.w.write_all("\u{feff}".as_bytes())?;
     }

@@ -130,3 +130,16 @@ impl<'a> Observer<'a> {
         Ok(())
     }
 }
+
+/// Journals what a look at the jobs saw (`jobs`, by JobId; `None`: gone), where it differs
+/// from what the journal last says of each: the waits of a run that holds the directory.
+pub fn note_seen(dir: &Path, jobs: &BTreeMap<String, Option<crate::account::ReplicationJob>>) -> anyhow::Result<()> {
+    let at = jiff::Timestamp::now();
+    let (mut journal, entries) = Journal::open(dir)?;
+    let deleted = super::story::deleted(&entries);
+    let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), at, deleted.contains(id))).collect();
+    for s in changes(&mut super::story::latest(&entries), seen) {
+        journal.append(&Entry::Seen(s))?;
+    }
+    Ok(())
+}

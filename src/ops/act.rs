@@ -167,7 +167,8 @@ impl Execution<'_> {
             if ok < first.len() {
                 stop.trip(format!("the canary failed: {ok} of its {} jobs were {}", first.len(), action.done_word()));
             } else if action == Action::Start {
-                let waited = wait_until_running(self.client, self.rows, first, self.opts.canary_timeout, stop);
+                let waited =
+                    wait_until_running(self.client, self.dir, self.rows, first, self.opts.canary_timeout, stop);
                 match self.scope.runtime.block_on(waited) {
                     Ok(None) => {}
                     Ok(Some(why)) => stop.trip(format!("the canary failed: {why}")),
@@ -203,7 +204,7 @@ impl Execution<'_> {
                     }
                 }
             }
-            let waited = wait_until_not_running(self.client, self.rows, &waiting, timeout, &self.scope.stop);
+            let waited = wait_until_not_running(self.client, self.dir, self.rows, &waiting, timeout, &self.scope.stop);
             match self.scope.runtime.block_on(waited) {
                 Ok(still) => {
                     for k in still {

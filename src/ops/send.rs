@@ -7,10 +7,7 @@ use super::apply::{Applying, Replacing};
 use super::scope::RunScope;
 use crate::account::job::flat_params;
 use crate::api::client::Client;
-use crate::batch::Settled;
-use crate::batch::journal::Journal;
-use crate::batch::report::ReportRow;
-use crate::batch::rows::Line;
+use crate::batch::{Settled, journal::Journal, report::ReportRow, rows::Line};
 use crate::engine::act::JobAction;
 use crate::engine::modify::Modify;
 use crate::engine::{self, Call, Counters, Work, progress};
@@ -101,6 +98,7 @@ impl Sender<'_> {
         let mut left: Vec<String> = ids.to_vec();
         while !left.is_empty() && Instant::now() < deadline && !self.scope.stop.requested() {
             let read = self.scope.runtime.block_on(read_jobs(self.client, &left))?;
+            crate::batch::observe::note_seen(self.dir, &read)?;
             left.retain(|id| read.get(id).is_some_and(Option::is_some));
             if !left.is_empty() {
                 self.scope.runtime.block_on(async {

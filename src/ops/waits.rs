@@ -1,17 +1,31 @@
 //! The waits of the lifecycle commands: until the jobs a delete stopped leave Running,
-//! until a canary's jobs run; each a look at the jobs' states every half second.
+//! until a canary's jobs run; each a look at the jobs' states every half second, what it
+//! saw journaled in the batch in `dir`.
 
 use crate::api::client::Client;
+use crate::batch::observe::note_seen;
 use crate::batch::report::ReportRow;
 use crate::engine::signals::Stop;
 use crate::jobs::act::{Action, goal_holds};
-use crate::jobs::states::read_states;
+use crate::jobs::states::{JobState, read_jobs};
 use crate::jobstate::JobStatus;
 use std::time::{Duration, Instant};
+
+/// The jobs' states now, what was seen journaled.
+async fn look(
+    client: &Client,
+    dir: &std::path::Path,
+    ids: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, Option<JobState>>> {
+    let jobs = read_jobs(client, ids).await?;
+    note_seen(dir, &jobs)?;
+    Ok(jobs.into_iter().map(|(id, j)| (id, j.as_ref().map(JobState::of))).collect())
+}
 
 /// Waits until none of the jobs `ks` is Running; the ones still Running at the deadline.
 pub async fn wait_until_not_running(
     client: &Client,
+    dir: &std::path::Path,
     rows: &[&ReportRow],
     ks: &[usize],
     timeout: f64,
@@ -21,7 +35,7 @@ pub async fn wait_until_not_running(
     let mut left: Vec<usize> = ks.to_vec();
     while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
         let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = read_states(client, &ids).await?;
+        let states = look(client, dir, &ids).await?;
         left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some(s)) if s.status == JobStatus::Running));
         if !left.is_empty() {
             tokio::select! {
@@ -37,6 +51,7 @@ pub async fn wait_until_not_running(
 /// the time runs out.
 pub async fn wait_until_running(
     client: &Client,
+    dir: &std::path::Path,
     rows: &[&ReportRow],
     ks: &[usize],
     timeout: f64,
@@ -45,7 +60,7 @@ pub async fn wait_until_running(
     let deadline = Instant::now() + Duration::from_secs_f64(timeout);
     loop {
         let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = read_states(client, &ids).await?;
+        let states = look(client, dir, &ids).await?;
         let state = |k: usize| states.get(&rows[k].job_id).cloned().flatten();
         let status = |k: usize| state(k).map_or(JobStatus::NotFound, |s| s.status);
         if let Some(&k) =

@@ -84,7 +84,7 @@ pub async fn fetch(
 
 /// The service is reached over https, plain http to loopback, or the instance's own address.
 fn check(base: &str) -> Result<(), String> {
-    if base == super::chain::ECS_METADATA {
+    if base == super::lookup::ECS_METADATA {
         return Ok(());
     }
     crate::api::endpoint::parse_endpoint(base).map(|_| ()).map_err(|e| e.to_string())

@@ -1,7 +1,7 @@
 //! The shared credentials file of the SDKs (`~/.alibabacloud/credentials`, INI): a section
 //! per profile, of `type` access_key, ecs_ram_role, ram_role_arn or oidc_role_arn.
 
-use super::chain::{Lookup, role};
+use super::lookup::{Lookup, role};
 use super::{Chosen, CredentialError, Credentials, Provider, Source};
 use std::path::Path;
 

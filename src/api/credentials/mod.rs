@@ -6,12 +6,14 @@ pub mod chain;
 mod ecs;
 mod ini;
 mod keys;
+pub mod lookup;
 mod process;
 mod profile;
 mod sts;
 
-pub use chain::{Lookup, resolve};
+pub use chain::resolve;
 pub use keys::Keys;
+pub use lookup::Lookup;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -3,7 +3,7 @@
 //! EcsRamRole, OIDC, External and CredentialsURI. Other fields are ignored; other modes
 //! are refused with the way around them.
 
-use super::chain::{Lookup, role};
+use super::lookup::{Lookup, role};
 use super::{Chosen, CredentialError, Credentials, Provider, Role, Secret, Source};
 use serde::Deserialize;
 use serde_json::Value;
