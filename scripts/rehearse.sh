@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rehearses samples/inventory.csv against the built-in emulator: validate, schedule two waves,
-# submit, interrupt half-way, resume, start wave 1, watch it finish, delete the batch. The
-# report is left in target/rehearsal/ (override: first argument).
+# submit, interrupt half-way, resume, start wave 1, watch it finish, delete the batch, and
+# draw the batch's page (report.html). The report is left in target/rehearsal/ (override:
+# first argument).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report=${1:-target/rehearsal}
@@ -45,4 +46,6 @@ echo "== the live view until wave 1 has run (its incremental jobs then wait for 
 
 echo "== roll the batch back: stop what runs, delete every job"
 "$bin" delete "$report/jobs" --stop-first --yes --endpoint "$url" --rate 10
-echo "report: $report/jobs/report.csv"
+echo "== the batch's page: history, results, a chart per wave"
+"$bin" report "$report/jobs"
+"$bin" report "$report/jobs" --format md | sed -n '/^| wave /,/^$/p'

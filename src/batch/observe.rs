@@ -89,11 +89,9 @@ impl<'a> Observer<'a> {
         };
         let ids: BTreeSet<String> = observed.iter().map(|s| s.job_id.clone()).collect();
         let (mut journal, mut entries) = Journal::open(self.dir)?;
-        for s in changes(&mut super::story::latest(&entries), observed) {
-            let entry = Entry::Seen(s);
-            journal.append(&entry)?;
-            entries.push(entry);
-        }
+        let seen: Vec<Entry> = changes(&mut super::story::latest(&entries), observed).into_iter().map(Entry::Seen).collect();
+        journal.append_all(&seen)?;
+        entries.extend(seen);
         let mut now = current(self.dir)?;
         for r in now.rows.iter_mut().filter(|r| ids.contains(&r.job_id)) {
             r.checked_at = Some(checked_at.to_string());
@@ -138,8 +136,6 @@ pub fn note_seen(dir: &Path, jobs: &BTreeMap<String, Option<crate::account::Repl
     let (mut journal, entries) = Journal::open(dir)?;
     let deleted = super::story::deleted(&entries);
     let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), at, deleted.contains(id))).collect();
-    for s in changes(&mut super::story::latest(&entries), seen) {
-        journal.append(&Entry::Seen(s))?;
-    }
-    Ok(())
+    let seen: Vec<Entry> = changes(&mut super::story::latest(&entries), seen).into_iter().map(Entry::Seen).collect();
+    Ok(journal.append_all(&seen)?)
 }

@@ -104,9 +104,9 @@ pub fn act(
     // What the read saw, where it differs from what the journal last says.
     let deleted = crate::batch::story::deleted(&opened_entries);
     let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), read_at, deleted.contains(id))).collect();
-    for s in changes(&mut crate::batch::story::latest(&opened_entries), seen) {
-        journal.append(&Entry::Seen(s))?;
-    }
+    let seen: Vec<Entry> =
+        changes(&mut crate::batch::story::latest(&opened_entries), seen).into_iter().map(Entry::Seen).collect();
+    journal.append_all(&seen)?;
     drop(journal);
     let run = Execution { client, dir, rows: &refs, opts, scope: &scope, run: &record.run, planned: &planned };
     let (settled, stopped_first) = run.execute()?;

@@ -69,6 +69,20 @@ impl Journal {
         self.file.write_all(&line).and_then(|()| self.file.sync_data()).map_err(|e| fault("writing", &self.path, e))
     }
 
+    /// Appends `entries` with one write and one sync: observations (the states a look saw),
+    /// which no request waits on.
+    pub fn append_all(&mut self, entries: &[Entry]) -> io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut lines = Vec::new();
+        for e in entries {
+            serde_json::to_writer(&mut lines, e).expect("entries serialise");
+            lines.push(b'\n');
+        }
+        self.file.write_all(&lines).and_then(|()| self.file.sync_data()).map_err(|e| fault("writing", &self.path, e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
