@@ -89,7 +89,8 @@ impl<'a> Observer<'a> {
         };
         let ids: BTreeSet<String> = observed.iter().map(|s| s.job_id.clone()).collect();
         let (mut journal, mut entries) = Journal::open(self.dir)?;
-        let seen: Vec<Entry> = changes(&mut super::story::latest(&entries), observed).into_iter().map(Entry::Seen).collect();
+        let seen: Vec<Entry> =
+            changes(&mut super::story::latest(&entries), observed).into_iter().map(Entry::Seen).collect();
         journal.append_all(&seen)?;
         entries.extend(seen);
         let mut now = current(self.dir)?;

@@ -126,13 +126,19 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
     if any && !left.is_empty() {
         let (n, which) = (left.len(), left.join(", "));
         let disks = if n == 1 { "data disk" } else { "data disks" };
+        // Where the first of them would be listed: the first DataDisk.N the header has and the
+        // row leaves empty, else (no room) the row's first disk.
+        let set: Vec<u32> = row.data_disks().map(|d| d.n()).collect();
+        let free = row.schema.disks.iter().find(|d| !set.contains(&d.n));
+        let room = free.map_or(String::new(), |d| format!(" (list it as DataDisk.{}.Index = {})", d.n, left[0]));
         let message = format!(
-            "source server {} has {disks} {which} that the row does not list: {} not migrated",
+            "source server {} has {disks} {which} that the row does not list: {} not migrated{room}",
             source.source_id,
             if n == 1 { "it is" } else { "they are" }
         );
+        let first = || row.data_disks().next().and_then(|d| d.index()).map(|c| c.column());
         let column =
-            row.data_disks().next().and_then(|d| d.index()).map_or(Column::Named("DataDisk.1.Index"), |c| c.column());
+            free.and_then(|d| d.index).map(Column::At).or_else(first).unwrap_or(Column::Named("DataDisk.1.Index"));
         out.push(diag(row, column, codes::DATA_DISK_NOT_LISTED, message));
     }
 }
@@ -213,6 +219,15 @@ mod tests {
         );
         assert_eq!(got[0].0.severity, crate::diagnostics::Severity::Warning);
         assert_eq!(got[0].1.as_deref(), Some("DataDisk.1.Index"));
+        // With room in the header, the warning points where the first missing disk goes.
+        let room = [APP01, ("DataDisk.1.Index", "2"), ("DataDisk.1.Size", "500"), ("DataDisk.2.Index", "")];
+        let got = full(&room, rule);
+        assert_eq!(got[0].1.as_deref(), Some("DataDisk.2.Index"));
+        assert!(
+            got[0].0.message.ends_with("they are not migrated (list it as DataDisk.2.Index = 1)"),
+            "{}",
+            got[0].0.message
+        );
         let all = [
             APP01,
             ("DataDisk.1.Index", "1"),
