@@ -1,20 +1,15 @@
 //! The emulator at its limits: out of file descriptors it waits between accepts instead of
 //! spinning a core, and a list index it cannot read is an error, never a filter dropped.
 
+mod support;
+
 use smcplan::api::client::{Client, ClientConfig};
-use smcplan::api::credentials::{Credentials, Secret};
-use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running};
+use smcplan::emulator::{Config, Running};
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 fn client(url: String) -> Client {
-    let creds = Credentials {
-        access_key_id: DEFAULT_KEY_ID.into(),
-        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
-        security_token: None,
-        source: "test".into(),
-        expiration: None,
-    };
+    let creds = support::emulator_credentials();
     Client::new(&ClientConfig { endpoint: Some(url), ..ClientConfig::default() }, creds).unwrap()
 }
 

@@ -8,7 +8,6 @@ use futures_util::TryStreamExt;
 use serde_json::Value;
 use smcplan::api::calls::{CreateReplicationJob, JobFilter};
 use smcplan::api::client::{Client, ClientConfig};
-use smcplan::api::credentials::{Credentials, Secret};
 use smcplan::emulator::{Config, DEFAULT_KEY_ID, DEFAULT_KEY_SECRET, Running, demo_account};
 use std::time::{Duration, Instant};
 
@@ -143,13 +142,7 @@ async fn killed_right_after_a_create_its_state_still_never_reissues_the_id() {
         let mut first = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
         let url = first.trim().strip_prefix("listening on ").unwrap().to_string();
-        let creds = Credentials {
-            access_key_id: DEFAULT_KEY_ID.into(),
-            access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
-            security_token: None,
-            source: "test".into(),
-            expiration: None,
-        };
+        let creds = support::emulator_credentials();
         let config = ClientConfig { endpoint: Some(url), timeout: Duration::from_secs(5), ..ClientConfig::default() };
         let c = Client::new(&config, creds).unwrap();
         for n in 0..3 {
@@ -168,13 +161,7 @@ async fn killed_right_after_a_create_its_state_still_never_reissues_the_id() {
 async fn reads_are_paced_at_the_read_rate() {
     let e = emulator(|_| {});
     let config = ClientConfig { endpoint: Some(e.url()), read_rate: 4.0, ..ClientConfig::default() };
-    let creds = Credentials {
-        access_key_id: DEFAULT_KEY_ID.into(),
-        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
-        security_token: None,
-        source: "test".into(),
-        expiration: None,
-    };
+    let creds = support::emulator_credentials();
     let c = Client::new(&config, creds).unwrap();
     let started = Instant::now();
     for _ in 0..5 {

@@ -46,11 +46,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
                 warnings: checked.summary.warnings,
                 diagnostics: diagnostics.collect(),
             };
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            serde_json::to_writer_pretty(&mut out, &shown)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush())
+            print_json(&shown)
         }
         Format::Human | Format::Jsonl => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
@@ -120,11 +116,7 @@ fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outco
                 warnings: checked.summary.warnings,
                 diagnostics: diagnostics.collect(),
             };
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            serde_json::to_writer_pretty(&mut out, &shown)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush())
+            print_json(&shown)
         }
         Format::Human | Format::Jsonl => {
             let mut out = io::BufWriter::new(anstream::stdout().lock());
@@ -154,4 +146,12 @@ struct BatchPlanJson<'a> {
     errors: u64,
     warnings: u64,
     diagnostics: Vec<render::JsonDiagnostic<'a>>,
+}
+
+/// One JSON object, pretty, on stdout.
+fn print_json(shown: &impl serde::Serialize) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, shown).map_err(io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
 }

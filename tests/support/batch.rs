@@ -159,15 +159,8 @@ pub fn exit_within(child: &mut std::process::Child, bound: Duration) -> Option<s
 /// A client of the emulator, signing with its key.
 pub fn client_of(e: &Running) -> smcplan::api::client::Client {
     use smcplan::api::client::{Client, ClientConfig};
-    use smcplan::api::credentials::{Credentials, Secret};
     let config = ClientConfig { endpoint: Some(e.url()), ..ClientConfig::default() };
-    let credentials = Credentials {
-        access_key_id: DEFAULT_KEY_ID.into(),
-        access_key_secret: Secret::new(DEFAULT_KEY_SECRET),
-        security_token: None,
-        source: "test".into(),
-        expiration: None,
-    };
+    let credentials = super::emulator_credentials();
     Client::new(&config, credentials).unwrap()
 }
 

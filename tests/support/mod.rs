@@ -6,6 +6,17 @@ pub mod batch;
 pub mod browser;
 pub mod emulated;
 
+/// The emulator's own key, as credentials from the environment.
+pub fn emulator_credentials() -> smcplan::api::credentials::Credentials {
+    smcplan::api::credentials::Credentials {
+        access_key_id: smcplan::emulator::DEFAULT_KEY_ID.into(),
+        access_key_secret: smcplan::api::credentials::Secret::new(smcplan::emulator::DEFAULT_KEY_SECRET),
+        security_token: None,
+        source: "test".into(),
+        expiration: None,
+    }
+}
+
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
