@@ -188,6 +188,14 @@ impl Client {
         self.paged(Api::Smc, "DescribeReplicationJobs", flat(filter), ("ReplicationJobs", "ReplicationJob"), |v| v)
     }
 
+    /// The job `job_id`, if the API has it.
+    pub async fn describe_replication_job(&self, job_id: &str) -> Result<Option<ReplicationJob>, ApiError> {
+        use futures_util::TryStreamExt as _;
+        let filter = JobFilter { job_id: vec![job_id.to_string()], ..JobFilter::default() };
+        let jobs: Vec<ReplicationJob> = self.describe_replication_jobs(&filter).try_collect().await?;
+        Ok(jobs.into_iter().find(|j| j.job_id == job_id))
+    }
+
     /// Every vSwitch of a region (or the one named), page after page. An unknown vSwitch
     /// ends the stream whether the service answers with an empty list or with
     /// `InvalidVSwitchId.NotFound`.

@@ -2,7 +2,6 @@
 //! intent and result journaled, a lost answer settled by the job's state.
 
 use super::{Call, Done};
-use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::batch::RowStatus;
@@ -10,7 +9,6 @@ use crate::batch::journal::{Act, ActResult, Acted, Entry, Outcome};
 use crate::jobs::act::{Action, goal_holds};
 use crate::jobs::states::JobState;
 use crate::plan::request::Purpose;
-use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
 /// Whether an error says the job does not exist (the API documents no code for it; see docs/runbook.md).
@@ -49,9 +47,7 @@ impl JobAction {
 
     /// The job's state now (`None`: gone).
     async fn state_now(&self, client: &Client) -> Result<Option<JobState>, ApiError> {
-        let filter = JobFilter { job_id: vec![self.job_id.clone()], ..JobFilter::default() };
-        let jobs: Vec<_> = client.describe_replication_jobs(&filter).try_collect().await?;
-        Ok(jobs.iter().find(|j| j.job_id == self.job_id).map(JobState::of))
+        Ok(client.describe_replication_job(&self.job_id).await?.as_ref().map(JobState::of))
     }
 }
 

@@ -4,13 +4,11 @@
 
 use super::{Call, Done};
 use crate::account::job::flat_params;
-use crate::api::calls::JobFilter;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::batch::RowStatus;
 use crate::batch::jobs::MODIFY;
 use crate::batch::journal::{Act, ActResult, Acted, Entry, Outcome};
-use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
 /// The change of one job.
@@ -69,9 +67,7 @@ impl Call for Modify {
 
     /// Whether the job shows the change now: the JobId if so.
     async fn look_up<'a>(&'a self, client: &'a Client) -> Result<Option<String>, ApiError> {
-        let filter = JobFilter { job_id: vec![self.job_id.clone()], ..JobFilter::default() };
-        let jobs: Vec<_> = client.describe_replication_jobs(&filter).try_collect().await?;
-        let shown = jobs.iter().find(|j| j.job_id == self.job_id).map(flat_params);
+        let shown = client.describe_replication_job(&self.job_id).await?.as_ref().map(flat_params);
         Ok(shown.is_some_and(|s| self.shown_by(&s)).then(|| self.job_id.clone()))
     }
 

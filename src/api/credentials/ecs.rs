@@ -2,21 +2,12 @@
 //! /latest/api/token`), the tokenless call when that fails (unless IMDSv1 is disabled),
 //! the role's name when none is given, then its temporary credentials.
 
-use super::sts::Issued;
+use super::sts::Flat as Answer;
 use super::{CredentialError, Credentials};
 use std::time::Duration;
 
 /// How long the metadata service has to answer each call.
 const WITHIN: Duration = Duration::from_secs(1);
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Answer {
-    #[serde(default)]
-    code: String,
-    #[serde(flatten)]
-    issued: Option<Issued>,
-}
 
 /// The instance role's credentials from the service at `endpoint`.
 pub async fn fetch(

@@ -2,7 +2,7 @@
 //! run without one, its JSON read from stdout within 60 s, its stderr passed through, its
 //! output never printed), and a credentials URI's JSON.
 
-use super::sts::Issued;
+use super::sts::Flat as Answer;
 use super::{CredentialError, Credentials, Secret};
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -90,15 +90,6 @@ fn run(command: &str, place: &str, within: Duration) -> Result<Credentials, Cred
         source: place.to_string(),
         expiration,
     })
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Answer {
-    #[serde(default)]
-    code: String,
-    #[serde(flatten)]
-    issued: Option<Issued>,
 }
 
 /// Asks `uri` for credentials (https, or http to loopback).

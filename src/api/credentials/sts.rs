@@ -15,6 +15,17 @@ struct Answer {
     credentials: Option<Issued>,
 }
 
+/// The answer of the metadata service and of a credentials URI or command: a `Code`, and the
+/// credentials flat beside it.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Flat {
+    #[serde(default)]
+    pub code: String,
+    #[serde(flatten)]
+    pub issued: Option<Issued>,
+}
+
 /// Temporary credentials as STS, the metadata service and a credentials URI give them.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
