@@ -20,7 +20,7 @@
 //!   from it.
 //! - [`jobs`]: what a command may do to each job from its state, which jobs it chooses,
 //!   the difference between an inventory and the batch's jobs; [`jobstate`] the API's
-//!   job state machine.
+//!   job state machine, [`jobchange`] which parameters change in place and when.
 //! - [`engine`]: sends prepared calls through the limiter, with retries, the breaker, the
 //!   journal and signals.
 //! - [`ops`]: each command's work, from typed options to data (as cargo has them).
@@ -48,6 +48,7 @@ pub mod files;
 pub mod fuzzing;
 pub mod init;
 pub mod inventory;
+pub mod jobchange;
 pub mod jobs;
 pub mod jobstate;
 pub mod ops;

@@ -37,9 +37,14 @@ pub mod second {
     }
 }
 
+/// Text that [`parse_duration`] does not read as a duration.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{}' is not a duration (write e.g. 8h, 90m, 1d12h, 45s)", crate::text::OneLine(.0))]
+pub struct NotADuration(pub String);
+
 /// `8h`, `1d 2h`, `90m`: a duration as a person writes it.
-pub fn parse_duration(text: &str) -> Result<jiff::SignedDuration, String> {
-    let bad = || format!("'{}' is not a duration (write e.g. 8h, 90m, 1d12h, 45s)", crate::text::OneLine(text));
+pub fn parse_duration(text: &str) -> Result<jiff::SignedDuration, NotADuration> {
+    let bad = || NotADuration(text.to_string());
     let mut total: i64 = 0;
     let mut digits = String::new();
     let mut any = false;
@@ -104,7 +109,7 @@ mod tests {
         assert_eq!(parse_duration("8h"), Ok(SignedDuration::from_hours(8)));
         assert_eq!(parse_duration("1d 2h30m"), Ok(SignedDuration::from_secs(86_400 + 9_000)));
         for bad in ["", "8", "h", "8x", "-1h", "0h", "99999999999999999999d"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+            assert_eq!(parse_duration(bad), Err(NotADuration(bad.to_string())), "{bad}");
         }
         assert_eq!(show_duration(SignedDuration::from_secs(86_400 + 5_400)), "1d1h30m");
     }

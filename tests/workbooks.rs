@@ -165,6 +165,8 @@ fn parts_that_inflate_past_the_caps_are_refused_before_they_are_read() {
     // Under smaller caps, a part's size alone is refused, whatever its ratio.
     let caps = smcplan::inventory::workbook::Caps { other: 64, ..smcplan::inventory::workbook::CAPS };
     let err = smcplan::inventory::workbook::check_inflation(&base, &caps).unwrap_err();
+    assert!(matches!(err, smcplan::inventory::workbook::Inflation::PartTooLarge { cap: 64, .. }), "{err}");
+    let err = err.to_string();
     assert!(err.contains("inflates to") && err.contains("past smcplan's limit of 64 bytes"), "{err}");
     assert_eq!(smcplan::inventory::workbook::check_inflation(&base, &smcplan::inventory::workbook::CAPS), Ok(()));
     // A picture (never inflated by the reader) as big as a bomb does not count: the workbook reads.

@@ -127,32 +127,45 @@ pub struct VSwitch {
 
 /// A state file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
+#[error("{path}: {problem}")]
 pub struct AccountError {
     pub path: String,
-    pub message: String,
+    pub problem: StateProblem,
+}
+
+/// What is wrong with a state file's text (or the file).
+#[derive(Debug, thiserror::Error)]
+pub enum StateProblem {
+    #[error("cannot read: {0}")]
+    Unreadable(std::io::Error),
+    #[error("not valid JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("unknown format '{0}'; this smcplan reads '{FORMAT}'")]
+    UnknownFormat(String),
+    #[error("no \"format\" field; expected \"{FORMAT}\"")]
+    NoFormat,
+    #[error("not an account state file: {0}")]
+    NotAState(serde_json::Error),
 }
 
 impl AccountState {
     /// Reads and checks a state file.
     pub fn load(path: &Path) -> Result<AccountState, AccountError> {
         let shown = path.display().to_string();
-        let err = |message: String| AccountError { path: shown.clone(), message };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let err = |problem: StateProblem| AccountError { path: shown.clone(), problem };
+        let text = std::fs::read_to_string(path).map_err(|e| err(StateProblem::Unreadable(e)))?;
         AccountState::parse(&text).map_err(err)
     }
 
     /// Parses a state file's text.
-    pub fn parse(text: &str) -> Result<AccountState, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    pub fn parse(text: &str) -> Result<AccountState, StateProblem> {
+        let v: Value = serde_json::from_str(text).map_err(StateProblem::NotJson)?;
         match v.get("format").and_then(Value::as_str) {
             Some(FORMAT) => {}
-            Some(other) => {
-                return Err(format!("unknown format '{other}'; this smcplan reads '{FORMAT}'"));
-            }
-            None => return Err(format!("no \"format\" field; expected \"{FORMAT}\"")),
+            Some(other) => return Err(StateProblem::UnknownFormat(other.to_string())),
+            None => return Err(StateProblem::NoFormat),
         }
-        serde_json::from_value(v).map_err(|e| format!("not an account state file: {e}"))
+        serde_json::from_value(v).map_err(StateProblem::NotAState)
     }
 
     /// Pretty JSON, as `snapshot` writes it.
@@ -274,7 +287,7 @@ mod tests {
     #[test]
     fn unknown_format_is_refused() {
         let err = AccountState::parse(r#"{"format":"smcplan-account/9"}"#).unwrap_err();
-        assert_eq!(err, "unknown format 'smcplan-account/9'; this smcplan reads 'smcplan-account/1'");
-        assert!(AccountState::parse("[]").unwrap_err().contains("no \"format\""));
+        assert_eq!(err.to_string(), "unknown format 'smcplan-account/9'; this smcplan reads 'smcplan-account/1'");
+        assert!(matches!(AccountState::parse("[]").unwrap_err(), StateProblem::NoFormat));
     }
 }

@@ -88,7 +88,7 @@ pub fn jobs_of(entries: &[Entry]) -> BTreeMap<String, BatchJob> {
                 ) else {
                     continue;
                 };
-                j.params = crate::jobstate::changed_params(&j.params, changed);
+                j.params = crate::jobchange::changed_params(&j.params, changed);
             }
             _ => {}
         }

@@ -3,6 +3,7 @@
 
 use super::error::InputError;
 use super::workbook;
+use crate::text::OneLine;
 use calamine::{Data, Reader as _};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,6 +48,49 @@ pub struct AsCsv {
     pub sheets: Vec<String>,
 }
 
+/// Why a sheet cannot be read as an inventory (rows and columns from 0; the sheet's name
+/// already on one line).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    #[error("cannot read sheet '{sheet}': {why}")]
+    Unread { sheet: String, why: String },
+    #[error("the workbook has no sheet '{}' (it has: {})", OneLine(.wanted), one_line_each(.has))]
+    NoSuchSheet { wanted: String, has: Vec<String> },
+    #[error("the workbook has no sheet")]
+    NoSheet,
+    #[error("sheet '{sheet}' has a cell whose {}: the workbook is damaged; save it again from Excel", past(*.row, *.column))]
+    PastTheEnd { sheet: String, row: u32, column: u32 },
+    #[error("sheet '{sheet}' holds row {} after row {}: its rows are out of order; save it again from Excel", .row + 1, .after + 1)]
+    OutOfOrder { sheet: String, row: u32, after: u32 },
+    #[error(
+        "{sheet}!{}{} holds a value left of the header's first column ({}): move it into the table, or clear it",
+        column_letters(*.column), .row + 1, column_letters(*.first)
+    )]
+    LeftOfHeader { sheet: String, row: u32, column: u32, first: u32 },
+    #[error(
+        "{sheet}!{}{} holds a value right of the header's last column ({}): move it into the table, or clear it",
+        column_letters(*.column), .row + 1, column_letters(*.last)
+    )]
+    RightOfHeader { sheet: String, row: u32, column: u32, last: u32 },
+    #[error("sheet '{sheet}' is empty (expected a header row)")]
+    Empty { sheet: String },
+}
+
+/// Writing CSV into memory does not fail.
+const IN_MEMORY: &str = "CSV written to memory";
+
+fn one_line_each(names: &[String]) -> String {
+    names.iter().map(|n| OneLine(n).to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Which end of the sheet a cell at (`row`, `column`) is past.
+fn past(row: u32, column: u32) -> String {
+    match column >= MAX_COLUMNS {
+        true => format!("column {} is past the last a sheet can have (XFD, the 16,384th)", column as u64 + 1),
+        false => format!("row {} is past the last a sheet can have (1,048,576)", row as u64 + 1),
+    }
+}
+
 /// Whether `path` names a workbook smcplan reads as one.
 pub fn is_workbook(path: &Path) -> bool {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -68,12 +112,12 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
         return Err(fail(why));
     }
     if kind == workbook::Kind::Zip {
-        workbook::check_inflation(path, &workbook::CAPS).map_err(fail)?;
+        workbook::check_inflation(path, &workbook::CAPS).map_err(|e| fail(e.to_string()))?;
     }
     let unreadable = |e: &dyn std::fmt::Display| {
         fail(format!("not a workbook smcplan can read ({}): save it again from Excel as .xlsx", one_line(e)))
     };
-    let pick = |names: &[String]| pick_sheet(names, wanted).map_err(fail);
+    let pick = |names: &[String]| pick_sheet(names, wanted).map_err(|e| fail(e.to_string()));
     match ext.as_str() {
         "xls" | "ods" => {
             let mut book = match ext.as_str() {
@@ -83,24 +127,22 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
             .map_err(|e| unreadable(&e))?;
             let names = book.sheet_names();
             let name = pick(&names)?;
-            let range = book
-                .worksheet_range(&name)
-                .map_err(|e| fail(format!("cannot read sheet '{name}': {}", one_line(&e))))?;
+            let range = book.worksheet_range(&name).map_err(|e| fail(cannot(&name, &e).to_string()))?;
             let (r0, c0) = range.start().unwrap_or_default();
             let cells = range.used_cells().map(|(r, c, d)| Ok(((r0 + r as u32, c0 + c as u32), d.clone())));
-            as_csv(cells, name, names).map_err(fail)
+            as_csv(cells, name, names).map_err(|e| fail(e.to_string()))
         }
         "xlsb" => {
             let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e)))?;
-            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(fail)
+            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e).to_string()))?;
+            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(|e| fail(e.to_string()))
         }
         _ => {
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e)))?;
-            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(fail)
+            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e).to_string()))?;
+            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(|e| fail(e.to_string()))
         }
     }
 }
@@ -114,8 +156,8 @@ fn named(
     Ok((names, name))
 }
 
-fn cannot(name: &str, e: &dyn std::fmt::Display) -> String {
-    format!("cannot read sheet '{name}': {}", one_line(e))
+fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
+    SheetError::Unread { sheet: name.to_string(), why: one_line(e) }
 }
 
 /// A sheet's cells as a cells reader gives them, one at a time (`next`: the reader's own
@@ -124,7 +166,7 @@ fn streamed<'a, R, E: std::fmt::Display>(
     mut reader: R,
     name: &'a str,
     mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E> + 'a,
-) -> impl Iterator<Item = Result<((u32, u32), Data), String>> + 'a
+) -> impl Iterator<Item = Result<((u32, u32), Data), SheetError>> + 'a
 where
     R: 'a,
 {
@@ -137,7 +179,7 @@ where
 
 /// The sheet named exactly, else the one named so in another letter case; the first when
 /// none is wanted.
-fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, String> {
+fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, SheetError> {
     match wanted {
         Some(w) => names
             .iter()
@@ -147,11 +189,8 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, String> 
                 folded.next().filter(|_| folded.next().is_none())
             })
             .cloned()
-            .ok_or_else(|| {
-                let has: Vec<String> = names.iter().map(|n| crate::text::OneLine(n).to_string()).collect();
-                format!("the workbook has no sheet '{}' (it has: {})", crate::text::OneLine(w), has.join(", "))
-            }),
-        None => names.first().cloned().ok_or_else(|| "the workbook has no sheet".to_string()),
+            .ok_or_else(|| SheetError::NoSuchSheet { wanted: w.to_string(), has: names.to_vec() }),
+        None => names.first().cloned().ok_or(SheetError::NoSheet),
     }
 }
 
@@ -163,10 +202,10 @@ fn one_line(e: &dyn std::fmt::Display) -> String {
 /// holding a value is the header, whose first cell is the inventory's first column; each
 /// later row with a value is a record (a row without one is a cleared one, skipped).
 fn as_csv(
-    cells: impl Iterator<Item = Result<((u32, u32), Data), String>>,
+    cells: impl Iterator<Item = Result<((u32, u32), Data), SheetError>>,
     name: String,
     sheets: Vec<String>,
-) -> Result<AsCsv, String> {
+) -> Result<AsCsv, SheetError> {
     // A sheet's name is the workbook's text: said on one line, whatever it holds.
     let name = crate::text::OneLine(&name).to_string();
     let mut rows = vec![0];
@@ -186,17 +225,13 @@ fn as_csv(
     let mut fields: Vec<String> = Vec::new();
     // The header's width, once its row is read.
     let width_of_header = std::cell::Cell::new(0u32);
-    let mut flush = |r: u32, cells: &mut Vec<(u32, String)>, first: u32| -> Result<(), String> {
+    let mut flush = |r: u32, cells: &mut Vec<(u32, String)>, first: u32| -> Result<(), SheetError> {
         // A column written twice keeps its last value.
         cells.reverse();
         cells.sort_by_key(|(c, _)| *c);
         cells.dedup_by_key(|(c, _)| *c);
         if let Some((c, _)) = cells.iter().find(|(c, _)| *c < first) {
-            let cell = format!("{}{}", column_letters(*c), r + 1);
-            return Err(format!(
-                "{name}!{cell} holds a value left of the header's first column ({}): move it into the table, or clear it",
-                column_letters(first)
-            ));
+            return Err(SheetError::LeftOfHeader { sheet: name.clone(), row: r, column: *c, first });
         }
         let width = (cells.last().map_or(0, |(c, _)| c - first) as usize + 1).max(header.len());
         fields.clear();
@@ -209,8 +244,8 @@ fn as_csv(
             width_of_header.set(header.len() as u32);
         }
         let before = writer.get_ref().len();
-        writer.write_record(&fields).map_err(|e| e.to_string())?;
-        writer.flush().map_err(|e| e.to_string())?;
+        writer.write_record(&fields).expect(IN_MEMORY);
+        writer.flush().expect(IN_MEMORY);
         let lines = memchr::memchr_iter(b'\n', &writer.get_ref()[before..]).count();
         rows.extend(std::iter::repeat_n(u64::from(r) + 1, lines));
         Ok(())
@@ -218,14 +253,7 @@ fn as_csv(
     for cell in cells {
         let ((r, c), data) = cell?;
         if r >= MAX_ROWS || c >= MAX_COLUMNS {
-            let place = if c >= MAX_COLUMNS {
-                format!("column {} is past the last a sheet can have (XFD, the 16,384th)", c as u64 + 1)
-            } else {
-                format!("row {} is past the last a sheet can have (1,048,576)", r as u64 + 1)
-            };
-            return Err(format!(
-                "sheet '{name}' has a cell whose {place}: the workbook is damaged; save it again from Excel"
-            ));
+            return Err(SheetError::PastTheEnd { sheet: name, row: r, column: c });
         }
         let (value, kind) = text(&data);
         if value.is_empty() && kind.is_none() {
@@ -234,11 +262,7 @@ fn as_csv(
         match row {
             Some(now) if now == r => {}
             Some(now) if r < now => {
-                return Err(format!(
-                    "sheet '{name}' holds row {} after row {}: its rows are out of order; save it again from Excel",
-                    r + 1,
-                    now + 1
-                ));
+                return Err(SheetError::OutOfOrder { sheet: name, row: r, after: now });
             }
             Some(now) => {
                 flush(now, &mut cells_of_row, first_column(&sheet))?;
@@ -256,21 +280,16 @@ fn as_csv(
         // make every row as wide as the sheet).
         let width = width_of_header.get();
         if width > 0 && c >= first + width {
-            return Err(format!(
-                "{name}!{}{} holds a value right of the header's last column ({}): move it into the table, or clear it",
-                column_letters(c),
-                r + 1,
-                column_letters(first + width - 1)
-            ));
+            return Err(SheetError::RightOfHeader { sheet: name, row: r, column: c, last: first + width - 1 });
         }
         cells_of_row.push((c, value));
     }
     match row {
         Some(r) => flush(r, &mut cells_of_row, first_column(&sheet))?,
-        None => return Err(format!("sheet '{name}' is empty (expected a header row)")),
+        None => return Err(SheetError::Empty { sheet: name }),
     }
     let sheet = sheet.expect("a cell places the sheet");
-    let csv = writer.into_inner().map_err(|e| e.to_string())?;
+    let csv = writer.into_inner().map_err(|e| e.into_error()).expect(IN_MEMORY);
     let notes = rewritten
         .into_iter()
         .map(|((kind, c), (n, first))| {

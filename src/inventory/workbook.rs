@@ -2,6 +2,7 @@
 //! (whose inflated size is capped), a legacy Excel 97-2003 file, or an encrypted one; each
 //! refused with one line saying what it is and what to do.
 
+use crate::text::OneLine;
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -136,18 +137,48 @@ const NEVER_READ: &[&str] = &[
     "docprops/",
 ];
 
+/// Why a workbook is refused before it is inflated (`what`: which kind of part).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Inflation {
+    #[error("cannot open: {0}")]
+    Unopened(String),
+    #[error("not a workbook smcplan can read ({0}): save it again from Excel as .xlsx")]
+    NotAZip(String),
+    #[error("a part of the workbook cannot be read ({0})")]
+    PartUnread(String),
+    #[error(
+        "{what} of the workbook ({}) inflates to {}, past smcplan's limit of {}: save the sheet alone as .xlsx or .csv",
+        OneLine(.part), bytes(*.size), bytes(*.cap)
+    )]
+    PartTooLarge { what: &'static str, part: String, size: u64, cap: u64 },
+    #[error(
+        "{what} of the workbook ({}) inflates {} times ({} to {}), past smcplan's limit of {ratio} times: no spreadsheet program writes that; save the sheet again from Excel",
+        OneLine(.part), *.size / (*.stored).max(1), bytes(*.stored), bytes(*.size)
+    )]
+    PartTooDense { what: &'static str, part: String, stored: u64, size: u64, ratio: u64 },
+    #[error(
+        "the workbook inflates to {}, past smcplan's limit of {}: save the sheet alone as .xlsx or .csv",
+        bytes(*.total), bytes(*.cap)
+    )]
+    TooLarge { total: u64, cap: u64 },
+    #[error("the shared strings cannot be read ({0})")]
+    SharedUnread(String),
+    #[error(
+        "the shared strings claim {count} strings in {}: the workbook is damaged; save it again from Excel",
+        bytes(*.size)
+    )]
+    CountTooLarge { count: u64, size: u64 },
+}
+
 /// Refuses a zip whose parts inflate past `caps`, before anything of it is inflated: the
 /// sizes it declares bound what the zip reader inflates (it stops at a part's declared size).
-pub fn check_inflation(path: &Path, caps: &Caps) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
-        format!("not a workbook smcplan can read ({}): save it again from Excel as .xlsx", one_line(&e))
-    })?;
+pub fn check_inflation(path: &Path, caps: &Caps) -> Result<(), Inflation> {
+    let file = File::open(path).map_err(|e| Inflation::Unopened(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| Inflation::NotAZip(one_line(&e)))?;
     let mut total: u64 = 0;
     let mut shared = None;
     for i in 0..zip.len() {
-        let part =
-            zip.by_index_raw(i).map_err(|e| format!("a part of the workbook cannot be read ({})", one_line(&e)))?;
+        let part = zip.by_index_raw(i).map_err(|e| Inflation::PartUnread(one_line(&e)))?;
         let name = part.name().map(|n| n.to_string()).unwrap_or_default();
         let (size, stored) = (part.size(), part.compressed_size());
         let lower = name.to_ascii_lowercase();
@@ -165,42 +196,24 @@ pub fn check_inflation(path: &Path, caps: &Caps) -> Result<(), String> {
         } else {
             (caps.other, "a part")
         };
-        let shown = crate::text::OneLine(&name);
         if size > cap {
-            return Err(format!(
-                "{what} of the workbook ({shown}) inflates to {}, past smcplan's limit of {}: save the sheet alone as .xlsx or .csv",
-                bytes(size),
-                bytes(cap)
-            ));
+            return Err(Inflation::PartTooLarge { what, part: name, size, cap });
         }
         if size > caps.small && size / stored.max(1) > caps.ratio {
-            return Err(format!(
-                "{what} of the workbook ({shown}) inflates {} times ({} to {}), past smcplan's limit of {} times: no spreadsheet program writes that; save the sheet again from Excel",
-                size / stored.max(1),
-                bytes(stored),
-                bytes(size),
-                caps.ratio
-            ));
+            return Err(Inflation::PartTooDense { what, part: name, stored, size, ratio: caps.ratio });
         }
     }
     if total > caps.total {
-        return Err(format!(
-            "the workbook inflates to {}, past smcplan's limit of {}: save the sheet alone as .xlsx or .csv",
-            bytes(total),
-            bytes(caps.total)
-        ));
+        return Err(Inflation::TooLarge { total, cap: caps.total });
     }
     if let Some((i, size, true)) = shared {
         let mut start = Vec::new();
-        let part = zip.by_index(i).map_err(|e| format!("the shared strings cannot be read ({})", one_line(&e)))?;
-        part.take(64 * 1024).read_to_end(&mut start).map_err(|e| format!("the shared strings cannot be read ({e})"))?;
+        let part = zip.by_index(i).map_err(|e| Inflation::SharedUnread(one_line(&e)))?;
+        part.take(64 * 1024).read_to_end(&mut start).map_err(|e| Inflation::SharedUnread(e.to_string()))?;
         if let Some(count) = unique_count(&start)
             && count > size / 4
         {
-            return Err(format!(
-                "the shared strings claim {count} strings in {}: the workbook is damaged; save it again from Excel",
-                bytes(size)
-            ));
+            return Err(Inflation::CountTooLarge { count, size });
         }
     }
     Ok(())

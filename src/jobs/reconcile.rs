@@ -4,7 +4,8 @@
 //! parameter that differs.
 
 use crate::batch::jobs::BatchJob;
-use crate::jobstate::{JobStatus, may_change};
+use crate::jobchange::may_change;
+use crate::jobstate::JobStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -109,7 +110,7 @@ pub fn decide(wanted: &BTreeMap<String, String>, job: &BatchJob, seen: &Seen) ->
     });
     let blocked = changes
         .iter()
-        .find_map(|c| may_change(&c.parameter, &status, has_run).err())
+        .find_map(|c| may_change(&c.parameter, &status, has_run).err().map(|e| e.to_string()))
         .or_else(|| emptied.map(|l| format!("a list ({l}N) is not emptied in place")));
     match blocked {
         None => Decided { action: Action::Update, changes, why: None },
@@ -238,7 +239,7 @@ mod tests {
             let d = decide(&want, &job(have.clone()), &seen);
             prop_assert_eq!(d.action == Action::None, have == want);
             if d.action == Action::Update {
-                let applied = crate::jobstate::changed_params(&have, &modify_params(&d.changes, &want));
+                let applied = crate::jobchange::changed_params(&have, &modify_params(&d.changes, &want));
                 prop_assert_eq!(decide(&want, &job(applied), &seen).action, Action::None);
             }
         }

@@ -19,7 +19,7 @@ pub async fn fetch(
     let base = endpoint.trim_end_matches('/');
     let place = format!("the ECS metadata service at {base}");
     let fail = |message: String| CredentialError::Fetch { place: place.clone(), message };
-    check(base).map_err(fail)?;
+    check(base).map_err(|e| fail(e.to_string()))?;
     let token = http
         .put(format!("{base}/latest/api/token"))
         .header("X-aliyun-ecs-metadata-token-ttl-seconds", "21600")
@@ -74,9 +74,9 @@ pub async fn fetch(
 }
 
 /// The service is reached over https, plain http to loopback, or the instance's own address.
-fn check(base: &str) -> Result<(), String> {
+fn check(base: &str) -> Result<(), crate::api::endpoint::EndpointError> {
     if base == super::lookup::ECS_METADATA {
         return Ok(());
     }
-    crate::api::endpoint::parse_endpoint(base).map(|_| ()).map_err(|e| e.to_string())
+    crate::api::endpoint::parse_endpoint(base).map(|_| ())
 }

@@ -5,7 +5,8 @@ use super::{COMMON, World};
 use crate::emulator::fault::Fault;
 use crate::emulator::params::Params;
 use crate::emulator::rules;
-use crate::jobstate::{JobStatus, changed_params, may_change};
+use crate::jobchange::{changed_params, may_change};
+use crate::jobstate::JobStatus;
 
 impl World {
     /// ModifyReplicationJobAttribute: every parameter given must be one the job may still

@@ -8,6 +8,7 @@ use super::{Draft, DraftRow};
 use crate::account::{AccountIndex, SourceServer};
 use crate::inventory::schema::{ColumnKind, canonical_spelling, classify};
 use crate::inventory::table::Table;
+use crate::text::OneLine;
 use std::collections::BTreeMap;
 
 /// What a CMDB row is matched by.
@@ -145,17 +146,29 @@ fn api_column(name: &str) -> Option<String> {
     canonical_spelling(name)
 }
 
+/// What is wrong with a table that cannot be joined.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    #[error(
+        "no {} column to join on (--on {}; looked for {}); its columns are: {}",
+        .key.name(), .key.name(), .key.columns().join(", "), .header.join(", ")
+    )]
+    NoKeyColumn { key: Key, header: Vec<String> },
+    /// Two columns (index from 0, name) that mean the same parameter.
+    #[error(
+        "columns {} and {} are both {target} (columns {} and {}); keep one",
+        OneLine(&.first.1), OneLine(&.second.1), .first.0 + 1, .second.0 + 1
+    )]
+    TwoColumns { first: (usize, String), second: (usize, String), target: String },
+}
+
 /// Merges `table` into `draft` by `key`. `Err` names what is wrong with the table.
-pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) -> Result<Joined, String> {
-    let key_col = table.header.iter().position(|h| key.columns().contains(&squeeze(h).as_str())).ok_or_else(|| {
-        format!(
-            "no {} column to join on (--on {}; looked for {}); its columns are: {}",
-            key.name(),
-            key.name(),
-            key.columns().join(", "),
-            table.header.join(", ")
-        )
-    })?;
+pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) -> Result<Joined, JoinError> {
+    let key_col = table
+        .header
+        .iter()
+        .position(|h| key.columns().contains(&squeeze(h).as_str()))
+        .ok_or_else(|| JoinError::NoKeyColumn { key, header: table.header.clone() })?;
     // The servers of the draft, by each key they are known by; hostnames also by their
     // short form (all of them), and the unqualified ones apart.
     // Every server of the account, those without a row too: a key two servers share is
@@ -228,13 +241,11 @@ pub fn join(draft: &mut Draft, account: &AccountIndex, table: &Table, key: Key) 
             continue;
         }
         if let Some((first, _)) = columns.iter().find(|(_, t)| *t == target) {
-            return Err(format!(
-                "columns {} and {} are both {target} (columns {} and {}); keep one",
-                crate::text::OneLine(&table.header[*first]),
-                crate::text::OneLine(name),
-                first + 1,
-                c + 1
-            ));
+            return Err(JoinError::TwoColumns {
+                first: (*first, table.header[*first].clone()),
+                second: (c, name.clone()),
+                target,
+            });
         }
         if !draft.header.contains(&target) {
             draft.header.push(target.clone());
