@@ -60,6 +60,7 @@ pub struct Checked {
     pub tapped: Option<crate::inventory::tap::Tapped>,
 }
 
+#[derive(Default)]
 struct RowOutcome {
     diags: Vec<Diagnostic>,
     keys: Keys,
@@ -76,7 +77,11 @@ struct Chunk {
     parsed: Parsed,
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
+    /// The first `checked` are this trip's rows; the slots past them keep their buffers for
+    /// the next trip, so that a row's findings are freed by the worker that reuses them
+    /// (not the batch stage, which would contend with the workers for the allocator).
     outcomes: Vec<RowOutcome>,
+    checked: usize,
 }
 
 impl Chunk {
@@ -87,7 +92,7 @@ impl Chunk {
         }
         self.records.clear(schema.names.len());
         self.parsed = self.parser.parse(&self.piece.bytes, self.piece.last, &mut self.records);
-        self.outcomes.clear();
+        self.checked = 0;
         let mut good = self.records.len();
         self.bad = match self.records.decode() {
             Err(e) => {
@@ -108,8 +113,14 @@ impl Chunk {
         // The rows before a row that cannot be parsed are checked too: their findings are said
         // before the error.
         let records = &self.records;
-        self.outcomes
-            .extend((0..good.min(records.len())).map(|i| check_one(records.line(i), records.get(i), schema, ctx)));
+        let rows = good.min(records.len());
+        if self.outcomes.len() < rows {
+            self.outcomes.resize_with(rows, RowOutcome::default);
+        }
+        for (i, out) in self.outcomes[..rows].iter_mut().enumerate() {
+            check_one(records.line(i), records.get(i), schema, ctx, out);
+        }
+        self.checked = rows;
     }
 }
 
@@ -202,7 +213,10 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
         self.keyed.clear();
         let rows = self.sheet_rows.as_ref();
         self.keyed.extend(
-            chunk.outcomes.iter().enumerate().map(|(i, o)| (seen_line(rows, records.line(i) + offset), o.keys)),
+            chunk.outcomes[..chunk.checked]
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (seen_line(rows, records.line(i) + offset), o.keys)),
         );
         if let Some(len) = self.len_hint.take() {
             let per_row = (chunk.piece.bytes.len() / records.len().max(1)).max(1) as u64;
@@ -210,7 +224,7 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
         }
         let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
-        for (i, out) in chunk.outcomes.iter_mut().enumerate() {
+        for (i, out) in chunk.outcomes[..chunk.checked].iter_mut().enumerate() {
             out.diags.iter_mut().for_each(|d| d.line = seen_line(rows, d.line + offset));
             let row = Row::new(seen_line(rows, records.line(i) + offset), self.schema, records.get(i));
             while let Some(c) = clashes.next_if(|c| c.row == i) {
@@ -225,12 +239,11 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             out.diags.iter().for_each(|d| self.summary.count(d));
             (self.visit)(&row, &out.diags);
-            match self.retain {
-                true => self.diags.append(&mut out.diags),
-                false => out.diags.clear(),
+            if self.retain {
+                self.diags.append(&mut out.diags);
             }
         }
-        chunk.outcomes.clear();
+        chunk.checked = 0;
     }
 }
 
@@ -372,10 +385,11 @@ fn panicked(path: &str) -> InputError {
     InputError::new(path, None, "internal error: a check worker panicked")
 }
 
-fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context) -> RowOutcome {
+/// Checks one row into `out`, whose findings of an earlier trip are dropped here.
+fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, out: &mut RowOutcome) {
     let cells = crate::inventory::row::Cells::new(schema, rec);
     let row = Row::with_cells(line, schema, rec, &cells);
-    let mut diags = Vec::new();
-    validate::check_row(&row, ctx, &mut diags);
-    RowOutcome { diags, keys: conflicts::keys(&row) }
+    out.diags.clear();
+    validate::check_row(&row, ctx, &mut out.diags);
+    out.keys = conflicts::keys(&row);
 }

@@ -2,6 +2,7 @@
 
 mod columns;
 pub mod error;
+mod handoff;
 pub mod param;
 mod parse;
 mod quick;

@@ -2,6 +2,7 @@
 //! user sees it, turned into CSV text and the map from its lines back to the sheet's rows.
 
 use super::error::InputError;
+use super::handoff::overlapped;
 use super::workbook;
 use crate::text::OneLine;
 use calamine::{Data, Reader as _};
@@ -132,17 +133,24 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
             let cells = range.used_cells().map(|(r, c, d)| Ok(((r0 + r as u32, c0 + c as u32), d.clone())));
             as_csv(cells, name, names).map_err(|e| fail(e.to_string()))
         }
+        // The workbook's cells are read on a thread of their own while this one writes them as CSV.
         "xlsb" => {
             let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e).to_string()))?;
-            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(|e| fail(e.to_string()))
+            let make = |emit: &mut dyn FnMut(Cell) -> bool| match book.worksheet_cells_reader(&name) {
+                Ok(reader) => pump(reader, &name, |r| r.next_cell(), emit),
+                Err(e) => _ = emit(Err(cannot(&name, &e))),
+            };
+            overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
         _ => {
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let reader = book.worksheet_cells_reader(&name).map_err(|e| fail(cannot(&name, &e).to_string()))?;
-            as_csv(streamed(reader, &name, |r| r.next_cell()), name.clone(), names).map_err(|e| fail(e.to_string()))
+            let make = |emit: &mut dyn FnMut(Cell) -> bool| match book.worksheet_cells_reader(&name) {
+                Ok(reader) => pump(reader, &name, |r| r.next_cell(), emit),
+                Err(e) => _ = emit(Err(cannot(&name, &e))),
+            };
+            overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
     }
 }
@@ -160,21 +168,28 @@ fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
     SheetError::Unread { sheet: name.to_string(), why: one_line(e) }
 }
 
-/// A sheet's cells as a cells reader gives them, one at a time (`next`: the reader's own
-/// `next_cell`), with their positions.
-fn streamed<'a, R, E: std::fmt::Display>(
+/// A cell of the sheet with its position (row, column), or why it cannot be read.
+type Cell = Result<((u32, u32), Data), SheetError>;
+
+/// Gives each cell of a cells reader to `emit`, in the sheet's order (`next`: the reader's
+/// own `next_cell`), until the sheet ends, a cell cannot be read or `emit` says stop.
+fn pump<'a, R, E: std::fmt::Display>(
     mut reader: R,
-    name: &'a str,
-    mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E> + 'a,
-) -> impl Iterator<Item = Result<((u32, u32), Data), SheetError>> + 'a
-where
-    R: 'a,
-{
-    std::iter::from_fn(move || match next(&mut reader) {
-        Ok(Some(c)) => Some(Ok((c.get_position(), Data::from(c.get_value().clone())))),
-        Ok(None) => None,
-        Err(e) => Some(Err(cannot(name, &e))),
-    })
+    name: &str,
+    mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E>,
+    emit: &mut dyn FnMut(Cell) -> bool,
+) {
+    loop {
+        let cell = match next(&mut reader) {
+            Ok(Some(c)) => Ok((c.get_position(), Data::from(c.get_value().clone()))),
+            Ok(None) => return,
+            Err(e) => Err(cannot(name, &e)),
+        };
+        let failed = cell.is_err();
+        if !emit(cell) || failed {
+            return;
+        }
+    }
 }
 
 /// The sheet named exactly, else the one named so in another letter case; the first when
@@ -201,11 +216,7 @@ fn one_line(e: &dyn std::fmt::Display) -> String {
 /// A sheet's cells, in the order the sheet holds them (row by row), as CSV: the first row
 /// holding a value is the header, whose first cell is the inventory's first column; each
 /// later row with a value is a record (a row without one is a cleared one, skipped).
-fn as_csv(
-    cells: impl Iterator<Item = Result<((u32, u32), Data), SheetError>>,
-    name: String,
-    sheets: Vec<String>,
-) -> Result<AsCsv, SheetError> {
+fn as_csv(cells: impl Iterator<Item = Cell>, name: String, sheets: Vec<String>) -> Result<AsCsv, SheetError> {
     // A sheet's name is the workbook's text: said on one line, whatever it holds.
     let name = crate::text::OneLine(&name).to_string();
     let mut rows = vec![0];
@@ -255,7 +266,7 @@ fn as_csv(
         if r >= MAX_ROWS || c >= MAX_COLUMNS {
             return Err(SheetError::PastTheEnd { sheet: name, row: r, column: c });
         }
-        let (value, kind) = text(&data);
+        let (value, kind) = text(data);
         if value.is_empty() && kind.is_none() {
             continue;
         }
@@ -310,12 +321,12 @@ fn first_column(sheet: &Option<Sheet>) -> u32 {
 }
 
 /// A cell as the user sees it, and what was done to it when that is not plain copying.
-fn text(cell: &Data) -> (String, Option<&'static str>) {
+fn text(cell: Data) -> (String, Option<&'static str>) {
     match cell {
         Data::Empty => (String::new(), None),
-        Data::String(s) => (s.clone(), None),
+        Data::String(s) => (s, None),
         Data::Int(i) => (i.to_string(), None),
-        Data::Float(f) => (number(*f), None),
+        Data::Float(f) => (number(f), None),
         Data::Bool(b) => (b.to_string(), None),
         Data::DateTime(d) => {
             let (y, mo, day, h, mi, s, _) = d.to_ymd_hms_milli();
@@ -326,7 +337,7 @@ fn text(cell: &Data) -> (String, Option<&'static str>) {
                 (t, Some("dates, read as YYYY-MM-DDThh:mm:ssZ (UTC)"))
             }
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), None),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => (s, None),
         Data::Error(e) => (e.to_string(), Some("formula errors, read as the error's name")),
     }
 }
