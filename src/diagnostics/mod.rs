@@ -32,18 +32,18 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The code, with its id and hint.
     pub code: Code,
-    pub message: String,
+    pub message: Message,
     pub related_line: Option<u64>,
 }
 
 impl Diagnostic {
     /// A finding with the code's own severity.
-    pub fn new(line: u64, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+    pub fn new(line: u64, column: Column, code: Code, message: impl Into<Message>) -> Diagnostic {
         Diagnostic { line, column, severity: code.severity, code, message: message.into(), related_line: None }
     }
 
     /// A finding about the header (line 1).
-    pub fn header(column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+    pub fn header(column: Column, code: Code, message: impl Into<Message>) -> Diagnostic {
         Diagnostic::new(1, column, code, message)
     }
 
@@ -61,6 +61,66 @@ impl Diagnostic {
     /// Deterministic order: line, then column, then code.
     pub fn sort_key(&self) -> (u64, Column, &'static str) {
         (self.line, self.column, self.code.id)
+    }
+}
+
+/// A finding's text: its own, written for it, or one shared by many findings (the quota's,
+/// said on every row past it), which costs a count and no copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Own(String),
+    Shared(std::sync::Arc<str>),
+}
+
+impl Message {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Message::Own(s) => s,
+            Message::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Message {
+        Message::Own(s)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Message {
+        Message::Own(s.to_string())
+    }
+}
+
+impl From<std::sync::Arc<str>> for Message {
+    fn from(s: std::sync::Arc<str>) -> Message {
+        Message::Shared(s)
+    }
+}
+
+impl PartialEq<&str> for Message {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Message {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
     }
 }
 

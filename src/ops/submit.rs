@@ -290,7 +290,7 @@ pub fn prepare(
     let mut lines: Vec<Line> = Vec::new();
     let checked = check::run(inventory, &check, |row, diags| {
         let error =
-            diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.clone()));
+            diags.iter().find(|d| d.severity == Severity::Error).map(|d| (d.code.to_string(), d.message.to_string()));
         lines.push(Line::of(row, error));
     })?;
     Ok(Prepared { checked, lines })

@@ -54,8 +54,9 @@ pub struct Stream<W: Write> {
     failed: Option<io::Error>,
     /// Rows seen so far.
     rows: u64,
-    /// Open runs by code and column: one code in two columns is two runs.
-    runs: BTreeMap<(&'static str, Column), Run>,
+    /// Open runs by code and column: one code in two columns is two runs (boxed: the map
+    /// moves its values as it changes, and a run holds findings).
+    runs: BTreeMap<(&'static str, Column), Box<Run>>,
     /// Runs started so far.
     started: u64,
     scratch: Vec<u8>,
@@ -157,7 +158,7 @@ impl<W: Write> Stream<W> {
                 }
                 _ => {
                     if let Some(done) = self.runs.remove(&(d.code.id, d.column)) {
-                        self.end_run(schema, done);
+                        self.end_run(schema, &done);
                     }
                     self.started += 1;
                     let run = Run {
@@ -169,7 +170,7 @@ impl<W: Write> Stream<W> {
                         first: d.clone(),
                         order: self.started,
                     };
-                    self.runs.insert((d.code.id, d.column), run);
+                    self.runs.insert((d.code.id, d.column), Box::new(run));
                 }
             }
         }
@@ -186,11 +187,11 @@ impl<W: Write> Stream<W> {
         ended.sort_unstable();
         for (_, code) in ended {
             let run = self.runs.remove(&code).expect("listed above");
-            self.end_run(schema, run);
+            self.end_run(schema, &run);
         }
     }
 
-    fn end_run(&mut self, schema: &Schema, run: Run) {
+    fn end_run(&mut self, schema: &Schema, run: &Run) {
         if run.rows < RANGE {
             for d in &run.held {
                 self.one(schema, d);
@@ -206,7 +207,7 @@ impl<W: Write> Stream<W> {
             None => column_name(&schema.names, d.column).map(|c| format!(" column {c}")).unwrap_or_default(),
         };
         let said = Diagnostic {
-            message: format!("{rows} rows, lines {first}-{last}{what}; the first: {}", d.message),
+            message: format!("{rows} rows, lines {first}-{last}{what}; the first: {}", d.message).into(),
             ..d.clone()
         };
         // On a sheet: its cells (`Servers!F3:F5 (SystemDiskSize)`) or rows.
@@ -228,10 +229,10 @@ impl<W: Write> Stream<W> {
 
     /// Writes the runs still open, in the order they started.
     fn end_runs(&mut self, schema: &Schema) {
-        let mut open: Vec<Run> = std::mem::take(&mut self.runs).into_values().collect();
+        let mut open: Vec<Box<Run>> = std::mem::take(&mut self.runs).into_values().collect();
         open.sort_by_key(|r| r.order);
         for run in open {
-            self.end_run(schema, run);
+            self.end_run(schema, &run);
         }
     }
 

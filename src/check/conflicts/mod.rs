@@ -63,7 +63,7 @@ pub struct Batch {
     owners: Vec<(usize, Kind)>,
     firsts: Vec<u64>,
     /// The quota's message, the same for every row past it: made once.
-    over_quota: Option<String>,
+    over_quota: Option<std::sync::Arc<str>>,
 }
 
 impl Batch {
@@ -121,7 +121,7 @@ impl Batch {
             // Nothing is admitted past the quota, so the message stays what it was first.
             let (quota, existing, admitted) = (self.quota, self.existing_jobs, self.admitted);
             let message = self.over_quota.get_or_insert_with(|| {
-                format!("the account's quota of {quota} jobs is used up: {existing} exist and {admitted} earlier rows create the rest")
+                format!("the account's quota of {quota} jobs is used up: {existing} exist and {admitted} earlier rows create the rest").into()
             });
             out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message.clone()));
         } else {
@@ -178,7 +178,7 @@ mod tests {
                 batch.admit(row, has_error, &mut out);
             }
         }
-        out.into_iter().map(|d| (d.line, d.code.id, d.related_line, d.message)).collect()
+        out.into_iter().map(|d| (d.line, d.code.id, d.related_line, d.message.to_string())).collect()
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn check_row(row: &Row, ctx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// Shorthand for a finding on this row.
-fn diag(row: &Row, column: Column, code: Code, message: impl Into<String>) -> Diagnostic {
+fn diag(row: &Row, column: Column, code: Code, message: impl Into<crate::diagnostics::Message>) -> Diagnostic {
     Diagnostic::new(row.line, column, code, message)
 }
 

@@ -168,7 +168,7 @@ mod tests {
         let cells: Vec<(&str, &str)> = cells.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let got = full(&cells, check);
         let dups: Vec<String> =
-            got.iter().filter(|(d, _)| d.code == "Tag.Key.Duplicate").map(|(d, _)| d.message.clone()).collect();
+            got.iter().filter(|(d, _)| d.code == "Tag.Key.Duplicate").map(|(d, _)| d.message.to_string()).collect();
         let want =
             ["Tag.2' is already set by Tag.2", "Tag.3' is already set by Tag.3", "Tag.21' is already set by Tag.21"];
         assert_eq!(dups, want.map(|w| format!("tag key '{w}")));
