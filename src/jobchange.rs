@@ -50,18 +50,18 @@ impl Changeable {
 
 /// Whether `param` may change in place on a job in `status` (`has_run`: it has run at least
 /// once); why not, when it may not.
-pub fn may_change(param: &str, status: &JobStatus, has_run: bool) -> Result<(), Unchangeable> {
+pub fn may_change(param_text: &str, status: &JobStatus, has_run: bool) -> Result<(), Unchangeable> {
     use JobStatus::*;
-    let param = param.to_string();
-    match Changeable::of(&param) {
+    let param = || param_text.to_string();
+    match Changeable::of(param_text) {
         Changeable::Always => Ok(()),
         Changeable::BeforeRunOrWaiting if !has_run || *status == Waiting => Ok(()),
-        Changeable::BeforeRunOrWaiting => Err(Unchangeable::HasRunAndNotWaiting(param)),
+        Changeable::BeforeRunOrWaiting => Err(Unchangeable::HasRunAndNotWaiting(param())),
         Changeable::WhileValid if matches!(status, Ready | Running | Stopped | InError | Waiting) => Ok(()),
-        Changeable::WhileValid => Err(Unchangeable::NotValid(param)),
+        Changeable::WhileValid => Err(Unchangeable::NotValid(param())),
         Changeable::BeforeFirstRun if !has_run => Ok(()),
-        Changeable::BeforeFirstRun => Err(Unchangeable::HasRun(param)),
-        Changeable::Never => Err(Unchangeable::NotModifiable(param)),
+        Changeable::BeforeFirstRun => Err(Unchangeable::HasRun(param())),
+        Changeable::Never => Err(Unchangeable::NotModifiable(param())),
     }
 }
 

@@ -10,7 +10,8 @@ const AHEAD: usize = 4;
 
 /// Runs `make` on a new thread, which gives each item to its `emit` (false: the user has
 /// stopped, make no more), while `use_all` takes the items in order on this thread. When
-/// `use_all` returns early, `make` is told at its next item, and is waited for.
+/// `use_all` returns early, `make` is told at the next batch it hands over (its `emit` says stop),
+/// and is waited for.
 pub fn overlapped<T: Send, R>(
     make: impl FnOnce(&mut dyn FnMut(T) -> bool) + Send,
     use_all: impl FnOnce(&mut dyn Iterator<Item = T>) -> R,

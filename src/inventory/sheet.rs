@@ -49,8 +49,8 @@ pub struct AsCsv {
     pub sheets: Vec<String>,
 }
 
-/// Why a sheet cannot be read as an inventory (rows and columns from 0; the sheet's name
-/// already on one line).
+/// Why a sheet cannot be read as an inventory (rows and columns from 0; the sheet's name on
+/// one line, except in `Unread`, which names it as the workbook does).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
     #[error("cannot read sheet '{sheet}': {why}")]

@@ -8,7 +8,7 @@
 mod slots;
 mod table;
 
-use crate::diagnostics::{Code, Column, Diagnostic, codes};
+use crate::diagnostics::{Code, Column, Diagnostic, Message, codes};
 use crate::inventory::{Param, Row};
 use table::FirstSeen;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -63,7 +63,7 @@ pub struct Batch {
     owners: Vec<(usize, Kind)>,
     firsts: Vec<u64>,
     /// The quota's message, the same for every row past it: made once.
-    over_quota: Option<std::sync::Arc<str>>,
+    over_quota: Option<&'static str>,
 }
 
 impl Batch {
@@ -118,12 +118,14 @@ impl Batch {
             return;
         }
         if self.existing_jobs + self.admitted >= self.quota {
-            // Nothing is admitted past the quota, so the message stays what it was first.
+            // Nothing is admitted past the quota, so the message stays what it was first: it
+            // is made once and kept for the run (one line a check, said on every row past it).
             let (quota, existing, admitted) = (self.quota, self.existing_jobs, self.admitted);
-            let message = self.over_quota.get_or_insert_with(|| {
-                format!("the account's quota of {quota} jobs is used up: {existing} exist and {admitted} earlier rows create the rest").into()
+            let message = *self.over_quota.get_or_insert_with(|| {
+                let text = format!("the account's quota of {quota} jobs is used up: {existing} exist and {admitted} earlier rows create the rest");
+                Box::leak(text.into_boxed_str())
             });
-            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, message.clone()));
+            out.push(Diagnostic::new(row.line, Column::Row, codes::QUOTA_EXCEEDED, Message::Kept(message)));
         } else {
             self.admitted += 1;
         }
