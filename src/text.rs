@@ -19,6 +19,11 @@ impl fmt::Display for OneLine<'_> {
     }
 }
 
+/// What `e` says (an error of a library, say), on one line as [`OneLine`] shows it.
+pub fn one_line(e: &dyn fmt::Display) -> String {
+    OneLine(&e.to_string()).to_string()
+}
+
 /// A cell a spreadsheet would run as a formula gets a leading `'` (for the files smcplan
 /// writes that people open in one: reports, `failed.csv`, drafts).
 pub fn neutralise(cell: &str) -> String {

@@ -18,15 +18,26 @@ pub fn current(dir: &Path) -> anyhow::Result<Report> {
     }
     let entries = Journal::read(dir)?;
     if entries.is_empty() {
-        let shown = dir.display();
-        anyhow::bail!(
-            "{shown} holds no batch yet (no report.json, no journal.jsonl): status shows the jobs that `smcplan submit INVENTORY --report {shown}` creates"
-        );
+        return Err(no_batch_yet(dir));
     }
+    let rows = rows_of(Vec::new(), &entries);
+    Ok(super::story::told(rows, &entries))
+}
+
+/// A directory with neither a report nor a journal.
+pub fn no_batch_yet(dir: &Path) -> anyhow::Error {
+    let shown = dir.display();
+    anyhow::anyhow!(
+        "{shown} holds no batch yet (no report.json, no journal.jsonl): status shows the jobs that `smcplan submit INVENTORY --report {shown}` creates"
+    )
+}
+
+/// The batch's rows: `earlier` (a report's, or none) with what the journal's `entries`
+/// settled since (a run killed between the two).
+pub fn rows_of(earlier: Vec<super::report::ReportRow>, entries: &[Entry]) -> Vec<super::report::ReportRow> {
     let fixes = BTreeMap::new();
     let none = super::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
-    let rows = super::rows::batch_rows(Vec::new(), &entries, none);
-    Ok(super::story::told(rows, &entries))
+    super::rows::batch_rows(earlier, entries, none)
 }
 
 /// A watching run, recording into its directory.
@@ -130,13 +141,29 @@ impl<'a> Observer<'a> {
     }
 }
 
-/// Journals what a look at the jobs saw (`jobs`, by JobId; `None`: gone), where it differs
-/// from what the journal last says of each: the waits of a run that holds the directory.
-pub fn note_seen(dir: &Path, jobs: &BTreeMap<String, Option<crate::account::ReplicationJob>>) -> anyhow::Result<()> {
-    let at = jiff::Timestamp::now();
-    let (mut journal, entries) = Journal::open(dir)?;
-    let deleted = super::story::deleted(&entries);
-    let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), at, deleted.contains(id))).collect();
-    let seen: Vec<Entry> = changes(&mut super::story::latest(&entries), seen).into_iter().map(Entry::Seen).collect();
-    Ok(journal.append_all(&seen)?)
+/// Journals what the looks of a wait see, where it differs from what the journal last says
+/// of each job: the waits of a run that holds the directory. The journal is read once, when
+/// the wait begins (nothing but the wait writes to it until it ends).
+pub struct Noter {
+    journal: Journal,
+    /// What the journal last says of each job, kept up to date with what is noted.
+    latest: BTreeMap<String, Seen>,
+    /// The jobs the batch deleted.
+    deleted: BTreeSet<String>,
+}
+
+impl Noter {
+    pub fn open(dir: &Path) -> anyhow::Result<Noter> {
+        let (journal, entries) = Journal::open(dir)?;
+        let (latest, deleted) = (super::story::latest(&entries), super::story::deleted(&entries));
+        Ok(Noter { journal, latest, deleted })
+    }
+
+    /// Journals what a look saw (`jobs`, by JobId; `None`: gone), where it differs.
+    pub fn note(&mut self, jobs: &BTreeMap<String, Option<crate::account::ReplicationJob>>) -> anyhow::Result<()> {
+        let at = jiff::Timestamp::now();
+        let seen = jobs.iter().map(|(id, j)| Seen::of(id, j.as_ref(), at, self.deleted.contains(id))).collect();
+        let seen: Vec<Entry> = changes(&mut self.latest, seen).into_iter().map(Entry::Seen).collect();
+        Ok(self.journal.append_all(&seen)?)
+    }
 }

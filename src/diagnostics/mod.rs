@@ -121,12 +121,6 @@ impl PartialEq<&str> for Message {
     }
 }
 
-impl PartialEq<str> for Message {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
 /// Sorts findings deterministically; equal keys keep the order the checks produced them in.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

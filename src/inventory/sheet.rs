@@ -4,7 +4,7 @@
 use super::error::InputError;
 use super::handoff::overlapped;
 use super::workbook;
-use crate::text::OneLine;
+use crate::text::{OneLine, one_line};
 use calamine::{Data, Reader as _};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -137,18 +137,16 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
         "xlsb" => {
             let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let make = |emit: &mut dyn FnMut(Cell) -> bool| match book.worksheet_cells_reader(&name) {
-                Ok(reader) => pump(reader, &name, |r| r.next_cell(), emit),
-                Err(e) => _ = emit(Err(cannot(&name, &e))),
+            let make = |emit: &mut dyn FnMut(Cell) -> bool| {
+                pump(book.worksheet_cells_reader(&name), &name, |r| r.next_cell(), emit)
             };
             overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
         _ => {
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let make = |emit: &mut dyn FnMut(Cell) -> bool| match book.worksheet_cells_reader(&name) {
-                Ok(reader) => pump(reader, &name, |r| r.next_cell(), emit),
-                Err(e) => _ = emit(Err(cannot(&name, &e))),
+            let make = |emit: &mut dyn FnMut(Cell) -> bool| {
+                pump(book.worksheet_cells_reader(&name), &name, |r| r.next_cell(), emit)
             };
             overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
@@ -171,14 +169,22 @@ fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
 /// A cell of the sheet with its position (row, column), or why it cannot be read.
 type Cell = Result<((u32, u32), Data), SheetError>;
 
-/// Gives each cell of a cells reader to `emit`, in the sheet's order (`next`: the reader's
-/// own `next_cell`), until the sheet ends, a cell cannot be read or `emit` says stop.
-fn pump<'a, R, E: std::fmt::Display>(
-    mut reader: R,
+/// Gives each cell of a cells reader (or why it cannot be opened) to `emit`, in the sheet's
+/// order (`next`: the reader's own `next_cell`), until the sheet ends, a cell cannot be read
+/// or `emit` says stop.
+fn pump<'a, R, O: std::fmt::Display, E: std::fmt::Display>(
+    reader: Result<R, O>,
     name: &str,
     mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E>,
     emit: &mut dyn FnMut(Cell) -> bool,
 ) {
+    let mut reader = match reader {
+        Ok(reader) => reader,
+        Err(e) => {
+            emit(Err(cannot(name, &e)));
+            return;
+        }
+    };
     loop {
         let cell = match next(&mut reader) {
             Ok(Some(c)) => Ok((c.get_position(), Data::from(c.get_value().clone()))),
@@ -207,10 +213,6 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, SheetErr
             .ok_or_else(|| SheetError::NoSuchSheet { wanted: w.to_string(), has: names.to_vec() }),
         None => names.first().cloned().ok_or(SheetError::NoSheet),
     }
-}
-
-fn one_line(e: &dyn std::fmt::Display) -> String {
-    crate::text::OneLine(&e.to_string()).to_string()
 }
 
 /// A sheet's cells, in the order the sheet holds them (row by row), as CSV: the first row

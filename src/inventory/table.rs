@@ -53,7 +53,7 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Table, InputError> {
             let line = e.position().map(|p| seen(p.line()));
             let message = match e.kind() {
                 csv::ErrorKind::Utf8 { .. } => "a field is not valid UTF-8 (save the file as UTF-8)".to_string(),
-                _ => crate::text::OneLine(&e.to_string()).to_string(),
+                _ => crate::text::one_line(&e),
             };
             InputError::new(&shown, line, message)
         })?;

@@ -2,7 +2,7 @@
 //! (whose inflated size is capped), a legacy Excel 97-2003 file, or an encrypted one; each
 //! refused with one line saying what it is and what to do.
 
-use crate::text::OneLine;
+use crate::text::{OneLine, one_line};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -229,10 +229,6 @@ fn unique_count(start: &[u8]) -> Option<u64> {
     let digits: Vec<u8> = tag[attr..].iter().skip(1).take_while(|b| b.is_ascii_digit()).copied().collect();
     // A count too long for a number is as damaged as one too large.
     std::str::from_utf8(&digits).ok().map(|d| d.parse::<u64>().unwrap_or(u64::MAX))
-}
-
-fn one_line(e: &dyn std::fmt::Display) -> String {
-    crate::text::OneLine(&e.to_string()).to_string()
 }
 
 /// `2.0 GiB`, `512 KiB`, `300 bytes`.

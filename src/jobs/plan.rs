@@ -114,6 +114,7 @@ pub fn plan_actions(
     let state_of = |id: &str| states.get(id).cloned().flatten();
     let deleted = deleted_by_batch(entries);
     let journal_jobs = jobs_of_journal(entries)?;
+    let made: std::collections::BTreeSet<&str> = journal_jobs.values().copied().collect();
     let acted = acted_by_batch(entries, action);
     let ids: Vec<&str> = rows.iter().map(|r| r.job_id.as_str()).collect();
     if !ids.is_empty() && ids.iter().all(|id| state_of(id).is_none()) && !ids.iter().any(|id| deleted.contains(id)) {
@@ -128,7 +129,7 @@ pub fn plan_actions(
             plan.results[k] = Some(JobResult::Refused(why));
             continue;
         }
-        if !journal_jobs.values().any(|j| *j == r.job_id) {
+        if !made.contains(r.job_id.as_str()) {
             let why = format!(
                 "report.json says JobId {} for this row, and no create of the batch's journal made it",
                 r.job_id

@@ -72,8 +72,3 @@ pub async fn read_jobs(client: &Client, ids: &[String]) -> anyhow::Result<BTreeM
     }
     Ok(jobs)
 }
-
-/// Each job's state now (see [`read_jobs`]).
-pub async fn read_states(client: &Client, ids: &[String]) -> anyhow::Result<BTreeMap<String, State>> {
-    Ok(read_jobs(client, ids).await?.into_iter().map(|(id, j)| (id, j.as_ref().map(JobState::of))).collect())
-}

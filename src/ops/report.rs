@@ -38,13 +38,11 @@ pub fn tell(dir: &Path) -> anyhow::Result<Told> {
             if !missing.is_empty() {
                 notes.push(format!("note: {shown}: the report cannot show {}", missing.join(" or ")));
             }
-            // What the journal settled since the report was written wins (a run killed
-            // between the two).
-            let fixes = std::collections::BTreeMap::new();
-            let none = crate::batch::rows::ThisRun { rows: Vec::new(), file: "", fixes: &fixes };
-            crate::batch::rows::batch_rows(earlier.rows, &entries, none)
+            // What the journal settled since the report was written wins.
+            crate::batch::observe::rows_of(earlier.rows, &entries)
         }
-        None => crate::batch::observe::current(dir)?.rows,
+        None if entries.is_empty() => return Err(crate::batch::observe::no_batch_yet(dir)),
+        None => crate::batch::observe::rows_of(Vec::new(), &entries),
     };
     let mut report = crate::batch::story::told(rows, &entries);
     // The report was last brought up to date when it was last written.

@@ -96,9 +96,10 @@ impl Sender<'_> {
     fn wait_gone(&self, ids: &[String]) -> anyhow::Result<Vec<String>> {
         let deadline = Instant::now() + GONE_WITHIN;
         let mut left: Vec<String> = ids.to_vec();
+        let mut noter = crate::batch::observe::Noter::open(self.dir)?;
         while !left.is_empty() && Instant::now() < deadline && !self.scope.stop.requested() {
             let read = self.scope.runtime.block_on(read_jobs(self.client, &left))?;
-            crate::batch::observe::note_seen(self.dir, &read)?;
+            noter.note(&read)?;
             left.retain(|id| read.get(id).is_some_and(Option::is_some));
             if !left.is_empty() {
                 self.scope.runtime.block_on(async {

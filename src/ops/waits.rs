@@ -3,7 +3,7 @@
 //! saw journaled in the batch in `dir`.
 
 use crate::api::client::Client;
-use crate::batch::observe::note_seen;
+use crate::batch::observe::Noter;
 use crate::batch::report::ReportRow;
 use crate::engine::signals::Stop;
 use crate::jobs::act::{Action, goal_holds};
@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 /// The jobs' states now, what was seen journaled.
 async fn look(
     client: &Client,
-    dir: &std::path::Path,
+    noter: &mut Noter,
     ids: &[String],
 ) -> anyhow::Result<std::collections::BTreeMap<String, Option<JobState>>> {
     let jobs = read_jobs(client, ids).await?;
-    note_seen(dir, &jobs)?;
+    noter.note(&jobs)?;
     Ok(jobs.into_iter().map(|(id, j)| (id, j.as_ref().map(JobState::of))).collect())
 }
 
@@ -32,10 +32,11 @@ pub async fn wait_until_not_running(
     stop: &Stop,
 ) -> anyhow::Result<Vec<usize>> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    let mut noter = Noter::open(dir)?;
     let mut left: Vec<usize> = ks.to_vec();
     while !left.is_empty() && Instant::now() < deadline && !stop.requested() {
         let ids: Vec<String> = left.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = look(client, dir, &ids).await?;
+        let states = look(client, &mut noter, &ids).await?;
         left.retain(|&k| matches!(states.get(&rows[k].job_id), Some(Some(s)) if s.status == JobStatus::Running));
         if !left.is_empty() {
             tokio::select! {
@@ -58,9 +59,10 @@ pub async fn wait_until_running(
     stop: &Stop,
 ) -> anyhow::Result<Option<String>> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+    let mut noter = Noter::open(dir)?;
     loop {
         let ids: Vec<String> = ks.iter().map(|&k| rows[k].job_id.clone()).collect();
-        let states = look(client, dir, &ids).await?;
+        let states = look(client, &mut noter, &ids).await?;
         let state = |k: usize| states.get(&rows[k].job_id).cloned().flatten();
         let status = |k: usize| state(k).map_or(JobStatus::NotFound, |s| s.status);
         if let Some(&k) =

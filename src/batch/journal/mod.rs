@@ -64,13 +64,10 @@ impl Journal {
 
     /// Appends one entry and syncs it to disk before returning.
     pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
-        let mut line = serde_json::to_vec(entry).expect("entries serialise");
-        line.push(b'\n');
-        self.file.write_all(&line).and_then(|()| self.file.sync_data()).map_err(|e| fault("writing", &self.path, e))
+        self.append_all(std::slice::from_ref(entry))
     }
 
-    /// Appends `entries` with one write and one sync: observations (the states a look saw),
-    /// which no request waits on.
+    /// Appends `entries` with one write and one sync (the states one look saw go together).
     pub fn append_all(&mut self, entries: &[Entry]) -> io::Result<()> {
         if entries.is_empty() {
             return Ok(());
