@@ -3,7 +3,7 @@
 pub mod codes;
 pub mod rules;
 
-pub use codes::Code;
+pub use codes::{Code, CodeInfo};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -3,7 +3,7 @@
 //! the API's 30 days and before the job's ValidTime.
 
 pub use super::estimate::{Job, duration};
-use crate::diagnostics::{Code, Column, Diagnostic, codes};
+use crate::diagnostics::{Code, CodeInfo, Column, Diagnostic, codes};
 use crate::inventory::{Record, Schema};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -14,11 +14,11 @@ use std::collections::BinaryHeap;
 pub const AHEAD: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 /// A wave that does not start all of its jobs within its window (schedule's own finding).
-pub const SCHEDULE_WINDOW: Code = Code {
+pub const SCHEDULE_WINDOW: Code = Code::new(&CodeInfo {
     id: "Schedule.Window",
     severity: crate::diagnostics::Severity::Error,
     hint: "give the wave a longer --window, more --max-running, or move rows to a later wave",
-};
+});
 
 /// The `Wave` cell of a record (the column named `Wave` in any letter case), trimmed.
 pub fn wave_of<'a>(schema: &Schema, record: Record<'a>) -> &'a str {
