@@ -13,15 +13,22 @@ use std::time::Duration;
 /// The batch in `dir`: its report, or, before the first submit into it has written one (it
 /// runs, or was killed), the rows its journal holds.
 pub fn current(dir: &Path) -> anyhow::Result<Report> {
+    match dir.join("report.json").exists() {
+        true => Ok(report::read(dir)?),
+        false => current_of(dir, &Journal::read(dir)?),
+    }
+}
+
+/// Like [`current`], for a caller that read the journal (`entries`) already.
+pub fn current_of(dir: &Path, entries: &[Entry]) -> anyhow::Result<Report> {
     if dir.join("report.json").exists() {
         return Ok(report::read(dir)?);
     }
-    let entries = Journal::read(dir)?;
     if entries.is_empty() {
         return Err(no_batch_yet(dir));
     }
-    let rows = rows_of(Vec::new(), &entries);
-    Ok(super::story::told(rows, &entries))
+    let rows = rows_of(Vec::new(), entries);
+    Ok(super::story::told(rows, entries))
 }
 
 /// A directory with neither a report nor a journal.
@@ -104,7 +111,7 @@ impl<'a> Observer<'a> {
             changes(&mut super::story::latest(&entries), observed).into_iter().map(Entry::Seen).collect();
         journal.append_all(&seen)?;
         entries.extend(seen);
-        let mut now = current(self.dir)?;
+        let mut now = current_of(self.dir, &entries)?;
         for r in now.rows.iter_mut().filter(|r| ids.contains(&r.job_id)) {
             r.checked_at = Some(checked_at.to_string());
         }

@@ -6,7 +6,7 @@
 use super::journal::{ActResult, Entry, Seen};
 use super::report::{Minute, Report, ReportRow};
 use crate::jobstate::JobStatus;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::jobs::DELETE;
 
@@ -49,22 +49,31 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<String, Seen> {
     timelines(entries).into_iter().filter_map(|(id, mut list)| list.pop().map(|s| (id, s))).collect()
 }
 
-/// The JobIds the batch deleted: a delete done, or sent and its answer lost (not one the
-/// API refused).
-pub fn deleted(entries: &[Entry]) -> std::collections::BTreeSet<String> {
-    let mut jobs = std::collections::BTreeSet::new();
+/// The jobs this batch's calls of `action` (the API's name) reached: one call done, or sent
+/// and its answer lost (the job may have been reached). A call the API refused reached
+/// nothing, and does not undo an earlier call that was done. The one statement of the
+/// rule: the timelines' `Deleted`, the deletes a look is told of, and what start, stop,
+/// cutover and delete count as this batch's own work all read it.
+pub fn reached<'a>(entries: &'a [Entry], action: &str) -> BTreeSet<&'a str> {
+    // Per job: whether a call was done, and whether one is still without its answer.
+    let mut calls: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
     for e in entries {
         match e {
-            Entry::Act(a) if a.action == DELETE => {
-                jobs.insert(a.job_id.clone());
-            }
-            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Failed => {
-                jobs.remove(&a.job_id);
+            Entry::Act(a) if a.action == action => calls.entry(&a.job_id).or_default().1 = true,
+            Entry::Acted(a) if a.action == action => {
+                let (done, open) = calls.entry(&a.job_id).or_default();
+                *done |= a.result == ActResult::Done;
+                *open = false;
             }
             _ => {}
         }
     }
-    jobs
+    calls.into_iter().filter(|(_, (done, open))| *done || *open).map(|(job, _)| job).collect()
+}
+
+/// The JobIds the batch deleted (see [`reached`]).
+pub fn deleted(entries: &[Entry]) -> BTreeSet<String> {
+    reached(entries, DELETE).into_iter().map(String::from).collect()
 }
 
 /// Each source server's jobs, oldest first, from the creates the journal settled.
@@ -203,6 +212,48 @@ mod tests {
         let mut r = ReportRow { job_id: job.into(), ..ReportRow::default() };
         r.id.source_id = source.into();
         r
+    }
+
+    fn sent(job: &str, at: i64) -> Entry {
+        Entry::Act(crate::batch::journal::Act {
+            line: 2,
+            action: DELETE.into(),
+            job_id: job.into(),
+            params: BTreeMap::new(),
+            at: t(at),
+            run: "r".into(),
+            purpose: None,
+        })
+    }
+
+    /// The jobs the timelines say were deleted (each journal here has no look after its deletes).
+    fn deleted_in_timelines(entries: &[Entry]) -> BTreeSet<String> {
+        let lines = timelines(entries);
+        lines.into_iter().filter(|(_, l)| l.iter().any(|s| s.status == JobStatus::Deleted)).map(|(j, _)| j).collect()
+    }
+
+    #[test]
+    fn one_rule_says_which_jobs_a_delete_reached() {
+        use ActResult::{Done, Failed};
+        let cases: [(&[Entry], &[&str]); 6] = [
+            // Sent, its answer lost: the job may be gone.
+            (&[sent("j-1", 1)], &["j-1"]),
+            // Refused: not reached.
+            (&[sent("j-1", 1), delete("j-1", 2, Failed)], &[]),
+            // Done, said by a resumed run that settled a lost attempt without its sending.
+            (&[delete("j-1", 2, Done)], &["j-1"]),
+            // Done once, refused later (the second delete of a job already gone): still reached.
+            (&[sent("j-1", 1), delete("j-1", 2, Done), sent("j-1", 3), delete("j-1", 4, Failed)], &["j-1"]),
+            // Refused once, sent again and its answer lost.
+            (&[sent("j-1", 1), delete("j-1", 2, Failed), sent("j-1", 3)], &["j-1"]),
+            // Another job's delete says nothing of this one.
+            (&[sent("j-2", 1), delete("j-2", 2, Failed), delete("j-1", 3, Done)], &["j-1"]),
+        ];
+        for (entries, want) in cases {
+            let want: BTreeSet<String> = want.iter().map(|j| j.to_string()).collect();
+            assert_eq!(deleted(entries), want, "{entries:?}");
+            assert_eq!(deleted_in_timelines(entries), want, "the timelines agree: {entries:?}");
+        }
     }
 
     #[test]

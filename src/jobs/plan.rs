@@ -3,8 +3,9 @@
 
 use super::act::{Action, Decision, decide};
 use super::states::State;
-use crate::batch::journal::{ActResult, Entry};
+use crate::batch::journal::Entry;
 use crate::batch::report::ReportRow;
+use crate::batch::story::reached;
 use crate::jobstate::JobStatus;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,7 +116,7 @@ pub fn plan_actions(
     let deleted = deleted_by_batch(entries);
     let journal_jobs = jobs_of_journal(entries)?;
     let made: std::collections::BTreeSet<&str> = journal_jobs.values().copied().collect();
-    let acted = acted_by_batch(entries, action);
+    let acted = reached(entries, action.api_name());
     let ids: Vec<&str> = rows.iter().map(|r| r.job_id.as_str()).collect();
     if !ids.is_empty() && ids.iter().all(|id| state_of(id).is_none()) && !ids.iter().any(|id| deleted.contains(id)) {
         return Err(Refusal::NoneThere { count: ids.len(), dir: dir.to_string(), endpoint: endpoint.to_string() });
@@ -171,33 +172,7 @@ pub fn plan_actions(
 /// The jobs a delete of this batch may have removed: its journal holds a delete of each that
 /// was done, or one sent whose answer a kill lost (not one the API refused).
 pub fn deleted_by_batch(entries: &[Entry]) -> BTreeSet<&str> {
-    reached_by_batch(entries, Action::Delete.api_name())
-}
-
-/// The jobs whose last call of `action` (the API's name) by this batch was done, or sent
-/// without an answer: a call the API refused reached nothing.
-fn reached_by_batch<'a>(entries: &'a [Entry], action: &str) -> BTreeSet<&'a str> {
-    let mut jobs = BTreeSet::new();
-    for e in entries {
-        match e {
-            Entry::Act(a) if a.action == action => {
-                jobs.insert(a.job_id.as_str());
-            }
-            Entry::Acted(a) if a.action == action && a.result == ActResult::Done => {
-                jobs.insert(a.job_id.as_str());
-            }
-            Entry::Acted(a) if a.action == action => {
-                jobs.remove(a.job_id.as_str());
-            }
-            _ => {}
-        }
-    }
-    jobs
-}
-
-/// The jobs this batch sent `action` to (done, or its answer lost; not refused).
-fn acted_by_batch(entries: &[Entry], action: Action) -> BTreeSet<&str> {
-    reached_by_batch(entries, action.api_name())
+    reached(entries, Action::Delete.api_name())
 }
 
 /// Each ClientToken's JobId as the journal's outcomes say it; refused when two outcomes of
@@ -315,7 +290,7 @@ mod tests {
             line: 2,
             action: "DeleteReplicationJob".into(),
             job_id: "j-2".into(),
-            result: ActResult::Failed,
+            result: crate::batch::journal::ActResult::Failed,
             request_id: None,
             error_code: Some("ReplicationJob.InvalidStatus".into()),
             error_message: None,

@@ -5,7 +5,7 @@
 use super::scope::RunScope;
 use crate::api::client::Client;
 use crate::batch::journal::{Ended, RunRecord, Seen};
-use crate::batch::observe::{Observer, current};
+use crate::batch::observe::{Observer, current_of};
 use crate::batch::report::ReportRow;
 use crate::engine::signals::Signal;
 use crate::jobstate::JobStatus;
@@ -115,7 +115,9 @@ fn watch(
         if stop.requested() {
             return Ok(last);
         }
-        let mut rows = current(dir)?.rows;
+        // The journal is read once a refresh: for the rows, and for the jobs the batch deleted.
+        let entries = crate::batch::journal::Journal::read(dir)?;
+        let mut rows = current_of(dir, &entries)?.rows;
         rows.retain(|r| !r.job_id.is_empty() && look.only.as_ref().is_none_or(|ids| ids.contains(&r.job_id)));
         let ids: Vec<String> = rows.iter().map(|r| r.job_id.clone()).collect();
         let read = scope.runtime.block_on(async {
@@ -139,18 +141,15 @@ fn watch(
             Some(Err(e)) => return Err(e),
         };
         // A job gone is Deleted when a delete of the batch removed it, else Missing.
-        let deleted = crate::batch::story::deleted(&crate::batch::journal::Journal::read(dir)?);
-        let refresh = refresh_of(dir, rows, &jobs, &deleted);
+        let deleted = crate::batch::story::deleted(&entries);
+        let at = jiff::Timestamp::now();
+        let seen: Vec<Seen> = rows
+            .iter()
+            .map(|r| Seen::of(&r.job_id, jobs.get(&r.job_id).and_then(Option::as_ref), at, deleted.contains(&r.job_id)))
+            .collect();
+        let refresh = refresh_of(dir, rows, (&seen, at), &jobs);
         show.refresh(&refresh)?;
         if let Some(observer) = observer.as_deref_mut() {
-            let at = jiff::Timestamp::now();
-            let seen = refresh
-                .rows
-                .iter()
-                .map(|r| {
-                    Seen::of(&r.job_id, jobs.get(&r.job_id).and_then(Option::as_ref), at, deleted.contains(&r.job_id))
-                })
-                .collect();
             let mut notes = Vec::new();
             observer.write(seen, &refresh.checked_at, &mut notes)?;
             notes.iter().for_each(|n| show.note(n));
@@ -163,38 +162,35 @@ fn watch(
     }
 }
 
-/// Each row's job as the API has it (`jobs`, by JobId), counted.
+/// Each row's job as a look at `at` saw it (`seen`, one for each row, in order), counted;
+/// `jobs` (by JobId) says which are scheduled.
 pub fn refresh_of(
     dir: &Path,
     mut rows: Vec<ReportRow>,
+    (seen, at): (&[Seen], jiff::Timestamp),
     jobs: &BTreeMap<String, Option<crate::account::ReplicationJob>>,
-    deleted: &std::collections::BTreeSet<String>,
 ) -> Refresh {
-    let checked_at = crate::time::format_time(jiff::Timestamp::now());
+    let checked_at = crate::time::format_time(at);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let (mut waiting_for_you, mut still) = (0, 0);
-    for r in rows.iter_mut() {
-        let job = jobs.get(&r.job_id).cloned().flatten();
-        let field = |k: &str| {
-            job.as_ref().and_then(|j| j.extra.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
-        };
-        // A job gone stays as the batch knows it: deleted by it, or missing.
-        let gone = if deleted.contains(&r.job_id) { JobStatus::Deleted } else { JobStatus::Missing };
-        let status = job.as_ref().map_or(gone, |j| JobStatus::parse(&j.status));
-        if let Some(j) = &job {
-            r.results = crate::batch::journal::JobResults::of(j);
+    for (r, seen) in rows.iter_mut().zip(seen) {
+        let job = jobs.get(&r.job_id).and_then(Option::as_ref);
+        let scheduled = job.and_then(|j| j.extra.get("ScheduledStartTime")).and_then(|v| v.as_str());
+        let scheduled = scheduled.is_some_and(|s| !s.is_empty());
+        let status = seen.status.clone();
+        if job.is_some() {
+            r.results = seen.results.clone();
         }
         if r.job_status.as_ref() != Some(&status) {
             r.status_at = Some(checked_at.clone());
         }
-        let scheduled = !field("ScheduledStartTime").is_empty();
         waiting_for_you += usize::from(status.waits_for_the_user(scheduled));
         still += usize::from(status.will_not_move(scheduled));
         *counts.entry(status.to_string()).or_default() += 1;
         r.job_status = Some(status);
-        r.business_status = Some(field("BusinessStatus"));
-        r.progress = job.as_ref().and_then(|j| j.extra.get("Progress")).and_then(|v| v.as_f64());
-        r.job_error_code = Some(field("ErrorCode"));
+        r.business_status = Some(seen.business.clone());
+        r.progress = seen.progress;
+        r.job_error_code = Some(seen.error_code.clone());
         r.checked_at = Some(checked_at.clone());
     }
     let each: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
