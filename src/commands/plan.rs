@@ -23,7 +23,8 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
         steps.push(Step::new(row, diags));
         if crate::plan::waves::wave_column(row.schema).is_some() {
             let start = row.text(crate::inventory::Param::ScheduledStartTime).and_then(parse_time);
-            timed.push((crate::plan::waves::Job::of(row, account.as_ref()), start));
+            let wave = crate::plan::waves::wave_of(row.schema, row.record());
+            timed.push((crate::plan::waves::Job::of(row, wave, account.as_ref()), start));
         }
         if json {
             findings.extend_from_slice(diags);

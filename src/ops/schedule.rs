@@ -38,8 +38,10 @@ pub fn schedule(opts: &Options) -> anyhow::Result<Scheduled> {
         Schema::parse(table.header.clone()).map_err(|e| anyhow::anyhow!("{shown}:{}: {e}", table.header_line))?;
     let records: Vec<(u64, RecordBuf)> =
         table.rows.iter().map(|(line, cells)| (*line, cells.iter().map(String::as_str).collect())).collect();
-    let jobs: Vec<Job> =
-        records.iter().map(|(line, r)| Job::of(&Row::new(*line, &schema, r.view()), opts.account)).collect();
+    let jobs: Vec<Job> = records
+        .iter()
+        .map(|(line, r)| Job::of(&Row::new(*line, &schema, r.view()), waves::wave_of(&schema, r.view()), opts.account))
+        .collect();
     let (planned, findings) = waves::schedule(&jobs, &opts.waves);
     let text = match findings.is_empty() {
         true => {

@@ -24,6 +24,26 @@ pub struct Job {
 }
 
 impl Job {
+    /// An inventory row's job in `wave`: the cells [`Job::of_params`] reads, by their API names.
+    pub fn of(row: &crate::inventory::Row, wave: &str, account: Option<&AccountIndex>) -> Job {
+        let params: BTreeMap<String, String> = row
+            .fields()
+            .enumerate()
+            .map(|(col, v)| (row.schema.api_name(col as u16), v))
+            .filter(|(name, v)| !v.is_empty() && Job::reads(name))
+            .map(|(name, v)| (name.to_string(), v.to_string()))
+            .collect();
+        Job::of_params(row.line, wave, &params, account)
+    }
+
+    /// Whether [`Job::of_params`] reads the parameter `name`: the disks, the source, the
+    /// bandwidth (in ReplicationParameters) and ValidTime.
+    fn reads(name: &str) -> bool {
+        name.starts_with("SystemDisk")
+            || name.starts_with("DataDisk.")
+            || matches!(name, "SourceId" | "ReplicationParameters" | "ValidTime")
+    }
+
     /// A row's job from its request parameters by their API names (`SystemDiskSize`,
     /// `DataDisk.1.Part.1.SizeBytes`, ...): disk by disk, the used space its partitions
     /// tell (the row's `...Part.M.SizeBytes`, else the account's for its source: the

@@ -45,27 +45,6 @@ pub fn order(labels: &[&str]) -> Vec<String> {
     waves
 }
 
-/// An inventory row's job, for the estimator.
-impl Job {
-    /// An inventory row's job: its cells by their API names, as [`Job::of_params`] reads them.
-    pub fn of(row: &crate::inventory::Row, account: Option<&crate::account::AccountIndex>) -> Job {
-        // Only the cells the estimator reads: the disks, the source, the bandwidth, ValidTime.
-        let read = |name: &str| {
-            name.starts_with("SystemDisk")
-                || name.starts_with("DataDisk.")
-                || matches!(name, "SourceId" | "ReplicationParameters" | "ValidTime")
-        };
-        let params: std::collections::BTreeMap<String, String> = row
-            .fields()
-            .enumerate()
-            .map(|(col, v)| (row.schema.api_name(col as u16), v))
-            .filter(|(name, v)| !v.is_empty() && read(name))
-            .map(|(name, v)| (name.to_string(), v.to_string()))
-            .collect();
-        Job::of_params(row.line, wave_of(row.schema, row.record()), &params, account)
-    }
-}
-
 /// How to schedule.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
