@@ -102,9 +102,10 @@ impl From<String> for Message {
     }
 }
 
-impl From<&str> for Message {
-    fn from(s: &str) -> Message {
-        Message::Own(s.to_string())
+/// A message written in the code is kept as it is, not copied.
+impl From<&'static str> for Message {
+    fn from(s: &'static str) -> Message {
+        Message::Kept(s)
     }
 }
 
