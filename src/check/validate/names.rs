@@ -43,24 +43,23 @@ fn allowed(c: char) -> bool {
 }
 
 /// The API's rule for one value, read plainly: 2 to 128 characters, no `http://` or
-/// `https://` prefix, a letter first, then only letters, digits, `:`, `_` and `-`.
-fn findings(text: &str, what: &str, r: &NameRules) -> Vec<(Code, String)> {
-    let mut out = Vec::new();
+/// `https://` prefix, a letter first, then only letters, digits, `:`, `_` and `-`. Each
+/// finding is handed to `say`.
+fn findings(text: &str, what: &str, r: &NameRules, say: &mut dyn FnMut(Code, String)) {
     let len = text.chars().count();
     if !(2..=128).contains(&len) {
-        out.push((r.length, format!("{what} must be 2 to 128 characters, got {len}")));
+        say(r.length, format!("{what} must be 2 to 128 characters, got {len}"));
     }
     if text.starts_with("http://") || text.starts_with("https://") {
-        out.push((r.url, format!("{what} must not start with http:// or https://")));
-        return out;
+        say(r.url, format!("{what} must not start with http:// or https://"));
+        return;
     }
     if let Some(first) = text.chars().next().filter(|c| !c.is_alphabetic()) {
-        out.push((r.first, format!("{what} must start with a letter, not '{first}'")));
+        say(r.first, format!("{what} must start with a letter, not '{first}'"));
     }
     if let Some((pos, bad)) = text.chars().enumerate().find(|(_, c)| !allowed(*c)) {
-        out.push((r.charset, format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1)));
+        say(r.charset, format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1));
     }
-    out
 }
 
 /// Fast form of "no findings" for the common case, decided without decoding characters: a
@@ -100,9 +99,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         if is_plain_ascii_name(cell.text) {
             continue;
         }
-        for (code, message) in findings(cell.text, r.param.name(), r) {
-            out.push(diag(row, cell.column(), code, message));
-        }
+        findings(cell.text, r.param.name(), r, &mut |code, message| out.push(diag(row, cell.column(), code, message)));
     }
 }
 
@@ -129,7 +126,8 @@ mod tests {
         /// says it of a value the plain rule faults.
         #[test]
         fn the_fast_form_agrees_with_the_rule(text in "(http)?[a-zA-Z0-9:_\\-. /@\\[`{\u{e9}\\x7f\\x00]{0,140}") {
-            let plain = findings(&text, "Name", &RULES[0]).is_empty();
+            let mut plain = true;
+            findings(&text, "Name", &RULES[0], &mut |_, _| plain = false);
             let fast = is_plain_ascii_name(&text);
             if fast {
                 proptest::prop_assert!(plain, "{text:?}");

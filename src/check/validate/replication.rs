@@ -46,10 +46,8 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
             return;
         }
     };
-    let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort();
-    for key in keys {
-        let v = &object[key.as_str()];
+    // The object's keys in order (the map is ordered by key: a test below holds it to that).
+    for (key, v) in &object {
         let problem = match key.as_str() {
             "bandwidth_limit" => (!v.is_u64()).then_some("an integer >= 0"),
             "compress_level" => (!(v.is_i64() || v.is_u64())).then_some("an integer"),
@@ -73,6 +71,12 @@ mod tests {
     use super::*;
 
     const COL: &str = "ReplicationParameters";
+
+    #[test]
+    fn an_object_s_keys_are_read_in_order() {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(r#"{"b":1,"c":2,"a":3}"#) else { panic!() };
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    }
 
     #[test]
     fn well_typed_object_passes() {
