@@ -27,6 +27,7 @@ pub enum Style {
 const RANGE: u64 = 3;
 
 /// Findings of one code on consecutive rows, not yet written.
+#[derive(Default)]
 struct Run {
     first_line: u64,
     last_line: u64,
@@ -35,9 +36,8 @@ struct Run {
     /// later one that has errors of other codes (an invalid row is not past the quota, say,
     /// and does not end a run of quota findings).
     last_row: u64,
-    /// Its first findings, while there are too few for a range.
+    /// Its first findings, while there are too few for a range; then its first alone.
     held: Vec<Diagnostic>,
-    first: Diagnostic,
     /// When it started, among all runs: runs that end together are written in this order
     /// (which is the findings' own).
     order: u64,
@@ -57,6 +57,8 @@ pub struct Stream<W: Write> {
     /// Open runs by code and column: one code in two columns is two runs (boxed: the map
     /// moves its values as it changes, and a run holds findings).
     runs: BTreeMap<(&'static str, Column), Box<Run>>,
+    /// The last run ended, kept for the next to start in.
+    spare: Option<Box<Run>>,
     /// Runs started so far.
     started: u64,
     scratch: Vec<u8>,
@@ -72,6 +74,7 @@ impl<W: Write> Stream<W> {
             failed: None,
             rows: 0,
             runs: BTreeMap::new(),
+            spare: None,
             started: 0,
             scratch: Vec::with_capacity(1 << 10),
         };
@@ -153,31 +156,29 @@ impl<W: Write> Stream<W> {
                     if run.rows < RANGE {
                         run.held.push(d.clone());
                     } else {
-                        run.held.clear();
+                        run.held.truncate(1);
                     }
                 }
                 _ => {
                     if let Some(done) = self.runs.remove(&(d.code.id, d.column)) {
                         self.end_run(schema, &done);
+                        self.spare = Some(done);
                     }
                     self.started += 1;
-                    let run = Run {
-                        first_line: d.line,
-                        last_line: d.line,
-                        rows: 1,
-                        last_row: row,
-                        held: vec![d.clone()],
-                        first: d.clone(),
-                        order: self.started,
-                    };
-                    self.runs.insert((d.code.id, d.column), Box::new(run));
+                    // The run that just ended lends its box and its list to this one.
+                    let mut run = self.spare.take().unwrap_or_default();
+                    run.held.clear();
+                    run.held.push(d.clone());
+                    (run.first_line, run.last_line, run.rows, run.last_row) = (d.line, d.line, 1, row);
+                    run.order = self.started;
+                    self.runs.insert((d.code.id, d.column), run);
                 }
             }
         }
         // A whole-row finding such as the quota's is not given to a row invalid for other
         // reasons: such a row does not end its run.
         if has_errors {
-            self.runs.values_mut().filter(|r| r.first.column == Column::Row).for_each(|r| r.last_row = row);
+            self.runs.values_mut().filter(|r| r.held[0].column == Column::Row).for_each(|r| r.last_row = row);
         }
         if self.runs.values().all(|r| r.last_row == row) {
             return;
@@ -198,7 +199,7 @@ impl<W: Write> Stream<W> {
             }
             return;
         }
-        let d = &run.first;
+        let d = &run.held[0];
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         let (first, last, rows) = (run.first_line, run.last_line, grouped(run.rows));
