@@ -5,7 +5,7 @@
 
 use super::journal::{ActResult, Entry};
 use crate::plan::request::Purpose;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The API action that changes a job's parameters in place.
 pub const MODIFY: &str = "ModifyReplicationJobAttribute";
@@ -28,6 +28,31 @@ pub struct BatchJob {
     /// Where the row that made it came from.
     pub line: u64,
     pub file: String,
+}
+
+/// The jobs this batch's calls of `action` (the API's name) reached: the last call done, or
+/// sent and its answer lost (the job may have been reached); a call the API refused reached
+/// nothing. A delete cannot be undone: one done stays done whatever is refused after it.
+/// The one statement of the rule: the timelines' `Deleted`, the jobs a look is told the
+/// batch deleted, [`BatchJob::deleted`], and what start, stop, cutover and delete count as
+/// this batch's own earlier work all read it.
+pub fn reached<'a>(entries: &'a [Entry], action: &str) -> BTreeSet<&'a str> {
+    let lasting = action == DELETE;
+    // Per job: whether a call reached it, and whether one is still without its answer.
+    let mut calls: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+    for e in entries {
+        match e {
+            Entry::Act(a) if a.action == action => calls.entry(&a.job_id).or_default().1 = true,
+            Entry::Acted(a) if a.action == action => {
+                let (done, open) = calls.entry(&a.job_id).or_default();
+                let now = a.result == ActResult::Done;
+                *done = now || (lasting && *done);
+                *open = false;
+            }
+            _ => {}
+        }
+    }
+    calls.into_iter().filter(|(_, (done, open))| *done || *open).map(|(job, _)| job).collect()
 }
 
 /// Each source server's job, by SourceId.
@@ -68,17 +93,10 @@ pub fn jobs_of(entries: &[Entry]) -> BTreeMap<String, BatchJob> {
             Entry::Act(a) if a.action == MODIFY => {
                 modifying.insert(a.job_id.as_str(), &a.params);
             }
+            // Why the last delete of it was sent (whether it removed the job is said below).
             Entry::Act(a) if a.action == DELETE => {
                 if let Some(j) = by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id) {
-                    j.deleted = true;
                     j.deleted_for = a.purpose;
-                }
-            }
-            // A delete refused: the job stands (a delete sent without an answer may have gone through).
-            Entry::Acted(a) if a.action == DELETE && a.result == ActResult::Failed => {
-                if let Some(j) = by_id.get(&a.job_id).and_then(|s| jobs.get_mut(s)).filter(|j| j.job_id == a.job_id) {
-                    j.deleted = false;
-                    j.deleted_for = None;
                 }
             }
             Entry::Acted(a) if a.action == MODIFY && a.result == ActResult::Done => {
@@ -92,6 +110,11 @@ pub fn jobs_of(entries: &[Entry]) -> BTreeMap<String, BatchJob> {
             }
             _ => {}
         }
+    }
+    let deleted = reached(entries, DELETE);
+    for j in jobs.values_mut() {
+        j.deleted = deleted.contains(j.job_id.as_str());
+        j.deleted_for = j.deleted_for.filter(|_| j.deleted);
     }
     jobs
 }
@@ -168,5 +191,46 @@ mod tests {
         more.push(Entry::Outcome(Outcome::settled(2, "t2", Some("j-2"))));
         let j = &jobs_of(&more)["s-1"];
         assert_eq!((j.job_id.as_str(), j.deleted), ("j-2", false));
+    }
+    fn call(action: &str, job: &str, result: Option<ActResult>) -> Entry {
+        match result {
+            None => Entry::Act(Act {
+                line: 2,
+                action: action.into(),
+                job_id: job.into(),
+                params: BTreeMap::new(),
+                at: jiff::Timestamp::UNIX_EPOCH,
+                run: "r".into(),
+                purpose: None,
+            }),
+            Some(result) => Entry::Acted(Acted {
+                line: 2,
+                action: action.into(),
+                job_id: job.into(),
+                result,
+                request_id: None,
+                error_code: None,
+                error_message: None,
+                attempts: 1,
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_stop_refused_after_one_done_has_not_stopped_the_job_and_a_delete_stays_done() {
+        use ActResult::{Done, Failed};
+        for (action, want) in [("StopReplicationJob", vec![]), (DELETE, vec!["j-1"])] {
+            let entries = [
+                call(action, "j-1", None),
+                call(action, "j-1", Some(Done)),
+                call(action, "j-1", None),
+                call(action, "j-1", Some(Failed)),
+            ];
+            assert_eq!(reached(&entries, action).into_iter().collect::<Vec<_>>(), want, "{action}");
+        }
+        // Sent, its answer lost: the job may have been reached, whatever the action.
+        let lost = [call("StopReplicationJob", "j-2", Some(Failed)), call("StopReplicationJob", "j-2", None)];
+        assert_eq!(reached(&lost, "StopReplicationJob"), BTreeSet::from(["j-2"]));
     }
 }

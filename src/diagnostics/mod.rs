@@ -64,10 +64,11 @@ impl Diagnostic {
     }
 }
 
-/// A finding's text: its own, written for it, or one kept for the whole run and said by many
-/// findings (the quota's, on every row past it), which costs neither a copy nor a count
-/// shared between threads (a reference count bounced between the batch stage, which makes
-/// the finding, and the worker, which frees it, costs more than the copy).
+/// A finding's text: its own, written for it, or one that lives as long as the run (a
+/// message written in the code, or the quota's, made once and said on every row past it),
+/// which costs neither a copy nor a count shared between threads (a reference count bounced
+/// between the batch stage, which makes the finding, and the worker, which frees it, costs
+/// more than the copy).
 #[derive(Clone, Debug, Eq)]
 pub enum Message {
     Own(String),

@@ -3,9 +3,9 @@
 
 use super::act::{Action, Decision, decide};
 use super::states::State;
+use crate::batch::jobs::reached;
 use crate::batch::journal::Entry;
 use crate::batch::report::ReportRow;
-use crate::batch::story::reached;
 use crate::jobstate::JobStatus;
 use std::collections::{BTreeMap, BTreeSet};
 

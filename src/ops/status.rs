@@ -140,8 +140,13 @@ fn watch(
             }
             Some(Err(e)) => return Err(e),
         };
-        // A job gone is Deleted when a delete of the batch removed it, else Missing.
-        let deleted = crate::batch::story::deleted(&entries);
+        // A job gone is Deleted when a delete of the batch removed it, else Missing. A delete
+        // journals its sending before the call: a job gone that the journal read before the
+        // look does not say the batch deleted is looked up in the journal as it is now.
+        let mut deleted = crate::batch::story::deleted(&entries);
+        if jobs.iter().any(|(id, job)| job.is_none() && !deleted.contains(id)) {
+            deleted = crate::batch::story::deleted(&crate::batch::journal::Journal::read(dir)?);
+        }
         let at = jiff::Timestamp::now();
         let seen: Vec<Seen> = rows
             .iter()
@@ -163,7 +168,7 @@ fn watch(
 }
 
 /// Each row's job as a look at `at` saw it (`seen`, one for each row, in order), counted;
-/// `jobs` (by JobId) says which are scheduled.
+/// `jobs` (by JobId) says which are scheduled, and which were there to give their results.
 pub fn refresh_of(
     dir: &Path,
     mut rows: Vec<ReportRow>,
@@ -173,6 +178,7 @@ pub fn refresh_of(
     let checked_at = crate::time::format_time(at);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let (mut waiting_for_you, mut still) = (0, 0);
+    debug_assert_eq!(rows.len(), seen.len(), "one look for each row");
     for (r, seen) in rows.iter_mut().zip(seen) {
         let job = jobs.get(&r.job_id).and_then(Option::as_ref);
         let scheduled = job.and_then(|j| j.extra.get("ScheduledStartTime")).and_then(|v| v.as_str());

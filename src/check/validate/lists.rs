@@ -7,7 +7,7 @@ use crate::diagnostics::{Column, Diagnostic, codes};
 use crate::inventory::Row;
 
 /// What a list with the numbers `set` (ascending) is sent as: each number that moves, with
-/// the one it is sent under, as the list is walked. None when the numbers run from 1
+/// the one it is sent under, as the list is walked; nothing when the numbers run from 1
 /// without a gap.
 fn moves(set: impl Iterator<Item = u32>) -> impl Iterator<Item = (u32, u32)> {
     set.enumerate().filter_map(|(i, n)| (n != i as u32 + 1).then_some((n, i as u32 + 1)))
