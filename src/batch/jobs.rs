@@ -153,12 +153,12 @@ mod tests {
         })
     }
 
-    fn acted(action: &str, job: &str) -> Entry {
+    fn acted(action: &str, job: &str, result: ActResult) -> Entry {
         Entry::Acted(Acted {
             line: 2,
             action: action.into(),
             job_id: job.into(),
-            result: ActResult::Done,
+            result,
             request_id: None,
             error_code: None,
             error_message: None,
@@ -175,7 +175,7 @@ mod tests {
             intent("t1", created),
             Entry::Outcome(Outcome::settled(2, "t1", Some("j-1"))),
             act(MODIFY, "j-1", change.clone(), Some(Purpose::Update)),
-            acted(MODIFY, "j-1"),
+            acted(MODIFY, "j-1", ActResult::Done),
             // A modify whose answer was lost changes nothing the journal knows.
             act(MODIFY, "j-1", p(&[("JobId", "j-1"), ("Name", "lost")]), Some(Purpose::Update)),
         ];
@@ -192,45 +192,18 @@ mod tests {
         let j = &jobs_of(&more)["s-1"];
         assert_eq!((j.job_id.as_str(), j.deleted), ("j-2", false));
     }
-    fn call(action: &str, job: &str, result: Option<ActResult>) -> Entry {
-        match result {
-            None => Entry::Act(Act {
-                line: 2,
-                action: action.into(),
-                job_id: job.into(),
-                params: BTreeMap::new(),
-                at: jiff::Timestamp::UNIX_EPOCH,
-                run: "r".into(),
-                purpose: None,
-            }),
-            Some(result) => Entry::Acted(Acted {
-                line: 2,
-                action: action.into(),
-                job_id: job.into(),
-                result,
-                request_id: None,
-                error_code: None,
-                error_message: None,
-                attempts: 1,
-                at: jiff::Timestamp::UNIX_EPOCH,
-            }),
-        }
-    }
 
     #[test]
     fn a_stop_refused_after_one_done_has_not_stopped_the_job_and_a_delete_stays_done() {
         use ActResult::{Done, Failed};
         for (action, want) in [("StopReplicationJob", vec![]), (DELETE, vec!["j-1"])] {
-            let entries = [
-                call(action, "j-1", None),
-                call(action, "j-1", Some(Done)),
-                call(action, "j-1", None),
-                call(action, "j-1", Some(Failed)),
-            ];
+            let sent = || act(action, "j-1", BTreeMap::new(), None);
+            let entries = [sent(), acted(action, "j-1", Done), sent(), acted(action, "j-1", Failed)];
             assert_eq!(reached(&entries, action).into_iter().collect::<Vec<_>>(), want, "{action}");
         }
         // Sent, its answer lost: the job may have been reached, whatever the action.
-        let lost = [call("StopReplicationJob", "j-2", Some(Failed)), call("StopReplicationJob", "j-2", None)];
-        assert_eq!(reached(&lost, "StopReplicationJob"), BTreeSet::from(["j-2"]));
+        let stop = "StopReplicationJob";
+        let lost = [acted(stop, "j-2", Failed), act(stop, "j-2", BTreeMap::new(), None)];
+        assert_eq!(reached(&lost, stop), BTreeSet::from(["j-2"]));
     }
 }
