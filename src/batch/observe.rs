@@ -13,10 +13,9 @@ use std::time::Duration;
 /// The batch in `dir`: its report, or, before the first submit into it has written one (it
 /// runs, or was killed), the rows its journal holds.
 pub fn current(dir: &Path) -> anyhow::Result<Report> {
-    match dir.join("report.json").exists() {
-        true => Ok(report::read(dir)?),
-        false => current_of(dir, &Journal::read(dir)?),
-    }
+    // The journal is only read when there is no report to read.
+    let entries = if dir.join("report.json").exists() { Vec::new() } else { Journal::read(dir)? };
+    current_of(dir, &entries)
 }
 
 /// Like [`current`], for a caller that read the journal (`entries`) already.

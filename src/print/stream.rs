@@ -57,8 +57,6 @@ pub struct Stream<W: Write> {
     /// Open runs by code and column: one code in two columns is two runs (boxed: the map
     /// moves its values as it changes, and a run holds findings).
     runs: BTreeMap<(&'static str, Column), Box<Run>>,
-    /// The last run ended, kept for the next to start in.
-    spare: Option<Box<Run>>,
     /// Runs started so far.
     started: u64,
     scratch: Vec<u8>,
@@ -74,7 +72,6 @@ impl<W: Write> Stream<W> {
             failed: None,
             rows: 0,
             runs: BTreeMap::new(),
-            spare: None,
             started: 0,
             scratch: Vec::with_capacity(1 << 10),
         };
@@ -160,13 +157,15 @@ impl<W: Write> Stream<W> {
                     }
                 }
                 _ => {
-                    if let Some(done) = self.runs.remove(&(d.code.id, d.column)) {
-                        self.end_run(schema, &done);
-                        self.spare = Some(done);
-                    }
+                    // The run of this code and column that ends here lends its box and list to the next.
+                    let mut run = match self.runs.remove(&(d.code.id, d.column)) {
+                        Some(done) => {
+                            self.end_run(schema, &done);
+                            done
+                        }
+                        None => Box::default(),
+                    };
                     self.started += 1;
-                    // The run that just ended lends its box and its list to this one.
-                    let mut run = self.spare.take().unwrap_or_default();
                     run.held.clear();
                     run.held.push(d.clone());
                     (run.first_line, run.last_line, run.rows, run.last_row) = (d.line, d.line, 1, row);

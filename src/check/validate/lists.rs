@@ -21,9 +21,9 @@ fn first_hole(set: impl Iterator<Item = u32>) -> Option<u32> {
 
 /// The finding on a list of `name` (`DataDisk`, `Tag`, `DataDisk.2.Part`) with the numbers
 /// `set()` whose first hole is `hole`, written in one string.
-fn said<I: Iterator<Item = u32>>(name: &str, set: impl Fn() -> I, hole: u32) -> Option<String> {
+fn said<I: Iterator<Item = u32>>(name: &str, set: impl Fn() -> I, hole: u32) -> String {
     use std::fmt::Write;
-    let (last, _) = moves(set()).last()?;
+    let last = moves(set()).last().map_or(hole, |(from, _)| from);
     let mut message =
         format!("{name}.{hole} is empty and {name}.{last} is not: the list is sent numbered from 1 without gaps (");
     for (k, (from, to)) in moves(set()).enumerate() {
@@ -31,14 +31,12 @@ fn said<I: Iterator<Item = u32>>(name: &str, set: impl Fn() -> I, hole: u32) -> 
         let _ = write!(message, "{comma}{name}.{from} as {name}.{to}");
     }
     message.push(')');
-    Some(message)
+    message
 }
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let schema = row.schema;
-    let mut say = |column: Column, message: Option<String>| {
-        out.extend(message.map(|m| diag(row, column, codes::LIST_RENUMBERED, m)));
-    };
+    let mut say = |column: Column, message: String| out.push(diag(row, column, codes::LIST_RENUMBERED, message));
     let disks = || row.data_disks().map(|d| d.n());
     if let Some(hole) = first_hole(disks()) {
         let cols = schema.disks.iter().find(|d| d.n == hole);
