@@ -129,7 +129,7 @@ pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
     out.push(b'}');
 }
 
-fn push_int(out: &mut Vec<u8>, mut n: u64) {
+pub(super) fn push_int(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {

@@ -5,6 +5,7 @@ pub mod explain;
 pub mod json;
 pub mod live;
 pub mod man;
+mod ranges;
 pub mod reconcile;
 pub mod render;
 pub mod stream;

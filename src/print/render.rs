@@ -1,9 +1,11 @@
 //! Printing findings: colored or plain text for people, one JSON object for programs.
 
-use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
+use super::json::push_int;
+use crate::diagnostics::{Code, Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
+use std::sync::LazyLock;
 
 pub use super::json::{JsonDiagnostic, JsonFindings};
 pub use crate::diagnostics::column_name;
@@ -15,75 +17,153 @@ const BOLD: Style = Style::new().bold();
 
 /// Writes one finding for a person, with ANSI styles (the stream strips them when it should).
 pub fn human_one(out: &mut dyn Write, path: &str, d: &Diagnostic, schema: &Schema) -> io::Result<()> {
-    human_one_in(out, path, d, schema, &STYLED)
+    let mut text = Vec::new();
+    human_one_in(&mut text, path, d, schema, Palette::styled());
+    out.write_all(&text)
 }
 
-/// The styles of human output: colors, or none (for a stream that takes none, so that
-/// nothing is written only to be stripped again).
+/// The styles of human output as the bytes that open and close each: colors, or none (for a
+/// stream that takes none, so that nothing is written only to be stripped again). They are
+/// rendered once, and a finding is written as bytes (a finding on every row is the hot path).
 pub struct Palette {
-    error: Style,
-    warning: Style,
-    accent: Style,
-    bold: Style,
+    error: Marks,
+    warning: Marks,
+    accent: Marks,
+    bold: Marks,
 }
 
-/// Colors and bold.
-pub const STYLED: Palette = Palette { error: ERROR, warning: WARNING, accent: ACCENT, bold: BOLD };
-/// No styles at all.
-pub const PLAIN: Palette =
-    Palette { error: Style::new(), warning: Style::new(), accent: Style::new(), bold: Style::new() };
+/// A style's opening and closing escape codes.
+struct Marks {
+    open: String,
+    close: String,
+}
 
-/// [`human_one`] in the styles of `palette`.
-pub fn human_one_in(
-    out: &mut dyn Write,
-    path: &str,
-    d: &Diagnostic,
-    schema: &Schema,
-    palette: &Palette,
-) -> io::Result<()> {
-    let names = &schema.names;
-    let (accent, bold) = (palette.accent, palette.bold);
-    let (style, label) = match d.severity {
-        Severity::Error => (palette.error, "error"),
-        Severity::Warning => (palette.warning, "warning"),
-    };
-    writeln!(out, "{style}{label}[{}]{style:#}{bold}: {}{bold:#}", d.code, d.message)?;
-    match (column_name(names, d.column), &schema.sheet, d.column) {
-        (Some(c), Some(sheet), Column::At(i)) => {
-            writeln!(out, "  {accent}-->{accent:#} {path}:{}!{} ({c})", sheet.name, sheet.cell(i, d.line))?
+impl Marks {
+    fn of(style: Style) -> Marks {
+        Marks { open: style.to_string(), close: format!("{style:#}") }
+    }
+
+    /// `text` in this style.
+    fn put(&self, out: &mut Vec<u8>, text: &[&[u8]]) {
+        out.extend_from_slice(self.open.as_bytes());
+        text.iter().for_each(|t| out.extend_from_slice(t));
+        out.extend_from_slice(self.close.as_bytes());
+    }
+}
+
+impl Palette {
+    fn of(error: Style, warning: Style, accent: Style, bold: Style) -> Palette {
+        Palette {
+            error: Marks::of(error),
+            warning: Marks::of(warning),
+            accent: Marks::of(accent),
+            bold: Marks::of(bold),
         }
-        (Some(c), Some(sheet), _) => {
-            writeln!(out, "  {accent}-->{accent:#} {path}:{} row {} ({c})", sheet.name, d.line)?
+    }
+
+    /// Colors and bold.
+    pub fn styled() -> &'static Palette {
+        static STYLED: LazyLock<Palette> = LazyLock::new(|| Palette::of(ERROR, WARNING, ACCENT, BOLD));
+        &STYLED
+    }
+
+    /// No styles at all.
+    pub fn plain() -> &'static Palette {
+        static PLAIN: LazyLock<Palette> =
+            LazyLock::new(|| Palette::of(Style::new(), Style::new(), Style::new(), Style::new()));
+        &PLAIN
+    }
+
+    /// `error[Code]: message`, its first line.
+    fn headline(&self, out: &mut Vec<u8>, severity: Severity, code: &str, message: &str) {
+        let (marks, label): (_, &[u8]) = match severity {
+            Severity::Error => (&self.error, b"error"),
+            Severity::Warning => (&self.warning, b"warning"),
+        };
+        marks.put(out, &[label, b"[", code.as_bytes(), b"]"]);
+        self.bold.put(out, &[b": ", message.as_bytes()]);
+        out.push(b'\n');
+    }
+
+    /// `  --> ` before a location.
+    fn arrow(&self, out: &mut Vec<u8>, path: &str) {
+        out.extend_from_slice(b"  ");
+        self.accent.put(out, &[b"-->"]);
+        out.push(b' ');
+        out.extend_from_slice(path.as_bytes());
+        out.push(b':');
+    }
+
+    /// `   = text`, a line of its own, and the hint (when the code has one) after it.
+    fn notes(&self, out: &mut Vec<u8>, see: Option<u64>, hint: &str) {
+        if let Some(r) = see {
+            out.extend_from_slice(b"   ");
+            self.accent.put(out, &[b"="]);
+            out.extend_from_slice(b" see line ");
+            push_int(out, r);
+            out.push(b'\n');
         }
-        (None, Some(sheet), _) => writeln!(out, "  {accent}-->{accent:#} {path}:{} row {}", sheet.name, d.line)?,
-        (Some(c), None, _) => writeln!(out, "  {accent}-->{accent:#} {path}:{} column {c}", d.line)?,
-        (None, None, _) => writeln!(out, "  {accent}-->{accent:#} {path}:{}", d.line)?,
+        if !hint.is_empty() {
+            out.extend_from_slice(b"   ");
+            self.accent.put(out, &[b"="]);
+            out.extend_from_slice(b" hint: ");
+            out.extend_from_slice(hint.as_bytes());
+            out.push(b'\n');
+        }
+        out.push(b'\n');
     }
-    if let Some(r) = d.related_line {
-        writeln!(out, "   {accent}={accent:#} see line {r}")?;
+}
+
+/// [`human_one`] in the styles of `palette`, into memory.
+pub fn human_one_in(out: &mut Vec<u8>, path: &str, d: &Diagnostic, schema: &Schema, palette: &Palette) {
+    palette.headline(out, d.severity, d.code.id, &d.message);
+    palette.arrow(out, path);
+    match (column_name(&schema.names, d.column), &schema.sheet) {
+        (column, Some(sheet)) => {
+            out.extend_from_slice(sheet.name.as_bytes());
+            match (column, d.column) {
+                (Some(_), Column::At(i)) => {
+                    out.push(b'!');
+                    out.extend_from_slice(sheet.cell(i, d.line).as_bytes());
+                }
+                _ => {
+                    out.extend_from_slice(b" row ");
+                    push_int(out, d.line);
+                }
+            }
+            if let Some(c) = column {
+                out.extend_from_slice(b" (");
+                out.extend_from_slice(c.as_bytes());
+                out.push(b')');
+            }
+        }
+        (column, None) => {
+            push_int(out, d.line);
+            if let Some(c) = column {
+                out.extend_from_slice(b" column ");
+                out.extend_from_slice(c.as_bytes());
+            }
+        }
     }
-    let hint = d.hint();
-    if !hint.is_empty() {
-        writeln!(out, "   {accent}={accent:#} hint: {hint}")?;
-    }
-    writeln!(out)
+    out.push(b'\n');
+    palette.notes(out, d.related_line, d.hint());
 }
 
 /// Writes a finding that stands for a run of rows (`range`: `1003-1000001`), located by
-/// the run's lines.
-pub fn human_range(out: &mut dyn Write, path: &str, d: &Diagnostic, range: &str, palette: &Palette) -> io::Result<()> {
-    let (accent, bold) = (palette.accent, palette.bold);
-    let (style, label) = match d.severity {
-        Severity::Error => (palette.error, "error"),
-        Severity::Warning => (palette.warning, "warning"),
-    };
-    writeln!(out, "{style}{label}[{}]{style:#}{bold}: {}{bold:#}", d.code, d.message)?;
-    writeln!(out, "  {accent}-->{accent:#} {path}:{range}")?;
-    let hint = d.hint();
-    if !hint.is_empty() {
-        writeln!(out, "   {accent}={accent:#} hint: {hint}")?;
-    }
-    writeln!(out)
+/// the run's lines: `message` is the range's own.
+pub fn human_range(
+    out: &mut Vec<u8>,
+    path: &str,
+    (severity, code): (Severity, Code),
+    message: &str,
+    range: &str,
+    palette: &Palette,
+) {
+    palette.headline(out, severity, code.id, message);
+    palette.arrow(out, path);
+    out.extend_from_slice(range.as_bytes());
+    out.push(b'\n');
+    palette.notes(out, None, code.hint);
 }
 
 /// Writes every finding and the summary line.

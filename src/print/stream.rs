@@ -3,12 +3,11 @@
 //! then the summary), or text for people, where a run of one code on consecutive rows is
 //! said once, as a range.
 
-use super::json::{grouped, json_finding, json_string};
+use super::json::{json_finding, json_string};
+use super::ranges::Runs;
 use super::render;
-use crate::diagnostics::column_name;
-use crate::diagnostics::{Column, Diagnostic, Severity, Summary};
+use crate::diagnostics::{Diagnostic, Summary};
 use crate::inventory::Schema;
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// How findings are written.
@@ -23,26 +22,6 @@ pub enum Style {
     },
 }
 
-/// Rows of one code in a row needed before they are said as a range.
-const RANGE: u64 = 3;
-
-/// Findings of one code on consecutive rows, not yet written.
-#[derive(Default)]
-struct Run {
-    first_line: u64,
-    last_line: u64,
-    rows: u64,
-    /// The last row (in the order rows were seen) it reaches: its last finding's, or a
-    /// later one that has errors of other codes (an invalid row is not past the quota, say,
-    /// and does not end a run of quota findings).
-    last_row: u64,
-    /// Its first findings, while there are too few for a range; then its first alone.
-    held: Vec<Diagnostic>,
-    /// When it started, among all runs: runs that end together are written in this order
-    /// (which is the findings' own).
-    order: u64,
-}
-
 /// A writer of findings.
 pub struct Stream<W: Write> {
     out: W,
@@ -54,11 +33,8 @@ pub struct Stream<W: Write> {
     failed: Option<io::Error>,
     /// Rows seen so far.
     rows: u64,
-    /// Open runs by code and column: one code in two columns is two runs (boxed: the map
-    /// moves its values as it changes, and a run holds findings).
-    runs: BTreeMap<(&'static str, Column), Box<Run>>,
-    /// Runs started so far.
-    started: u64,
+    /// Human output's runs of one code on consecutive rows.
+    runs: Runs,
     scratch: Vec<u8>,
 }
 
@@ -71,8 +47,7 @@ impl<W: Write> Stream<W> {
             empty: true,
             failed: None,
             rows: 0,
-            runs: BTreeMap::new(),
-            started: 0,
+            runs: Runs::default(),
             scratch: Vec::with_capacity(1 << 10),
         };
         if style == Style::Json {
@@ -108,7 +83,13 @@ impl<W: Write> Stream<W> {
             return;
         }
         match self.style {
-            Style::Human { all: false, .. } => self.ranges(schema, diags),
+            Style::Human { all: false, .. } => {
+                let (palette, mut text) = (self.palette(), std::mem::take(&mut self.scratch));
+                text.clear();
+                self.runs.row(self.rows, diags, (schema, &self.path, palette), &mut text);
+                self.put(&text);
+                self.scratch = text;
+            }
             _ => diags.iter().for_each(|d| self.one(schema, d)),
         }
     }
@@ -126,114 +107,26 @@ impl<W: Write> Stream<W> {
                 json_finding(&mut scratch, schema, d);
                 scratch.push(b'\n');
             }
-            Style::Human { styled, .. } => {
-                let palette = if styled { &render::STYLED } else { &render::PLAIN };
-                render::human_one_in(&mut scratch, &self.path, d, schema, palette).expect("writing to memory");
-            }
+            Style::Human { .. } => render::human_one_in(&mut scratch, &self.path, d, schema, self.palette()),
         }
         self.empty = false;
         self.put(&scratch);
         self.scratch = scratch;
     }
 
-    /// Human output: each code's findings on consecutive rows gathered into a run, written
-    /// once the run ends (one or two findings as they are, more as a range). Rows with
-    /// errors of other codes do not end a run of whole-row findings (the quota's).
-    fn ranges(&mut self, schema: &Schema, diags: &[Diagnostic]) {
-        let row = self.rows;
-        let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
-        for d in diags {
-            match self.runs.get_mut(&(d.code.id, d.column)) {
-                Some(run) if run.last_row + 1 == row || run.last_row == row => {
-                    if run.last_row != row {
-                        run.rows += 1;
-                    }
-                    run.last_row = row;
-                    run.last_line = d.line;
-                    if run.rows < RANGE {
-                        run.held.push(d.clone());
-                    } else {
-                        run.held.truncate(1);
-                    }
-                }
-                _ => {
-                    // The run of this code and column that ends here lends its box and list to the next.
-                    let mut run = match self.runs.remove(&(d.code.id, d.column)) {
-                        Some(done) => {
-                            self.end_run(schema, &done);
-                            done
-                        }
-                        None => Box::default(),
-                    };
-                    self.started += 1;
-                    run.held.clear();
-                    run.held.push(d.clone());
-                    (run.first_line, run.last_line, run.rows, run.last_row) = (d.line, d.line, 1, row);
-                    run.order = self.started;
-                    self.runs.insert((d.code.id, d.column), run);
-                }
-            }
-        }
-        // A whole-row finding such as the quota's is not given to a row invalid for other
-        // reasons: such a row does not end its run.
-        if has_errors {
-            self.runs.values_mut().filter(|r| r.held[0].column == Column::Row).for_each(|r| r.last_row = row);
-        }
-        if self.runs.values().all(|r| r.last_row == row) {
-            return;
-        }
-        let mut ended: Vec<(u64, (&'static str, Column))> =
-            self.runs.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)).collect();
-        ended.sort_unstable();
-        for (_, code) in ended {
-            let run = self.runs.remove(&code).expect("listed above");
-            self.end_run(schema, &run);
+    /// The styles of human output.
+    fn palette(&self) -> &'static render::Palette {
+        match self.style {
+            Style::Human { styled: true, .. } => render::Palette::styled(),
+            _ => render::Palette::plain(),
         }
     }
 
-    fn end_run(&mut self, schema: &Schema, run: &Run) {
-        if run.rows < RANGE {
-            for d in &run.held {
-                self.one(schema, d);
-            }
-            return;
-        }
-        let d = &run.held[0];
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let (first, last, rows) = (run.first_line, run.last_line, grouped(run.rows));
-        let what = match schema.sheet {
-            Some(_) => String::new(),
-            None => column_name(&schema.names, d.column).map(|c| format!(" column {c}")).unwrap_or_default(),
-        };
-        let said = Diagnostic {
-            message: format!("{rows} rows, lines {first}-{last}{what}; the first: {}", d.message).into(),
-            ..d.clone()
-        };
-        // On a sheet: its cells (`Servers!F3:F5 (SystemDiskSize)`) or rows.
-        let range = match (&schema.sheet, d.column, column_name(&schema.names, d.column)) {
-            (Some(sheet), Column::At(i), Some(c)) => {
-                format!("{}!{}:{} ({c})", sheet.name, sheet.cell(i, first), sheet.cell(i, last))
-            }
-            (Some(sheet), _, Some(c)) => format!("{} rows {first}-{last} ({c})", sheet.name),
-            (Some(sheet), _, None) => format!("{} rows {first}-{last}", sheet.name),
-            (None, _, _) => format!("{first}-{last}"),
-        };
-        let styled = matches!(self.style, Style::Human { styled: true, .. });
-        let palette = if styled { &render::STYLED } else { &render::PLAIN };
-        render::human_range(&mut scratch, &self.path, &said, &range, palette).expect("writing to memory");
-        self.empty = false;
-        self.put(&scratch);
-        self.scratch = scratch;
-    }
-
-    /// Writes the runs still open, in the order they started.
+    /// Writes the runs still open (human output), in the order they started.
     fn end_runs(&mut self, schema: &Schema) {
-        let mut open: Vec<Box<Run>> = std::mem::take(&mut self.runs).into_values().collect();
-        open.sort_by_key(|r| r.order);
-        for run in open {
-            self.end_run(schema, &run);
-        }
+        let (palette, mut text) = (self.palette(), Vec::new());
+        self.runs.end((schema, &self.path, palette), &mut text);
+        self.put(&text);
     }
 
     /// Ends the output with the counts (and, for people, any run still open).
@@ -298,7 +191,7 @@ impl<W: Write> Stream<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::codes;
+    use crate::diagnostics::{Column, codes};
 
     fn schema() -> Schema {
         Schema::parse(["RegionId", "SourceId", "Name"].map(String::from).to_vec()).unwrap()

@@ -1,0 +1,178 @@
+//! Human output's runs: a code's findings on consecutive rows said once, as a range, when
+//! there are enough of them; fewer are said as they are.
+
+use super::json::grouped;
+use super::render::{self, Palette};
+use crate::diagnostics::{Code, Column, Diagnostic, Severity, column_name};
+use crate::inventory::Schema;
+use std::collections::BTreeMap;
+
+/// Rows of one code in a row needed before they are said as a range.
+const RANGE: u64 = 3;
+
+/// Ended runs kept for their buffers: enough for the codes one row can end at once.
+const SPARE_RUNS: usize = 64;
+
+/// Findings of one code on consecutive rows, not yet written.
+struct Run {
+    first_line: u64,
+    last_line: u64,
+    rows: u64,
+    /// The last row (in the order rows were seen) it reaches: its last finding's, or a
+    /// later one that has errors of other codes (an invalid row is not past the quota, say,
+    /// and does not end a run of quota findings).
+    last_row: u64,
+    /// Its first finding's severity, code and column, and its message (said by a range).
+    severity: Severity,
+    code: Code,
+    column: Column,
+    message: String,
+    /// Its findings as written, while there are too few for a range.
+    held: Vec<u8>,
+    /// When it started, among all runs: runs that end together are written in this order
+    /// (which is the findings' own).
+    order: u64,
+}
+
+impl Run {
+    fn new(d: &Diagnostic, row: u64, order: u64) -> Box<Run> {
+        let mut run = Box::new(Run {
+            first_line: 0,
+            last_line: 0,
+            rows: 0,
+            last_row: 0,
+            severity: d.severity,
+            code: d.code,
+            column: d.column,
+            message: String::new(),
+            held: Vec::new(),
+            order: 0,
+        });
+        run.restart(d, row, order);
+        run
+    }
+
+    /// Starts the run again at `d` on `row`, in the buffers of the run it was.
+    fn restart(&mut self, d: &Diagnostic, row: u64, order: u64) {
+        (self.first_line, self.last_line, self.rows, self.last_row, self.order) = (d.line, d.line, 1, row, order);
+        (self.severity, self.code, self.column) = (d.severity, d.code, d.column);
+        self.message.clear();
+        self.message.push_str(&d.message);
+        self.held.clear();
+    }
+
+    /// Writes the run: its findings as they are, or one range.
+    fn write(&self, out: &mut Vec<u8>, schema: &Schema, path: &str, palette: &Palette) {
+        if self.rows < RANGE {
+            out.extend_from_slice(&self.held);
+            return;
+        }
+        let (first, last, rows) = (self.first_line, self.last_line, grouped(self.rows));
+        let column = column_name(&schema.names, self.column);
+        let what = match (&schema.sheet, column) {
+            (None, Some(c)) => format!(" column {c}"),
+            _ => String::new(),
+        };
+        let message = format!("{rows} rows, lines {first}-{last}{what}; the first: {}", self.message);
+        // On a sheet: its cells (`Servers!F3:F5 (SystemDiskSize)`) or rows.
+        let range = match (&schema.sheet, self.column, column) {
+            (Some(sheet), Column::At(i), Some(c)) => {
+                format!("{}!{}:{} ({c})", sheet.name, sheet.cell(i, first), sheet.cell(i, last))
+            }
+            (Some(sheet), _, Some(c)) => format!("{} rows {first}-{last} ({c})", sheet.name),
+            (Some(sheet), _, None) => format!("{} rows {first}-{last}", sheet.name),
+            (None, _, _) => format!("{first}-{last}"),
+        };
+        render::human_range(out, path, (self.severity, self.code), &message, &range, palette);
+    }
+}
+
+/// The runs open, by code and column: one code in two columns is two runs.
+#[derive(Default)]
+pub(super) struct Runs {
+    /// Boxed, here and among the spares: the map moves its values as it changes.
+    open: BTreeMap<(&'static str, Column), Box<Run>>,
+    /// Runs started so far.
+    started: u64,
+    /// Runs that ended, for the next to start in.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<Run>>,
+    /// The runs a row ends, by start.
+    ended: Vec<(u64, (&'static str, Column))>,
+}
+
+impl Runs {
+    /// Takes the findings of the `row`th row; writes to `out` the runs that end before it.
+    /// Rows with errors of other codes do not end a run of whole-row findings (the quota's).
+    pub fn row(
+        &mut self,
+        row: u64,
+        diags: &[Diagnostic],
+        (schema, path, palette): (&Schema, &str, &Palette),
+        out: &mut Vec<u8>,
+    ) {
+        let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
+        for d in diags {
+            let key = (d.code.id, d.column);
+            let run = match self.open.get_mut(&key) {
+                Some(run) if run.last_row + 1 == row || run.last_row == row => {
+                    if run.last_row != row {
+                        run.rows += 1;
+                    }
+                    run.last_row = row;
+                    run.last_line = d.line;
+                    run
+                }
+                _ => {
+                    // The run of this code and column that ends here lends its box to the next.
+                    self.started += 1;
+                    let ended = self.open.remove(&key);
+                    if let Some(done) = &ended {
+                        done.write(out, schema, path, palette);
+                    }
+                    let run = match ended.or_else(|| self.spare.pop()) {
+                        Some(mut run) => {
+                            run.restart(d, row, self.started);
+                            run
+                        }
+                        None => Run::new(d, row, self.started),
+                    };
+                    self.open.entry(key).or_insert(run)
+                }
+            };
+            // Too few for a range yet: the finding is kept as it will be written.
+            if run.rows < RANGE {
+                render::human_one_in(&mut run.held, path, d, schema, palette);
+            }
+        }
+        // A whole-row finding such as the quota's is not given to a row invalid for other
+        // reasons: such a row does not end its run.
+        if has_errors {
+            self.open.values_mut().filter(|r| r.column == Column::Row).for_each(|r| r.last_row = row);
+        }
+        if self.open.values().all(|r| r.last_row == row) {
+            return;
+        }
+        let mut ended = std::mem::take(&mut self.ended);
+        ended.clear();
+        ended.extend(self.open.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)));
+        ended.sort_unstable();
+        for (_, key) in &ended {
+            let run = self.open.remove(key).expect("listed above");
+            run.write(out, schema, path, palette);
+            if self.spare.len() < SPARE_RUNS {
+                self.spare.push(run);
+            }
+        }
+        self.ended = ended;
+    }
+
+    /// Writes the runs still open, in the order they started.
+    pub fn end(&mut self, (schema, path, palette): (&Schema, &str, &Palette), out: &mut Vec<u8>) {
+        let mut open: Vec<Box<Run>> = std::mem::take(&mut self.open).into_values().collect();
+        open.sort_by_key(|r| r.order);
+        for run in open {
+            run.write(out, schema, path, palette);
+        }
+    }
+}
