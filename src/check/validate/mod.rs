@@ -7,6 +7,7 @@ mod incremental;
 mod lists;
 mod names;
 mod network;
+mod object;
 mod options;
 mod replication;
 pub mod schedule;

@@ -1,7 +1,8 @@
 //! ReplicationParameters: a JSON object of at most 2048 characters with the SMT driver's keys typed.
 
 use super::diag;
-use crate::diagnostics::{Diagnostic, codes};
+use super::object::{self, Kind};
+use crate::diagnostics::{Diagnostic, Message, codes};
 use crate::inventory::{Cell, Param, Row};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -26,7 +27,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
-    let len = cell.text.chars().count();
+    // A text has no more characters than bytes.
+    let len = if cell.text.len() <= 2048 { 0 } else { cell.text.chars().count() };
     if len > 2048 {
         out.push(diag(
             row,
@@ -35,33 +37,30 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
             format!("{len} characters; at most 2048"),
         ));
     }
-    let object = match serde_json::from_str::<Value>(cell.text) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => {
-            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, "must be a JSON object {...}"));
-            return;
-        }
-        Err(e) => {
-            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, format!("not valid JSON: {e}")));
-            return;
-        }
+    let Some(keys) = object::kinds(cell.text) else {
+        let message: Message = match serde_json::from_str::<Value>(cell.text) {
+            Ok(_) => "must be a JSON object {...}".into(),
+            Err(e) => format!("not valid JSON: {e}").into(),
+        };
+        out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, message));
+        return;
     };
-    // The object's keys in order (the map is ordered by key: a test below holds it to that).
-    for (key, v) in &object {
-        let problem = match key.as_str() {
-            "bandwidth_limit" => (!v.is_u64()).then_some("an integer >= 0"),
-            "compress_level" => (!(v.is_i64() || v.is_u64())).then_some("an integer"),
-            "checksum" => (!v.is_boolean()).then_some("true or false"),
+    for (key, &kind) in &keys {
+        let want = match (&**key, kind) {
+            ("bandwidth_limit", Kind::Unsigned) | ("compress_level", Kind::Unsigned | Kind::Negative) => continue,
+            ("checksum", Kind::Bool) => continue,
+            ("bandwidth_limit", _) => "an integer >= 0",
+            ("compress_level", _) => "an integer",
+            ("checksum", _) => "true or false",
             _ => {
-                let message = format!("key '{key}' is not an SMT driver parameter");
+                let message = format!("key '{}' is not an SMT driver parameter", &**key);
                 out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_UNKNOWN, message));
-                None
+                continue;
             }
         };
-        if let Some(want) = problem {
-            let message = format!("{key} must be {want}, got {v}");
-            out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_TYPE, message));
-        }
+        let got = object::value_of(cell.text, key).unwrap_or_default();
+        let message = format!("{} must be {want}, got {got}", &**key);
+        out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_TYPE, message));
     }
 }
 
@@ -74,8 +73,8 @@ mod tests {
 
     #[test]
     fn an_object_s_keys_are_read_in_order() {
-        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(r#"{"b":1,"c":2,"a":3}"#) else { panic!() };
-        assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        let keys = object::kinds(r#"{"b":1,"c":2,"a":3}"#).unwrap();
+        assert_eq!(keys.keys().map(|k| &**k).collect::<Vec<_>>(), ["a", "b", "c"]);
     }
 
     #[test]
