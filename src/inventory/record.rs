@@ -31,10 +31,15 @@ impl<'a> Record<'a> {
         self.text.get(start as usize..end as usize)
     }
 
-    /// Every field as bytes, in order.
-    pub fn byte_fields(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let text = self.text.as_bytes();
-        self.bounds.windows(2).map(move |w| text.get(w[0] as usize..w[1] as usize).unwrap_or_default())
+    /// Whether field `i` is there and not empty, read from its bounds alone.
+    pub fn is_filled(&self, i: usize) -> bool {
+        matches!(self.bounds.get(i..i + 2), Some(&[start, end]) if start < end)
+    }
+
+    /// Field `i` as bytes, if the record has one.
+    pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
+        let &[start, end] = self.bounds.get(i..i + 2)? else { return None };
+        self.text.as_bytes().get(start as usize..end as usize)
     }
 
     /// Every field, in order.

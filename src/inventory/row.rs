@@ -137,6 +137,12 @@ impl<'a> Row<'a> {
         (!text.is_empty()).then_some(Cell { col, text })
     }
 
+    /// Whether the cell at a column position is non-empty: what [`Row::cell`] finds, without
+    /// reading its text.
+    pub fn has(&self, col: Option<u16>) -> bool {
+        col.is_some_and(|c| self.record.is_filled(c as usize))
+    }
+
     /// The cell of a scalar parameter, if set.
     pub fn get(&self, p: Param) -> Option<Cell<'a>> {
         match self.cells {
@@ -183,24 +189,23 @@ impl<'a> Row<'a> {
     /// The tags this row sets, in list order.
     pub fn tags(&self) -> impl Iterator<Item = Tag<'a>> + 'a {
         let row = *self;
-        self.schema
-            .tags
-            .iter()
-            .map(move |cols| Tag { n: cols.n, cols, key: row.cell(cols.key), value: row.cell(cols.value) })
-            .filter(|t| t.key.is_some() || t.value.is_some())
+        self.schema.tags.iter().filter(move |cols| row.has(cols.key) || row.has(cols.value)).map(move |cols| Tag {
+            n: cols.n,
+            cols,
+            key: row.cell(cols.key),
+            value: row.cell(cols.value),
+        })
     }
 }
 
 fn parts_of<'a>(row: Row<'a>, cols: &'a [PartColumns]) -> impl Iterator<Item = Part<'a>> + 'a {
-    cols.iter()
-        .map(move |c| Part {
-            m: c.m,
-            device: row.cell(c.device),
-            size_bytes: row.cell(c.size_bytes),
-            block: row.cell(c.block),
-            cols: c,
-        })
-        .filter(|p| p.device.is_some() || p.size_bytes.is_some() || p.block.is_some())
+    cols.iter().filter(move |c| row.has(c.device) || row.has(c.size_bytes) || row.has(c.block)).map(move |c| Part {
+        m: c.m,
+        device: row.cell(c.device),
+        size_bytes: row.cell(c.size_bytes),
+        block: row.cell(c.block),
+        cols: c,
+    })
 }
 
 /// One `DataDisk.N` of a row.
@@ -240,7 +245,10 @@ impl<'a> Disk<'a> {
     }
 
     fn is_set(&self) -> bool {
-        self.index().is_some() || self.size().is_some() || self.parts().next().is_some()
+        let (row, cols) = (self.row, self.cols);
+        row.has(cols.index)
+            || row.has(cols.size)
+            || cols.parts.iter().any(|p| row.has(p.device) || row.has(p.size_bytes) || row.has(p.block))
     }
 }
 
@@ -298,6 +306,10 @@ mod tests {
         assert_eq!(disks[0].index().unwrap().int(), Some(2));
         assert_eq!(disks[0].parts().next().unwrap().device.unwrap().text, "1_1");
         assert_eq!(row.tags().count(), 0);
+        for col in 0..=rec.view().len() as u16 {
+            assert_eq!(row.has(Some(col)), row.cell(Some(col)).is_some(), "column {col}");
+        }
+        assert!(!row.has(None));
         assert_eq!(row.column_of(Param::Name), Column::Named("Name"));
         assert_eq!(row.column_of(Param::SourceId), Column::At(1));
         let cells = Cells::new(&schema, rec.view());

@@ -36,8 +36,9 @@ pub struct TagColumns {
 pub struct Schema {
     pub names: Vec<String>,
     pub kinds: Vec<ColumnKind>,
-    /// `kinds[i].value_type()`, looked up once.
-    pub value_types: Vec<ValueType>,
+    /// The columns the API reads, each with `kinds[i].value_type()`, in order: an unknown
+    /// column's values are the user's and not checked.
+    pub typed: Vec<(u16, ValueType)>,
     params: [Option<u16>; Param::COUNT],
     pub disks: Vec<DiskColumns>,
     pub system_parts: Vec<PartColumns>,
@@ -71,7 +72,7 @@ impl Schema {
         Schema {
             names: Vec::new(),
             kinds: Vec::new(),
-            value_types: Vec::new(),
+            typed: Vec::new(),
             params: [None; Param::COUNT],
             disks: Vec::new(),
             system_parts: Vec::new(),
@@ -89,7 +90,7 @@ impl Schema {
         }
         let mut schema = Schema {
             kinds: Vec::with_capacity(names.len()),
-            value_types: Vec::with_capacity(names.len()),
+            typed: Vec::with_capacity(names.len()),
             names: Vec::new(),
             params: [None; Param::COUNT],
             disks: Vec::new(),
@@ -120,7 +121,9 @@ impl Schema {
             }
             schema.place(kind, i as u16);
             schema.kinds.push(kind);
-            schema.value_types.push(kind.value_type());
+            if kind.value_type() != ValueType::Ignored {
+                schema.typed.push((i as u16, kind.value_type()));
+            }
         }
         schema.names = names;
         schema.disks.sort_by_key(|d| d.n);

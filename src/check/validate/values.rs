@@ -9,18 +9,19 @@ use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let record = row.record();
-    for (i, (ty, bytes)) in row.schema.value_types.iter().zip(record.byte_fields()).enumerate() {
+    for &(i, ty) in &row.schema.typed {
+        let i = usize::from(i);
         // Bytes first: a clean value needs no characters decoded.
+        let Some(bytes) = record.bytes(i) else { continue };
         let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
-        if *ty != ValueType::Ignored && formula_like(bytes) {
+        if formula_like(bytes) {
             let text = record.get(i).unwrap_or_default();
             let message = format!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
             out.push(diag(row, Column::At(i as u16), codes::VALUE_FORMULA, message));
             continue;
         }
         let typed = match ty {
-            ValueType::Ignored => continue,
-            ValueType::Text => true,
+            ValueType::Ignored | ValueType::Text => true,
             ValueType::Int => parse_int_bytes(bytes).is_some(),
             ValueType::Bool => parse_bool_bytes(bytes).is_some(),
         };
@@ -33,9 +34,9 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let col = Column::At(i as u16);
         if is_padded(text) {
             out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
-        } else if *ty == ValueType::Int && !typed {
+        } else if ty == ValueType::Int && !typed {
             out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
-        } else if *ty == ValueType::Bool && !typed {
+        } else if ty == ValueType::Bool && !typed {
             out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
         }
     }
