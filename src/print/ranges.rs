@@ -87,18 +87,23 @@ impl Run {
     }
 }
 
+/// A run's code (the length of its id, then the id) and column.
+type Key = (usize, &'static str, Column);
+
 /// The runs open, by code and column: one code in two columns is two runs.
 #[derive(Default)]
 pub(super) struct Runs {
-    /// Boxed, here and among the spares: the map moves its values as it changes.
-    open: BTreeMap<(&'static str, Column), Box<Run>>,
+    /// Boxed, here and among the spares: the map moves its values as it changes. Keyed by
+    /// the code's id after its length, so that most codes differ before their text is read
+    /// (the order of the map is not the output's: runs are written in `order`).
+    open: BTreeMap<Key, Box<Run>>,
     /// Runs started so far.
     started: u64,
     /// Runs that ended, for the next to start in.
     #[allow(clippy::vec_box)]
     spare: Vec<Box<Run>>,
     /// The runs a row ends, by start.
-    ended: Vec<(u64, (&'static str, Column))>,
+    ended: Vec<(u64, Key)>,
 }
 
 impl Runs {
@@ -113,7 +118,7 @@ impl Runs {
     ) {
         let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
         for d in diags {
-            let key = (d.code.id, d.column);
+            let key = (d.code.id.len(), d.code.id, d.column);
             let run = match self.open.get_mut(&key) {
                 Some(run) if run.last_row + 1 == row || run.last_row == row => {
                     if run.last_row != row {

@@ -45,6 +45,11 @@ impl Marks {
 
     /// `text` in this style.
     fn put(&self, out: &mut Vec<u8>, text: &[&[u8]]) {
+        // Plain output has no marks: nothing to copy.
+        if self.open.is_empty() {
+            text.iter().for_each(|t| out.extend_from_slice(t));
+            return;
+        }
         out.extend_from_slice(self.open.as_bytes());
         text.iter().for_each(|t| out.extend_from_slice(t));
         out.extend_from_slice(self.close.as_bytes());
