@@ -79,7 +79,10 @@ fn fields(input: &[u8], start: usize, text: &mut Text, bounds: &mut Vec<u32>, de
             }
             b'"' => {}
             byte => {
-                text.copy(p, s);
+                // Most cells of a wide export are empty: nothing to copy.
+                if s > p {
+                    text.copy(p, s);
+                }
                 bounds.push(text.w as u32);
                 p = s + 1;
                 field = p;

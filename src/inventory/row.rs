@@ -99,8 +99,10 @@ impl<'a> Cells<'a> {
     pub fn new(schema: &Schema, record: Record<'a>) -> Cells<'a> {
         let mut cells = [None; Param::COUNT];
         for (cell, col) in cells.iter_mut().zip(schema.param_columns()) {
+            // Most cells of an export are empty: their bounds say so without their text.
             if let Some(col) = *col
-                && let Some(text) = record.get(col as usize).filter(|t| !t.is_empty())
+                && record.is_filled(col as usize)
+                && let Some(text) = record.get(col as usize)
             {
                 *cell = Some(Cell { col, text });
             }
