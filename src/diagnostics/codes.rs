@@ -16,8 +16,15 @@ pub struct CodeInfo {
 }
 
 impl Code {
-    /// The code that `info` describes.
+    /// The code that `info` describes. Its id is letters and dots (JSON writes it as it is):
+    /// a code defined otherwise does not compile.
     pub const fn new(info: &'static CodeInfo) -> Code {
+        let id = info.id.as_bytes();
+        let mut i = 0;
+        while i < id.len() {
+            assert!(id[i].is_ascii_alphabetic() || id[i] == b'.', "a code's id is letters and dots");
+            i += 1;
+        }
         Code(info)
     }
 }

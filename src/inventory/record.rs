@@ -224,6 +224,19 @@ mod tests {
         records
     }
 
+    proptest::proptest! {
+        /// What the bounds say of a field is what its text says.
+        #[test]
+        fn bounds_read_as_the_text(fields in proptest::collection::vec("\\PC{0,3}", 0..6)) {
+            let rec: RecordBuf = fields.iter().collect();
+            let rec = rec.view();
+            for i in 0..fields.len() + 2 {
+                proptest::prop_assert_eq!(rec.is_filled(i), rec.get(i).is_some_and(|t| !t.is_empty()));
+                proptest::prop_assert_eq!(rec.bytes(i), rec.get(i).map(str::as_bytes));
+            }
+        }
+    }
+
     #[test]
     fn fields_and_owned_copies() {
         let mut records = chunk(&[&[b"a", b"", b"c\xc3\xa9"], &[b"d", b"e", b"f"]]);

@@ -110,7 +110,7 @@ pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
         Severity::Error => b",\"severity\":\"error\",\"code\":",
         Severity::Warning => b",\"severity\":\"warning\",\"code\":",
     });
-    // A code is letters and dots (a test below holds every code to it): nothing to escape.
+    // A code's id is letters and dots (`Code::new` holds every code to it): nothing to escape.
     out.push(b'"');
     out.extend_from_slice(d.code.id.as_bytes());
     out.extend_from_slice(b"\",\"message\":");

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// Rows of one code in a row needed before they are said as a range.
 const RANGE: u64 = 3;
 
-/// Ended runs kept for their buffers: enough for the codes one row can end at once.
+/// Ended runs kept for their buffers, at most (a row may end more; the rest are freed).
 const SPARE_RUNS: usize = 64;
 
 /// Findings of one code on consecutive rows, not yet written.

@@ -12,7 +12,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     if let Some((c, v)) = system_size.and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(20..=2048).contains(v)) {
         out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, format!("must be 20..2048 GiB, got {v}")));
     }
-    check_parts(row, Disk::System, row.system_parts(), system_size, row.column_of(Param::SystemDiskSize), out);
+    check_parts(row, DiskName::System, row.system_parts(), system_size, row.column_of(Param::SystemDiskSize), out);
     // The list position N of the disk that first used each index 1..=16 (0: none yet).
     let mut first_of = [0u32; 17];
     for disk in row.data_disks() {
@@ -58,23 +58,23 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         }
         if disk.parts().next().is_some() {
             let size_column = disk.size().map_or(disk.column(), Cell::column);
-            check_parts(row, Disk::Data(n), disk.parts(), disk.size(), size_column, out);
+            check_parts(row, DiskName::Data(n), disk.parts(), disk.size(), size_column, out);
         }
     }
 }
 
 /// The disk whose partitions are checked, as a finding names it.
 #[derive(Clone, Copy, PartialEq)]
-enum Disk {
+enum DiskName {
     System,
     Data(u32),
 }
 
-impl std::fmt::Display for Disk {
+impl std::fmt::Display for DiskName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Disk::System => f.write_str("the system disk"),
-            Disk::Data(n) => write!(f, "DataDisk.{n}"),
+            DiskName::System => f.write_str("the system disk"),
+            DiskName::Data(n) => write!(f, "DataDisk.{n}"),
         }
     }
 }
@@ -82,7 +82,7 @@ impl std::fmt::Display for Disk {
 /// Device and SizeBytes together, positive sizes, and a sum that fits the disk.
 fn check_parts<'a>(
     row: &Row,
-    disk: Disk,
+    disk: DiskName,
     parts: impl Iterator<Item = Part<'a>>,
     size: Option<Cell>,
     size_column: Column,
@@ -128,7 +128,7 @@ fn check_parts<'a>(
             );
             out.push(diag(row, size_column, codes::PART_TOO_LARGE, message));
         }
-        None if size.is_none() && disk == Disk::System => {
+        None if size.is_none() && disk == DiskName::System => {
             let message = "system disk partitions are set but SystemDiskSize is not";
             out.push(diag(row, size_column, codes::PART_WITHOUT_DISK, message));
         }
@@ -207,6 +207,22 @@ mod tests {
                 at("SystemDiskPart.1.SizeBytes", "Part.SizeBytes.OutOfRange"),
                 at("DataDisk.1.Part.3.SizeBytes", "Part.Incomplete"),
                 at("DataDisk.1.Size", "Part.TooLarge"),
+            ]
+        );
+        // Each disk is named as the message says it: the system disk, or its list position.
+        let cells = [
+            ("DataDisk.1.Index", "1"),
+            ("DataDisk.1.Size", "20"),
+            ("DataDisk.1.Part.1.Device", "1_1"),
+            ("SystemDiskPart.1.SizeBytes", "1024"),
+        ];
+        let messages: Vec<String> = full(&cells, check).into_iter().map(|(d, _)| d.message.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "partition 1 of the system disk has SizeBytes but no Device",
+                "system disk partitions are set but SystemDiskSize is not",
+                "partition 1 of DataDisk.1 has a Device but no SizeBytes",
             ]
         );
         assert_eq!(

@@ -1,8 +1,8 @@
 //! A JSON object's keys and what kind of value each holds, as the rules ask of a JSON cell.
 //!
 //! The fast form reads the text without building its value tree (no string or list of a
-//! value is copied); the plain form reads it as a `serde_json::Value`. A property test
-//! holds them to the same answer, and the plain form answers wherever the fast one cannot.
+//! value is copied); the plain form, kept as the reference, reads it as a `serde_json::Value`.
+//! A property test holds them to the same answer.
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -25,6 +25,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind of a value read the plain way.
+    #[cfg(test)]
     fn of(v: &Value) -> Kind {
         match v {
             v if v.is_u64() => Kind::Unsigned,
@@ -38,7 +39,7 @@ impl Kind {
 /// The keys of the JSON object `text` in order (a key said twice holds its last value), each
 /// with its value's kind; `None` when `text` is not a JSON object.
 pub fn kinds(text: &str) -> Option<BTreeMap<Key<'_>, Kind>> {
-    fast(text).or_else(|| plain(text))
+    fast(text)
 }
 
 /// The value of `key` in the JSON object `text`, as JSON (for a message that shows it).
@@ -49,6 +50,7 @@ pub fn value_of(text: &str, key: &str) -> Option<String> {
     }
 }
 
+#[cfg(test)]
 fn plain(text: &str) -> Option<BTreeMap<Key<'_>, Kind>> {
     match serde_json::from_str::<Value>(text).ok()? {
         Value::Object(map) => Some(map.iter().map(|(k, v)| (Key(Cow::Owned(k.clone())), Kind::of(v))).collect()),

@@ -20,8 +20,10 @@ fn earlier_plain(row: &Row, n: u32, key: &str) -> Option<u32> {
 }
 
 /// Fast form of [`earlier_plain`] for a walk over the tags in order: the first keys of the
-/// row are noted in fixed slots with their tag numbers (enough for the 20 a job may have, so
-/// a full row compares keys only once); past them, the tags are looked through again. The property test holds it to the plain form.
+/// row are noted in fixed slots with their tag numbers, so that a key is compared with the
+/// noted ones instead of walking the row again. There are 24 slots, more than the 20 tags a
+/// job may have; past them, the tags are looked through again. The property test holds it
+/// to the plain form.
 #[derive(Default)]
 struct Keys<'a> {
     seen: [(u32, &'a str); 24],
@@ -142,7 +144,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_noted_keys_agree_with_looking_through_the_row(
-            keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c", "d", ""]), 1..32),
+            keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c", "d", "e", "f", "g", ""]), 1..48),
         ) {
             let mut names = vec!["RegionId".to_string(), "SourceId".to_string()];
             names.extend((1..=keys.len()).map(|n| format!("Tag.{n}.Key")));
@@ -160,17 +162,25 @@ mod tests {
 
     #[test]
     fn duplicates_are_found_however_many_tags() {
-        let names: Vec<String> = (1..=23).map(|n| format!("Tag.{n}.Key")).collect();
+        // More tags than the noted slots: the last duplicates are found by looking again.
+        let names: Vec<String> = (1..=30).map(|n| format!("Tag.{n}.Key")).collect();
         let mut cells: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), n.replace(".Key", ""))).collect();
         cells[4].1 = "Tag.2".to_string();
         cells[21].1 = "Tag.3".to_string();
         cells[22].1 = "Tag.21".to_string();
+        cells[27].1 = "Tag.26".to_string();
+        cells[29].1 = "Tag.1".to_string();
         let cells: Vec<(&str, &str)> = cells.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let got = full(&cells, check);
         let dups: Vec<String> =
             got.iter().filter(|(d, _)| d.code == "Tag.Key.Duplicate").map(|(d, _)| d.message.to_string()).collect();
-        let want =
-            ["Tag.2' is already set by Tag.2", "Tag.3' is already set by Tag.3", "Tag.21' is already set by Tag.21"];
+        let want = [
+            "Tag.2' is already set by Tag.2",
+            "Tag.3' is already set by Tag.3",
+            "Tag.21' is already set by Tag.21",
+            "Tag.26' is already set by Tag.26",
+            "Tag.1' is already set by Tag.1",
+        ];
         assert_eq!(dups, want.map(|w| format!("tag key '{w}")));
     }
 }

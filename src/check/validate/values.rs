@@ -21,7 +21,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let typed = match ty {
-            ValueType::Ignored | ValueType::Text => true,
+            // (Ignored is not among the columns the API reads.)
+            ValueType::Text | ValueType::Ignored => true,
             ValueType::Int => parse_int_bytes(bytes).is_some(),
             ValueType::Bool => parse_bool_bytes(bytes).is_some(),
         };
