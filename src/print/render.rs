@@ -46,13 +46,14 @@ impl Marks {
     /// `text` in this style.
     fn put(&self, out: &mut Vec<u8>, text: &[&[u8]]) {
         // Plain output has no marks: nothing to copy.
-        if self.open.is_empty() {
-            text.iter().for_each(|t| out.extend_from_slice(t));
-            return;
+        let styled = !self.open.is_empty();
+        if styled {
+            out.extend_from_slice(self.open.as_bytes());
         }
-        out.extend_from_slice(self.open.as_bytes());
         text.iter().for_each(|t| out.extend_from_slice(t));
-        out.extend_from_slice(self.close.as_bytes());
+        if styled {
+            out.extend_from_slice(self.close.as_bytes());
+        }
     }
 }
 
