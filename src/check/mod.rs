@@ -77,9 +77,11 @@ struct Chunk {
     parsed: Parsed,
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
-    /// The first `checked` are this trip's rows; the slots past them keep their buffers for
-    /// the next trip, so that a row's findings are freed by the worker that reuses them
-    /// (not the batch stage, which would contend with the workers for the allocator).
+    /// The first `checked` are this trip's rows; every slot keeps its buffers for the next
+    /// trip. The batch stage empties a row's findings once it has said them, while they are
+    /// still in its cache: a worker emptying them would first read them back from the
+    /// batch stage's core. (Most messages are kept in the finding itself, so emptying frees
+    /// little.)
     outcomes: Vec<RowOutcome>,
     checked: usize,
 }
@@ -239,8 +241,9 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             out.diags.iter().for_each(|d| self.summary.count(d));
             (self.visit)(&row, &out.diags);
-            if self.retain {
-                self.diags.append(&mut out.diags);
+            match self.retain {
+                true => self.diags.append(&mut out.diags),
+                false => out.diags.clear(),
             }
         }
         chunk.checked = 0;

@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod rules;
 
+use arrayvec::ArrayString;
 pub use codes::{Code, CodeInfo};
 
 /// How bad a finding is.
@@ -69,19 +70,75 @@ impl Diagnostic {
 /// which costs neither a copy nor a count shared between threads (a reference count bounced
 /// between the batch stage, which makes the finding, and the worker, which frees it, costs
 /// more than the copy).
+///
+/// A text written for the finding is kept in the finding itself when it is short, as most
+/// are ([`msg!`](crate::msg)): a finding on every row then costs no allocation, and the
+/// batch stage reads its text where it reads the finding, not from a block of the heap a
+/// worker allocated (the cache misses of that read, and of the worker's free after it, cost
+/// more than writing the text).
 #[derive(Clone, Debug, Eq)]
 pub enum Message {
     Own(String),
     Kept(&'static str),
+    Short(ArrayString<SHORT>),
 }
+
+/// The longest text kept in the finding itself: every message but a few that quote a long value.
+pub const SHORT: usize = 100;
 
 impl Message {
     pub fn as_str(&self) -> &str {
         match self {
             Message::Own(s) => s,
             Message::Kept(s) => s,
+            Message::Short(s) => s,
         }
     }
+
+    /// The text of `args`: kept when it has no arguments, in the finding when it is short, else
+    /// on the heap; written once whichever it is.
+    pub fn format(args: std::fmt::Arguments<'_>) -> Message {
+        if let Some(s) = args.as_str() {
+            return Message::Kept(s);
+        }
+        let mut text = Spill::Short(ArrayString::new());
+        std::fmt::Write::write_fmt(&mut text, args).expect("a message is written to memory");
+        match text {
+            Spill::Short(s) => Message::Short(s),
+            Spill::Long(s) => Message::Own(s),
+        }
+    }
+}
+
+/// A text written in place until it outgrows [`SHORT`], then on the heap.
+enum Spill {
+    Short(ArrayString<SHORT>),
+    Long(String),
+}
+
+impl std::fmt::Write for Spill {
+    fn write_str(&mut self, piece: &str) -> std::fmt::Result {
+        match self {
+            Spill::Long(s) => s.push_str(piece),
+            Spill::Short(s) => {
+                if s.try_push_str(piece).is_err() {
+                    let mut long = String::with_capacity(2 * SHORT);
+                    long.push_str(s);
+                    long.push_str(piece);
+                    *self = Spill::Long(long);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A finding's message written like `format!`, as a [`Message`] (short texts are not allocated).
+#[macro_export]
+macro_rules! msg {
+    ($($arg:tt)*) => {
+        $crate::diagnostics::Message::format(format_args!($($arg)*))
+    };
 }
 
 impl std::ops::Deref for Message {
@@ -153,5 +210,29 @@ pub fn column_name(names: &[String], column: Column) -> Option<&str> {
         Column::Row => None,
         Column::At(i) => names.get(i as usize).map(String::as_str).filter(|n| !n.trim().is_empty()),
         Column::Named(n) => Some(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// A message is the text `format!` writes, kept in place exactly when it fits.
+        #[test]
+        fn a_message_is_what_format_writes(a in "\\PC{0,80}", b in "\\PC{0,80}", n in proptest::prelude::any::<u64>()) {
+            let message = crate::msg!("{a} is {n}, not {b}");
+            let text = format!("{a} is {n}, not {b}");
+            proptest::prop_assert_eq!(message.as_str(), text.as_str());
+            proptest::prop_assert_eq!(matches!(message, Message::Short(_)), text.len() <= SHORT);
+        }
+    }
+
+    #[test]
+    fn a_message_without_arguments_is_kept() {
+        assert!(matches!(crate::msg!("must be set"), Message::Kept("must be set")));
+        let long = "x".repeat(SHORT + 1);
+        assert!(matches!(crate::msg!("{long}"), Message::Own(ref s) if *s == long));
+        assert_eq!(crate::msg!("{}", "é".repeat(50)), "é".repeat(50).as_str());
     }
 }

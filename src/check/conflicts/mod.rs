@@ -144,12 +144,12 @@ pub fn clash(row: &Row, clash: &Clash) -> Diagnostic {
     };
     let cell = row.get(param).expect("a key comes from a set cell");
     let message = match kind {
-        Kind::Image => format!(
+        Kind::Image => crate::msg!(
             "image name '{}' is already used in {} on line {first}",
             cell.text,
             row.text(Param::RegionId).unwrap_or_default()
         ),
-        _ => format!("{what} '{}' is already used on line {first}", cell.text),
+        _ => crate::msg!("{what} '{}' is already used on line {first}", cell.text),
     };
     Diagnostic::new(row.line, cell.column(), code, message).related(first)
 }

@@ -15,17 +15,18 @@ pub fn check(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
         return;
     };
     let Some(source) = account.source(source_cell.text) else {
-        let message = format!("source server {} is not in the account", source_cell.text);
+        let message = crate::msg!("source server {} is not in the account", source_cell.text);
         out.push(diag(row, source_cell.column(), codes::SOURCE_STATE_INVALID, message));
         return;
     };
     if let Some(job) = account.active_job(&source.source_id) {
-        let message = format!("source server {} already has job {} ({})", source.source_id, job.job_id, job.status);
+        let message = crate::msg!("source server {} already has job {} ({})", source.source_id, job.job_id, job.status);
         out.push(diag(row, source_cell.column(), codes::SOURCE_HAS_JOB, message));
     } else if source.state != "Available" {
-        let message = format!(
+        let message = crate::msg!(
             "source server {} is {}; jobs are created only for Available servers",
-            source.source_id, source.state
+            source.source_id,
+            source.state
         );
         out.push(diag(row, source_cell.column(), codes::SOURCE_STATE_INVALID, message));
     }
@@ -36,13 +37,13 @@ fn existing_jobs(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
     if let Some(c) = row.get(Param::Name)
         && let Some(job) = account.job_named(c.text)
     {
-        let message = format!("name '{}' is already used by job {}", c.text, job.job_id);
+        let message = crate::msg!("name '{}' is already used by job {}", c.text, job.job_id);
         out.push(diag(row, c.column(), codes::NAME_DUPLICATE, message));
     }
     if let (Some(region), Some(c)) = (row.text(Param::RegionId), row.get(Param::ImageName))
         && let Some(job) = account.job_with_image(region, c.text)
     {
-        let message = format!("image name '{}' is already used by job {} in {region}", c.text, job.job_id);
+        let message = crate::msg!("image name '{}' is already used by job {} in {region}", c.text, job.job_id);
         out.push(diag(row, c.column(), codes::IMAGE_NAME_IN_USE, message));
     }
 }
@@ -54,17 +55,17 @@ fn vswitch(row: &Row, account: &AccountIndex, out: &mut Vec<Diagnostic>) {
     let Some(vsw) = account.vswitch(c.text) else {
         // A snapshot taken without this region holds none of its vSwitches: nothing to tell.
         if row.text(Param::RegionId).is_none_or(|r| account.has_vswitches_in(r)) {
-            let message = format!("vSwitch {} is not in the account", c.text);
+            let message = crate::msg!("vSwitch {} is not in the account", c.text);
             out.push(diag(row, c.column(), codes::VSWITCH_NOT_FOUND, message));
         }
         return;
     };
     if let Some(vpc) = row.get(Param::VpcId).filter(|v| is_resource_id(v.text, "vpc-") && v.text != vsw.vpc_id) {
-        let message = format!("vSwitch {} is in {}, not in {}", vsw.vswitch_id, vsw.vpc_id, vpc.text);
+        let message = crate::msg!("vSwitch {} is in {}, not in {}", vsw.vswitch_id, vsw.vpc_id, vpc.text);
         out.push(diag(row, vpc.column(), codes::VSWITCH_VPC_MISMATCH, message));
     }
     if let Some(region) = row.text(Param::RegionId).filter(|r| !vsw.region_id.is_empty() && *r != vsw.region_id) {
-        let message = format!("vSwitch {} is in {}, not in {region}", vsw.vswitch_id, vsw.region_id);
+        let message = crate::msg!("vSwitch {} is in {}, not in {region}", vsw.vswitch_id, vsw.region_id);
         out.push(diag(row, c.column(), codes::VSWITCH_REGION_MISMATCH, message));
     }
 }
@@ -74,7 +75,7 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
         (row.get(Param::SystemDiskSize), row.int(Param::SystemDiskSize), source.system_disk_size)
         && (20..have).contains(&want)
     {
-        let message = format!("SystemDiskSize {want} GiB is smaller than the source's {have} GiB system disk");
+        let message = crate::msg!("SystemDiskSize {want} GiB is smaller than the source's {have} GiB system disk");
         out.push(diag(row, c.column(), codes::DISK_SMALLER_THAN_SOURCE, message));
     }
     devices(row, "the system disk", row.system_parts(), &source.system_disk_parts, out);
@@ -92,9 +93,13 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
         let Some(src) = source.data_disks.iter().find(|d| d.index == index) else {
             let have: Vec<String> = source.data_disks.iter().map(|d| d.index.to_string()).collect();
             let message = match have.is_empty() {
-                true => format!("source server {} has no data disks", source.source_id),
+                true => crate::msg!("source server {} has no data disks", source.source_id),
                 false => {
-                    format!("source server {} has no data disk {index} (it has {})", source.source_id, have.join(", "))
+                    crate::msg!(
+                        "source server {} has no data disk {index} (it has {})",
+                        source.source_id,
+                        have.join(", ")
+                    )
                 }
             };
             out.push(diag(row, cell.column(), codes::DATA_DISK_INDEX_UNKNOWN, message));
@@ -103,17 +108,17 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
         if let Some((c, want)) =
             disk.size().and_then(|c| Some((c, c.int()?))).filter(|(_, w)| (20..src.size).contains(w))
         {
-            let message = format!(
+            let message = crate::msg!(
                 "DataDisk.{} Size {want} GiB is smaller than the source's {} GiB disk {index}",
                 disk.n(),
                 src.size
             );
             out.push(diag(row, c.column(), codes::DISK_SMALLER_THAN_SOURCE, message));
         }
-        devices(row, &format!("data disk {index}"), disk.parts(), &src.parts, out);
+        devices(row, &crate::msg!("data disk {index}"), disk.parts(), &src.parts, out);
     }
     if !any && !source.data_disks.is_empty() && effective_target(row) == Some(super::TargetType::Image) {
-        let message = format!(
+        let message = crate::msg!(
             "source server {} has {} data disk(s) and the row migrates none",
             source.source_id,
             source.data_disks.len()
@@ -131,7 +136,7 @@ fn disks(row: &Row, source: &SourceServer, out: &mut Vec<Diagnostic>) {
         let set: Vec<u32> = row.data_disks().map(|d| d.n()).collect();
         let free = row.schema.disks.iter().find(|d| !set.contains(&d.n));
         let room = free.map_or(String::new(), |d| format!(" (list it as DataDisk.{}.Index = {})", d.n, left[0]));
-        let message = format!(
+        let message = crate::msg!(
             "source server {} has {disks} {which} that the row does not list: {} not migrated{room}",
             source.source_id,
             if n == 1 { "it is" } else { "they are" }
@@ -153,7 +158,7 @@ fn devices<'a>(
     for d in parts.filter_map(|p| p.device) {
         if !known.iter().any(|k| k.device == d.text) {
             let have: Vec<&str> = known.iter().map(|k| k.device.as_str()).collect();
-            let message = format!("{disk} of the source has no partition {} (it has: {})", d.text, have.join(", "));
+            let message = crate::msg!("{disk} of the source has no partition {} (it has: {})", d.text, have.join(", "));
             out.push(diag(row, d.column(), codes::PART_DEVICE_UNKNOWN, message));
         }
     }

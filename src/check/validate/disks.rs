@@ -10,7 +10,7 @@ const GIB: i128 = 1 << 30;
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let system_size = row.get(Param::SystemDiskSize);
     if let Some((c, v)) = system_size.and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(20..=2048).contains(v)) {
-        out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, format!("must be 20..2048 GiB, got {v}")));
+        out.push(diag(row, c.column(), codes::SYSTEM_DISK_SIZE_RANGE, crate::msg!("must be 20..2048 GiB, got {v}")));
     }
     check_parts(row, DiskName::System, row.system_parts(), system_size, row.column_of(Param::SystemDiskSize), out);
     // The list position N of the disk that first used each index 1..=16 (0: none yet).
@@ -20,7 +20,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         match disk.index() {
             None => {
                 let col = disk.cols.index.map_or(disk.column(), Column::At);
-                out.push(diag(row, col, codes::DATA_DISK_INDEX_MISSING, format!("DataDisk.{n} has no Index")));
+                out.push(diag(row, col, codes::DATA_DISK_INDEX_MISSING, crate::msg!("DataDisk.{n} has no Index")));
             }
             Some(c) => {
                 if let Some(v) = c.int() {
@@ -29,10 +29,10 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                             row,
                             c.column(),
                             codes::DATA_DISK_INDEX_RANGE,
-                            format!("must be 1..16, got {v}"),
+                            crate::msg!("must be 1..16, got {v}"),
                         ));
                     } else if first_of[v as usize] != 0 {
-                        let message = format!("index {v} is already used by DataDisk.{}", first_of[v as usize]);
+                        let message = crate::msg!("index {v} is already used by DataDisk.{}", first_of[v as usize]);
                         out.push(diag(row, c.column(), codes::DATA_DISK_INDEX_DUPLICATE, message));
                     } else {
                         first_of[v as usize] = n;
@@ -43,7 +43,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         match disk.size() {
             None => {
                 let col = disk.cols.size.map_or(disk.column(), Column::At);
-                out.push(diag(row, col, codes::DATA_DISK_SIZE_MISSING, format!("DataDisk.{n} has no Size")));
+                out.push(diag(row, col, codes::DATA_DISK_SIZE_MISSING, crate::msg!("DataDisk.{n} has no Size")));
             }
             Some(c) => {
                 if let Some(v) = c.int().filter(|v| !(20..=32768).contains(v)) {
@@ -51,7 +51,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         row,
                         c.column(),
                         codes::DATA_DISK_SIZE_RANGE,
-                        format!("must be 20..32768 GiB, got {v}"),
+                        crate::msg!("must be 20..32768 GiB, got {v}"),
                     ));
                 }
             }
@@ -92,12 +92,12 @@ fn check_parts<'a>(
     for p in parts {
         match (p.device, p.size_bytes) {
             (Some(d), None) => {
-                let message = format!("partition {} of {disk} has a Device but no SizeBytes", p.m);
+                let message = crate::msg!("partition {} of {disk} has a Device but no SizeBytes", p.m);
                 let col = p.cols.size_bytes.map_or(d.column(), Column::At);
                 out.push(diag(row, col, codes::PART_INCOMPLETE, message));
             }
             (None, Some(s)) => {
-                let message = format!("partition {} of {disk} has SizeBytes but no Device", p.m);
+                let message = crate::msg!("partition {} of {disk} has SizeBytes but no Device", p.m);
                 let col = p.cols.device.map_or(s.column(), Column::At);
                 out.push(diag(row, col, codes::PART_INCOMPLETE, message));
             }
@@ -111,7 +111,7 @@ fn check_parts<'a>(
                     row,
                     s.column(),
                     codes::PART_SIZE_BYTES_RANGE,
-                    format!("must be more than 0 bytes, got {v}"),
+                    crate::msg!("must be more than 0 bytes, got {v}"),
                 ));
             }
             total += i128::from(v.max(0));
@@ -122,7 +122,7 @@ fn check_parts<'a>(
     }
     match size.and_then(Cell::int) {
         Some(gib) if total > i128::from(gib) * GIB => {
-            let message = format!(
+            let message = crate::msg!(
                 "the partitions of {disk} add up to {total} bytes, more than its {gib} GiB ({} bytes)",
                 i128::from(gib) * GIB
             );

@@ -66,25 +66,28 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     match row.get(Param::RegionId) {
         None => out.push(diag(row, row.column_of(Param::RegionId), codes::REGION_ID_MISSING, "RegionId is required")),
         Some(c) if !is_region(c.text) => {
-            out.push(diag(row, c.column(), codes::REGION_ID_FORMAT, format!("'{}' is not a region id", c.text)))
+            out.push(diag(row, c.column(), codes::REGION_ID_FORMAT, crate::msg!("'{}' is not a region id", c.text)))
         }
         Some(_) => {}
     }
     match row.get(Param::SourceId) {
         None => out.push(diag(row, row.column_of(Param::SourceId), codes::SOURCE_ID_MISSING, "SourceId is required")),
-        Some(c) if !is_resource_id(c.text, "s-") => {
-            out.push(diag(row, c.column(), codes::SOURCE_ID_FORMAT, format!("'{}' is not a source server id", c.text)))
-        }
+        Some(c) if !is_resource_id(c.text, "s-") => out.push(diag(
+            row,
+            c.column(),
+            codes::SOURCE_ID_FORMAT,
+            crate::msg!("'{}' is not a source server id", c.text),
+        )),
         Some(_) => {}
     }
     for &(param, prefix, code) in ID_FORMATS {
         if let Some(c) = row.get(param).filter(|c| !is_resource_id(c.text, prefix)) {
-            let message = format!("'{}' is not a {} (expected {prefix}...)", c.text, param.name());
+            let message = crate::msg!("'{}' is not a {} (expected {prefix}...)", c.text, param.name());
             out.push(diag(row, c.column(), code, message));
         }
     }
     if let Some(c) = row.get(Param::InstanceType).filter(|c| !is_instance_type(c.text)) {
-        let message = format!("'{}' is not an ECS instance type", c.text);
+        let message = crate::msg!("'{}' is not an ECS instance type", c.text);
         out.push(diag(row, c.column(), codes::INSTANCE_TYPE_FORMAT, message));
     }
 }
@@ -99,7 +102,7 @@ mod tests {
         assert!(is_region("cn-hangzhou") && is_region("ap-southeast-1") && is_region("cn-north-2-gov-1"));
         assert!(!is_region("hangzhou") && !is_region("cn--x") && !is_region("CN-hangzhou") && !is_region("cn-"));
         assert!(!is_region("c-x") && !is_region("-cn-x") && !is_region("cn1-x") && !is_region("cn-x_1"));
-        assert!(is_region(&format!("cn-{}", "a".repeat(61))) && !is_region(&format!("cn-{}", "a".repeat(62))));
+        assert!(is_region(&crate::msg!("cn-{}", "a".repeat(61))) && !is_region(&crate::msg!("cn-{}", "a".repeat(62))));
         assert!(is_resource_id("s-bp1e2fsl57knvuug0001", "s-"));
         assert!(!is_resource_id("s-bp1e2fsl57knvuug****", "s-") && !is_resource_id("i-abc", "s-"));
         assert!(is_instance_type("ecs.g7ne.2xlarge") && !is_instance_type("c6.large") && !is_instance_type("ecs.c6"));

@@ -17,17 +17,17 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let name = param.name();
         match row.get(*param) {
             None if incremental => {
-                let message = format!("RunOnce=false requires {name}");
+                let message = crate::msg!("RunOnce=false requires {name}");
                 out.push(diag(row, row.column_of(*param), *missing, message));
             }
             None => {}
             Some(c) => {
                 if let Some(v) = c.int().filter(|v| !range.contains(v)) {
-                    let message = format!("{name} must be {}..{} {unit}, got {v}", range.start(), range.end());
+                    let message = crate::msg!("{name} must be {}..{} {unit}, got {v}", range.start(), range.end());
                     out.push(diag(row, c.column(), *out_of_range, message));
                 }
                 if run_once {
-                    let message = format!("{name} is set on a run-once job and is ignored");
+                    let message = crate::msg!("{name} is set on a run-once job and is ignored");
                     out.push(diag(row, c.column(), codes::INCREMENTAL_IGNORED, message));
                 }
             }

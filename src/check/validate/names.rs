@@ -45,20 +45,20 @@ fn allowed(c: char) -> bool {
 /// The API's rule for one value, read plainly: 2 to 128 characters, no `http://` or
 /// `https://` prefix, a letter first, then only letters, digits, `:`, `_` and `-`. Each
 /// finding is handed to `say`.
-fn findings(text: &str, what: &str, r: &NameRules, say: &mut dyn FnMut(Code, String)) {
+fn findings(text: &str, what: &str, r: &NameRules, say: &mut dyn FnMut(Code, crate::diagnostics::Message)) {
     let len = text.chars().count();
     if !(2..=128).contains(&len) {
-        say(r.length, format!("{what} must be 2 to 128 characters, got {len}"));
+        say(r.length, crate::msg!("{what} must be 2 to 128 characters, got {len}"));
     }
     if text.starts_with("http://") || text.starts_with("https://") {
-        say(r.url, format!("{what} must not start with http:// or https://"));
+        say(r.url, crate::msg!("{what} must not start with http:// or https://"));
         return;
     }
     if let Some(first) = text.chars().next().filter(|c| !c.is_alphabetic()) {
-        say(r.first, format!("{what} must start with a letter, not '{first}'"));
+        say(r.first, crate::msg!("{what} must start with a letter, not '{first}'"));
     }
     if let Some((pos, bad)) = text.chars().enumerate().find(|(_, c)| !allowed(*c)) {
-        say(r.charset, format!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1));
+        say(r.charset, crate::msg!("{what} may not contain '{}' (character {})", bad.escape_debug(), pos + 1));
     }
 }
 

@@ -11,7 +11,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         && v != 0
         && v != 2
     {
-        out.push(diag(row, c.column(), codes::NET_MODE_INVALID, format!("NetMode must be 0 or 2, got {v}")));
+        out.push(diag(row, c.column(), codes::NET_MODE_INVALID, crate::msg!("NetMode must be 0 or 2, got {v}")));
     }
     let vswitch = row.get(Param::VSwitchId);
     if value == Some(2) && vswitch.is_none() {
@@ -19,12 +19,12 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         out.push(diag(row, row.column_of(Param::VSwitchId), codes::VSWITCH_ID_MISSING, message));
     }
     if let Some(vpc) = row.get(Param::VpcId).filter(|_| vswitch.is_none()) {
-        let message = format!("VpcId {} is set without a VSwitchId", vpc.text);
+        let message = crate::msg!("VpcId {} is set without a VSwitchId", vpc.text);
         out.push(diag(row, vpc.column(), codes::VPC_WITHOUT_VSWITCH, message));
     }
     if let Some(vsw) = vswitch.filter(|_| mode.is_none() || value == Some(0)) {
         let message =
-            format!("VSwitchId {} is set but NetMode is not 2, so the migration goes over the Internet", vsw.text);
+            crate::msg!("VSwitchId {} is set but NetMode is not 2, so the migration goes over the Internet", vsw.text);
         out.push(diag(row, vsw.column(), codes::VSWITCH_WITHOUT_VPC_MODE, message));
     }
 }

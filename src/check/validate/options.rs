@@ -6,25 +6,25 @@ use crate::inventory::{Param, Row};
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     if let Some(c) = row.get(Param::LicenseType).filter(|c| c.text != "BYOL") {
-        let message = format!("LicenseType must be empty or BYOL, got '{}'", c.text);
+        let message = crate::msg!("LicenseType must be empty or BYOL, got '{}'", c.text);
         out.push(diag(row, c.column(), codes::LICENSE_TYPE_INVALID, message));
     }
     if let Some((c, v)) =
         row.get(Param::JobType).and_then(|c| Some((c, c.int()?))).filter(|(_, v)| !(0..=3).contains(v))
     {
-        out.push(diag(row, c.column(), codes::JOB_TYPE_INVALID, format!("JobType must be 0..3, got {v}")));
+        out.push(diag(row, c.column(), codes::JOB_TYPE_INVALID, crate::msg!("JobType must be 0..3, got {v}")));
     }
     if let Some(c) = row.get(Param::ClientToken) {
         if let Some(bad) = c.text.chars().find(|ch| !(ch.is_ascii_graphic() || *ch == ' ')) {
-            let message = format!("ClientToken holds '{}', which is not printable ASCII", bad.escape_debug());
+            let message = crate::msg!("ClientToken holds '{}', which is not printable ASCII", bad.escape_debug());
             out.push(diag(row, c.column(), codes::CLIENT_TOKEN_INVALID, message));
         } else if c.text.len() > 64 {
-            let message = format!("ClientToken has {} characters; at most 64", c.text.len());
+            let message = crate::msg!("ClientToken has {} characters; at most 64", c.text.len());
             out.push(diag(row, c.column(), codes::CLIENT_TOKEN_INVALID, message));
         }
     }
     if let Some(c) = row.get(Param::LaunchTemplateVersion).filter(|_| row.get(Param::LaunchTemplateId).is_none()) {
-        let message = format!("LaunchTemplateVersion {} is set without a LaunchTemplateId", c.text);
+        let message = crate::msg!("LaunchTemplateVersion {} is set without a LaunchTemplateId", c.text);
         out.push(diag(row, c.column(), codes::LAUNCH_TEMPLATE_VERSION_ALONE, message));
     }
 }

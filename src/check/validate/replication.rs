@@ -34,13 +34,13 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
             row,
             cell.column(),
             codes::REPLICATION_PARAMETERS_LENGTH,
-            format!("{len} characters; at most 2048"),
+            crate::msg!("{len} characters; at most 2048"),
         ));
     }
     let Some(keys) = object::kinds(cell.text) else {
         let message: Message = match serde_json::from_str::<Value>(cell.text) {
             Ok(_) => "must be a JSON object {...}".into(),
-            Err(e) => format!("not valid JSON: {e}").into(),
+            Err(e) => crate::msg!("not valid JSON: {e}").into(),
         };
         out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, message));
         return;
@@ -53,13 +53,13 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
             ("compress_level", _) => "an integer",
             ("checksum", _) => "true or false",
             _ => {
-                let message = format!("key '{}' is not an SMT driver parameter", &**key);
+                let message = crate::msg!("key '{}' is not an SMT driver parameter", &**key);
                 out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_UNKNOWN, message));
                 continue;
             }
         };
         let got = object::value_of(cell.text, key).unwrap_or_default();
-        let message = format!("{} must be {want}, got {got}", &**key);
+        let message = crate::msg!("{} must be {want}, got {got}", &**key);
         out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_TYPE, message));
     }
 }
@@ -86,7 +86,7 @@ mod tests {
     fn json_shape_length_and_types() {
         assert_eq!(run(&[(COL, "{bandwidth_limit:1}")], check), vec![at(COL, "ReplicationParameters.Json")]);
         assert_eq!(run(&[(COL, "[1]")], check), vec![at(COL, "ReplicationParameters.Json")]);
-        let long = format!(r#"{{"checksum":true,"x":"{}"}}"#, "a".repeat(2048));
+        let long = crate::msg!(r#"{{"checksum":true,"x":"{}"}}"#, "a".repeat(2048));
         assert_eq!(
             run(&[(COL, long.as_str())], check),
             vec![at(COL, "ReplicationParameters.Length"), at(COL, "ReplicationParameters.UnknownKey")]

@@ -30,7 +30,7 @@ fn parse_cached(text: &str) -> Option<Timestamp> {
 fn time(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) -> Option<Timestamp> {
     let t = parse_cached(cell.text);
     if t.is_none() {
-        let message = format!("'{}' is not a UTC time YYYY-MM-DDThh:mm:ssZ", cell.text);
+        let message = crate::msg!("'{}' is not a UTC time YYYY-MM-DDThh:mm:ssZ", cell.text);
         out.push(diag(row, cell.column(), codes::TIME_FORMAT, message));
     }
     t
@@ -66,13 +66,13 @@ pub fn check(row: &Row, w: &Window, out: &mut Vec<Diagnostic>) {
     let start = start_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (start_cell, start) {
         if t <= now {
-            out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, format!("{t} is not after now ({now})")));
+            out.push(diag(row, c.column(), codes::SCHEDULED_START_PAST, crate::msg!("{t} is not after now ({now})")));
         } else if t > w.start_latest {
             out.push(diag(
                 row,
                 c.column(),
                 codes::SCHEDULED_START_TOO_FAR,
-                format!("{t} is more than 30 days after now ({now})"),
+                crate::msg!("{t} is more than 30 days after now ({now})"),
             ));
         }
     }
@@ -80,7 +80,7 @@ pub fn check(row: &Row, w: &Window, out: &mut Vec<Diagnostic>) {
     let valid = valid_cell.and_then(|c| time(row, c, out));
     if let (Some(c), Some(t)) = (valid_cell, valid) {
         if t < w.valid_earliest || t > w.valid_latest {
-            let message = format!("{t} is not 7 to 90 days after now ({now})");
+            let message = crate::msg!("{t} is not 7 to 90 days after now ({now})");
             out.push(diag(row, c.column(), codes::VALID_TIME_RANGE, message));
         }
         if let Some(s) = start.filter(|s| t <= *s) {
@@ -88,7 +88,7 @@ pub fn check(row: &Row, w: &Window, out: &mut Vec<Diagnostic>) {
                 row,
                 c.column(),
                 codes::VALID_TIME_BEFORE_START,
-                format!("the job expires at {t}, before it starts at {s}"),
+                crate::msg!("the job expires at {t}, before it starts at {s}"),
             ));
         }
     }

@@ -50,12 +50,12 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let n = tag.n;
         let first = tag.key.or(tag.value).map_or(Column::Row, |c| c.column());
         if n > 20 {
-            out.push(diag(row, first, codes::TAG_INDEX_RANGE, format!("Tag.{n}: a job has at most 20 tags")));
+            out.push(diag(row, first, codes::TAG_INDEX_RANGE, crate::msg!("Tag.{n}: a job has at most 20 tags")));
         }
         match tag.key {
             None => {
                 let col = tag.cols.key.map_or(first, Column::At);
-                out.push(diag(row, col, codes::TAG_KEY_MISSING, format!("Tag.{n} has a Value but no Key")));
+                out.push(diag(row, col, codes::TAG_KEY_MISSING, crate::msg!("Tag.{n} has a Value but no Key")));
             }
             Some(k) => {
                 let len = if k.text.len() <= 128 { 0 } else { k.text.chars().count() };
@@ -64,7 +64,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         row,
                         k.column(),
                         codes::TAG_KEY_LENGTH,
-                        format!("tag key has {len} characters; at most 128"),
+                        crate::msg!("tag key has {len} characters; at most 128"),
                     ));
                 }
                 if let Some(p) = reserved(k.text) {
@@ -72,11 +72,11 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                         row,
                         k.column(),
                         codes::TAG_KEY_RESERVED,
-                        format!("tag key starts with reserved '{p}'"),
+                        crate::msg!("tag key starts with reserved '{p}'"),
                     ));
                 }
                 if let Some(first) = keys.earlier(row, n, k.text) {
-                    let message = format!("tag key '{}' is already set by Tag.{first}", k.text);
+                    let message = crate::msg!("tag key '{}' is already set by Tag.{first}", k.text);
                     out.push(diag(row, k.column(), codes::TAG_KEY_DUPLICATE, message));
                 }
             }
@@ -88,7 +88,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                     row,
                     v.column(),
                     codes::TAG_VALUE_LENGTH,
-                    format!("tag value has {len} characters; at most 128"),
+                    crate::msg!("tag value has {len} characters; at most 128"),
                 ));
             }
             if let Some(p) = reserved(v.text) {
@@ -96,7 +96,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
                     row,
                     v.column(),
                     codes::TAG_VALUE_RESERVED,
-                    format!("tag value starts with reserved '{p}'"),
+                    crate::msg!("tag value starts with reserved '{p}'"),
                 ));
             }
         }
@@ -147,7 +147,7 @@ mod tests {
             keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c", "d", "e", "f", "g", ""]), 1..48),
         ) {
             let mut names = vec!["RegionId".to_string(), "SourceId".to_string()];
-            names.extend((1..=keys.len()).map(|n| format!("Tag.{n}.Key")));
+            names.extend((1..=keys.len()).map(|n| crate::msg!("Tag.{n}.Key")));
             let schema = crate::inventory::Schema::parse(names).unwrap();
             let rec: crate::inventory::RecordBuf = ["cn-hangzhou", "s-1"].into_iter().chain(keys.iter().copied()).collect();
             let row = Row::new(2, &schema, rec.view());
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn duplicates_are_found_however_many_tags() {
         // More tags than the noted slots: the last duplicates are found by looking again.
-        let names: Vec<String> = (1..=30).map(|n| format!("Tag.{n}.Key")).collect();
+        let names: Vec<String> = (1..=30).map(|n| crate::msg!("Tag.{n}.Key")).collect();
         let mut cells: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), n.replace(".Key", ""))).collect();
         cells[4].1 = "Tag.2".to_string();
         cells[21].1 = "Tag.3".to_string();
@@ -181,6 +181,6 @@ mod tests {
             "Tag.26' is already set by Tag.26",
             "Tag.1' is already set by Tag.1",
         ];
-        assert_eq!(dups, want.map(|w| format!("tag key '{w}")));
+        assert_eq!(dups, want.map(|w| crate::msg!("tag key '{w}")));
     }
 }

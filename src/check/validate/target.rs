@@ -35,8 +35,8 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let cell = row.get(Param::TargetType).expect("an unknown target type is set");
         let near = TargetType::ALL.iter().find(|t| t.name().eq_ignore_ascii_case(cell.text));
         let message = match near {
-            Some(t) => format!("'{}' is not a target type; did you mean '{t}'?", cell.text),
-            None => format!("'{}' is not a target type (Image, ContainerImage or TargetInstance)", cell.text),
+            Some(t) => crate::msg!("'{}' is not a target type; did you mean '{t}'?", cell.text),
+            None => crate::msg!("'{}' is not a target type (Image, ContainerImage or TargetInstance)", cell.text),
         };
         out.push(diag(row, cell.column(), codes::TARGET_TYPE_INVALID, message));
         return;
@@ -48,13 +48,13 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let required = REQUIRED.iter().find(|(t, _)| *t == target).map_or(&[][..], |(_, r)| *r);
     for &(param, code) in required {
         if row.get(param).is_none() {
-            let message = format!("TargetType {target} requires {}", param.name());
+            let message = crate::msg!("TargetType {target} requires {}", param.name());
             out.push(diag(row, row.column_of(param), code, message));
         }
     }
     for &(param, owner) in OWNED_BY {
         if let Some(cell) = row.get(param).filter(|_| owner != target) {
-            let message = format!("{} is used only by TargetType {owner}; this row targets {target}", param.name());
+            let message = crate::msg!("{} is used only by TargetType {owner}; this row targets {target}", param.name());
             out.push(diag(row, cell.column(), codes::TARGET_TYPE_UNUSED, message));
         }
     }

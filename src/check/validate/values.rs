@@ -16,7 +16,7 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
         if formula_like(bytes) {
             let text = record.get(i).unwrap_or_default();
-            let message = format!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
+            let message = crate::msg!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
             out.push(diag(row, Column::At(i as u16), codes::VALUE_FORMULA, message));
             continue;
         }
@@ -34,11 +34,11 @@ pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
         let text = record.get(i).unwrap_or_default();
         let col = Column::At(i as u16);
         if is_padded(text) {
-            out.push(diag(row, col, codes::VALUE_WHITESPACE, format!("'{text}' has spaces around it")));
+            out.push(diag(row, col, codes::VALUE_WHITESPACE, crate::msg!("'{text}' has spaces around it")));
         } else if ty == ValueType::Int && !typed {
-            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, format!("expected an integer, got '{text}'")));
+            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, crate::msg!("expected an integer, got '{text}'")));
         } else if ty == ValueType::Bool && !typed {
-            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, format!("expected true or false, got '{text}'")));
+            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, crate::msg!("expected true or false, got '{text}'")));
         }
     }
 }
