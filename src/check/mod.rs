@@ -229,12 +229,13 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
         for (i, out) in chunk.outcomes[..chunk.checked].iter_mut().enumerate() {
             out.diags.iter_mut().for_each(|d| d.line = seen_line(rows, d.line + offset));
             let row = Row::new(seen_line(rows, records.line(i) + offset), self.schema, records.get(i));
+            let own = out.diags.len();
             while let Some(c) = clashes.next_if(|c| c.row == i) {
                 out.diags.push(conflicts::clash(&row, c));
             }
             let has_error = out.diags.iter().any(|d| d.severity == Severity::Error);
             self.batch.admit(&row, has_error, &mut out.diags);
-            diagnostics::sort(&mut out.diags);
+            diagnostics::sort_tail(&mut out.diags, own);
             self.summary.rows += 1;
             if !out.diags.iter().any(|d| d.severity == Severity::Error) {
                 self.summary.valid += 1;
@@ -394,5 +395,7 @@ fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, out: &mut R
     let row = Row::with_cells(line, schema, rec, &cells);
     out.diags.clear();
     validate::check_row(&row, ctx, &mut out.diags);
+    // Sorted here, where they are in the cache: the batch stage only places its own among them.
+    diagnostics::sort(&mut out.diags);
     out.keys = conflicts::keys(&row);
 }

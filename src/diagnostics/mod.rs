@@ -185,6 +185,17 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
+/// Sorts findings whose first `sorted` are in order already (a row's own, sorted by the worker
+/// that found them) by moving each of the few after them (the batch stage's) to its place:
+/// the order [`sort`] gives, without moving the row's findings past each other again.
+pub fn sort_tail(diags: &mut [Diagnostic], sorted: usize) {
+    for end in sorted..diags.len() {
+        let key = diags[end].sort_key();
+        let at = diags[..end].partition_point(|d| d.sort_key() <= key);
+        diags[at..=end].rotate_right(1);
+    }
+}
+
 /// Counts of a finished check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
@@ -221,18 +232,41 @@ mod tests {
         /// A message is the text `format!` writes, kept in place exactly when it fits.
         #[test]
         fn a_message_is_what_format_writes(a in "\\PC{0,80}", b in "\\PC{0,80}", n in proptest::prelude::any::<u64>()) {
-            let message = crate::msg!("{a} is {n}, not {b}");
+            let message = msg!("{a} is {n}, not {b}");
             let text = format!("{a} is {n}, not {b}");
             proptest::prop_assert_eq!(message.as_str(), text.as_str());
             proptest::prop_assert_eq!(matches!(message, Message::Short(_)), text.len() <= SHORT);
         }
     }
 
+    proptest::proptest! {
+        /// Placing the tail in a sorted slice is sorting the whole, equal keys in the order given.
+        #[test]
+        fn sort_tail_is_sort(
+            found in proptest::collection::vec((0..3u16, 0..4usize, 0..3u64), 0..8),
+            added in proptest::collection::vec((0..3u16, 0..4usize, 0..3u64), 0..4),
+        ) {
+            let codes = [codes::NAME_LENGTH, codes::QUOTA_EXCEEDED, codes::NAME_DUPLICATE, codes::SOURCE_ID_FORMAT];
+            let make = |&(column, code, tag): &(u16, usize, u64)| {
+                let column = if column == 0 { Column::Row } else { Column::At(column) };
+                Diagnostic::new(7, column, codes[code], msg!("{tag}"))
+            };
+            let mut diags: Vec<Diagnostic> = found.iter().map(make).collect();
+            sort(&mut diags);
+            let own = diags.len();
+            diags.extend(added.iter().map(make));
+            let mut want = diags.clone();
+            sort(&mut want);
+            sort_tail(&mut diags, own);
+            proptest::prop_assert_eq!(diags, want);
+        }
+    }
+
     #[test]
     fn a_message_without_arguments_is_kept() {
-        assert!(matches!(crate::msg!("must be set"), Message::Kept("must be set")));
+        assert!(matches!(msg!("must be set"), Message::Kept("must be set")));
         let long = "x".repeat(SHORT + 1);
-        assert!(matches!(crate::msg!("{long}"), Message::Own(ref s) if *s == long));
-        assert_eq!(crate::msg!("{}", "é".repeat(50)), "é".repeat(50).as_str());
+        assert!(matches!(msg!("{long}"), Message::Own(ref s) if *s == long));
+        assert_eq!(msg!("{}", "é".repeat(50)), "é".repeat(50).as_str());
     }
 }

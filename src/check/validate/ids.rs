@@ -102,7 +102,7 @@ mod tests {
         assert!(is_region("cn-hangzhou") && is_region("ap-southeast-1") && is_region("cn-north-2-gov-1"));
         assert!(!is_region("hangzhou") && !is_region("cn--x") && !is_region("CN-hangzhou") && !is_region("cn-"));
         assert!(!is_region("c-x") && !is_region("-cn-x") && !is_region("cn1-x") && !is_region("cn-x_1"));
-        assert!(is_region(&crate::msg!("cn-{}", "a".repeat(61))) && !is_region(&crate::msg!("cn-{}", "a".repeat(62))));
+        assert!(is_region(&format!("cn-{}", "a".repeat(61))) && !is_region(&format!("cn-{}", "a".repeat(62))));
         assert!(is_resource_id("s-bp1e2fsl57knvuug0001", "s-"));
         assert!(!is_resource_id("s-bp1e2fsl57knvuug****", "s-") && !is_resource_id("i-abc", "s-"));
         assert!(is_instance_type("ecs.g7ne.2xlarge") && !is_instance_type("c6.large") && !is_instance_type("ecs.c6"));

@@ -149,11 +149,11 @@ mod tests {
             Just(r#""\ud800""#.to_string()),
             Just(r#""\x""#.to_string()),
             Just("\"\t\"".to_string()),
-            "[a-z\"\\\\]{0,4}".prop_map(|s| crate::msg!("{s:?}")),
+            "[a-z\"\\\\]{0,4}".prop_map(|s| format!("{s:?}")),
         ];
         leaf.prop_recursive(3, 12, 3, |inner| {
             prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| crate::msg!("[{}]", v.join(", "))),
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(", "))),
                 proptest::collection::vec((key(), inner), 0..3).prop_map(|v| object(&v)),
             ]
         })
@@ -166,8 +166,8 @@ mod tests {
     }
 
     fn object(entries: &[(String, String)]) -> String {
-        let inner: Vec<String> = entries.iter().map(|(k, v)| crate::msg!("{k}: {v}")).collect();
-        crate::msg!("{{{}}}", inner.join(", "))
+        let inner: Vec<String> = entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        format!("{{{}}}", inner.join(", "))
     }
 
     proptest! {
@@ -181,7 +181,7 @@ mod tests {
             stray in prop::sample::select(vec!["", ",", "}", "x", " "]),
         ) {
             let text = object(&entries);
-            for text in [text.clone(), top, crate::msg!("{}{stray}", &text[..cut.index(text.len() + 1)])] {
+            for text in [text.clone(), top, format!("{}{stray}", &text[..cut.index(text.len() + 1)])] {
                 prop_assert_eq!(kinds(&text), plain(&text), "{}", text);
             }
         }

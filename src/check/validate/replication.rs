@@ -40,7 +40,7 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
     let Some(keys) = object::kinds(cell.text) else {
         let message: Message = match serde_json::from_str::<Value>(cell.text) {
             Ok(_) => "must be a JSON object {...}".into(),
-            Err(e) => crate::msg!("not valid JSON: {e}").into(),
+            Err(e) => crate::msg!("not valid JSON: {e}"),
         };
         out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, message));
         return;
@@ -86,7 +86,7 @@ mod tests {
     fn json_shape_length_and_types() {
         assert_eq!(run(&[(COL, "{bandwidth_limit:1}")], check), vec![at(COL, "ReplicationParameters.Json")]);
         assert_eq!(run(&[(COL, "[1]")], check), vec![at(COL, "ReplicationParameters.Json")]);
-        let long = crate::msg!(r#"{{"checksum":true,"x":"{}"}}"#, "a".repeat(2048));
+        let long = format!(r#"{{"checksum":true,"x":"{}"}}"#, "a".repeat(2048));
         assert_eq!(
             run(&[(COL, long.as_str())], check),
             vec![at(COL, "ReplicationParameters.Length"), at(COL, "ReplicationParameters.UnknownKey")]

@@ -147,7 +147,7 @@ mod tests {
             keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c", "d", "e", "f", "g", ""]), 1..48),
         ) {
             let mut names = vec!["RegionId".to_string(), "SourceId".to_string()];
-            names.extend((1..=keys.len()).map(|n| crate::msg!("Tag.{n}.Key")));
+            names.extend((1..=keys.len()).map(|n| format!("Tag.{n}.Key")));
             let schema = crate::inventory::Schema::parse(names).unwrap();
             let rec: crate::inventory::RecordBuf = ["cn-hangzhou", "s-1"].into_iter().chain(keys.iter().copied()).collect();
             let row = Row::new(2, &schema, rec.view());
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn duplicates_are_found_however_many_tags() {
         // More tags than the noted slots: the last duplicates are found by looking again.
-        let names: Vec<String> = (1..=30).map(|n| crate::msg!("Tag.{n}.Key")).collect();
+        let names: Vec<String> = (1..=30).map(|n| format!("Tag.{n}.Key")).collect();
         let mut cells: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), n.replace(".Key", ""))).collect();
         cells[4].1 = "Tag.2".to_string();
         cells[21].1 = "Tag.3".to_string();
@@ -181,6 +181,6 @@ mod tests {
             "Tag.26' is already set by Tag.26",
             "Tag.1' is already set by Tag.1",
         ];
-        assert_eq!(dups, want.map(|w| crate::msg!("tag key '{w}")));
+        assert_eq!(dups, want.map(|w| format!("tag key '{w}")));
     }
 }
