@@ -77,11 +77,9 @@ struct Chunk {
     parsed: Parsed,
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
-    /// The first `checked` are this trip's rows; every slot keeps its buffers for the next
-    /// trip. The batch stage empties a row's findings once it has said them, while they are
-    /// still in its cache: a worker emptying them would first read them back from the
-    /// batch stage's core. (Most messages are kept in the finding itself, so emptying frees
-    /// little.)
+    /// The first `checked` are this trip's rows; every slot keeps its buffers for the next trip.
+    /// The batch stage empties a row's findings once said, while they are in its cache (a
+    /// worker would first read them back from the batch stage's core).
     outcomes: Vec<RowOutcome>,
     checked: usize,
 }
