@@ -78,8 +78,8 @@ struct Chunk {
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
     /// The first `checked` are this trip's rows; every slot keeps its buffers for the next trip.
-    /// The batch stage empties a row's findings once said, while they are in its cache (a
-    /// worker would first read them back from the batch stage's core).
+    /// The batch stage empties a row's findings once said, while they are in its cache, unless
+    /// a message is on the heap: the worker that allocated it frees it, without contention.
     outcomes: Vec<RowOutcome>,
     checked: usize,
 }
@@ -240,9 +240,10 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             out.diags.iter().for_each(|d| self.summary.count(d));
             (self.visit)(&row, &out.diags);
-            match self.retain {
-                true => self.diags.append(&mut out.diags),
-                false => out.diags.clear(),
+            if self.retain {
+                self.diags.append(&mut out.diags);
+            } else if !out.diags.iter().any(|d| matches!(d.message, diagnostics::Message::Own(_))) {
+                out.diags.clear();
             }
         }
         chunk.checked = 0;

@@ -101,32 +101,30 @@ impl Message {
         if let Some(s) = args.as_str() {
             return Message::Kept(s);
         }
-        let mut text = Spill::Short(ArrayString::new());
+        let mut text = Message::Short(ArrayString::new());
         std::fmt::Write::write_fmt(&mut text, args).expect("a message is written to memory");
-        match text {
-            Spill::Short(s) => Message::Short(s),
-            Spill::Long(s) => Message::Own(s),
-        }
+        text
     }
 }
 
-/// A text written in place until it outgrows [`SHORT`], then on the heap.
-enum Spill {
-    Short(ArrayString<SHORT>),
-    Long(String),
-}
-
-impl std::fmt::Write for Spill {
+/// A message grows in place until it outgrows [`SHORT`], then on the heap.
+impl std::fmt::Write for Message {
     fn write_str(&mut self, piece: &str) -> std::fmt::Result {
         match self {
-            Spill::Long(s) => s.push_str(piece),
-            Spill::Short(s) => {
+            Message::Own(s) => s.push_str(piece),
+            Message::Short(s) => {
                 if s.try_push_str(piece).is_err() {
-                    let mut long = String::with_capacity(2 * SHORT);
+                    let mut long = String::with_capacity(2 * SHORT + piece.len());
                     long.push_str(s);
                     long.push_str(piece);
-                    *self = Spill::Long(long);
+                    *self = Message::Own(long);
                 }
+            }
+            Message::Kept(s) => {
+                let kept: &str = s;
+                *self = Message::Short(ArrayString::new());
+                self.write_str(kept)?;
+                self.write_str(piece)?;
             }
         }
         Ok(())
@@ -268,5 +266,11 @@ mod tests {
         let long = "x".repeat(SHORT + 1);
         assert!(matches!(msg!("{long}"), Message::Own(ref s) if *s == long));
         assert_eq!(msg!("{}", "é".repeat(50)), "é".repeat(50).as_str());
+        let mut grown = msg!("kept");
+        for piece in [" and ", &"y".repeat(SHORT - 9), " past"] {
+            std::fmt::Write::write_str(&mut grown, piece).unwrap();
+        }
+        assert_eq!(grown.as_str(), format!("kept and {} past", "y".repeat(SHORT - 9)));
+        assert!(matches!(grown, Message::Own(_)));
     }
 }

@@ -3,7 +3,7 @@
 //! renumbered; the row is told how, at the first empty entry.
 
 use super::diag;
-use crate::diagnostics::{Column, Diagnostic, codes};
+use crate::diagnostics::{Column, Diagnostic, Message, codes};
 use crate::inventory::Row;
 
 /// What a list with the numbers `set` (ascending) is sent as: each number that moves, with
@@ -21,22 +21,22 @@ fn first_hole(set: impl Iterator<Item = u32>) -> Option<u32> {
 
 /// The finding on a list of `name` (`DataDisk`, `Tag`, `DataDisk.2.Part`) with the numbers
 /// `set()` whose first hole is `hole`, written in one string.
-fn said<I: Iterator<Item = u32>>(name: &str, set: impl Fn() -> I, hole: u32) -> String {
+fn said<I: Iterator<Item = u32>>(name: &str, set: impl Fn() -> I, hole: u32) -> Message {
     use std::fmt::Write;
     let last = moves(set()).last().map_or(hole, |(from, _)| from);
     let mut message =
-        format!("{name}.{hole} is empty and {name}.{last} is not: the list is sent numbered from 1 without gaps (");
+        crate::msg!("{name}.{hole} is empty and {name}.{last} is not: the list is sent numbered from 1 without gaps (");
     for (k, (from, to)) in moves(set()).enumerate() {
         let comma = if k == 0 { "" } else { ", " };
         let _ = write!(message, "{comma}{name}.{from} as {name}.{to}");
     }
-    message.push(')');
+    let _ = message.write_str(")");
     message
 }
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let schema = row.schema;
-    let mut say = |column: Column, message: String| out.push(diag(row, column, codes::LIST_RENUMBERED, message));
+    let mut say = |column: Column, message: Message| out.push(diag(row, column, codes::LIST_RENUMBERED, message));
     let disks = || row.data_disks().map(|d| d.n());
     if let Some(hole) = first_hole(disks()) {
         let cols = schema.disks.iter().find(|d| d.n == hole);
