@@ -78,8 +78,8 @@ struct Chunk {
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
     /// The first `checked` are this trip's rows; every slot keeps its buffers for the next trip.
-    /// The batch stage empties a row's findings once said, while they are in its cache, unless
-    /// a message is on the heap: the worker that allocated it frees it, without contention.
+    /// The batch stage empties a row's findings once said, while in its cache; a row with a message
+    /// on the heap is emptied by the worker that next uses the slot (the batch stage's frees contend).
     outcomes: Vec<RowOutcome>,
     checked: usize,
 }
