@@ -394,7 +394,7 @@ fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, out: &mut R
     let row = Row::with_cells(line, schema, rec, &cells);
     out.diags.clear();
     validate::check_row(&row, ctx, &mut out.diags);
-    // Sorted here, where they are in the cache: the batch stage only places its own among them.
+    // Sorted here, in the cache; all are on the row's line, so the batch stage's line for them keeps the order.
     diagnostics::sort(&mut out.diags);
     out.keys = conflicts::keys(&row);
 }
