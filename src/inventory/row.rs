@@ -201,13 +201,18 @@ impl<'a> Row<'a> {
 }
 
 fn parts_of<'a>(row: Row<'a>, cols: &'a [PartColumns]) -> impl Iterator<Item = Part<'a>> + 'a {
-    cols.iter().filter(move |c| row.has(c.device) || row.has(c.size_bytes) || row.has(c.block)).map(move |c| Part {
+    cols.iter().filter(move |c| part_is_set(row, c)).map(move |c| Part {
         m: c.m,
         device: row.cell(c.device),
         size_bytes: row.cell(c.size_bytes),
         block: row.cell(c.block),
         cols: c,
     })
+}
+
+/// Whether the row sets any cell of the partition at `cols`.
+fn part_is_set(row: Row, cols: &PartColumns) -> bool {
+    row.has(cols.device) || row.has(cols.size_bytes) || row.has(cols.block)
 }
 
 /// One `DataDisk.N` of a row.
@@ -248,9 +253,7 @@ impl<'a> Disk<'a> {
 
     fn is_set(&self) -> bool {
         let (row, cols) = (self.row, self.cols);
-        row.has(cols.index)
-            || row.has(cols.size)
-            || cols.parts.iter().any(|p| row.has(p.device) || row.has(p.size_bytes) || row.has(p.block))
+        row.has(cols.index) || row.has(cols.size) || cols.parts.iter().any(|p| part_is_set(row, p))
     }
 }
 

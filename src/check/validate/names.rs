@@ -1,7 +1,7 @@
 //! Name, Description and ImageName: 2-128 characters, a letter first, a small character set, no URL.
 
 use super::diag;
-use crate::diagnostics::{Code, Diagnostic, codes};
+use crate::diagnostics::{Code, Diagnostic, Message, codes};
 use crate::inventory::row::is_padded;
 use crate::inventory::{Param, Row};
 
@@ -45,7 +45,7 @@ fn allowed(c: char) -> bool {
 /// The API's rule for one value, read plainly: 2 to 128 characters, no `http://` or
 /// `https://` prefix, a letter first, then only letters, digits, `:`, `_` and `-`. Each
 /// finding is handed to `say`.
-fn findings(text: &str, what: &str, r: &NameRules, say: &mut dyn FnMut(Code, crate::diagnostics::Message)) {
+fn findings(text: &str, what: &str, r: &NameRules, say: &mut dyn FnMut(Code, Message)) {
     let len = text.chars().count();
     if !(2..=128).contains(&len) {
         say(r.length, crate::msg!("{what} must be 2 to 128 characters, got {len}"));
