@@ -18,9 +18,10 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let account = load_account(args)?;
     let opts = check_options(args, account.as_ref())?;
     // People get colors where the terminal takes them; programs get the bytes as they are.
+    // (The stream gathers its output itself.)
     let out: Box<dyn Write + Send> = match style {
-        Style::Human { styled: true, .. } => Box::new(io::BufWriter::with_capacity(1 << 16, anstream::stdout())),
-        _ => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout())),
+        Style::Human { styled: true, .. } => Box::new(anstream::stdout()),
+        _ => Box::new(io::stdout()),
     };
     // The header's findings open the output; each row's follow as the check reaches it.
     let stream = std::cell::RefCell::new(None);

@@ -99,12 +99,19 @@ pub fn grouped(n: u64) -> String {
 /// finds something on every row): `line`, `column`, `severity`, `code`, `message`, and
 /// `related_line`, `sheet` and `cell` when they apply.
 pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
+    json_finding_in(out, schema, None, d);
+}
+
+/// [`json_finding`], the `column` taken from `columns` (made from `schema`) when it has it.
+pub fn json_finding_in(out: &mut Vec<u8>, schema: &Schema, columns: Option<&JsonColumns>, d: &Diagnostic) {
     out.extend_from_slice(b"{\"line\":");
     push_int(out, d.line);
     out.extend_from_slice(b",\"column\":");
-    match column_name(&schema.names, d.column) {
-        Some(c) => json_string(out, c),
-        None => out.extend_from_slice(b"null"),
+    match (columns, d.column) {
+        (Some(JsonColumns(rendered)), Column::At(i)) if usize::from(i) < rendered.len() => {
+            out.extend_from_slice(&rendered[usize::from(i)]);
+        }
+        _ => json_column(out, schema, d.column),
     }
     out.extend_from_slice(match d.severity {
         Severity::Error => b",\"severity\":\"error\",\"code\":",
@@ -129,6 +136,28 @@ pub fn json_finding(out: &mut Vec<u8>, schema: &Schema, d: &Diagnostic) {
         }
     }
     out.push(b'}');
+}
+
+/// The `column` of a finding: the header's name, or `null`.
+fn json_column(out: &mut Vec<u8>, schema: &Schema, column: Column) {
+    match column_name(&schema.names, column) {
+        Some(c) => json_string(out, c),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// The `column` of a finding on each column of a header, rendered once for all its rows.
+pub struct JsonColumns(Vec<Box<[u8]>>);
+
+impl JsonColumns {
+    pub fn new(schema: &Schema) -> JsonColumns {
+        let render = |i: usize| {
+            let mut out = Vec::new();
+            json_column(&mut out, schema, Column::At(i as u16));
+            out.into_boxed_slice()
+        };
+        JsonColumns((0..schema.names.len().min(usize::from(u16::MAX))).map(render).collect())
+    }
 }
 
 pub(super) fn push_int(out: &mut Vec<u8>, n: u64) {
@@ -222,6 +251,22 @@ mod tests {
             let mut out = Vec::new();
             json_string(&mut out, &text);
             proptest::prop_assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn columns_rendered_once_are_the_columns_rendered_each_time() {
+        let names = ["RegionId", " ", "SourceId", "Na\"me", ""].map(String::from).to_vec();
+        let schema = Schema::parse(names).unwrap();
+        let columns = JsonColumns::new(&schema);
+        let mut all: Vec<Column> = (0..7).map(Column::At).collect();
+        all.extend([Column::Row, Column::Named("SystemDiskSize")]);
+        for column in all {
+            let d = Diagnostic::new(7, column, codes::NAME_LENGTH, "short");
+            let (mut once, mut each) = (Vec::new(), Vec::new());
+            json_finding_in(&mut once, &schema, Some(&columns), &d);
+            json_finding(&mut each, &schema, &d);
+            assert_eq!(String::from_utf8(once).unwrap(), String::from_utf8(each).unwrap(), "{column:?}");
         }
     }
 

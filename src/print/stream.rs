@@ -3,7 +3,7 @@
 //! then the summary), or text for people, where a run of one code on consecutive rows is
 //! said once, as a range.
 
-use super::json::{json_finding, json_string};
+use super::json::{JsonColumns, json_finding_in, json_string};
 use super::ranges::Runs;
 use super::render;
 use crate::diagnostics::{Diagnostic, Summary};
@@ -35,8 +35,15 @@ pub struct Stream<W: Write> {
     rows: u64,
     /// Human output's runs of one code on consecutive rows.
     runs: Runs,
-    scratch: Vec<u8>,
+    /// What is written and not yet given to `out`: findings are rendered straight into it.
+    buf: Vec<u8>,
+    /// JSON's `column` of each column of the header, made at the first finding (a stream
+    /// writes the findings of one header).
+    columns: Option<JsonColumns>,
 }
+
+/// Bytes gathered before they are given to the writer.
+const FLUSH: usize = 1 << 16;
 
 impl<W: Write> Stream<W> {
     pub fn new(out: W, style: Style, path: &str) -> Stream<W> {
@@ -48,7 +55,8 @@ impl<W: Write> Stream<W> {
             failed: None,
             rows: 0,
             runs: Runs::default(),
-            scratch: Vec::with_capacity(1 << 10),
+            buf: Vec::with_capacity(FLUSH + (1 << 12)),
+            columns: None,
         };
         if style == Style::Json {
             s.put(b"{\"diagnostics\": [");
@@ -57,11 +65,21 @@ impl<W: Write> Stream<W> {
     }
 
     fn put(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        self.spill(FLUSH);
+    }
+
+    /// Gives what is gathered to the writer once it is `at_least` bytes.
+    fn spill(&mut self, at_least: usize) {
+        if self.buf.is_empty() || self.buf.len() < at_least {
+            return;
+        }
         if self.failed.is_none()
-            && let Err(e) = self.out.write_all(bytes)
+            && let Err(e) = self.out.write_all(&self.buf)
         {
             self.failed = Some(e);
         }
+        self.buf.clear();
     }
 
     /// Whether writing failed (a reader that went away): the rest need not be rendered.
@@ -84,34 +102,32 @@ impl<W: Write> Stream<W> {
         }
         match self.style {
             Style::Human { all: false, .. } => {
-                let (palette, mut text) = (self.palette(), std::mem::take(&mut self.scratch));
-                text.clear();
-                self.runs.row(self.rows, diags, (schema, &self.path, palette), &mut text);
-                self.put(&text);
-                self.scratch = text;
+                let palette = self.palette();
+                self.runs.row(self.rows, diags, (schema, &self.path, palette), &mut self.buf);
             }
             _ => diags.iter().for_each(|d| self.one(schema, d)),
         }
+        self.spill(FLUSH);
     }
 
     /// Writes one finding in the stream's style.
     fn one(&mut self, schema: &Schema, d: &Diagnostic) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
+        let palette = self.palette();
+        let out = &mut self.buf;
         match self.style {
-            Style::Json => {
-                scratch.extend_from_slice(if self.empty { b"\n   " } else { b",\n   " });
-                json_finding(&mut scratch, schema, d);
+            Style::Json | Style::Jsonl => {
+                let columns = self.columns.get_or_insert_with(|| JsonColumns::new(schema));
+                if self.style == Style::Json {
+                    out.extend_from_slice(if self.empty { b"\n   " } else { b",\n   " });
+                }
+                json_finding_in(out, schema, Some(columns), d);
+                if self.style == Style::Jsonl {
+                    out.push(b'\n');
+                }
             }
-            Style::Jsonl => {
-                json_finding(&mut scratch, schema, d);
-                scratch.push(b'\n');
-            }
-            Style::Human { .. } => render::human_one_in(&mut scratch, &self.path, d, schema, self.palette()),
+            Style::Human { .. } => render::human_one_in(out, &self.path, d, schema, palette),
         }
         self.empty = false;
-        self.put(&scratch);
-        self.scratch = scratch;
     }
 
     /// The styles of human output.
@@ -124,9 +140,8 @@ impl<W: Write> Stream<W> {
 
     /// Writes the runs still open (human output), in the order they started.
     fn end_runs(&mut self, schema: &Schema) {
-        let (palette, mut text) = (self.palette(), Vec::new());
-        self.runs.end((schema, &self.path, palette), &mut text);
-        self.put(&text);
+        let palette = self.palette();
+        self.runs.end((schema, &self.path, palette), &mut self.buf);
     }
 
     /// Ends the output with the counts (and, for people, any run still open).
@@ -157,6 +172,7 @@ impl<W: Write> Stream<W> {
                 self.put(&line);
             }
         }
+        self.spill(1);
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -181,6 +197,7 @@ impl<W: Write> Stream<W> {
             Style::Jsonl => self.put(format!("{{\"error\": {{\"message\": {text}, \"exit_code\": 2}}}}\n").as_bytes()),
             Style::Human { .. } => {}
         }
+        self.spill(1);
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -244,6 +261,40 @@ mod tests {
             let text = String::from_utf8(stream.finish(&s, &summary).unwrap()).unwrap();
             assert_eq!(text.matches("QuotaExceeded.ReplicationJob").count(), 6, "{text}");
         }
+    }
+
+    #[test]
+    fn output_larger_than_what_is_gathered_is_whole_and_a_failed_write_is_said() {
+        let s = schema();
+        let mut stream = Stream::new(Vec::new(), Style::Json, "inv.csv");
+        for line in 2..5002 {
+            stream.row(&s, &[quota(line)]);
+        }
+        let summary = Summary { rows: 5000, valid: 0, errors: 5000, warnings: 0 };
+        let out = stream.finish(&s, &summary).unwrap();
+        assert!(out.len() > 2 * FLUSH);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["diagnostics"].as_array().unwrap().len(), 5000);
+        assert_eq!(v["diagnostics"][4999]["line"], 5001);
+        // A reader that went away: the stream stops rendering and the end says why.
+        struct Gone;
+        impl Write for Gone {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut stream = Stream::new(Gone, Style::Jsonl, "inv.csv");
+        let mut line = 2;
+        while !stream.broken() {
+            stream.row(&s, &[quota(line)]);
+            line += 1;
+        }
+        assert!(line < 5000, "said once {FLUSH} bytes are gathered");
+        let e = stream.finish(&s, &summary).err().expect("the write failed");
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
     }
 
     #[test]
