@@ -12,8 +12,12 @@ use std::path::Path;
 pub use super::error::InputError;
 pub(crate) use super::sniff::{delimiter_note, delimiter_of, not_csv_text};
 
-/// A piece holds about this many bytes, cut after its last newline.
-const PIECE_BYTES: usize = 1 << 18;
+/// A piece holds about this many bytes, cut after its last newline. Small enough that a
+/// piece, its records and their findings stay in a core's cache from the worker that
+/// checks them to the batch stage that says them (pieces of 256 KiB took a tenth more
+/// time on a file with a finding on every row, and twice the memory on a wide export);
+/// large enough that handing pieces out costs little (8 KiB was slower again).
+const PIECE_BYTES: usize = 1 << 15;
 
 /// An open inventory: its parsed header, then the rest of the file cut into pieces of
 /// whole lines that the workers parse at once.
