@@ -24,7 +24,8 @@ pub enum Style {
 
 /// A writer of findings.
 pub struct Stream<W: Write> {
-    out: W,
+    /// Taken by `finish`; until then, dropping the stream (a panic) still hands over what it gathered.
+    out: Option<W>,
     style: Style,
     path: String,
     /// No finding written yet (JSON: no comma before the next).
@@ -48,7 +49,7 @@ const FLUSH: usize = 1 << 16;
 impl<W: Write> Stream<W> {
     pub fn new(out: W, style: Style, path: &str) -> Stream<W> {
         let mut s = Stream {
-            out,
+            out: Some(out),
             style,
             path: path.to_string(),
             empty: true,
@@ -75,7 +76,8 @@ impl<W: Write> Stream<W> {
             return;
         }
         if self.failed.is_none()
-            && let Err(e) = self.out.write_all(&self.buf)
+            && let Some(out) = self.out.as_mut()
+            && let Err(e) = out.write_all(&self.buf)
         {
             self.failed = Some(e);
         }
@@ -176,8 +178,9 @@ impl<W: Write> Stream<W> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        self.out.flush()?;
-        Ok(self.out)
+        let mut out = self.out.take().expect("taken only here");
+        out.flush()?;
+        Ok(out)
     }
 
     /// Ends the output with an error that stopped the check (a row that cannot be read):
@@ -201,7 +204,18 @@ impl<W: Write> Stream<W> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        self.out.flush()
+        self.out.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+/// A stream dropped before its end (a check that panicked) still writes the findings it
+/// gathered, as the buffered writer it replaced did.
+impl<W: Write> Drop for Stream<W> {
+    fn drop(&mut self) {
+        self.spill(1);
+        if let Some(out) = self.out.as_mut() {
+            let _ = out.flush();
+        }
     }
 }
 
@@ -276,6 +290,12 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["diagnostics"].as_array().unwrap().len(), 5000);
         assert_eq!(v["diagnostics"][4999]["line"], 5001);
+        // A stream dropped before its end (a check that panicked) still writes what it gathered.
+        let mut out = Vec::new();
+        let mut stream = Stream::new(&mut out, Style::Jsonl, "inv.csv");
+        stream.row(&s, &[quota(2)]);
+        drop(stream);
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
         // A reader that went away: the stream stops rendering and the end says why.
         struct Gone;
         impl Write for Gone {
