@@ -156,7 +156,8 @@ impl JsonColumns {
             json_column(&mut out, schema, Column::At(i as u16));
             out.into_boxed_slice()
         };
-        JsonColumns((0..schema.names.len().min(usize::from(u16::MAX))).map(render).collect())
+        // The schema holds at most u16::MAX columns.
+        JsonColumns((0..schema.names.len()).map(render).collect())
     }
 }
 

@@ -174,13 +174,17 @@ impl<W: Write> Stream<W> {
                 self.put(&line);
             }
         }
+        self.end()?;
+        Ok(self.out.take().expect("taken only here"))
+    }
+
+    /// Hands over what is gathered and flushes; the first write that failed is the error.
+    fn end(&mut self) -> io::Result<()> {
         self.spill(1);
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let mut out = self.out.take().expect("taken only here");
-        out.flush()?;
-        Ok(out)
+        self.out.as_mut().map_or(Ok(()), Write::flush)
     }
 
     /// Ends the output with an error that stopped the check (a row that cannot be read):
@@ -200,11 +204,7 @@ impl<W: Write> Stream<W> {
             Style::Jsonl => self.put(format!("{{\"error\": {{\"message\": {text}, \"exit_code\": 2}}}}\n").as_bytes()),
             Style::Human { .. } => {}
         }
-        self.spill(1);
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
-        self.out.as_mut().map_or(Ok(()), Write::flush)
+        self.end()
     }
 }
 
@@ -212,10 +212,7 @@ impl<W: Write> Stream<W> {
 /// gathered, as the buffered writer it replaced did.
 impl<W: Write> Drop for Stream<W> {
     fn drop(&mut self) {
-        self.spill(1);
-        if let Some(out) = self.out.as_mut() {
-            let _ = out.flush();
-        }
+        let _ = self.end();
     }
 }
 
