@@ -49,7 +49,7 @@ cpu = statistics.median(vc) / max(statistics.median(fc), 1e-9)
 peak = max(rss) * 1024 / size
 print(f"{name:<24} {size / 1e6:6.0f} MB  floor {statistics.median(fw):.2f}s  validate {statistics.median(vw):.2f}s"
       f"  wall {statistics.median(walls):.2f}x ({walls[0]:.2f}-{walls[-1]:.2f})  cpu {cpu:.2f}x"
-      f"  peak {max(rss) / 1024:.0f} MB = {peak:.2f} of the file", flush=True)
+      f"  peak {max(rss) * 1024 / 1e6:.0f} MB = {peak:.2f} of the file", flush=True)
 with open(sys.argv[8], "a") as out:
     out.write(f"{name}\t{statistics.median(walls)}\t{cpu}\t{peak}\n")
 PY

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report=${1:-target/rehearsal}
+echo "== build smcplan (release; a few minutes the first time)"
 cargo build --release --quiet --bin smcplan
 bin=target/release/smcplan
 rm -rf "$report" && mkdir -p "$report"

@@ -50,6 +50,17 @@ pub fn html(text: &str) -> String {
     out
 }
 
+/// A count and its noun, the noun in the plural unless the count is one: `1 job`, `2 jobs`
+/// (`noun` is the singular; the plural adds an `s`).
+pub struct Count(pub usize, pub &'static str);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Count(n, noun) = *self;
+        write!(f, "{n} {noun}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +69,11 @@ mod tests {
     fn control_characters_are_escaped_and_the_rest_kept() {
         assert_eq!(OneLine("a,\"b\"\r\nc\td\u{1b}é").to_string(), "a,\"b\"\\r\\nc\\td\\u{1b}é");
         assert_eq!(OneLine("RegionId").to_string(), "RegionId");
+    }
+
+    #[test]
+    fn counts_say_one_in_the_singular() {
+        assert_eq!(Count(1, "job").to_string(), "1 job");
+        assert_eq!([0, 2].map(|n| Count(n, "warning").to_string()), ["0 warnings", "2 warnings"]);
     }
 }

@@ -105,8 +105,9 @@ fn start_stop_and_delete_a_batch_wave_by_wave() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out)
-            .contains(": 3 Running\n  wave 1     [>>>>>>>>>>>>>>>>>>>>>>>>] 0/3 Finished, 3 running, 0 waiting\n"),
+        text(&out).contains(
+            ": 3 Running\n  wave 1     [>>>>>>>>>>>>>>>>>>>>>>>>] 0/3 Finished, 3 running, 0 ready or waiting\n"
+        ),
         "{}",
         text(&out)
     );

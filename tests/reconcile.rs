@@ -240,7 +240,7 @@ fn jobs_are_chosen_by_name_source_or_job_id_and_the_batch_keeps_its_endpoint() {
     for (key, n) in [("wave-1001", 1001), (src.as_str(), 1002), (job.as_str(), 1003)] {
         let out = on_batch(&e, &b.dir, &["start", dir, "--job", key, "--dry-run"]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).contains(": 1 jobs:"), "{key}: {}", text(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(": 1 job:"), "{key}: {}", text(&out));
         let status = on_batch(&e, &b.dir, &["status", dir, "--job", key, "--format", "json"]);
         let status = json(&status);
         let ids: Vec<&str> =

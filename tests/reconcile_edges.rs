@@ -1,6 +1,7 @@
 //! The edges of reconcile against the emulator: a job under the batch's JobId that is
 //! another server's, a saved plan of a batch with no job yet, a plan made offline, a replace
-//! or prune asked for without a terminal to confirm on, and flags with nothing to do.
+//! or prune asked for without a terminal to confirm on, a saved plan applied whole or not at
+//! all, and flags with nothing to do.
 
 mod support;
 
@@ -67,6 +68,34 @@ fn a_saved_plan_of_a_batch_with_no_job_yet_is_applied() {
 }
 
 #[test]
+fn a_saved_plan_is_applied_whole_or_not_at_all() {
+    let e = emulator(|_| {});
+    let tmp = tempfile::tempdir().unwrap();
+    let (inv, dir, plan) = (tmp.path().join("inventory.csv"), tmp.path().join("jobs"), tmp.path().join("p.json"));
+    write_rows(&inv, &[(1001, "first"), (1002, "first")]);
+    assert_eq!(submit(&e, &inv, &dir, &[]).status.code(), Some(0));
+    // One row changes in place, the other leaves the file: the plan updates one job and prunes one.
+    write_rows(&inv, &[(1001, "moved")]);
+    let (inv_s, dir_s, plan_s) = (inv.to_str().unwrap(), dir.to_str().unwrap(), plan.to_str().unwrap());
+    let out = on_batch(&e, &dir, &["plan", inv_s, "--report", dir_s, "--out", plan_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains(&format!("--plan {plan_s} --prune` applies it")), "{}", text(&out));
+    // Without --prune: refused before anything is sent, the update too.
+    let before = e.change_count();
+    let out = on_batch(&e, &dir, &["submit", inv_s, "--report", dir_s, "--plan", plan_s, "--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let want = format!("{plan_s}: refused, nothing was applied: the plan prunes 1 job; add --prune to apply it whole");
+    assert!(text(&out).contains(&want), "{}", text(&out));
+    assert_eq!(e.change_count(), before, "nothing was sent");
+    // The same plan, whole: still current, applied.
+    let out =
+        on_batch(&e, &dir, &["submit", inv_s, "--report", dir_s, "--plan", plan_s, "--prune", "--yes", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let names: Vec<String> = described(&e).into_iter().map(|j| j.name).filter(|n| n.starts_with("wave-")).collect();
+    assert_eq!(names, ["wave-1001"]);
+}
+
+#[test]
 fn offline_plans_from_the_report_and_deletes_need_a_terminal_or_yes() {
     let e = emulator(|_| {});
     let tmp = tempfile::tempdir().unwrap();
@@ -95,7 +124,7 @@ fn offline_plans_from_the_report_and_deletes_need_a_terminal_or_yes() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out)
-            .contains("1 jobs would be deleted (--replace, --prune) and there is no terminal to confirm on; add --yes")
+            .contains("1 job would be deleted (--replace, --prune) and there is no terminal to confirm on; add --yes")
     );
     assert_eq!(e.change_count(), before, "nothing was sent");
     // Applied; then the flags find nothing to do, and say so.

@@ -159,7 +159,7 @@ fn a_cutover_whose_answer_was_lost_is_not_taken_for_the_next_run() {
     let out = act(&server.url(), &inc, "cutover", &[]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("1 jobs: 1 without an answer"), "{said}");
+    assert!(said.contains("1 job: 1 without an answer"), "{said}");
     let row = smcplan::batch::report::read(&inc).unwrap().rows.remove(0);
     assert!(row.last_action_result.starts_with("no answer ("), "{}", row.last_action_result);
 }

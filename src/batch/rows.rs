@@ -7,6 +7,7 @@ use super::report::ReportRow;
 use crate::batch::{RowId, RowStatus};
 use crate::inventory::{RecordBuf, Row};
 use crate::plan::request::Work;
+use crate::text::Count;
 use std::collections::BTreeMap;
 
 /// One inventory row as a run saw it, built once by the check pass: who it is, its wave,
@@ -231,7 +232,8 @@ pub fn batch_line(rows: &[ReportRow]) -> String {
     let files: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.file.as_str()).collect();
     let each: Vec<String> =
         RowStatus::ALL.iter().filter(|s| count(**s) > 0).map(|s| format!("{} {s}", count(*s))).collect();
-    format!("batch: {} rows from {} files: {}", rows.len(), files.len(), each.join(", "))
+    let (rows, files) = (Count(rows.len(), "row"), Count(files.len(), "file"));
+    format!("batch: {rows} from {files}: {}", each.join(", "))
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@ use crate::ops::init::Join;
 use anyhow::{Context as _, bail};
 use std::io::Write;
 
+/// The servers no CMDB row matches that are named one by one.
+const UNMATCHED_SHOWN: usize = 5;
+
 pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
     if !crate::check::validate::ids::is_region(&args.region) {
         bail!("--region '{}' is not a region id (like cn-hangzhou)", crate::text::OneLine(&args.region));
@@ -83,8 +86,17 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
                 "note: {shown}:{line}: {column} '{given}' is written '{written}' (the API's rule for names, unique in the draft)"
             )?;
         }
-        for id in &joined.unmatched {
+        // The first few by name; the rest counted (an account holds far more servers than a CMDB
+        // export of one team has rows).
+        for id in joined.unmatched.iter().take(UNMATCHED_SHOWN) {
             writeln!(err, "{id} ({}): no row of {shown} matches it; its row is left as drafted", name_of(id))?;
+        }
+        if let Some(more) = joined.unmatched.len().checked_sub(UNMATCHED_SHOWN).filter(|n| *n > 0) {
+            let servers = if more == 1 { "server" } else { "servers" };
+            writeln!(
+                err,
+                "... and {more} more {servers} that no row of {shown} matches; their rows are left as drafted"
+            )?;
         }
         summary.push_str(&format!(
             "; join on {}: {} matched, {} not found, {} ambiguous, {} servers unmatched",

@@ -9,6 +9,7 @@ use crate::jobs::choose::{Choice, choose};
 use crate::jobs::plan::JobResult;
 use crate::jobstate::Action;
 use crate::ops::act::{self, Asking, Options};
+use crate::text::Count;
 use anyhow::bail;
 use std::io::{IsTerminal, Write};
 
@@ -114,12 +115,14 @@ fn ask_before_deleting(a: &Asking, shown: &str, yes: bool) -> anyhow::Result<()>
     let count = a.calls;
     if !std::io::stdin().is_terminal() {
         bail!(
-            "nothing was deleted: delete asks before deleting {count} jobs, and there is no terminal to answer; pass --yes"
+            "nothing was deleted: delete asks before deleting {}, and there is no terminal to answer; pass --yes",
+            Count(count, "job")
         );
     }
     let stopping = if a.running > 0 { format!(" ({} Running, stopped first)", a.running) } else { String::new() };
     let question = format!(
-        "about to delete {count} jobs{stopping} of {shown} at {}; this cannot be undone; go on? [y/N] ",
+        "about to delete {}{stopping} of {shown} at {}; this cannot be undone; go on? [y/N] ",
+        Count(count, "job"),
         a.endpoint
     );
     if !super::confirm(&mut anstream::stderr(), &mut std::io::stdin().lock(), &question)? {

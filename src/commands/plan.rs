@@ -126,8 +126,13 @@ fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outco
     };
     printed.map_err(stdout_fault)?;
     if let Some(out) = &args.out {
+        // The flags its replaces and prunes need: a saved plan is applied whole or not at all.
+        let replaces = plan.count(crate::jobs::reconcile::Action::Replace);
+        let flags = crate::ops::submit::missing_flags(replaces, plan.not_in_inventory.len())
+            .map(|(_, flags)| format!(" {flags}"))
+            .unwrap_or_default();
         eprintln!(
-            "saved the plan to {}: `smcplan submit {} --report {shown} --plan {}` applies it",
+            "saved the plan to {}: `smcplan submit {} --report {shown} --plan {}{flags}` applies it",
             out.display(),
             check.inventory.display(),
             out.display()

@@ -8,6 +8,7 @@ use crate::diagnostics::Severity;
 use crate::engine::signals::Signal;
 use crate::ops::submit::{self, Options, Ran};
 use crate::print::render;
+use crate::text::Count;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
@@ -74,7 +75,12 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
         let each: Vec<String> = warnings.iter().map(|(c, n)| format!("{n} {c}")).collect();
         let total: usize = warnings.values().sum();
         let path = &prepared.checked.path;
-        let _ = writeln!(err, "{path}: {total} warnings ({}); `smcplan validate {path}` shows each", each.join(", "));
+        let _ = writeln!(
+            err,
+            "{path}: {} ({}); `smcplan validate {path}` shows each",
+            Count(total, "warning"),
+            each.join(", ")
+        );
     }
     let mut ask = |asking: &submit::Asking| ask_before_sending(asking, args.yes, args.rate);
     let ran = submit::submit(client.as_ref(), prepared, &opts, &mut ask, &mut err)?;
@@ -164,8 +170,8 @@ fn ask_before_sending(asking: &submit::Asking, yes: bool, rate: f64) -> anyhow::
     }
     if !terminal {
         anyhow::bail!(
-            "nothing was sent: {} jobs would be deleted (--replace, --prune) and there is no terminal to confirm on; add --yes",
-            asking.deletes
+            "nothing was sent: {} would be deleted (--replace, --prune) and there is no terminal to confirm on; add --yes",
+            Count(asking.deletes, "job")
         );
     }
     let each: Vec<String> = asking.counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{n} {k}")).collect();

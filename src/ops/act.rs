@@ -288,9 +288,9 @@ pub fn summary_line(
     let each: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
     let dry = if dry { "dry run: " } else { "" };
     format!(
-        "{dry}{} {shown}: {} jobs: {}; {:.1} s",
+        "{dry}{} {shown}: {}: {}; {:.1} s",
         action.verb(),
-        results.len(),
+        crate::text::Count(results.len(), "job"),
         each.join(", "),
         elapsed.as_secs_f64()
     )

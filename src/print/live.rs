@@ -1,9 +1,10 @@
 //! The live view of a batch's jobs, as `status --watch` shows it: counts per Status, a bar
-//! per wave (Finished, running, waiting), and the jobs InError with their JobErrorCode and
+//! per wave (Finished, running, ready or waiting), and the jobs InError with their JobErrorCode and
 //! a hint. The same text is redrawn in place on a terminal and printed as lines elsewhere.
 
 use crate::batch::report::ReportRow;
 use crate::jobstate::JobStatus;
+use crate::text::Count;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -57,8 +58,12 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
         *counts.entry(status(r).to_string()).or_default() += 1;
     }
     let each: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    let _ =
-        writeln!(out, "{} jobs: {}", jobs.len(), if each.is_empty() { "none".to_string() } else { each.join(", ") });
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        Count(jobs.len(), "job"),
+        if each.is_empty() { "none".to_string() } else { each.join(", ") }
+    );
     let labels: Vec<&str> = jobs.iter().map(|r| r.wave.as_str()).collect();
     let waves = crate::plan::waves::order(&labels);
     if waves.iter().any(|w| !w.is_empty()) {
@@ -70,6 +75,7 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
                 .iter()
                 .filter(|r| matches!(status(r), JobStatus::InError | JobStatus::Stopped | JobStatus::Expired))
                 .count();
+            // Ready (scheduled or not yet started) and Waiting (an incremental job between runs).
             let waiting = of.len() - finished - run - held;
             let filled = |n: usize| (n * BAR).div_ceil(of.len().max(1));
             let (f, r) = (filled(finished), filled(finished + run).saturating_sub(filled(finished)));
@@ -78,7 +84,7 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
             let held = if held > 0 { format!(", {held} stopped or failed") } else { String::new() };
             let _ = writeln!(
                 out,
-                "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} waiting{held}",
+                "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} ready or waiting{held}",
                 of.len()
             );
         }

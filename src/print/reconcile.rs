@@ -28,7 +28,7 @@ pub fn summary(plan: &Reconciled, dir: &str) -> String {
     let each: Vec<String> = Action::ALL.iter().map(|a| format!("{} {}", plan.count(*a), a.word())).collect();
     let outside = match plan.not_in_inventory.len() {
         0 => String::new(),
-        n => format!("; {n} jobs of the batch not in this inventory"),
+        n => format!("; {} of the batch not in this inventory", crate::text::Count(n, "job")),
     };
     format!("plan against {dir}: {}{outside}", each.join(", "))
 }

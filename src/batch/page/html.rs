@@ -95,12 +95,12 @@ fn waves(out: &mut String, view: &View) {
     legend(out);
     let t = |t: Option<jiff::Timestamp>| t.map_or("-".to_string(), crate::time::format_time);
     for w in &view.waves {
-        let _ = write!(out, "<h3>{}: {} jobs</h3>", escape(&w.title()), w.bars.len());
+        let _ = write!(out, "<h3>{}: {}</h3>", escape(&w.title()), crate::text::Count(w.bars.len(), "job"));
         let ended = match w.actual_end {
             Some(end) => format!("ended {}", crate::time::format_time(end)),
             None => format!(
-                "expected to end {} · {} running, {} waiting",
-                t(w.forecast),
+                "{} · {} running, {} waiting",
+                w.forecast.map_or("no end expected yet".to_string(), |f| format!("expected to end {}", t(Some(f)))),
                 w.count(Mark::Running),
                 w.count(Mark::Waiting)
             ),
@@ -129,7 +129,8 @@ fn calls_chart(out: &mut String, view: &View) {
         return;
     };
     let end = last.saturating_add(jiff::SignedDuration::from_mins(1)).unwrap_or(last);
-    let span = end.duration_since(first).as_secs_f64().max(60.0);
+    // Ten minutes at least: a batch sent within a minute is one bar, not a block across the page.
+    let span = end.duration_since(first).as_secs_f64().max(600.0);
     let x = |t: jiff::Timestamp| 1000.0 * t.duration_since(first).as_secs_f64().clamp(0.0, span) / span;
     let width = (1000.0 * 60.0 / span - 0.5).max(0.5);
     let most = minutes.iter().map(|(_, m)| m.calls + m.retries).max().unwrap_or(1).max(1);
