@@ -61,6 +61,11 @@ impl fmt::Display for Count {
     }
 }
 
+/// A count and the verb after it: `1 job was`, `2 jobs were`.
+pub fn were(count: Count) -> String {
+    format!("{count} {}", if count.0 == 1 { "was" } else { "were" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +80,6 @@ mod tests {
     fn counts_say_one_in_the_singular() {
         assert_eq!(Count(1, "job").to_string(), "1 job");
         assert_eq!([0, 2].map(|n| Count(n, "warning").to_string()), ["0 warnings", "2 warnings"]);
+        assert_eq!([1, 3].map(|n| were(Count(n, "job"))), ["1 job was", "3 jobs were"]);
     }
 }

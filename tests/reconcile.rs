@@ -260,3 +260,43 @@ fn jobs_are_chosen_by_name_source_or_job_id_and_the_batch_keeps_its_endpoint() {
     let said = text(&out);
     assert!(said.contains(&format!("was reached at {}", e.url())), "{said}");
 }
+
+#[test]
+fn a_saved_plan_that_replaces_needs_replace_and_no_running_job() {
+    let e = emulator(|_| {});
+    let b = batch_of(&e, &[1001, 1002]);
+    let (inv, dir) = (b.inv.to_str().unwrap(), b.dir.to_str().unwrap());
+    let plan_path = b.dir.parent().unwrap().join("friday.json");
+    let plan = plan_path.to_str().unwrap();
+    let save = || on_batch(&e, &b.dir, &["plan", inv, "--report", dir, "--out", plan]);
+    let apply = |flags: &[&str]| {
+        let mut args = vec!["submit", inv, "--report", dir, "--plan", plan, "--quiet"];
+        args.extend_from_slice(flags);
+        on_batch(&e, &b.dir, &args)
+    };
+    // 1001's tag changes: no job takes that in place, a replace.
+    write_inventory(&b.inv, &[row(1001, "img-1001", "first_plan", "b"), row(1002, "img-1002", "first_plan", "a")]);
+    let out = save();
+    assert!(text(&out).contains(&format!("--plan {plan} --replace` applies it")), "{}", text(&out));
+    let before = e.change_count();
+    let out = apply(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let want =
+        format!("{plan}: refused, nothing was applied: the plan replaces 1 job; add --replace to apply it whole");
+    assert!(text(&out).contains(&want), "{}", text(&out));
+    assert_eq!(e.change_count(), before, "nothing was sent");
+    // A job that is Running is replaced only once stopped: no flag applies such a plan.
+    let started = on_batch(&e, &b.dir, &["start", dir, "--job", "wave-1001"]);
+    assert_eq!(started.status.code(), Some(0), "{}", text(&started));
+    let out = save();
+    assert!(
+        text(&out).contains("note: submit will refuse it: line 2 replaces a job that is Running"),
+        "{}",
+        text(&out)
+    );
+    let before = e.change_count();
+    let out = apply(&["--replace", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains(&format!("`smcplan stop {dir} --line 2`, then make the plan again")), "{}", text(&out));
+    assert_eq!(e.change_count(), before, "nothing was sent");
+}

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// One inventory row as a run saw it, built once by the check pass: who it is, its wave,
 /// and its prepared request when it is valid.
+#[derive(Clone)]
 pub struct Line {
     pub line: u64,
     pub record: RecordBuf,

@@ -8,6 +8,7 @@ use crate::cli::{InitArgs, TargetArg};
 use crate::init::Options;
 use crate::init::join::{self, Matched};
 use crate::ops::init::Join;
+use crate::text::Count;
 use anyhow::{Context as _, bail};
 use std::io::Write;
 
@@ -42,9 +43,9 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
     let done = crate::ops::init::init(&account, &Options { region: args.region.clone(), target }, joining)?;
     let draft = &done.draft;
     let mut err = anstream::stderr().lock();
-    let mut summary = format!("init: {} rows drafted", draft.rows.len());
+    let mut summary = format!("init: {} drafted", Count(draft.rows.len(), "row"));
     if !draft.left_out.is_empty() {
-        summary.push_str(&format!(", {} servers without a row (see the # lines)", draft.left_out.len()));
+        summary.push_str(&format!(", {} without a row (see the # lines)", Count(draft.left_out.len(), "server")));
     }
     if let (Some((joined, notes)), Some(path), Some(key)) = (&done.joined, &args.join, args.on) {
         for note in notes {
@@ -87,31 +88,35 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             )?;
         }
         // The first few by name; the rest counted (an account holds far more servers than a CMDB
-        // export of one team has rows).
-        for id in joined.unmatched.iter().take(UNMATCHED_SHOWN) {
+        // export of one team has rows), unless one more name says it as well.
+        let all = joined.unmatched.len();
+        let named = if all <= UNMATCHED_SHOWN + 1 { all } else { UNMATCHED_SHOWN };
+        for id in &joined.unmatched[..named] {
             writeln!(err, "{id} ({}): no row of {shown} matches it; its row is left as drafted", name_of(id))?;
         }
-        if let Some(more) = joined.unmatched.len().checked_sub(UNMATCHED_SHOWN).filter(|n| *n > 0) {
-            let servers = if more == 1 { "server" } else { "servers" };
+        if all > named {
+            let more = all - named;
             writeln!(
                 err,
-                "... and {more} more {servers} that no row of {shown} matches; their rows are left as drafted"
+                "... and {more} more servers that no row of {shown} matches; their rows are left as drafted"
             )?;
         }
         summary.push_str(&format!(
-            "; join on {}: {} matched, {} not found, {} ambiguous, {} servers unmatched",
+            "; join on {}: {} matched, {} not found, {} ambiguous, {} unmatched",
             key_name(key),
             joined.count(|m| matches!(m, Matched::One { .. })),
             joined.count(|m| matches!(m, Matched::NotFound | Matched::NoKey | Matched::NoRow { .. })),
             joined.count(|m| matches!(m, Matched::Ambiguous { .. })),
-            joined.unmatched.len()
+            Count(joined.unmatched.len(), "server")
         ));
     }
     let formulas = done.formulas;
     if formulas > 0 {
         writeln!(
             err,
-            "warning: {formulas} cells of the draft's API columns start like a spreadsheet formula; `smcplan validate` names each (Value.Formula): fix them before the file is opened in a spreadsheet"
+            "warning: {} of the draft's API columns {} like a spreadsheet formula; `smcplan validate` names each (Value.Formula): fix them before the file is opened in a spreadsheet",
+            Count(formulas, "cell"),
+            if formulas == 1 { "starts" } else { "start" }
         )?;
     }
     let text = &done.text;

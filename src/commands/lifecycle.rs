@@ -74,7 +74,8 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         let left = done.results.iter().flatten().filter(|x| **x == JobResult::Skipped).count();
         let _ = writeln!(
             anstream::stderr(),
-            "{why}: {left} jobs were not called (skipped); fix the cause and run the same command again to resume"
+            "{why}: {} not called (skipped); fix the cause and run the same command again to resume",
+            crate::text::were(Count(left, "job"))
         );
     }
     Ok(match done.signal {

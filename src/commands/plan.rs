@@ -126,17 +126,21 @@ fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outco
     };
     printed.map_err(stdout_fault)?;
     if let Some(out) = &args.out {
-        // The flags its replaces and prunes need: a saved plan is applied whole or not at all.
-        let replaces = plan.count(crate::jobs::reconcile::Action::Replace);
-        let flags = crate::ops::submit::missing_flags(replaces, plan.not_in_inventory.len())
-            .map(|(_, flags)| format!(" {flags}"))
-            .unwrap_or_default();
+        // The flags its replaces and prunes need, as submit reckons them: a saved plan is
+        // applied whole or not at all.
+        let (file, lines) = (check.inventory.display().to_string(), prepared.lines());
+        let partial = checked.tapped.as_ref().is_some_and(|t| !t.fixes.is_empty());
+        let applying = |asked| crate::ops::saved::applying(&plan, lines, &entries, &file, partial, asked);
+        let flags: String = applying(false).flags_left().iter().map(|f| format!(" {f}")).collect();
         eprintln!(
             "saved the plan to {}: `smcplan submit {} --report {shown} --plan {}{flags}` applies it",
             out.display(),
             check.inventory.display(),
             out.display()
         );
+        if let Err(why) = crate::ops::saved::whole(&applying(true), lines, dir) {
+            eprintln!("note: submit will refuse it: {why}");
+        }
     }
     Ok(outcome(checked))
 }

@@ -146,7 +146,8 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
         let left = ran.seen.iter().filter(|r| r.status == RowStatus::Skipped).count();
         let _ = writeln!(
             err,
-            "{why}: {left} rows were not sent (skipped); fix the cause and run the same command again to resume"
+            "{why}: {} not sent (skipped); fix the cause and run the same command again to resume",
+            crate::text::were(Count(left, "row"))
         );
     }
     if ran.signal.is_some() {
@@ -154,7 +155,8 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
         let dir = args.report.display();
         let _ = writeln!(
             err,
-            "stopped with {left} rows not done: run the same command again to resume; the journal in {dir} holds every request sent"
+            "stopped with {} not done: run the same command again to resume; the journal in {dir} holds every request sent",
+            Count(left, "row")
         );
     }
 }

@@ -165,7 +165,8 @@ impl Execution<'_> {
             self.phase(first, &mut settled, &mut stopped_first)?;
             let ok = first.iter().filter(|k| done(settled.get(&(**k as u64)))).count();
             if ok < first.len() {
-                stop.trip(format!("the canary failed: {ok} of its {} jobs were {}", first.len(), action.done_word()));
+                let its = crate::text::were(crate::text::Count(first.len(), "job"));
+                stop.trip(format!("the canary failed: {ok} of its {its} {}", action.done_word()));
             } else if action == Action::Start {
                 let waited =
                     wait_until_running(self.client, self.dir, self.rows, first, self.opts.canary_timeout, stop);

@@ -53,6 +53,8 @@ pub struct Applying {
     pub steps: Vec<Option<Action>>,
     /// Rows to replace, left for `--replace` (by line index).
     pub replace_left: Vec<usize>,
+    /// Those of them whose job is Running: no flag replaces one until it stops.
+    pub running_left: Vec<usize>,
     /// Jobs this inventory does not hold, left for `--prune` (see [`Wanted::partial`]).
     pub prune_left: Vec<String>,
 }
@@ -104,6 +106,9 @@ impl Applying {
                 Action::Replace => {
                     stands(l, job, &history);
                     out.replace_left.push(i);
+                    if step.status == Some(JobStatus::Running) {
+                        out.running_left.push(i);
+                    }
                 }
             }
         }
@@ -119,6 +124,16 @@ impl Applying {
             }
         }
         out
+    }
+
+    /// The flags that would apply what is left: `--replace` for rows left to replace whose
+    /// job is not Running, `--prune` for jobs left to prune.
+    pub fn flags_left(&self) -> Vec<&'static str> {
+        let replace = self.replace_left.len() > self.running_left.len();
+        [(replace, "--replace"), (!self.prune_left.is_empty(), "--prune")]
+            .into_iter()
+            .filter_map(|(left, flag)| left.then_some(flag))
+            .collect()
     }
 
     /// A row created (or resumed) as before the batch had jobs; `replacing`: in place of a

@@ -2,9 +2,12 @@
 //! the batch, its journal's position, the inventory, and every job the plan read must be
 //! as they were when it was made, or nothing is applied.
 
+use super::apply::{Applying, Wanted};
 use super::reconcile::{Reconciled, SeenJob};
 use crate::batch::journal::Entry;
+use crate::batch::rows::Line;
 use crate::files::{fault, write_atomic};
+use crate::text::Count;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -158,6 +161,46 @@ impl SavedPlan {
 }
 
 /// A step as a drift message says it: its action, and its changes.
+/// What `submit --plan` of `plan` would apply with `--replace` and `--prune` as `asked`: the
+/// reckoning submit makes, on a copy of the lines (`partial`: the inventory is a fixed
+/// `failed.csv`, see [`Wanted::partial`]).
+pub fn applying(
+    plan: &Reconciled,
+    lines: &[Line],
+    entries: &[Entry],
+    file: &str,
+    partial: bool,
+    asked: bool,
+) -> Applying {
+    let wanted = Wanted { replace: asked, prune: asked, retry_failed: false, file, partial };
+    Applying::of(&mut lines.to_vec(), Some(plan), entries, wanted)
+}
+
+/// Whether `applying` sends the whole saved plan: every replace and prune it holds has its
+/// flag, and no job it replaces is Running (one is replaced only once stopped). Checked before
+/// anything is sent; the error says what to add or do.
+pub fn whole(applying: &Applying, lines: &[Line], dir: &Path) -> Result<(), String> {
+    let flags = applying.flags_left();
+    if !flags.is_empty() {
+        let replaces = applying.replace_left.len() - applying.running_left.len();
+        let holds: Vec<String> = [(replaces, "replaces"), (applying.prune_left.len(), "prunes")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, verb)| format!("{verb} {}", Count(n, "job")))
+            .collect();
+        return Err(format!("the plan {}; add {} to apply it whole", holds.join(" and "), flags.join(" ")));
+    }
+    match applying.running_left.first().and_then(|&i| lines.get(i)) {
+        Some(l) => Err(format!(
+            "line {} replaces a job that is Running, which is replaced only once stopped: `smcplan stop {} --line {}`, then make the plan again",
+            l.line,
+            dir.display(),
+            l.line
+        )),
+        None => Ok(()),
+    }
+}
+
 fn said(s: &super::reconcile::Step) -> String {
     let changes: Vec<String> = s.changes.iter().map(|c| format!("{}: {} -> {}", c.parameter, c.from, c.to)).collect();
     match changes.is_empty() {

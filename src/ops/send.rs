@@ -158,7 +158,7 @@ impl Done {
             (self.recreated, "recreated"),
             (self.replaced, "replaced"),
             (self.pruned, "pruned"),
-            (self.failed, "changes failed"),
+            (self.failed, if self.failed == 1 { "change failed" } else { "changes failed" }),
         ] {
             if n > 0 {
                 each.push(format!("{n} {word}"));

@@ -161,12 +161,8 @@ pub fn submit(
     let applying = Applying::of(&mut lines, plan.as_ref(), &entries, wanted);
     if let Some(saved) = opts.plan {
         // A saved plan is applied whole or not at all: what it replaces and prunes needs its flag.
-        if let Some((holds, flags)) = missing_flags(applying.replace_left.len(), applying.prune_left.len()) {
-            anyhow::bail!(
-                "{}: refused, nothing was applied: the plan {holds}; add {flags} to apply it whole",
-                saved.from
-            );
-        }
+        super::saved::whole(&applying, &lines, opts.dir)
+            .map_err(|why| anyhow::anyhow!("{}: refused, nothing was applied: {why}", saved.from))?;
     }
     if opts.replace && applying.replaces.is_empty() {
         let _ = writeln!(warn, "note: --replace: no job of this inventory needs replacing");
@@ -350,20 +346,4 @@ fn earlier_rows(dir: &Path, warn: &mut dyn Write) -> Vec<ReportRow> {
             Vec::new()
         }
     }
-}
-
-/// What a saved plan holds that its flags leave out, said as "replaces 2 jobs and prunes 1"
-/// with the flags that apply them; `None` when nothing is left out.
-pub fn missing_flags(replace: usize, prune: usize) -> Option<(String, String)> {
-    let mut said = Vec::new();
-    let mut flags = Vec::new();
-    if replace > 0 {
-        said.push(format!("replaces {replace} job{}", if replace == 1 { "" } else { "s" }));
-        flags.push("--replace");
-    }
-    if prune > 0 {
-        said.push(format!("prunes {prune} job{}", if prune == 1 { "" } else { "s" }));
-        flags.push("--prune");
-    }
-    (!flags.is_empty()).then(|| (said.join(" and "), flags.join(" ")))
 }

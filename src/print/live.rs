@@ -75,13 +75,18 @@ pub fn render(rows: &[ReportRow], dir: &str) -> String {
                 .iter()
                 .filter(|r| matches!(status(r), JobStatus::InError | JobStatus::Stopped | JobStatus::Expired))
                 .count();
-            // Ready (scheduled or not yet started) and Waiting (an incremental job between runs).
-            let waiting = of.len() - finished - run - held;
+            // Ready (scheduled or not yet started) and Waiting (an incremental job between runs);
+            // the rest are gone (deleted, or missing) or of a status smcplan does not know.
+            let waiting = of.iter().filter(|r| matches!(status(r), JobStatus::Ready | JobStatus::Waiting)).count();
+            let other = of.len() - finished - run - held - waiting;
             let filled = |n: usize| (n * BAR).div_ceil(of.len().max(1));
             let (f, r) = (filled(finished), filled(finished + run).saturating_sub(filled(finished)));
             let bar = format!("{}{}{}", "#".repeat(f), ">".repeat(r), ".".repeat(BAR.saturating_sub(f + r)));
             let name = if wave.is_empty() { "no wave".to_string() } else { format!("wave {wave}") };
-            let held = if held > 0 { format!(", {held} stopped or failed") } else { String::new() };
+            let mut held = if held > 0 { format!(", {held} stopped or failed") } else { String::new() };
+            if other > 0 {
+                held.push_str(&format!(", {other} gone or other"));
+            }
             let _ = writeln!(
                 out,
                 "  {name:<10} [{bar}] {finished}/{} Finished, {run} running, {waiting} ready or waiting{held}",

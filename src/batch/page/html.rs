@@ -4,6 +4,7 @@
 
 use super::{Mark, View, gantt, hint_of};
 use crate::batch::report::ReportRow;
+use crate::text::Count;
 use std::fmt::Write as _;
 
 pub use crate::text::html as escape;
@@ -99,8 +100,11 @@ fn waves(out: &mut String, view: &View) {
         let ended = match w.actual_end {
             Some(end) => format!("ended {}", crate::time::format_time(end)),
             None => format!(
-                "{} · {} running, {} waiting",
-                w.forecast.map_or("no end expected yet".to_string(), |f| format!("expected to end {}", t(Some(f)))),
+                "{} · {} running, {} not started",
+                w.forecast.map_or("no end expected yet".to_string(), |f| format!(
+                    "expected to end {}",
+                    crate::time::format_time(f)
+                )),
                 w.count(Mark::Running),
                 w.count(Mark::Waiting)
             ),
@@ -128,9 +132,10 @@ fn calls_chart(out: &mut String, view: &View) {
     let (Some(first), Some(last)) = (minutes.first().map(|m| m.0), minutes.last().map(|m| m.0)) else {
         return;
     };
-    let end = last.saturating_add(jiff::SignedDuration::from_mins(1)).unwrap_or(last);
     // Ten minutes at least: a batch sent within a minute is one bar, not a block across the page.
-    let span = end.duration_since(first).as_secs_f64().max(600.0);
+    let at_least = |t: jiff::Timestamp, mins| t.saturating_add(jiff::SignedDuration::from_mins(mins)).unwrap_or(t);
+    let end = at_least(last, 1).max(at_least(first, 10));
+    let span = end.duration_since(first).as_secs_f64();
     let x = |t: jiff::Timestamp| 1000.0 * t.duration_since(first).as_secs_f64().clamp(0.0, span) / span;
     let width = (1000.0 * 60.0 / span - 0.5).max(0.5);
     let most = minutes.iter().map(|(_, m)| m.calls + m.retries).max().unwrap_or(1).max(1);
@@ -140,12 +145,13 @@ fn calls_chart(out: &mut String, view: &View) {
         let f = 64.0 * f64::from(m.failed) / f64::from(most);
         let _ = write!(
             out,
-            r#"<rect class="calls" x="{:.1}" y="{:.1}" width="{width:.1}" height="{h:.1}"><title>{}: {} calls, {} retries, {} failed</title></rect>"#,
+            r#"<rect class="calls" x="{:.1}" y="{:.1}" width="{width:.1}" height="{h:.1}"><title>{}: {}, {} {}, {} failed</title></rect>"#,
             x(*t),
             70.0 - h,
             m.at,
-            m.calls,
+            Count(m.calls as usize, "call"),
             m.retries,
+            if m.retries == 1 { "retry" } else { "retries" },
             m.failed
         );
         if f > 0.0 {
@@ -183,9 +189,10 @@ fn calls_chart(out: &mut String, view: &View) {
     }
     let _ = write!(
         out,
-        r#"<text class="axis" x="0" y="96">{}</text><text class="axis" x="1000" y="96" text-anchor="end">{}</text><text class="axis" x="1000" y="10" text-anchor="end">{most} calls a minute at most</text></svg>"#,
+        r#"<text class="axis" x="0" y="96">{}</text><text class="axis" x="1000" y="96" text-anchor="end">{}</text><text class="axis" x="1000" y="10" text-anchor="end">{} a minute at most</text></svg>"#,
         crate::time::format_time(first),
-        crate::time::format_time(end)
+        crate::time::format_time(end),
+        Count(most as usize, "call")
     );
 }
 
