@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use support::batch::*;
 
 const HEADER: &str = "RegionId,SourceId,Name,TargetType,ImageName,SystemDiskSize,Description\n";
@@ -17,6 +17,14 @@ fn write_rows(path: &Path, rows: &[(u32, &str)]) {
         .map(|(n, d)| format!("cn-hangzhou,s-bp1e2fsl57knvuug{n},wave-{n},Image,img-{n},60,{d}\n"))
         .collect();
     std::fs::write(path, format!("{HEADER}{rows}")).unwrap();
+}
+
+/// A scratch directory, and in it the paths of an inventory, a report directory and a plan.
+fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |name: &str| tmp.path().join(name);
+    let (inv, dir, plan) = (at("inventory.csv"), at("jobs"), at("p.json"));
+    (tmp, inv, dir, plan)
 }
 
 fn plan_json(out: &std::process::Output) -> Value {
@@ -56,8 +64,7 @@ fn a_job_under_the_batchs_job_id_that_is_another_servers_is_never_touched() {
 #[test]
 fn a_saved_plan_of_a_batch_with_no_job_yet_is_applied() {
     let e = emulator(|_| {});
-    let tmp = tempfile::tempdir().unwrap();
-    let (inv, dir, plan) = (tmp.path().join("inventory.csv"), tmp.path().join("jobs"), tmp.path().join("p.json"));
+    let (_tmp, inv, dir, plan) = scratch();
     write_rows(&inv, &[(1001, "first"), (1002, "first")]);
     let (inv_s, dir_s, plan_s) = (inv.to_str().unwrap(), dir.to_str().unwrap(), plan.to_str().unwrap());
     let out = on_batch(&e, &dir, &["plan", inv_s, "--report", dir_s, "--out", plan_s]);
@@ -70,8 +77,7 @@ fn a_saved_plan_of_a_batch_with_no_job_yet_is_applied() {
 #[test]
 fn a_saved_plan_is_applied_whole_or_not_at_all() {
     let e = emulator(|_| {});
-    let tmp = tempfile::tempdir().unwrap();
-    let (inv, dir, plan) = (tmp.path().join("inventory.csv"), tmp.path().join("jobs"), tmp.path().join("p.json"));
+    let (_tmp, inv, dir, plan) = scratch();
     write_rows(&inv, &[(1001, "first"), (1002, "first")]);
     assert_eq!(submit(&e, &inv, &dir, &[]).status.code(), Some(0));
     // One row changes in place, the other leaves the file: the plan updates one job and prunes one.
