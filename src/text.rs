@@ -1,4 +1,5 @@
-//! User text inside smcplan's own messages: always one line, control characters escaped.
+//! Text inside smcplan's own messages: user text on one line, control characters escaped;
+//! counts with their nouns in the right number.
 
 use std::fmt;
 

@@ -160,7 +160,6 @@ impl SavedPlan {
     }
 }
 
-/// A step as a drift message says it: its action, and its changes.
 /// What `submit --plan` of `plan` would apply with `--replace` and `--prune` as `asked`: the
 /// reckoning submit makes, on a copy of the lines (`partial`: the inventory is a fixed
 /// `failed.csv`, see [`Wanted::partial`]).
@@ -201,6 +200,7 @@ pub fn whole(applying: &Applying, lines: &[Line], dir: &Path) -> Result<(), Stri
     }
 }
 
+/// A step as a drift message says it: its action, and its changes.
 fn said(s: &super::reconcile::Step) -> String {
     let changes: Vec<String> = s.changes.iter().map(|c| format!("{}: {} -> {}", c.parameter, c.from, c.to)).collect();
     match changes.is_empty() {

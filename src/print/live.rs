@@ -165,4 +165,18 @@ mod tests {
     fn a_batch_without_waves_shows_its_counts() {
         insta::assert_snapshot!(render(&[job(2, "", "Running", ""), job(3, "", "InError", "Odd.Code")], "my jobs"));
     }
+
+    #[test]
+    fn a_wave_counts_its_ready_and_waiting_jobs_apart_from_gone_ones() {
+        let rows = [
+            job(2, "1", "Waiting", ""),
+            job(3, "1", "Ready", ""),
+            job(4, "1", "Deleted", ""),
+            job(5, "1", "Missing", ""),
+        ];
+        let seen = render(&rows, "jobs");
+        let line =
+            "  wave 1     [........................] 0/4 Finished, 0 running, 2 ready or waiting, 2 gone or other";
+        assert!(seen.lines().any(|l| l == line), "{seen}");
+    }
 }

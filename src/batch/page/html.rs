@@ -96,7 +96,7 @@ fn waves(out: &mut String, view: &View) {
     legend(out);
     let t = |t: Option<jiff::Timestamp>| t.map_or("-".to_string(), crate::time::format_time);
     for w in &view.waves {
-        let _ = write!(out, "<h3>{}: {}</h3>", escape(&w.title()), crate::text::Count(w.bars.len(), "job"));
+        let _ = write!(out, "<h3>{}: {}</h3>", escape(&w.title()), Count(w.bars.len(), "job"));
         let ended = match w.actual_end {
             Some(end) => format!("ended {}", crate::time::format_time(end)),
             None => format!(
