@@ -51,6 +51,11 @@ pub fn html(text: &str) -> String {
     out
 }
 
+/// `one` when `n` is one, else `many`: a word that agrees with a count.
+pub fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 /// A count and its noun, the noun in the plural unless the count is one: `1 job`, `2 jobs`
 /// (`noun` is the singular; the plural adds an `s`).
 pub struct Count(pub usize, pub &'static str);
@@ -58,13 +63,13 @@ pub struct Count(pub usize, pub &'static str);
 impl fmt::Display for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Count(n, noun) = *self;
-        write!(f, "{n} {noun}{}", if n == 1 { "" } else { "s" })
+        write!(f, "{n} {noun}{}", plural(n as u64, "", "s"))
     }
 }
 
 /// A count and the verb after it: `1 job was`, `2 jobs were`.
 pub fn were(count: Count) -> String {
-    format!("{count} {}", if count.0 == 1 { "was" } else { "were" })
+    format!("{count} {}", plural(count.0 as u64, "was", "were"))
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ pub(super) fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
             err,
             "warning: {} of the draft's API columns {} like a spreadsheet formula; `smcplan validate` names each (Value.Formula): fix them before the file is opened in a spreadsheet",
             Count(formulas, "cell"),
-            if formulas == 1 { "starts" } else { "start" }
+            crate::text::plural(formulas as u64, "starts", "start")
         )?;
     }
     let text = &done.text;

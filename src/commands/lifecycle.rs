@@ -9,7 +9,7 @@ use crate::jobs::choose::{Choice, choose};
 use crate::jobs::plan::JobResult;
 use crate::jobstate::Action;
 use crate::ops::act::{self, Asking, Options};
-use crate::text::Count;
+use crate::text::{Count, were};
 use anyhow::bail;
 use std::io::{IsTerminal, Write};
 
@@ -75,7 +75,7 @@ pub(super) fn run(args: &ActArgs, action: Action, delete: DeleteFlags) -> anyhow
         let _ = writeln!(
             anstream::stderr(),
             "{why}: {} not called (skipped); fix the cause and run the same command again to resume",
-            crate::text::were(Count(left, "job"))
+            were(Count(left, "job"))
         );
     }
     Ok(match done.signal {

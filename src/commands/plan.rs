@@ -130,15 +130,15 @@ fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outco
         // applied whole or not at all.
         let (file, lines) = (check.inventory.display().to_string(), prepared.lines());
         let partial = checked.tapped.as_ref().is_some_and(|t| !t.fixes.is_empty());
-        let applying = |asked| crate::ops::saved::applying(&plan, lines, &entries, &file, partial, asked);
-        let flags: String = applying(false).flags_left().iter().map(|f| format!(" {f}")).collect();
+        let applying = crate::ops::saved::unflagged(&plan, lines, &entries, &file, partial);
+        let flags: String = applying.flags_left().iter().map(|f| format!(" {f}")).collect();
         eprintln!(
             "saved the plan to {}: `smcplan submit {} --report {shown} --plan {}{flags}` applies it",
             out.display(),
             check.inventory.display(),
             out.display()
         );
-        if let Err(why) = crate::ops::saved::whole(&applying(true), lines, dir) {
+        if let Some(why) = crate::ops::saved::running(&applying, lines, dir) {
             eprintln!("note: submit will refuse it: {why}");
         }
     }

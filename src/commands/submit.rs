@@ -8,7 +8,7 @@ use crate::diagnostics::Severity;
 use crate::engine::signals::Signal;
 use crate::ops::submit::{self, Options, Ran};
 use crate::print::render;
-use crate::text::Count;
+use crate::text::{Count, were};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
@@ -147,7 +147,7 @@ fn say(ran: &Ran, args: &SubmitArgs, json: bool) {
         let _ = writeln!(
             err,
             "{why}: {} not sent (skipped); fix the cause and run the same command again to resume",
-            crate::text::were(Count(left, "row"))
+            were(Count(left, "row"))
         );
     }
     if ran.signal.is_some() {

@@ -160,18 +160,11 @@ impl SavedPlan {
     }
 }
 
-/// What `submit --plan` of `plan` would apply with `--replace` and `--prune` as `asked`: the
+/// What `submit --plan` of `plan` would apply without `--replace` and `--prune`: the
 /// reckoning submit makes, on a copy of the lines (`partial`: the inventory is a fixed
 /// `failed.csv`, see [`Wanted::partial`]).
-pub fn applying(
-    plan: &Reconciled,
-    lines: &[Line],
-    entries: &[Entry],
-    file: &str,
-    partial: bool,
-    asked: bool,
-) -> Applying {
-    let wanted = Wanted { replace: asked, prune: asked, retry_failed: false, file, partial };
+pub fn unflagged(plan: &Reconciled, lines: &[Line], entries: &[Entry], file: &str, partial: bool) -> Applying {
+    let wanted = Wanted { replace: false, prune: false, retry_failed: false, file, partial };
     Applying::of(&mut lines.to_vec(), Some(plan), entries, wanted)
 }
 
@@ -189,15 +182,18 @@ pub fn whole(applying: &Applying, lines: &[Line], dir: &Path) -> Result<(), Stri
             .collect();
         return Err(format!("the plan {}; add {} to apply it whole", holds.join(" and "), flags.join(" ")));
     }
-    match applying.running_left.first().and_then(|&i| lines.get(i)) {
-        Some(l) => Err(format!(
-            "line {} replaces a job that is Running, which is replaced only once stopped: `smcplan stop {} --line {}`, then make the plan again",
-            l.line,
-            dir.display(),
-            l.line
-        )),
-        None => Ok(()),
-    }
+    running(applying, lines, dir).map_or(Ok(()), Err)
+}
+
+/// Why no flag applies the plan now, if a job it replaces is Running (whatever the flags).
+pub fn running(applying: &Applying, lines: &[Line], dir: &Path) -> Option<String> {
+    let l = applying.running_left.first().and_then(|&i| lines.get(i))?;
+    Some(format!(
+        "line {} replaces a job that is Running, which is replaced only once stopped: `smcplan stop {} --line {}`, then make the plan again",
+        l.line,
+        dir.display(),
+        l.line
+    ))
 }
 
 /// A step as a drift message says it: its action, and its changes.

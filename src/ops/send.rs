@@ -158,7 +158,7 @@ impl Done {
             (self.recreated, "recreated"),
             (self.replaced, "replaced"),
             (self.pruned, "pruned"),
-            (self.failed, if self.failed == 1 { "change failed" } else { "changes failed" }),
+            (self.failed, crate::text::plural(self.failed as u64, "change failed", "changes failed")),
         ] {
             if n > 0 {
                 each.push(format!("{n} {word}"));

@@ -168,12 +168,8 @@ mod tests {
 
     #[test]
     fn a_wave_counts_its_ready_and_waiting_jobs_apart_from_gone_ones() {
-        let rows = [
-            job(2, "1", "Waiting", ""),
-            job(3, "1", "Ready", ""),
-            job(4, "1", "Deleted", ""),
-            job(5, "1", "Missing", ""),
-        ];
+        let statuses = ["Waiting", "Ready", "Deleted", "Missing"];
+        let rows: Vec<ReportRow> = (2..).zip(statuses).map(|(line, s)| job(line, "1", s, "")).collect();
         let seen = render(&rows, "jobs");
         let line =
             "  wave 1     [........................] 0/4 Finished, 0 running, 2 ready or waiting, 2 gone or other";

@@ -3,6 +3,7 @@
 use super::json::push_int;
 use crate::diagnostics::{Code, Column, Diagnostic, Severity, Summary};
 use crate::inventory::Schema;
+use crate::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 use std::sync::LazyLock;
@@ -206,10 +207,6 @@ pub fn summary_line(out: &mut dyn Write, path: &str, s: &Summary) -> io::Result<
         s.warnings,
         plural(s.warnings, "warning", "warnings"),
     )
-}
-
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

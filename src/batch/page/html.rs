@@ -151,7 +151,7 @@ fn calls_chart(out: &mut String, view: &View) {
             m.at,
             Count(m.calls as usize, "call"),
             m.retries,
-            if m.retries == 1 { "retry" } else { "retries" },
+            crate::text::plural(u64::from(m.retries), "retry", "retries"),
             m.failed
         );
         if f > 0.0 {
