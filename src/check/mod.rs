@@ -21,8 +21,9 @@ use std::path::Path;
 use std::sync::mpsc;
 use validate::Context;
 
-/// Chunks alive at once: enough that the workers never wait for one the batch stage still holds.
-const CHUNKS: u64 = 16;
+/// Chunks alive at once: enough that the workers never wait for one the batch stage still holds
+/// (16 held 2.5 MB more on a million short rows and took no less time).
+const CHUNKS: u64 = 8;
 
 /// A chunk and its place in the file.
 type Numbered = (u64, Result<Chunk, InputError>);

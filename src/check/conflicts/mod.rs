@@ -5,6 +5,7 @@
 //! dozen megabytes; two different values sharing a hash would be reported as a clash
 //! (odds about 1 in 10^7 for a million distinct values of one kind).
 
+mod compact;
 mod slots;
 mod table;
 
@@ -81,13 +82,14 @@ impl Batch {
         }
     }
 
-    /// Prepares for about `rows` rows whose keys look like those of `sample`.
+    /// Prepares for about `rows` rows whose keys look like those of `sample` (keys past the
+    /// guess cost a little more time, not more than a table that grows).
     pub fn expect_rows(&mut self, rows: u64, sample: &[(u64, Keys)]) {
         if sample.is_empty() {
             return;
         }
         let keys: usize = sample.iter().map(|(_, k)| k.0.iter().flatten().count()).sum();
-        let total = (rows as f64 * keys as f64 / sample.len() as f64 * 1.05) as usize;
+        let total = (rows as f64 * keys as f64 / sample.len() as f64) as usize;
         self.seen.reserve_total(total);
     }
 

@@ -9,35 +9,33 @@
 use memmap2::{MmapMut, MmapOptions};
 use std::ops::{Deref, DerefMut};
 
-/// The key's low and high halves, then the line.
-pub type Slot = [u32; 3];
-
-/// `len` zeroed slots in an anonymous mapping.
-pub struct Slots {
+/// `len` zeroed slots of type `T` in an anonymous mapping.
+pub struct Slots<T> {
     map: MmapMut,
     len: usize,
+    slot: std::marker::PhantomData<T>,
 }
 
-impl Slots {
-    pub fn zeroed(len: usize) -> Slots {
-        let bytes = std::mem::size_of::<Slot>() * len.max(1);
+impl<T: bytemuck::Pod> Slots<T> {
+    pub fn zeroed(len: usize) -> Slots<T> {
+        let bytes = std::mem::size_of::<T>() * len.max(1);
         let map = MmapOptions::new().len(bytes).populate().map_anon().unwrap_or_else(|_| {
-            std::alloc::handle_alloc_error(std::alloc::Layout::array::<Slot>(len).expect("table size"))
+            std::alloc::handle_alloc_error(std::alloc::Layout::array::<T>(len).expect("table size"))
         });
-        Slots { map, len }
+        Slots { map, len, slot: std::marker::PhantomData }
     }
 }
 
-impl Deref for Slots {
-    type Target = [Slot];
-    fn deref(&self) -> &[Slot] {
-        bytemuck::cast_slice(&self.map[..std::mem::size_of::<Slot>() * self.len])
+impl<T: bytemuck::Pod> Deref for Slots<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        bytemuck::cast_slice(&self.map[..std::mem::size_of::<T>() * self.len])
     }
 }
 
-impl DerefMut for Slots {
-    fn deref_mut(&mut self) -> &mut [Slot] {
-        bytemuck::cast_slice_mut(&mut self.map[..std::mem::size_of::<Slot>() * self.len])
+impl<T: bytemuck::Pod> DerefMut for Slots<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        bytemuck::cast_slice_mut(&mut self.map[..std::mem::size_of::<T>() * self.len])
     }
 }
 
@@ -47,7 +45,7 @@ mod tests {
 
     #[test]
     fn zeroed_and_writable() {
-        let mut slots = Slots::zeroed(100_000);
+        let mut slots = Slots::<[u32; 3]>::zeroed(100_000);
         assert_eq!(slots.len(), 100_000);
         assert!(slots.iter().all(|s| *s == [0; 3]));
         slots[99_999] = [1, 2, 3];

@@ -1,0 +1,143 @@
+//! A table of first lines sized ahead for a batch whose size is known, in 8-byte slots.
+//!
+//! A slot holds 44 bits of the (mixed) key and the low 20 bits of its line. The key's
+//! top bits are implied by where the slot is: a key is only looked for from its home
+//! slot on, and its home is its top bits scaled to the table. Two keys are taken as one
+//! only when their 44 bits agree and one lies on the other's short probe run, which is
+//! about as rare as two 64-bit keys being equal. The table never grows (a slot does not
+//! hold the bits a new home would need); a key it has no room for is kept elsewhere.
+
+use super::slots::Slots;
+
+const LINE_BITS: u32 = 20;
+const LINE_MASK: u64 = (1 << LINE_BITS) - 1;
+const TAG_MASK: u64 = (1 << (64 - LINE_BITS)) - 1;
+/// The most lines a slot and its high bits can hold; later lines are said as this one.
+const MAX_LINE: u64 = (1 << (LINE_BITS + 16)) - 1;
+
+/// Open addressing with linear probing, kept at most four fifths full.
+pub struct Compact {
+    slots: Slots<u64>,
+    len: usize,
+    max: usize,
+    /// A line's bits above the slot's 20, for each slot, once some line needs them.
+    high: Vec<u16>,
+}
+
+/// The key's bits, spread (keys are hashes already; tests use small numbers).
+fn mixed(key: u64) -> u64 {
+    key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl Compact {
+    /// Room for `keys` keys.
+    pub fn for_keys(keys: usize) -> Compact {
+        let slots = (keys + keys / 4).max(64);
+        Compact { slots: Slots::zeroed(slots), len: 0, max: slots * 4 / 5, high: Vec::new() }
+    }
+
+    /// How many more new keys fit.
+    pub fn room(&self) -> usize {
+        self.max - self.len
+    }
+
+    /// Number of keys in.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    fn home(&self, key: u64) -> usize {
+        ((u128::from(mixed(key)) * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// Reads `key`'s home slot, so that looking it up soon after hits the cache.
+    pub fn warm(&self, key: u64) -> u64 {
+        self.slots[self.home(key)]
+    }
+
+    /// The first line `key` was seen on, recording `line` as its first when it is new;
+    /// `None` when it is new and the table has no room for it.
+    pub fn first(&mut self, key: u64, line: u64) -> Option<u64> {
+        // Never zero, which marks an empty slot: a tag of 0 is stored as 1.
+        let tag = (mixed(key) & TAG_MASK).max(1) << LINE_BITS;
+        let mut i = self.home(key);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                if self.len == self.max {
+                    return None;
+                }
+                let line = line.min(MAX_LINE);
+                self.slots[i] = tag | (line & LINE_MASK);
+                if line > LINE_MASK {
+                    if self.high.is_empty() {
+                        self.high = vec![0; self.slots.len()];
+                    }
+                    self.high[i] = (line >> LINE_BITS) as u16;
+                }
+                self.len += 1;
+                return Some(line);
+            }
+            if slot & !LINE_MASK == tag {
+                let high = self.high.get(i).map_or(0, |&h| u64::from(h));
+                return Some(high << LINE_BITS | slot & LINE_MASK);
+            }
+            i += 1;
+            if i == self.slots.len() {
+                i = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        /// Until it is full, the table answers as a map from key to first line does.
+        #[test]
+        fn agrees_with_a_map(keys in proptest::collection::vec(0u64..400, 1..600), room in 1usize..300) {
+            let mut table = Compact::for_keys(room);
+            let mut reference: HashMap<u64, u64> = HashMap::new();
+            for (i, &key) in keys.iter().enumerate() {
+                let line = i as u64 + 2;
+                let full = reference.len() == table.max && !reference.contains_key(&key);
+                let got = table.first(key, line);
+                if full {
+                    prop_assert_eq!(got, None);
+                } else {
+                    prop_assert_eq!(got, Some(*reference.entry(key).or_insert(line)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_past_twenty_bits_keep_their_high_bits() {
+        let mut table = Compact::for_keys(10);
+        let lines = [2, LINE_MASK, LINE_MASK + 1, 5 << LINE_BITS | 7, MAX_LINE];
+        for (key, &line) in lines.iter().enumerate() {
+            assert_eq!(table.first(key as u64, line), Some(line));
+        }
+        for (key, &line) in lines.iter().enumerate() {
+            assert_eq!(table.first(key as u64, 9), Some(line), "key {key}");
+        }
+        assert_eq!(table.first(99, MAX_LINE + 5), Some(MAX_LINE), "said as the last line it can hold");
+    }
+
+    #[test]
+    fn keys_differing_in_any_one_bit_are_told_apart() {
+        // A bit above the tag's is told by the home it moves the key to.
+        let base = 0x0123_4567_89ab_cdef_u64;
+        let mut table = Compact::for_keys(1 << 16);
+        assert_eq!(table.first(base, 2), Some(2));
+        for bit in 0..64 {
+            assert_eq!(table.first(base ^ 1 << bit, 3 + bit), Some(3 + bit), "bit {bit}");
+        }
+        assert_eq!(table.first(base, 100), Some(2));
+    }
+}
