@@ -5,7 +5,6 @@ use super::json::grouped;
 use super::render::{self, Palette};
 use crate::diagnostics::{Code, Column, Diagnostic, Severity, column_name};
 use crate::inventory::Schema;
-use std::collections::BTreeMap;
 
 /// Rows of one code in a row needed before they are said as a range.
 const RANGE: u64 = 3;
@@ -35,8 +34,8 @@ struct Run {
 }
 
 impl Run {
-    fn new(d: &Diagnostic, row: u64, order: u64) -> Box<Run> {
-        let mut run = Box::new(Run {
+    fn new(d: &Diagnostic, row: u64, order: u64) -> Run {
+        let mut run = Run {
             first_line: 0,
             last_line: 0,
             rows: 0,
@@ -47,7 +46,7 @@ impl Run {
             message: String::new(),
             held: Vec::new(),
             order: 0,
-        });
+        };
         run.restart(d, row, order);
         run
     }
@@ -87,23 +86,19 @@ impl Run {
     }
 }
 
-/// A run's code (the length of its id, then the id) and column.
-type Key = (usize, &'static str, Column);
-
 /// The runs open, by code and column: one code in two columns is two runs.
 #[derive(Default)]
 pub(super) struct Runs {
-    /// Boxed, here and among the spares: the map moves its values as it changes. Keyed by
-    /// the code's id after its length, so that most codes differ before their text is read
-    /// (the order of the map is not the output's: runs are written in `order`).
-    open: BTreeMap<Key, Box<Run>>,
+    /// Few are open at once (a row's codes and the runs it ends), so a list searched in
+    /// order finds one sooner than a map would (the list's order is not the output's: runs
+    /// are written in `order`).
+    open: Vec<Run>,
     /// Runs started so far.
     started: u64,
     /// Runs that ended, for the next to start in.
-    #[allow(clippy::vec_box)]
-    spare: Vec<Box<Run>>,
-    /// The runs a row ends, by start.
-    ended: Vec<(u64, Key)>,
+    spare: Vec<Run>,
+    /// The runs a row ends: when each started, and where it is in `open`.
+    ended: Vec<(u64, usize)>,
 }
 
 impl Runs {
@@ -118,34 +113,39 @@ impl Runs {
     ) {
         let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
         for d in diags {
-            let key = (d.code.id.len(), d.code.id, d.column);
-            let run = match self.open.get_mut(&key) {
-                Some(run) if run.last_row + 1 == row || run.last_row == row => {
+            let found = self.open.iter().position(|r| r.column == d.column && r.code == d.code);
+            let i = match found {
+                Some(i) if self.open[i].last_row + 1 == row || self.open[i].last_row == row => {
+                    let run = &mut self.open[i];
                     if run.last_row != row {
                         run.rows += 1;
                     }
                     run.last_row = row;
                     run.last_line = d.line;
-                    run
+                    i
                 }
-                _ => {
-                    // The run of this code and column that ends here lends its box to the next.
+                // The run of this code and column that ends here lends its buffers to the next.
+                Some(i) => {
                     self.started += 1;
-                    let ended = self.open.remove(&key);
-                    if let Some(done) = &ended {
-                        done.write(out, schema, path, palette);
-                    }
-                    let run = match ended.or_else(|| self.spare.pop()) {
+                    self.open[i].write(out, schema, path, palette);
+                    self.open[i].restart(d, row, self.started);
+                    i
+                }
+                None => {
+                    self.started += 1;
+                    let run = match self.spare.pop() {
                         Some(mut run) => {
                             run.restart(d, row, self.started);
                             run
                         }
                         None => Run::new(d, row, self.started),
                     };
-                    self.open.entry(key).or_insert(run)
+                    self.open.push(run);
+                    self.open.len() - 1
                 }
             };
             // Too few for a range yet: the finding is kept as it will be written.
+            let run = &mut self.open[i];
             if run.rows < RANGE {
                 render::human_one_in(&mut run.held, path, d, schema, palette);
             }
@@ -153,18 +153,22 @@ impl Runs {
         // A whole-row finding such as the quota's is not given to a row invalid for other
         // reasons: such a row does not end its run.
         if has_errors {
-            self.open.values_mut().filter(|r| r.column == Column::Row).for_each(|r| r.last_row = row);
+            self.open.iter_mut().filter(|r| r.column == Column::Row).for_each(|r| r.last_row = row);
         }
-        if self.open.values().all(|r| r.last_row == row) {
+        if self.open.iter().all(|r| r.last_row == row) {
             return;
         }
         let mut ended = std::mem::take(&mut self.ended);
         ended.clear();
-        ended.extend(self.open.iter().filter(|(_, r)| r.last_row < row).map(|(c, r)| (r.order, *c)));
+        ended.extend(self.open.iter().enumerate().filter(|(_, r)| r.last_row < row).map(|(i, r)| (r.order, i)));
         ended.sort_unstable();
-        for (_, key) in &ended {
-            let run = self.open.remove(key).expect("listed above");
-            run.write(out, schema, path, palette);
+        for &(_, i) in &ended {
+            self.open[i].write(out, schema, path, palette);
+        }
+        // From the end, so that the places still to take are where they were.
+        ended.sort_unstable_by_key(|&(_, i)| std::cmp::Reverse(i));
+        for &(_, i) in &ended {
+            let run = self.open.swap_remove(i);
             if self.spare.len() < SPARE_RUNS {
                 self.spare.push(run);
             }
@@ -174,7 +178,7 @@ impl Runs {
 
     /// Writes the runs still open, in the order they started.
     pub fn end(&mut self, (schema, path, palette): (&Schema, &str, &Palette), out: &mut Vec<u8>) {
-        let mut open: Vec<Box<Run>> = std::mem::take(&mut self.open).into_values().collect();
+        let mut open = std::mem::take(&mut self.open);
         open.sort_by_key(|r| r.order);
         for run in open {
             run.write(out, schema, path, palette);
