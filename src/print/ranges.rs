@@ -165,10 +165,7 @@ impl Runs {
         for &(_, i) in &ended {
             self.open[i].write(out, schema, path, palette);
         }
-        // From the end, so that the places still to take are where they were.
-        ended.sort_unstable_by_key(|&(_, i)| std::cmp::Reverse(i));
-        for &(_, i) in &ended {
-            let run = self.open.swap_remove(i);
+        for run in self.open.extract_if(.., |r| r.last_row < row) {
             if self.spare.len() < SPARE_RUNS {
                 self.spare.push(run);
             }

@@ -27,8 +27,9 @@ pub struct Compact {
     high: Vec<u16>,
 }
 
-/// The key's bits, spread (keys are hashes already; tests use small numbers).
-fn mixed(key: u64) -> u64 {
+/// The key's bits, spread (keys are hashes already; the multiply spreads any that are not,
+/// as tests' small numbers). Both tables find a key's home from these.
+pub fn mixed(key: u64) -> u64 {
     key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 

@@ -8,7 +8,7 @@
 //! bytes a slot, two thirds of the growing table's 12), and only keys past its room go
 //! in the growing one.
 
-use super::compact::Compact;
+use super::compact::{Compact, mixed};
 use super::slots::Slots;
 
 /// The key's low and high halves, then the line.
@@ -104,9 +104,7 @@ impl Growing {
     }
 
     fn home(&self, key: u64) -> usize {
-        // Keys are hashes already; the multiply spreads any that are not (tests use small numbers).
-        let spread = stored(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        ((u128::from(spread) * self.slots.len() as u128) >> 64) as usize
+        ((u128::from(mixed(stored(key))) * self.slots.len() as u128) >> 64) as usize
     }
 
     fn insert(&mut self, key: u64, line: u64) -> u64 {
