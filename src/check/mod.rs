@@ -17,12 +17,11 @@ use conflicts::{Batch, Keys};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
-use std::sync::mpsc;
+use std::{path::Path, sync::mpsc};
 use validate::Context;
 
-/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (16 held 2.5 MB more).
-const CHUNKS: u64 = 8;
+/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (each holds about 0.6 MB on short rows).
+const CHUNKS: u64 = 6;
 
 /// A chunk and its place in the file.
 type Numbered = (u64, Result<Chunk, InputError>);
@@ -295,8 +294,9 @@ pub fn run_reader_with(
         // Returning drops the sender, which lets the reader stop.
         let empty_tx = empty_tx;
         let (schema, ctx, path) = (&schema, &ctx, &path);
-        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other.
-        scope.spawn(move || {
+        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other;
+        // the reader is named, so that a profile tells its time from the workers' (scripts/profile.sh).
+        let spawned = std::thread::Builder::new().name("smcplan-reader".into()).spawn_scoped(scope, move || {
             rayon::in_place_scope(|tasks| {
                 read_pieces(reader, &empty_rx, |seq, chunk| match chunk {
                     Ok(mut chunk) => {
@@ -304,7 +304,10 @@ pub fn run_reader_with(
                         tasks.spawn(move |_| {
                             let worked = std::panic::catch_unwind(AssertUnwindSafe(|| chunk.work(schema, ctx)));
                             // The batch stage waits for every piece in turn: it hears of a panic too.
-                            let sent = worked.as_ref().map(|()| chunk).map_err(|_| panicked(path));
+                            let sent = worked
+                                .as_ref()
+                                .map(|()| chunk)
+                                .map_err(|_| InputError::new(path, None, "internal error: a check worker panicked"));
                             let _ = done.send((seq, sent));
                             if let Err(panic) = worked {
                                 std::panic::resume_unwind(panic);
@@ -316,6 +319,7 @@ pub fn run_reader_with(
                 })
             })
         });
+        spawned.map_err(|e| InputError::new(path, None, format!("cannot start the reader thread: {e}")))?;
         // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
         let mut settle = |chunk: &mut Chunk, offset: u64| {
             let bad = chunk.bad.take();
@@ -382,10 +386,6 @@ fn read_pieces(
             }
         }
     }
-}
-
-fn panicked(path: &str) -> InputError {
-    InputError::new(path, None, "internal error: a check worker panicked")
 }
 
 /// Checks one row into `out`, whose findings of an earlier trip are dropped here.
