@@ -97,15 +97,7 @@ impl Chunk {
             Err(e) => {
                 // The piece's text is not decoded: none of its rows can be read.
                 good = 0;
-                let message = match e.field.and_then(|f| Some((f, schema.names.get(f)?))) {
-                    Some((f, name)) => format!(
-                        "column {} (field {}) is not valid UTF-8 (save the file as UTF-8)",
-                        crate::text::OneLine(name),
-                        f + 1
-                    ),
-                    None => e.message,
-                };
-                Some(BadRow { line: self.records.line(e.record), message })
+                Some(BadRow { line: self.records.line(e.record), message: e.message_in(&schema.names) })
             }
             Ok(()) => self.parsed.bad.take(),
         };
@@ -290,6 +282,8 @@ pub fn run_reader_with(
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
     let (done_tx, done_rx) = mpsc::channel::<Numbered>();
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+    // The workers are named too; the first check makes the pool (one made before keeps its names).
+    let _ = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("smcplan-check-{i}")).build_global();
     std::thread::scope(|scope| {
         // Returning drops the sender, which lets the reader stop.
         let empty_tx = empty_tx;

@@ -109,6 +109,20 @@ pub struct DecodeError {
     pub field: Option<usize>,
 }
 
+impl DecodeError {
+    /// The message, naming the column that is not UTF-8 by its name in the header `names`.
+    pub fn message_in(self, names: &[String]) -> String {
+        match self.field.and_then(|f| Some((f, names.get(f)?))) {
+            Some((f, name)) => format!(
+                "column {} (field {}) is not valid UTF-8 (save the file as UTF-8)",
+                crate::text::OneLine(name),
+                f + 1
+            ),
+            None => self.message,
+        }
+    }
+}
+
 impl Records {
     /// Empties the chunk for records of `width` fields, keeping every buffer.
     pub fn clear(&mut self, width: usize) {

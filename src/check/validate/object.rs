@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// What kind of value a key holds, as far as the rules ask.
@@ -36,11 +35,45 @@ impl Kind {
     }
 }
 
-/// The keys of the JSON object `text` in order (a key said twice holds its last value), each
-/// with its value's kind; `None` when `text` is not a JSON object. The fast form: [`Key`] and
-/// [`Kind`] read the text without building its values.
-pub fn kinds(text: &str) -> Option<BTreeMap<Key<'_>, Kind>> {
-    serde_json::from_str(text).ok()
+/// The keys of the JSON object `text` in order, each once (a key said twice holds its last
+/// value), with its value's kind; `None` when `text` is not a JSON object. The fast form: [`Key`]
+/// and [`Kind`] read the text without building its values, and the keys are sorted in a list
+/// (a map's nodes cost more to free than the few keys of a cell cost to sort).
+pub fn kinds(text: &str) -> Option<Vec<(Key<'_>, Kind)>> {
+    let Object(mut keys) = serde_json::from_str(text).ok()?;
+    // Stable: of a key said twice, the last is last; it gives its kind to the first, which stays.
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    keys.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = later.1;
+        }
+        same
+    });
+    Some(keys)
+}
+
+/// A JSON object's entries as said, read by [`kinds`].
+struct Object<'a>(Vec<(Key<'a>, Kind)>);
+
+impl<'de> Deserialize<'de> for Object<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Object<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object<'de>, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Object(entries))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
 
 /// The value of `key` in the JSON object `text`, as JSON (for a message that shows it).
@@ -52,8 +85,9 @@ pub fn value_of(text: &str, key: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-fn plain(text: &str) -> Option<BTreeMap<Key<'_>, Kind>> {
+fn plain(text: &str) -> Option<Vec<(Key<'_>, Kind)>> {
     match serde_json::from_str::<Value>(text).ok()? {
+        // A map's keys are sorted, each once.
         Value::Object(map) => Some(map.iter().map(|(k, v)| (Key(Cow::Owned(k.clone())), Kind::of(v))).collect()),
         _ => None,
     }

@@ -45,8 +45,8 @@ fn check_value(row: &Row, cell: Cell, out: &mut Vec<Diagnostic>) {
         out.push(diag(row, cell.column(), codes::REPLICATION_PARAMETERS_JSON, message));
         return;
     };
-    for (key, &kind) in &keys {
-        let want = match (&**key, kind) {
+    for (key, kind) in &keys {
+        let want = match (&**key, *kind) {
             ("bandwidth_limit", Kind::Unsigned) | ("compress_level", Kind::Unsigned | Kind::Negative) => continue,
             ("checksum", Kind::Bool) => continue,
             ("bandwidth_limit", _) => "an integer >= 0",
@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn an_object_s_keys_are_read_in_order() {
         let keys = object::kinds(r#"{"b":1,"c":2,"a":3}"#).unwrap();
-        assert_eq!(keys.keys().map(|k| &**k).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(keys.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["a", "b", "c"]);
     }
 
     #[test]
