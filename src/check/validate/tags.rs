@@ -20,22 +20,28 @@ fn earlier_plain(row: &Row, n: u32, key: &str) -> Option<u32> {
 }
 
 /// Fast form of [`earlier_plain`] for a walk over the tags in order: the first keys of the
-/// row are noted in fixed slots with their tag numbers, so that a key is compared with the
-/// noted ones instead of walking the row again. There are 24 slots, more than the 20 tags a
-/// job may have; past them, the tags are looked through again. The property test holds it
-/// to the plain form.
+/// row are noted in fixed slots with their tag numbers and a hash, so that a key is compared
+/// with the noted ones (their texts only when the hashes are equal) instead of walking the
+/// row again. There are 24 slots, more than the 20 tags a job may have; past them, the tags
+/// are looked through again. The property test holds it to the plain form.
 #[derive(Default)]
 struct Keys<'a> {
-    seen: [(u32, &'a str); 24],
+    seen: [(u64, u32, &'a str); 24],
     len: usize,
+}
+
+/// A key's hash: equal keys have equal hashes; keys of a row that differ seldom do.
+fn hash(key: &str) -> u64 {
+    key.bytes().fold(key.len() as u64, |h, b| (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95))
 }
 
 impl<'a> Keys<'a> {
     /// The tag that set `key` before, if any; notes this one.
     fn earlier(&mut self, row: &Row<'a>, n: u32, key: &'a str) -> Option<u32> {
-        let found = self.seen[..self.len].iter().find(|(_, k)| *k == key).map(|(n, _)| *n);
+        let h = hash(key);
+        let found = self.seen[..self.len].iter().find(|&&(kh, _, k)| kh == h && k == key).map(|&(_, n, _)| n);
         if self.len < self.seen.len() {
-            self.seen[self.len] = (n, key);
+            self.seen[self.len] = (h, n, key);
             self.len += 1;
             return found;
         }
