@@ -2,25 +2,24 @@
 # Where validate's CPU goes, stage by stage, on the shapes of scripts/bench.sh.
 #
 # perf samples every thread of `smcplan validate --format json`; each sample is put in a
-# stage by its thread and its function:
-#   reader      the thread that reads the file in pieces (read calls included);
-#   parse       the workers' CSV parser;
+# stage by its thread and its function (code the compiler inlined counts in its caller):
+#   reader      the thread that reads the file in pieces (its read calls included);
+#   parse       the workers' CSV parser (its quick path and csv-core);
 #   decode      a piece's UTF-8 check, cells and duplicate-check keys;
 #   rules       the row rules, with their messages (everything else a worker runs);
 #   table       the batch stage's duplicate-check table;
 #   render      writing the findings (the JSON writer, the human printer);
 #   batch       the rest of the batch stage (placing, counting, quota, clashes);
-#   alloc       malloc and free, any thread;
+#   alloc       malloc and free, on any thread but the reader;
 #   kernel      system calls, page faults and thread switches, on any thread but the reader;
-#   other       any other thread (none, unless the pool was made before the check named it).
-# Each stage is given as its share of the samples and as a multiple of the floor's CPU time
-# (the csv crate reading every record, the floor of scripts/bench.sh): the ratio bench.sh
-# reports is the sum of the stages.
-# Usage: scripts/profile.sh [ROWS]    (default 1000000; needs perf, from the linux-perf package)
+#   other       any other thread (none is expected).
+# Each stage is printed as a multiple of the floor's CPU time (the csv crate reading every
+# record, the floor of scripts/bench.sh), so that the stages add up to the CPU ratio.
+# Usage: scripts/profile.sh [ROWS]    (default 1000000; needs perf)
 set -euo pipefail
 rows=${1:-1000000}
 cd "$(dirname "$0")/.."
-command -v perf > /dev/null || { echo "profile.sh needs perf (apt-get install linux-perf)" >&2; exit 2; }
+command -v perf > /dev/null || { echo "profile.sh needs perf (on Debian, apt-get install linux-perf)" >&2; exit 2; }
 cargo build --release --quiet --bin smcplan --example gen_inventory --example csv_floor
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -40,9 +39,12 @@ profile() { # NAME FILE ARGS...
     local floor run
     floor=$(cpu target/release/examples/csv_floor "$file")
     run=$(cpu target/release/smcplan validate "$file" "${now[@]}" --format json "$@")
+    rm -f "$dir/perf.data"
+    # validate exits 1 when it finds problems; a failure of perf itself leaves no samples.
     perf record -q -e cpu-clock -F 2000 -o "$dir/perf.data" \
-        target/release/smcplan validate "$file" "${now[@]}" --format json "$@" > /dev/null 2>&1 || true
-    perf script -i "$dir/perf.data" -F comm,pid,tid,ip,sym,dso 2> /dev/null |
+        target/release/smcplan validate "$file" "${now[@]}" --format json "$@" > /dev/null || true
+    [ -s "$dir/perf.data" ] || { echo "perf recorded nothing for $name" >&2; exit 2; }
+    perf script -i "$dir/perf.data" -F comm,pid,tid,ip,sym,dso |
         python3 "$dir/stages.py" "$name" "$floor" "$run"
 }
 
@@ -50,23 +52,25 @@ cat > "$dir/stages.py" <<'PY'
 import collections, sys
 name, floor, run = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 STAGES = ["reader", "parse", "decode", "rules", "table", "render", "batch", "alloc", "kernel", "other"]
-WORKER = [("parse", ("inventory::parse::",)),
+WORKER = [("parse", ("inventory::parse::", "inventory::quick::", "csv_core::")),
           ("decode", ("check::Chunk::work", "from_utf8", "xxh3", "conflicts::keys", "row::Cells", "Records::decode"))]
 MAIN = [("table", ("conflicts::table::", "conflicts::compact::", "conflicts::Batch::check")),
         ("render", ("smcplan::print::", "core::fmt::", "fmt::Display", "fmt::Write", "Formatter"))]
-ALLOC = ("malloc", "free", "_int_", "realloc", "calloc", "cfree")
+ALLOC = {"malloc", "free", "cfree", "realloc", "calloc", "_int_malloc", "_int_free", "_int_realloc",
+         "malloc_consolidate", "unlink_chunk", "__libc_malloc", "__libc_free", "__libc_calloc"}
 counts = collections.Counter()
 for line in sys.stdin:
     # comm pid/tid ip symbol (dso)
     parts = line.split(None, 3)
     if len(parts) < 4 or "/" not in parts[1]:
         continue
-    comm, (pid, tid), sym = parts[0], parts[1].split("/"), parts[3]
+    comm, (pid, tid) = parts[0], parts[1].split("/")
+    sym, _, dso = parts[3].rstrip().rpartition(" (")
     if comm == "smcplan-reader":
         stage = "reader"
-    elif "[kernel" in sym:
+    elif dso.startswith("[kernel"):
         stage = "kernel"
-    elif any(a in sym for a in ALLOC):
+    elif sym.split("@")[0] in ALLOC:
         stage = "alloc"
     elif comm.startswith("smcplan-check"):
         stage = next((s for s, keys in WORKER if any(k in sym for k in keys)), "rules")

@@ -1,6 +1,6 @@
 //! The offline pipeline: read the inventory, run the row rules in parallel, then the batch checks in order.
 //!
-//! One thread reads the file in pieces of whole lines, the rayon pool parses, decodes
+//! One thread reads the file in pieces of whole lines, a rayon pool parses, decodes
 //! and validates pieces (each worker its own), and the calling thread runs the
 //! order-dependent batch checks on them in file order, parsing again the rare piece
 //! that began inside a quoted field. Only a few pieces are alive at once, so memory
@@ -20,7 +20,7 @@ use std::panic::AssertUnwindSafe;
 use std::{path::Path, sync::mpsc};
 use validate::Context;
 
-/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (each holds about 0.6 MB on short rows).
+/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (8 of 32 KiB held 2.5 MB less than 16).
 const CHUNKS: u64 = 6;
 
 /// A chunk and its place in the file.
@@ -282,16 +282,14 @@ pub fn run_reader_with(
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
     let (done_tx, done_rx) = mpsc::channel::<Numbered>();
     let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
-    // The workers are named too; the first check makes the pool (one made before keeps its names).
-    let _ = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("smcplan-check-{i}")).build_global();
+    let workers = workers(&path)?;
     std::thread::scope(|scope| {
         // Returning drops the sender, which lets the reader stop.
         let empty_tx = empty_tx;
         let (schema, ctx, path) = (&schema, &ctx, &path);
-        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other;
-        // the reader is named, so that a profile tells its time from the workers' (scripts/profile.sh).
+        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other.
         let spawned = std::thread::Builder::new().name("smcplan-reader".into()).spawn_scoped(scope, move || {
-            rayon::in_place_scope(|tasks| {
+            workers.in_place_scope(|tasks| {
                 read_pieces(reader, &empty_rx, |seq, chunk| match chunk {
                     Ok(mut chunk) => {
                         let done = done_tx.clone();
@@ -380,6 +378,14 @@ fn read_pieces(
             }
         }
     }
+}
+
+/// The check's own pool of workers, made by the first check, named for a profile (scripts/profile.sh).
+fn workers(path: &str) -> Result<&'static rayon::ThreadPool, InputError> {
+    static POOL: std::sync::OnceLock<Result<rayon::ThreadPool, String>> = std::sync::OnceLock::new();
+    let named = || rayon::ThreadPoolBuilder::new().thread_name(|i| format!("smcplan-check-{i}")).build();
+    let pool = POOL.get_or_init(|| named().map_err(|e| e.to_string())).as_ref();
+    pool.map_err(|e| InputError::new(path, None, format!("cannot start the check's workers: {e}")))
 }
 
 /// Checks one row into `out`, whose findings of an earlier trip are dropped here.

@@ -167,6 +167,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_of_one_hash_are_told_apart_by_their_text() {
+        let names = ["RegionId", "SourceId", "Tag.1.Key"].map(String::from).to_vec();
+        let schema = crate::inventory::Schema::parse(names).unwrap();
+        let rec: crate::inventory::RecordBuf = ["cn-hangzhou", "s-1", "a"].into_iter().collect();
+        let row = Row::new(2, &schema, rec.view());
+        // "a" noted with the hash of "b": "b" is still new, and so is "a" (its hash is not noted).
+        let mut noted = Keys { len: 1, ..Keys::default() };
+        noted.seen[0] = (hash("b"), 1, "a");
+        assert_eq!(noted.earlier(&row, 2, "b"), None);
+        assert_eq!(noted.earlier(&row, 3, "a"), None);
+        assert_eq!(noted.earlier(&row, 4, "b"), Some(2));
+    }
+
+    #[test]
     fn duplicates_are_found_however_many_tags() {
         // More tags than the noted slots: the last duplicates are found by looking again.
         let names: Vec<String> = (1..=30).map(|n| format!("Tag.{n}.Key")).collect();

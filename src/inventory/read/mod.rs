@@ -13,12 +13,12 @@ pub use super::error::InputError;
 pub(crate) use super::sniff::{delimiter_note, delimiter_of, not_csv_text};
 
 /// A piece holds about this many bytes, cut after its last newline (the first also holds
-/// what reading the header read ahead, up to 64 KiB). Small enough that a
-/// piece, its records and their findings stay in a core's cache from the worker that
-/// checks them to the batch stage that says them (pieces of 256 KiB took a tenth more
-/// time on a file with a finding on every row, and twice the memory on a wide export;
-/// 128 KiB, 4 alive at once, 2 to 16% more than 64 KiB); large enough that handing pieces
-/// from thread to thread costs little (32 KiB, 8 alive, took 3 to 10% more time, 8 KiB more again).
+/// what reading the header read ahead, up to 64 KiB). Small enough that a piece, its records
+/// and their findings stay near a core from the worker that checks them to the batch stage
+/// that says them (against 32 KiB, pieces of 256 KiB took a tenth more time on a file with a
+/// finding on every row and twice the memory on a wide export; against 64 KiB, 128 KiB with
+/// 4 alive at once took 2 to 16% more); large enough that handing pieces from thread to
+/// thread costs little (32 KiB with 8 alive took 3 to 11% more time, 8 KiB more again).
 const PIECE_BYTES: usize = 1 << 16;
 
 /// An open inventory: its parsed header, then the rest of the file cut into pieces of
