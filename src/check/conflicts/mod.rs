@@ -91,7 +91,7 @@ impl Batch {
         }
         let keys: usize = sample.iter().map(|(_, k)| k.0.iter().flatten().count()).sum();
         let total = (rows as f64 * keys as f64 / sample.len() as f64) as usize;
-        self.seen.reserve_total(total);
+        self.seen.reserve_total(total, rows);
     }
 
     /// Records the keys of the next rows, `(line, keys)` in file order, and returns the

@@ -65,10 +65,10 @@ impl FirstSeen {
         std::hint::black_box(warm);
     }
 
-    /// Sizes a table for `keys` keys in all, when no key is in yet.
-    pub fn reserve_total(&mut self, keys: usize) {
+    /// Sizes a table for `keys` keys in all, on lines to about `lines`, when no key is in yet.
+    pub fn reserve_total(&mut self, keys: usize, lines: u64) {
         if self.sized.is_none() && self.growing.len == 0 {
-            self.sized = Some(Compact::for_keys(keys));
+            self.sized = Some(Compact::for_keys(keys, lines));
         }
     }
 
@@ -168,7 +168,7 @@ mod tests {
     fn against_a_map(sized: Option<usize>) -> (usize, usize) {
         let mut table = FirstSeen::default();
         if let Some(keys) = sized {
-            table.reserve_total(keys);
+            table.reserve_total(keys, 50_000);
         }
         let mut reference: HashMap<u64, u64> = HashMap::new();
         let mut firsts = Vec::new();
