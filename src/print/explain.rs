@@ -120,8 +120,9 @@ const CHOICES: &str = "
 - A destination disk smaller than the source disk is a warning: SMC checks the used space,
   which DescribeSourceServers does not report.
 - Batch conflict keys are kept as 64-bit hashes, most of them as 44 bits and the place of
-  their slot, so that a million-row batch fits in about 30 MB; two different values taken as
-  one (odds below 1 in 4 million for a million values) would be reported as a clash.
+  their slot (a bit less for each doubling of the batch past a million rows), so that a
+  million-row batch fits in about 30 MB; two different values taken as one (odds about 1 in
+  2 million for a million rows, 1 in 600,000 for two million) would be reported as a clash.
 ";
 
 /// Text in a Markdown table cell.

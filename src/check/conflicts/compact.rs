@@ -6,11 +6,12 @@
 //! The key's top bits are implied by where the slot is: a key is only looked for from its
 //! home slot on, and its home is its top bits scaled to the table. Two keys are taken as
 //! one only when their stored bits agree and one lies on the other's probe run, a few
-//! slots long: odds below 1 in 4 million for a million keys (each new key's 44 bits meet
-//! 2 or 3 others' on average), against 1 in 30 million for whole 64-bit keys. Each bit of
-//! line a bigger batch takes from the key is given back by the home, which tells twice
-//! as many slots apart. The table never grows (a slot does not hold the bits a new home
-//! would need); a key it has no room for is kept elsewhere.
+//! slots long: each new key meets 2 or 3 others' stored bits, so for N keys the odds are
+//! about 2.5 N in 2^(64 - line bits). At about 3 keys a row, that is 1 in 2 million for a
+//! million rows (20 bits of line) and 1 in 600,000 for two million (21 bits), against 1 in
+//! 4 million and 1 in 1 million for whole 64-bit keys; two million rows with 44 bits of key
+//! had half these odds and an array of 2 bytes a slot. The table never grows (a slot does
+//! not hold the bits a new home would need); a key it has no room for is kept elsewhere.
 
 use super::slots::Slots;
 
@@ -41,7 +42,7 @@ impl Compact {
     pub fn for_keys(keys: usize, lines: u64) -> Compact {
         let slots = (keys + keys / 4).max(64);
         // A little over the lines expected, for the blank lines and the guess's error.
-        let line_bits = (u64::BITS - (lines + lines / 32).leading_zeros()).clamp(LINE_BITS, MAX_LINE_BITS);
+        let line_bits = (u64::BITS - lines.saturating_add(lines / 32).leading_zeros()).clamp(LINE_BITS, MAX_LINE_BITS);
         Compact { slots: Slots::zeroed(slots), len: 0, max: slots * 4 / 5, line_bits, high: Vec::new() }
     }
 
@@ -120,8 +121,12 @@ mod tests {
     proptest! {
         /// Until it is full, the table answers as a map from key to first line does.
         #[test]
-        fn agrees_with_a_map(keys in proptest::collection::vec(0u64..400, 1..600), room in 1usize..300) {
-            let mut table = Compact::for_keys(room, 600);
+        fn agrees_with_a_map(
+            keys in proptest::collection::vec(0u64..400, 1..600),
+            room in 1usize..300,
+            lines in proptest::sample::select(vec![600u64, 1 << 22, 1 << 27]),
+        ) {
+            let mut table = Compact::for_keys(room, lines);
             let mut reference: HashMap<u64, u64> = HashMap::new();
             for (i, &key) in keys.iter().enumerate() {
                 let line = i as u64 + 2;
@@ -164,6 +169,9 @@ mod tests {
         assert!(table.high.is_empty(), "no line needed more bits than a slot holds");
         assert_eq!(table.first(4, 1 << 22), Some(1 << 22));
         assert_eq!(table.first(4, 7), Some(1 << 22));
+        // A key whose stored bits are all zero is told from an empty slot.
+        assert_eq!(table.first(0, 1 << 22), Some(1 << 22));
+        assert_eq!(table.first(0, 9), Some(1 << 22));
     }
 
     #[test]
