@@ -122,7 +122,7 @@ const CHOICES: &str = "
 - Batch conflict keys are kept as 64-bit hashes, most of them as 44 bits and the place of
   their slot (a bit less for each doubling of the batch past a million rows), so that a
   million-row batch fits in about 30 MB; two different values taken as one (odds about 1 in
-  2 million for a million rows, 1 in 600,000 for two million) would be reported as a clash.
+  1.3 million for a million rows, 1 in 330,000 for two million) would be reported as a clash.
 ";
 
 /// Text in a Markdown table cell.

@@ -5,13 +5,15 @@
 //! its higher bits in an array of 2 bytes a slot, made when the first such line comes.
 //! The key's top bits are implied by where the slot is: a key is only looked for from its
 //! home slot on, and its home is its top bits scaled to the table. Two keys are taken as
-//! one only when their stored bits agree and one lies on the other's probe run, a few
-//! slots long: each new key meets 2 or 3 others' stored bits, so for N keys the odds are
-//! about 2.5 N in 2^(64 - line bits). At about 3 keys a row, that is 1 in 2 million for a
-//! million rows (20 bits of line) and 1 in 600,000 for two million (21 bits), against 1 in
-//! 4 million and 1 in 1 million for whole 64-bit keys; two million rows with 44 bits of key
-//! had half these odds and an array of 2 bytes a slot. The table never grows (a slot does
-//! not hold the bits a new home would need); a key it has no room for is kept elsewhere.
+//! one when their whole hashes agree (odds of about N^2 in 2^65 for N keys, as with whole
+//! hashes), or when their stored bits agree and one lies on the other's probe run, a few
+//! slots long: each new key meets about 3 others' stored bits while the table fills, which
+//! adds odds of about 3 N in 2^(64 - line bits). At about 3 keys a row, the sum is 1 in 1.3
+//! million for a million rows (20 bits of line) and 1 in 330,000 for two million (21 bits),
+//! against 1 in 4 million and 1 in 1 million for whole hashes alone; two million rows with
+//! 44 bits of key (and an array of 2 bytes a slot for the lines' high bits) had 1 in
+//! 500,000. The table never grows (a slot does not hold the bits a new home would need); a
+//! key it has no room for is kept elsewhere.
 
 use super::slots::Slots;
 
