@@ -20,7 +20,7 @@ use std::panic::AssertUnwindSafe;
 use std::{path::Path, sync::mpsc};
 use validate::Context;
 
-/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (8 of 32 KiB held 2.5 MB less than 16).
+/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (12 or 24 cost more CPU).
 const CHUNKS: u64 = 6;
 
 /// A chunk and its place in the file.
