@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Where validate's CPU goes, stage by stage, on the shapes of scripts/bench.sh.
 #
-# perf samples every thread of `smcplan validate --format json`; each sample is put in a
-# stage by its thread and its function (code the compiler inlined counts in its caller):
-#   reader      the thread that reads the file in pieces (its read calls included);
-#   parse       the workers' CSV parser (its quick path and csv-core);
+# perf samples every thread of `smcplan validate --format json`; every thread reads, parses
+# and checks pieces, and the calling one also runs the batch stage, so each sample is put in
+# a stage by its function (code the compiler inlined counts in its caller):
+#   reader      reading the file in pieces (the kernel's copy of the file's bytes included);
+#   parse       the CSV parser (its quick path and csv-core);
 #   decode      a piece's UTF-8 check, cells and duplicate-check keys;
-#   rules       the row rules, with their messages (everything else a worker runs);
+#   rules       the row rules (every function of smcplan no other stage names);
+#   format      core::fmt: the rules' messages and the printers' numbers and texts;
 #   table       the batch stage's duplicate-check table;
 #   render      writing the findings (the JSON writer, the human printer);
-#   batch       the rest of the batch stage (placing, counting, quota, clashes);
-#   alloc       malloc and free, on any thread but the reader;
-#   kernel      system calls, page faults and thread switches, on any thread but the reader;
-#   other       any other thread (none is expected).
+#   batch       the rest of the batch stage (placing, counting, quota, clashes) and the
+#               handing of pieces between the threads;
+#   alloc       malloc and free;
+#   kernel      the other system calls, page faults and thread switches.
 # Each stage is printed as a multiple of the floor's CPU time (the csv crate reading every
 # record, the floor of scripts/bench.sh), so that the stages add up to the CPU ratio.
 # Usage: scripts/profile.sh [ROWS]    (default 1000000; needs perf)
@@ -51,11 +53,21 @@ profile() { # NAME FILE ARGS...
 cat > "$dir/stages.py" <<'PY'
 import collections, sys
 name, floor, run = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-STAGES = ["reader", "parse", "decode", "rules", "table", "render", "batch", "alloc", "kernel", "other"]
-WORKER = [("parse", ("inventory::parse::", "inventory::quick::", "csv_core::")),
-          ("decode", ("check::Chunk::work", "from_utf8", "xxh3", "conflicts::keys", "row::Cells", "Records::decode"))]
-MAIN = [("table", ("conflicts::table::", "conflicts::compact::", "conflicts::Batch::check")),
-        ("render", ("smcplan::print::", "core::fmt::", "fmt::Display", "fmt::Write", "Formatter"))]
+STAGES = ["reader", "parse", "decode", "rules", "format", "table", "render", "batch", "alloc", "kernel"]
+BY_SYMBOL = [
+    ("reader", ("relay::read_piece", "inventory::read::", "inventory::sheet::", "inventory::workbook::",
+                "calamine::", "quick_xml::", "zip::", "miniz_oxide::", "zlib_rs::")),
+    ("parse", ("inventory::parse::", "inventory::quick::", "csv_core::")),
+    ("decode", ("check::Chunk::work", "from_utf8", "xxh3", "conflicts::keys", "row::Cells", "Records::decode")),
+    ("table", ("conflicts::table::", "conflicts::compact::", "conflicts::Batch::check")),
+    ("render", ("smcplan::print::",)),
+    ("format", ("core::fmt::", "fmt::Display", "fmt::Write", "Formatter")),
+    ("batch", ("check::relay::", "check::Ordered", "check::Stitch", "check::run_reader_with", "conflicts::clash",
+               "Batch::admit", "diagnostics::sort_tail", "std::sync::", "std::thread::", "futex")),
+]
+# The kernel's part of a read call.
+READ_KERNEL = ("_copy_to_iter", "copy_page_to_iter", "filemap_read", "filemap_get_pages", "ext4_file_read_iter",
+               "vfs_read", "ksys_read", "touch_atime")
 ALLOC = {"malloc", "free", "cfree", "realloc", "calloc", "_int_malloc", "_int_free", "_int_realloc",
          "malloc_consolidate", "unlink_chunk", "__libc_malloc", "__libc_free", "__libc_calloc"}
 counts = collections.Counter()
@@ -64,20 +76,13 @@ for line in sys.stdin:
     parts = line.split(None, 3)
     if len(parts) < 4 or "/" not in parts[1]:
         continue
-    comm, (pid, tid) = parts[0], parts[1].split("/")
     sym, _, dso = parts[3].rstrip().rpartition(" (")
-    if comm == "smcplan-reader":
-        stage = "reader"
-    elif dso.startswith("[kernel"):
-        stage = "kernel"
+    if dso.startswith("[kernel"):
+        stage = "reader" if any(k in sym for k in READ_KERNEL) else "kernel"
     elif sym.split("@")[0] in ALLOC:
         stage = "alloc"
-    elif comm.startswith("smcplan-check"):
-        stage = next((s for s, keys in WORKER if any(k in sym for k in keys)), "rules")
-    elif pid == tid:
-        stage = next((s for s, keys in MAIN if any(k in sym for k in keys)), "batch")
     else:
-        stage = "other"
+        stage = next((s for s, keys in BY_SYMBOL if any(k in sym for k in keys)), "rules")
     counts[stage] += 1
 total = sum(counts.values()) or 1
 shares = "  ".join(f"{s} {counts[s] / total * run / floor:.2f}" for s in STAGES)

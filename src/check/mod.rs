@@ -1,12 +1,13 @@
 //! The offline pipeline: read the inventory, run the row rules in parallel, then the batch checks in order.
 //!
-//! One thread reads the file in pieces of whole lines, a rayon pool parses, decodes
-//! and validates pieces (each worker its own), and the calling thread runs the
-//! order-dependent batch checks on them in file order, parsing again the rare piece
-//! that began inside a quoted field. Only a few pieces are alive at once, so memory
+//! The file is read in pieces of whole lines; a thread per core, the calling one among them,
+//! parses, decodes and validates pieces (each its own), and the calling thread runs the
+//! order-dependent batch checks on them in file order ([`relay`]), parsing again the rare
+//! piece that began inside a quoted field. Only a few pieces are alive at once, so memory
 //! stays flat whatever the size of the file.
 
 pub mod conflicts;
+mod relay;
 pub mod validate;
 
 use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
@@ -15,16 +16,11 @@ use crate::inventory::read::{BadRow, InputError, Parsed, Parser, Piece, Reader};
 use crate::inventory::{Record, Records, Row, Schema};
 use conflicts::{Batch, Keys};
 use jiff::Timestamp;
-use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
-use std::{path::Path, sync::mpsc};
+use std::path::Path;
 use validate::Context;
 
-/// Chunks alive at once: enough to keep two workers busy while the batch stage holds some (12 or 24 cost more CPU).
-const CHUNKS: u64 = 6;
-
-/// A chunk and its place in the file.
-type Numbered = (u64, Result<Chunk, InputError>);
+/// Chunks alive at once: enough to keep two threads busy while the batch stage holds some (12 or 24 cost more CPU).
+const CHUNKS: usize = 6;
 
 /// How to check.
 pub struct Options<'a> {
@@ -84,7 +80,7 @@ struct Chunk {
 }
 
 impl Chunk {
-    /// Parses the piece, decodes its records and checks them (the workers take different pieces at once).
+    /// Parses the piece, decodes its records and checks them (the threads take different pieces at once).
     fn work(&mut self, schema: &Schema, ctx: &Context) {
         if self.parser.delimiter() != schema.delimiter {
             self.parser = Parser::with_delimiter(schema.delimiter);
@@ -280,65 +276,32 @@ pub fn run_reader_with(
     };
     let ctx = Context::new(opts.now, opts.account);
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
-    let (done_tx, done_rx) = mpsc::channel::<Numbered>();
-    let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
-    let workers = workers(&path)?;
-    std::thread::scope(|scope| {
-        // Returning drops the sender, which lets the reader stop.
-        let empty_tx = empty_tx;
-        let (schema, ctx, path) = (&schema, &ctx, &path);
-        // The pool's tasks never wait on a channel, so checks running at once cannot starve each other.
-        let spawned = std::thread::Builder::new().name("smcplan-reader".into()).spawn_scoped(scope, move || {
-            workers.in_place_scope(|tasks| {
-                read_pieces(reader, &empty_rx, |seq, chunk| match chunk {
-                    Ok(mut chunk) => {
-                        let done = done_tx.clone();
-                        tasks.spawn(move |_| {
-                            let worked = std::panic::catch_unwind(AssertUnwindSafe(|| chunk.work(schema, ctx)));
-                            // The batch stage waits for every piece in turn: it hears of a panic too.
-                            let sent = worked
-                                .as_ref()
-                                .map(|()| chunk)
-                                .map_err(|_| InputError::new(path, None, "internal error: a check worker panicked"));
-                            let _ = done.send((seq, sent));
-                            if let Err(panic) = worked {
-                                std::panic::resume_unwind(panic);
-                            }
-                        });
-                        true
-                    }
-                    Err(e) => done_tx.send((seq, Err(e))).is_ok(),
-                })
-            })
-        });
-        spawned.map_err(|e| InputError::new(path, None, format!("cannot start the reader thread: {e}")))?;
-        // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
-        let mut settle = |chunk: &mut Chunk, offset: u64| {
-            let bad = chunk.bad.take();
-            ordered.finish(chunk, offset);
-            if let Some(b) = bad {
-                return Err(InputError::new(path, Some(seen_line(sheet_rows.as_ref(), b.line + offset)), b.message));
-            }
-            Ok(())
-        };
-        // The batch checks take the pieces in file order, whichever worker finished first.
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (seq, chunk) in done_rx {
-            waiting.insert(seq, chunk);
-            while let Some(chunk) = waiting.remove(&next) {
-                let mut chunk = chunk?;
-                let offset = stitch.place(&mut chunk);
-                settle(&mut chunk, offset)?;
-                let _ = empty_tx.send(chunk);
-                next += 1;
-            }
+    // A placed chunk: its first unusable record ends the check, or its rows go through the batch checks.
+    let mut settle = |chunk: &mut Chunk, offset: u64| {
+        let bad = chunk.bad.take();
+        ordered.finish(chunk, offset);
+        if let Some(b) = bad {
+            return Err(InputError::new(&path, Some(seen_line(sheet_rows.as_ref(), b.line + offset)), b.message));
         }
-        if let Some((mut chunk, offset)) = stitch.rest() {
-            settle(&mut chunk, offset)?;
-        }
-        Ok::<(), InputError>(())
-    })?;
+        Ok(())
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut reader = reader;
+    relay::run(
+        threads,
+        CHUNKS,
+        |chunk: &mut Chunk| reader.next_piece(&mut chunk.piece),
+        |chunk| chunk.work(&schema, &ctx),
+        // The batch checks take the pieces in file order, whichever thread worked them.
+        |chunk| {
+            let offset = stitch.place(chunk);
+            settle(chunk, offset)
+        },
+        || InputError::new(&path, None, "internal error: a check worker panicked"),
+    )?;
+    if let Some((mut chunk, offset)) = stitch.rest() {
+        settle(&mut chunk, offset)?;
+    }
     if ordered.summary.rows == 0 {
         return Err(InputError::new(&path, None, "the file has a header but no rows"));
     }
@@ -350,42 +313,6 @@ pub fn run_reader_with(
         notes,
         tapped: None,
     })
-}
-
-/// The reader thread: hands out pieces, numbered in file order, until the end of the
-/// file, a read error or `hand` refusing one; a chunk is reused once the batch checks
-/// are done with it.
-fn read_pieces(
-    mut reader: Reader,
-    empty: &mpsc::Receiver<Chunk>,
-    mut hand: impl FnMut(u64, Result<Chunk, InputError>) -> bool,
-) {
-    for seq in 0.. {
-        let mut chunk = match seq < CHUNKS {
-            true => Chunk::default(),
-            false => match empty.recv() {
-                Ok(chunk) => chunk,
-                Err(_) => return,
-            },
-        };
-        match reader.next_piece(&mut chunk.piece) {
-            Ok(false) => return,
-            Ok(true) if hand(seq, Ok(chunk)) => {}
-            Ok(true) => return,
-            Err(e) => {
-                hand(seq, Err(e));
-                return;
-            }
-        }
-    }
-}
-
-/// The check's own pool of workers, made by the first check, named for a profile (scripts/profile.sh).
-fn workers(path: &str) -> Result<&'static rayon::ThreadPool, InputError> {
-    static POOL: std::sync::OnceLock<Result<rayon::ThreadPool, String>> = std::sync::OnceLock::new();
-    let named = || rayon::ThreadPoolBuilder::new().thread_name(|i| format!("smcplan-check-{i}")).build();
-    let pool = POOL.get_or_init(|| named().map_err(|e| e.to_string())).as_ref();
-    pool.map_err(|e| InputError::new(path, None, format!("cannot start the check's workers: {e}")))
 }
 
 /// Checks one row into `out`, whose findings of an earlier trip are dropped here.
