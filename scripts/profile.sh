@@ -66,8 +66,9 @@ BY_SYMBOL = [
                "Batch::admit", "diagnostics::sort_tail", "std::sync::", "std::thread::", "futex")),
 ]
 # The kernel's part of a read call.
-READ_KERNEL = ("_copy_to_iter", "copy_page_to_iter", "filemap_read", "filemap_get_pages", "ext4_file_read_iter",
-               "vfs_read", "ksys_read", "touch_atime")
+READ_KERNEL = ("_copy_to_iter", "copy_page_to_iter", "rep_movs_alternative", "copy_user_", "filemap_read",
+               "filemap_get_pages", "filemap_get_read_batch", "ext4_file_read_iter", "shmem_file_read_iter",
+               "shmem_get_folio", "vfs_read", "ksys_read", "touch_atime")
 ALLOC = {"malloc", "free", "cfree", "realloc", "calloc", "_int_malloc", "_int_free", "_int_realloc",
          "malloc_consolidate", "unlink_chunk", "__libc_malloc", "__libc_free", "__libc_calloc"}
 counts = collections.Counter()

@@ -81,6 +81,7 @@ struct Chunk {
 
 impl Chunk {
     /// Parses the piece, decodes its records and checks them (the threads take different pieces at once).
+    #[inline(never)]
     fn work(&mut self, schema: &Schema, ctx: &Context) {
         if self.parser.delimiter() != schema.delimiter {
             self.parser = Parser::with_delimiter(schema.delimiter);
@@ -285,7 +286,7 @@ pub fn run_reader_with(
         }
         Ok(())
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = threads();
     let mut reader = reader;
     relay::run(
         threads,
@@ -313,6 +314,12 @@ pub fn run_reader_with(
         notes,
         tapped: None,
     })
+}
+
+/// The threads a check runs on: `SMCPLAN_THREADS` when set to a number, else one per core.
+fn threads() -> usize {
+    let set = std::env::var("SMCPLAN_THREADS").ok().and_then(|n| n.trim().parse().ok());
+    set.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1)
 }
 
 /// Checks one row into `out`, whose findings of an earlier trip are dropped here.

@@ -3,10 +3,11 @@
 //! Every thread, the calling one included, takes the next piece of the file when it has
 //! nothing else to do, and works it; the calling thread settles the worked pieces in file
 //! order whenever the next one is ready, before it takes a piece of its own. So there are
-//! as many threads as cores and none of them waits on another while there is work, where a
-//! thread that reads, a pool that works and a thread that settles each woke the next for
-//! every piece (those wake-ups were a tenth of the CPU of a check). Only `alive` pieces
-//! exist at once; a thread waits only when all of them are in use.
+//! as many threads as cores, and a thread wakes another only when that one was waiting,
+//! where a thread that read, a pool that worked and a thread that settled woke each other
+//! for every piece (those wake-ups were about a tenth of the CPU of a check). Only `alive`
+//! pieces exist at once: the calling thread waits when the next piece is still being worked
+//! and none is free, and the others when none is free.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -42,8 +43,8 @@ struct Relay<R, T, E> {
 
 /// Runs the pieces through `read` (one thread at a time, in file order), `work` (any
 /// thread) and `settle` (the calling thread, in file order), with `threads` threads in all,
-/// until the input ends or `read` or `settle` fails. A panic in `work` is settled as
-/// `panicked()` and then goes on unwinding (out of this function, once the threads are joined).
+/// until the input ends or `read` or `settle` fails. A panic in `read` or `work` is settled
+/// as `panicked()` and then goes on unwinding (out of this function, once the threads are joined).
 pub fn run<T, E, R>(
     threads: usize,
     alive: usize,
@@ -66,10 +67,11 @@ where
     let (relay, work, panicked) = (&relay, &work, &panicked);
     let mut own_panic = None;
     let settled = std::thread::scope(|scope| {
-        for i in 1..threads.max(1) {
+        // A thread more than there are pieces would only wait.
+        for i in 1..threads.clamp(1, relay.alive) {
             let name = format!("smcplan-check-{i}");
             let spawned = std::thread::Builder::new().name(name).spawn_scoped(scope, move || {
-                while let Some((seq, piece)) = relay.take(relay.lock(), false) {
+                while let Some((seq, piece)) = relay.take(relay.lock(), false, panicked) {
                     if let Some(panic) = relay.work(seq, piece, work, panicked) {
                         std::panic::resume_unwind(panic);
                     }
@@ -93,7 +95,7 @@ where
                 relay.wake(&queue);
             } else if queue.total == Some(next) {
                 return Ok(());
-            } else if let Some((seq, piece)) = relay.take(queue, true) {
+            } else if let Some((seq, piece)) = relay.take(queue, true, panicked) {
                 // The pieces before this one are settled before its panic goes on.
                 if let Some(panic) = relay.work(seq, piece, work, panicked) {
                     own_panic.get_or_insert(panic);
@@ -137,8 +139,9 @@ where
     }
 
     /// Reads the next piece into a free one, or `None` when the input is over; without
-    /// `once`, waits for a piece to be free, else returns `None` at once when none is.
-    fn take(&self, mut queue: MutexGuard<'_, Queue<T, E>>, once: bool) -> Option<(u64, T)> {
+    /// `once`, waits for a piece to be free, else returns `None` at once when none is. A
+    /// panic while reading ends the input (as `panicked()`) and goes on unwinding.
+    fn take(&self, mut queue: MutexGuard<'_, Queue<T, E>>, once: bool, panicked: &impl Fn() -> E) -> Option<(u64, T)> {
         let mut piece = loop {
             if queue.total.is_some() {
                 return None;
@@ -158,25 +161,37 @@ where
         drop(queue);
         let mut source = self.source.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let seq = source.next;
-        let read = if source.ended { Ok(false) } else { read_piece(&mut source.read, &mut piece) };
-        let got = match read {
-            Ok(true) => {
+        if source.ended {
+            drop(source);
+            self.lock().free.push(piece);
+            return None;
+        }
+        let read = std::panic::catch_unwind(AssertUnwindSafe(|| read_piece(&mut source.read, &mut piece)));
+        let (failed, panic) = match read {
+            Ok(Ok(true)) => {
                 source.next += 1;
                 return Some((seq, piece));
             }
-            Ok(false) => None,
-            Err(e) => Some(e),
+            Ok(Ok(false)) => (None, None),
+            Ok(Err(e)) => (Some(e), None),
+            Err(panic) => (Some(panicked()), Some(panic)),
         };
+        // The end is told while the source is still held, so that no thread that reads after
+        // it can tell an end before it (without the failure of this piece).
         source.ended = true;
-        let total = source.next + u64::from(got.is_some());
-        drop(source);
         let mut queue = self.lock();
-        if let Some(e) = got {
+        let total = seq + u64::from(failed.is_some());
+        if let Some(e) = failed {
             queue.done.insert(seq, Err(e));
         }
         queue.free.push(piece);
         queue.total = Some(queue.total.map_or(total, |t| t.min(total)));
         self.wake(&queue);
+        drop(queue);
+        drop(source);
+        if let Some(panic) = panic {
+            std::panic::resume_unwind(panic);
+        }
         None
     }
 
@@ -300,26 +315,57 @@ mod tests {
 
     #[test]
     fn a_panic_while_working_is_settled_as_an_error_and_goes_on_unwinding() {
-        let settled = std::sync::Mutex::new(Vec::new());
-        let caught = std::panic::catch_unwind(|| {
-            let mut next = 0;
-            run(
-                2,
-                3,
-                |piece: &mut Piece| {
-                    piece.read = next;
-                    next += 1;
-                    Ok::<bool, String>(piece.read < 100)
-                },
-                |piece| assert_ne!(piece.read, 40, "a worker fails"),
-                |piece| {
-                    settled.lock().unwrap().push(piece.read);
-                    Ok(())
-                },
-                || "panicked".to_string(),
-            )
-        });
-        assert!(caught.is_err());
-        assert_eq!(*settled.lock().unwrap(), (0..40).collect::<Vec<_>>());
+        // One thread: the calling thread's own panic; two: either thread's.
+        for threads in 1..=2 {
+            let settled = std::sync::Mutex::new(Vec::new());
+            let caught = std::panic::catch_unwind(|| {
+                let mut next = 0;
+                run(
+                    threads,
+                    3,
+                    |piece: &mut Piece| {
+                        piece.read = next;
+                        next += 1;
+                        Ok::<bool, String>(piece.read < 100)
+                    },
+                    |piece| assert_ne!(piece.read, 40, "a worker fails"),
+                    |piece| {
+                        settled.lock().unwrap().push(piece.read);
+                        Ok(())
+                    },
+                    || "panicked".to_string(),
+                )
+            });
+            assert!(caught.is_err());
+            assert_eq!(*settled.lock().unwrap(), (0..40).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_panic_while_reading_ends_the_input_and_goes_on_unwinding() {
+        for threads in 1..=3 {
+            let settled = std::sync::Mutex::new(Vec::new());
+            let caught = std::panic::catch_unwind(|| {
+                let mut next = 0;
+                run(
+                    threads,
+                    3,
+                    |piece: &mut Piece| {
+                        assert_ne!(next, 30, "the reader fails");
+                        piece.read = next;
+                        next += 1;
+                        Ok::<bool, String>(true)
+                    },
+                    |_| {},
+                    |piece| {
+                        settled.lock().unwrap().push(piece.read);
+                        Ok(())
+                    },
+                    || "panicked".to_string(),
+                )
+            });
+            assert!(caught.is_err());
+            assert!(settled.lock().unwrap().len() <= 30);
+        }
     }
 }
