@@ -137,18 +137,24 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
         "xlsb" => {
             let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let make = |emit: &mut dyn FnMut(Cell) -> bool| {
-                pump(book.worksheet_cells_reader(&name), &name, |r| r.next_cell(), emit)
+            let (book, sheet) = (&mut book, &name);
+            // The crate's cells borrow its shared strings for as long as the book is lent.
+            let make = move |emit: &mut dyn FnMut(_) -> bool| {
+                let book = book;
+                pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
             };
-            overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
+            overlapped(make, |cells| as_csv(cells.map(owned), name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
         _ => {
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
             let (names, name) = named(book.sheet_names(), &pick)?;
-            let make = |emit: &mut dyn FnMut(Cell) -> bool| {
-                pump(book.worksheet_cells_reader(&name), &name, |r| r.next_cell(), emit)
+            let (book, sheet) = (&mut book, &name);
+            // The crate's cells borrow its shared strings for as long as the book is lent.
+            let make = move |emit: &mut dyn FnMut(_) -> bool| {
+                let book = book;
+                pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
             };
-            overlapped(make, |cells| as_csv(cells, name.clone(), names)).map_err(|e| fail(e.to_string()))
+            overlapped(make, |cells| as_csv(cells.map(owned), name.clone(), names)).map_err(|e| fail(e.to_string()))
         }
     }
 }
@@ -169,6 +175,15 @@ fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
 /// A cell of the sheet with its position (row, column), or why it cannot be read.
 type Cell = Result<((u32, u32), Data), SheetError>;
 
+/// A cell as the workbook crate reads it: its text still in the workbook's shared strings.
+type CellRef<'a> = Result<((u32, u32), calamine::DataRef<'a>), SheetError>;
+
+/// A cell read, made the calling thread's own (the text of a shared string copied there,
+/// where it is freed too: the thread that reads the sheet is the one the crate keeps busy).
+fn owned(cell: CellRef) -> Cell {
+    cell.map(|(at, value)| (at, Data::from(value)))
+}
+
 /// Gives each cell of a cells reader (or why it cannot be opened) to `emit`, in the sheet's
 /// order (`next`: the reader's own `next_cell`), until the sheet ends, a cell cannot be read
 /// or `emit` says stop.
@@ -176,7 +191,7 @@ fn pump<'a, R, O: std::fmt::Display, E: std::fmt::Display>(
     reader: Result<R, O>,
     name: &str,
     mut next: impl FnMut(&mut R) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E>,
-    emit: &mut dyn FnMut(Cell) -> bool,
+    emit: &mut dyn FnMut(CellRef<'a>) -> bool,
 ) {
     let mut reader = match reader {
         Ok(reader) => reader,
@@ -187,7 +202,7 @@ fn pump<'a, R, O: std::fmt::Display, E: std::fmt::Display>(
     };
     loop {
         let cell = match next(&mut reader) {
-            Ok(Some(c)) => Ok((c.get_position(), Data::from(c.get_value().clone()))),
+            Ok(Some(c)) => Ok((c.get_position(), c.get_value().clone())),
             Ok(None) => return,
             Err(e) => Err(cannot(name, &e)),
         };
