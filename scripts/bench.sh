@@ -10,12 +10,14 @@
 #            findings (every rule family, a value in each message, on every row), warnings,
 #            long (long descriptions and JSON), disks (16 data disks and 20 tags), and mixed
 #            under two seeds the others did not use.
-# Usage: scripts/bench.sh [ROWS] [RUNS]    (default 1000000 rows, 5 runs of each)
+# Usage: scripts/bench.sh [ROWS] [RUNS] [SHAPE:SEED ...]    (default 1000000 rows, 5 runs of
+# each; each SHAPE:SEED, such as mixed:21, is a case more, of a seed the set does not use)
 # Prints each case's median wall and CPU ratios (with the wall ratio's spread) and its peak
 # memory over the file size; then the worst wall and CPU ratios of all cases.
 set -euo pipefail
 rows=${1:-1000000}
 runs=${2:-5}
+more=("${@:3}")
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin smcplan --example gen_inventory --example gen_account --example csv_floor
 dir=$(mktemp -d)
@@ -62,7 +64,7 @@ bench "export json" "$dir/in.csv" --format json
 bench "export human" "$dir/in.csv"
 bench "export jsonl" "$dir/in.csv" --format jsonl
 bench "export json --account" "$dir/in.csv" --format json --account "$dir/account.json"
-for case in wide:11 findings:12 warnings:13 long:14 disks:15 mixed:16 mixed:17; do
+for case in wide:11 findings:12 warnings:13 long:14 disks:15 mixed:16 mixed:17 "${more[@]}"; do
     shape=${case%%:*} seed=${case##*:}
     "$gen" "$rows" "$seed" --shape "$shape" > "$dir/in.csv"
     bench "$shape/$seed json" "$dir/in.csv" --format json
