@@ -52,33 +52,6 @@ fn broken_sample_reports_every_code() {
 }
 
 #[test]
-fn output_is_identical_for_any_thread_count() {
-    // The sample's rows sixty times over: a megabyte, some sixteen pieces, each with clashes
-    // with the pieces before it.
-    let sample = std::fs::read_to_string("samples/broken.csv").unwrap();
-    let (header, rows) = sample.split_once('\n').unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let big = write(dir.path(), "big.csv", format!("{header}\n{}", rows.repeat(60)).as_bytes());
-    for input in [Path::new("samples/broken.csv"), big.as_path()] {
-        let input = input.canonicalize().unwrap();
-        let args = [
-            "validate".as_ref(),
-            input.as_os_str(),
-            "--account".as_ref(),
-            Path::new("samples/account.json").as_os_str(),
-            "--format".as_ref(),
-            "json".as_ref(),
-            "--now".as_ref(),
-            NOW.as_ref(),
-        ];
-        let one = stdout_of(smcplan().env("SMCPLAN_THREADS", "1").args(args), 1);
-        for threads in ["2", "3", "8"] {
-            assert_eq!(stdout_of(smcplan().env("SMCPLAN_THREADS", threads).args(args), 1), one, "{threads} threads");
-        }
-    }
-}
-
-#[test]
 fn human_output_names_file_line_column_code_and_hint() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "inv.csv", b"RegionId,SourceId,SystemDiskSize,Nmae\ncn-hangzhou,s-bp1e2fsl57knvuug0001,19,x\n");

@@ -1,7 +1,9 @@
 //! Properties of the command on the sample inventory broken at any line: the exit code and
-//! the finding the break calls for, in every format, and never a panic.
+//! the finding the break calls for, in every format, and never a panic; and the sample's
+//! findings the same on any number of threads.
 
 use proptest::prelude::*;
+use std::path::Path;
 
 /// How a mutation breaks line `k` of the sample inventory, and what validate must then say.
 #[derive(Clone, Copy, Debug)]
@@ -134,6 +136,39 @@ proptest! {
         if let Err(e) = smcplan::fuzzing::offline(&bytes, None) {
             let shown = e.to_string();
             prop_assert!(shown.starts_with("fuzz.csv") && !shown.contains('\n'), "{}", shown);
+        }
+    }
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    // The sample's rows sixty times over: a megabyte, some sixteen pieces, each with clashes
+    // with the pieces before it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = std::fs::read_to_string(root.join("samples/broken.csv")).unwrap();
+    let (header, rows) = sample.split_once('\n').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    std::fs::write(&big, format!("{header}\n{}", rows.repeat(60))).unwrap();
+    let account = root.join("samples/account.json");
+    for input in [root.join("samples/broken.csv"), big] {
+        let findings = |threads: &str| {
+            let out = assert_cmd::Command::cargo_bin("smcplan")
+                .unwrap()
+                .env("SMCPLAN_THREADS", threads)
+                .arg("validate")
+                .arg(&input)
+                .arg("--account")
+                .arg(&account)
+                .args(["--format", "json", "--now", "2026-11-27T08:00:00Z"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        let one = findings("1");
+        for threads in ["2", "3", "8"] {
+            assert!(findings(threads) == one, "{threads} threads differ on {}", input.display());
         }
     }
 }

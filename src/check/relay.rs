@@ -313,59 +313,45 @@ mod tests {
         }
     }
 
+    /// Runs 100 pieces on `threads` threads, the read of piece 30 panicking when
+    /// `read_fails`, else the work of piece 40; whether the run panicked, and what it settled.
+    fn panicking(threads: usize, read_fails: bool) -> (bool, Vec<u64>) {
+        let settled = std::sync::Mutex::new(Vec::new());
+        let caught = std::panic::catch_unwind(|| {
+            let mut next = 0;
+            run(
+                threads,
+                3,
+                |piece: &mut Piece| {
+                    assert!(!read_fails || next != 30, "the reader fails");
+                    piece.read = next;
+                    next += 1;
+                    Ok::<bool, String>(piece.read < 100)
+                },
+                |piece| assert!(read_fails || piece.read != 40, "a worker fails"),
+                |piece| {
+                    settled.lock().unwrap().push(piece.read);
+                    Ok(())
+                },
+                || "panicked".to_string(),
+            )
+        });
+        (caught.is_err(), settled.into_inner().unwrap())
+    }
+
     #[test]
     fn a_panic_while_working_is_settled_as_an_error_and_goes_on_unwinding() {
         // One thread: the calling thread's own panic; two: either thread's.
         for threads in 1..=2 {
-            let settled = std::sync::Mutex::new(Vec::new());
-            let caught = std::panic::catch_unwind(|| {
-                let mut next = 0;
-                run(
-                    threads,
-                    3,
-                    |piece: &mut Piece| {
-                        piece.read = next;
-                        next += 1;
-                        Ok::<bool, String>(piece.read < 100)
-                    },
-                    |piece| assert_ne!(piece.read, 40, "a worker fails"),
-                    |piece| {
-                        settled.lock().unwrap().push(piece.read);
-                        Ok(())
-                    },
-                    || "panicked".to_string(),
-                )
-            });
-            assert!(caught.is_err());
-            assert_eq!(*settled.lock().unwrap(), (0..40).collect::<Vec<_>>());
+            assert_eq!(panicking(threads, false), (true, (0..40).collect()));
         }
     }
 
     #[test]
     fn a_panic_while_reading_ends_the_input_and_goes_on_unwinding() {
         for threads in 1..=3 {
-            let settled = std::sync::Mutex::new(Vec::new());
-            let caught = std::panic::catch_unwind(|| {
-                let mut next = 0;
-                run(
-                    threads,
-                    3,
-                    |piece: &mut Piece| {
-                        assert_ne!(next, 30, "the reader fails");
-                        piece.read = next;
-                        next += 1;
-                        Ok::<bool, String>(true)
-                    },
-                    |_| {},
-                    |piece| {
-                        settled.lock().unwrap().push(piece.read);
-                        Ok(())
-                    },
-                    || "panicked".to_string(),
-                )
-            });
-            assert!(caught.is_err());
-            assert!(settled.lock().unwrap().len() <= 30);
+            let (panicked, settled) = panicking(threads, true);
+            assert!(panicked && settled.len() <= 30, "{threads} threads: {settled:?}");
         }
     }
 }
