@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use std::path::Path;
 use validate::Context;
 
-/// Chunks alive at once: enough to keep two threads busy while the batch stage holds some (12 or 24 cost more CPU).
+/// Chunks alive at once: enough to keep two threads busy while the batch stage holds some (4 or 10 were within the noise of it).
 const CHUNKS: usize = 6;
 
 /// How to check.
