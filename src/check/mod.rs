@@ -249,7 +249,7 @@ pub fn run_reader(
 
 /// Like [`run_streaming`], on an already open reader.
 pub fn run_reader_with(
-    reader: Reader,
+    mut reader: Reader,
     opts: &Options,
     on_header: impl FnOnce(&Schema, &[Diagnostic], &[String]),
     visit: impl FnMut(&Row, &[Diagnostic]),
@@ -286,10 +286,8 @@ pub fn run_reader_with(
         }
         Ok(())
     };
-    let threads = threads();
-    let mut reader = reader;
     relay::run(
-        threads,
+        threads(),
         CHUNKS,
         |chunk: &mut Chunk| reader.next_piece(&mut chunk.piece),
         |chunk| chunk.work(&schema, &ctx),

@@ -119,6 +119,19 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
         fail(format!("not a workbook smcplan can read ({}): save it again from Excel as .xlsx", one_line(e)))
     };
     let pick = |names: &[String]| pick_sheet(names, wanted).map_err(|e| fail(e.to_string()));
+    macro_rules! streamed {
+        ($kind:ty) => {{
+            let mut book: $kind = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
+            let (names, name) = named(book.sheet_names(), &pick)?;
+            let (book, sheet) = (&mut book, &name);
+            // The crate's cells borrow its shared strings for as long as the book is lent.
+            let make = move |emit: &mut dyn FnMut(_) -> bool| {
+                let book = book;
+                pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
+            };
+            overlapped(make, |cells| as_csv(cells.map(owned), name.clone(), names)).map_err(|e| fail(e.to_string()))
+        }};
+    }
     match ext.as_str() {
         "xls" | "ods" => {
             let mut book = match ext.as_str() {
@@ -133,29 +146,10 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
             let cells = range.used_cells().map(|(r, c, d)| Ok(((r0 + r as u32, c0 + c as u32), d.clone())));
             as_csv(cells, name, names).map_err(|e| fail(e.to_string()))
         }
-        // The workbook's cells are read on a thread of their own while this one writes them as CSV.
-        "xlsb" => {
-            let mut book: calamine::Xlsb<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
-            let (names, name) = named(book.sheet_names(), &pick)?;
-            let (book, sheet) = (&mut book, &name);
-            // The crate's cells borrow its shared strings for as long as the book is lent.
-            let make = move |emit: &mut dyn FnMut(_) -> bool| {
-                let book = book;
-                pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
-            };
-            overlapped(make, |cells| as_csv(cells.map(owned), name.clone(), names)).map_err(|e| fail(e.to_string()))
-        }
-        _ => {
-            let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
-            let (names, name) = named(book.sheet_names(), &pick)?;
-            let (book, sheet) = (&mut book, &name);
-            // The crate's cells borrow its shared strings for as long as the book is lent.
-            let make = move |emit: &mut dyn FnMut(_) -> bool| {
-                let book = book;
-                pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
-            };
-            overlapped(make, |cells| as_csv(cells.map(owned), name.clone(), names)).map_err(|e| fail(e.to_string()))
-        }
+        // The workbook's cells are read on a thread of their own while this one writes them as
+        // CSV; the two streamed kinds differ only in the crate's type for them.
+        "xlsb" => streamed!(calamine::Xlsb<_>),
+        _ => streamed!(calamine::Xlsx<_>),
     }
 }
 
