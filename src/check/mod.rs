@@ -55,9 +55,10 @@ pub struct Checked {
     pub tapped: Option<crate::inventory::tap::Tapped>,
 }
 
+/// A checked row: where its findings end in the chunk's, and its conflict keys.
 #[derive(Default)]
 struct RowOutcome {
-    diags: Vec<Diagnostic>,
+    end: usize,
     keys: Keys,
 }
 
@@ -72,11 +73,13 @@ struct Chunk {
     parsed: Parsed,
     /// The first record that cannot be checked at all.
     bad: Option<BadRow>,
-    /// The first `checked` are this trip's rows; every slot keeps its buffers for the next trip.
-    /// The batch stage empties a row's findings once said, while in its cache; a row with a message
-    /// on the heap is emptied by the worker that next uses the slot (the batch stage's frees contend).
+    /// The first `checked` are this trip's rows.
     outcomes: Vec<RowOutcome>,
     checked: usize,
+    /// The findings of this trip's rows, one row's after the other, each row's sorted: the
+    /// batch stage reads them front to back (not a block of the heap a row), and the worker
+    /// that next takes the chunk drops them (the batch stage's frees of their texts contend).
+    diags: Vec<Diagnostic>,
 }
 
 impl Chunk {
@@ -105,8 +108,10 @@ impl Chunk {
         if self.outcomes.len() < rows {
             self.outcomes.resize_with(rows, RowOutcome::default);
         }
+        self.diags.clear();
         for (i, out) in self.outcomes[..rows].iter_mut().enumerate() {
-            check_one(records.line(i), records.get(i), schema, ctx, out);
+            out.keys = check_one(records.line(i), records.get(i), schema, ctx, &mut self.diags);
+            out.end = self.diags.len();
         }
         self.checked = rows;
     }
@@ -185,6 +190,8 @@ struct Ordered<'s, V> {
     /// The input's length, to size the batch tables from the first chunk.
     len_hint: Option<u64>,
     keyed: Vec<(u64, Keys)>,
+    /// A row's findings with the batch's, when it has some.
+    added: Vec<Diagnostic>,
     /// A workbook's spreadsheet row of each line of the CSV it was read as.
     sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
 }
@@ -212,26 +219,35 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
         }
         let clashes = self.batch.check(&self.keyed);
         let mut clashes = clashes.iter().peekable();
-        for (i, out) in chunk.outcomes[..chunk.checked].iter_mut().enumerate() {
-            out.diags.iter_mut().for_each(|d| d.line = seen_line(rows, d.line + offset));
+        let mut start = 0;
+        for (i, out) in chunk.outcomes[..chunk.checked].iter().enumerate() {
+            let own = &mut chunk.diags[start..out.end];
+            start = out.end;
+            own.iter_mut().for_each(|d| d.line = seen_line(rows, d.line + offset));
             let row = Row::new(seen_line(rows, records.line(i) + offset), self.schema, records.get(i));
-            let own = out.diags.len();
+            // The batch's findings on the row, if any, are said among its own, in their order.
+            let added = &mut self.added;
+            added.clear();
             while let Some(c) = clashes.next_if(|c| c.row == i) {
-                out.diags.push(conflicts::clash(&row, c));
+                added.push(conflicts::clash(&row, c));
             }
-            let has_error = out.diags.iter().any(|d| d.severity == Severity::Error);
-            self.batch.admit(&row, has_error, &mut out.diags);
-            diagnostics::sort_tail(&mut out.diags, own);
+            let has_error = own.iter().chain(added.iter()).any(|d| d.severity == Severity::Error);
+            self.batch.admit(&row, has_error, added);
+            let diags: &[Diagnostic] = if added.is_empty() {
+                own
+            } else {
+                added.splice(0..0, own.iter().cloned());
+                diagnostics::sort_tail(added, own.len());
+                added
+            };
             self.summary.rows += 1;
-            if !out.diags.iter().any(|d| d.severity == Severity::Error) {
+            if !diags.iter().any(|d| d.severity == Severity::Error) {
                 self.summary.valid += 1;
             }
-            out.diags.iter().for_each(|d| self.summary.count(d));
-            (self.visit)(&row, &out.diags);
+            diags.iter().for_each(|d| self.summary.count(d));
+            (self.visit)(&row, diags);
             if self.retain {
-                self.diags.append(&mut out.diags);
-            } else if !out.diags.iter().any(|d| matches!(d.message, diagnostics::Message::Own(_))) {
-                out.diags.clear();
+                self.diags.extend_from_slice(diags);
             }
         }
         chunk.checked = 0;
@@ -273,6 +289,7 @@ pub fn run_reader_with(
         visit,
         len_hint: reader.byte_len(),
         keyed: Vec::new(),
+        added: Vec::new(),
         sheet_rows: sheet_rows.clone(),
     };
     let ctx = Context::new(opts.now, opts.account);
@@ -320,13 +337,13 @@ fn threads() -> usize {
     set.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1)
 }
 
-/// Checks one row into `out`, whose findings of an earlier trip are dropped here.
-fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, out: &mut RowOutcome) {
+/// Checks one row, its findings pushed sorted onto `diags`; returns its conflict keys.
+fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Keys {
     let cells = crate::inventory::row::Cells::new(schema, rec);
     let row = Row::with_cells(line, schema, rec, &cells);
-    out.diags.clear();
-    validate::check_row(&row, ctx, &mut out.diags);
+    let start = diags.len();
+    validate::check_row(&row, ctx, diags);
     // Sorted here, in the cache; all are on the row's line, so the batch stage's line for them keeps the order.
-    diagnostics::sort(&mut out.diags);
-    out.keys = conflicts::keys(&row);
+    diagnostics::sort(&mut diags[start..]);
+    conflicts::keys(&row)
 }
