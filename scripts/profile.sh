@@ -63,7 +63,7 @@ BY_SYMBOL = [
     ("render", ("smcplan::print::",)),
     ("format", ("core::fmt::", "fmt::Display", "fmt::Write", "Formatter")),
     ("batch", ("check::relay::", "check::Ordered", "check::Stitch", "check::run_reader_with", "conflicts::clash",
-               "Batch::admit", "diagnostics::sort_tail", "std::sync::", "std::thread::", "futex")),
+               "Batch::admit", "diagnostics::merge", "std::sync::", "std::thread::", "futex")),
 ]
 # The kernel's part of a read call.
 READ_KERNEL = ("_copy_to_iter", "copy_page_to_iter", "rep_movs_alternative", "copy_user_", "filemap_read",

@@ -64,7 +64,8 @@ struct RowOutcome {
 
 /// One piece of the file on its way through the pipeline: its bytes, then its records
 /// and their findings, lines counted from the piece's start. Its buffers keep their
-/// capacity from one trip to the next, so the steady state allocates nothing.
+/// capacity from one trip to the next, so the steady state allocates nothing but the text of
+/// a message too long to keep in its finding.
 #[derive(Default)]
 struct Chunk {
     piece: Piece,
@@ -190,8 +191,10 @@ struct Ordered<'s, V> {
     /// The input's length, to size the batch tables from the first chunk.
     len_hint: Option<u64>,
     keyed: Vec<(u64, Keys)>,
-    /// A row's findings with the batch's, when it has some.
+    /// The batch's findings on the row being settled.
     added: Vec<Diagnostic>,
+    /// The row's own findings and the batch's, in order, when the batch has some.
+    merged: Vec<Diagnostic>,
     /// A workbook's spreadsheet row of each line of the CSV it was read as.
     sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
 }
@@ -236,9 +239,8 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             let diags: &[Diagnostic] = if added.is_empty() {
                 own
             } else {
-                added.splice(0..0, own.iter().cloned());
-                diagnostics::sort_tail(added, own.len());
-                added
+                diagnostics::merge(own, added, &mut self.merged);
+                &self.merged
             };
             self.summary.rows += 1;
             if !diags.iter().any(|d| d.severity == Severity::Error) {
@@ -290,6 +292,7 @@ pub fn run_reader_with(
         len_hint: reader.byte_len(),
         keyed: Vec::new(),
         added: Vec::new(),
+        merged: Vec::new(),
         sheet_rows: sheet_rows.clone(),
     };
     let ctx = Context::new(opts.now, opts.account);

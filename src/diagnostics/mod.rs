@@ -67,9 +67,8 @@ impl Diagnostic {
 
 /// A finding's text: its own, written for it, or one that lives as long as the run (a
 /// message written in the code, or the quota's, made once and said on every row past it),
-/// which costs neither a copy nor a count shared between threads (a reference count bounced
-/// between the batch stage, which makes the finding, and the worker, which frees it, costs
-/// more than the copy).
+/// which costs neither a copy nor a count (a reference count, written by every row that says
+/// the text, costs more than the copy).
 ///
 /// A text written for the finding is kept in the finding itself when it is short, as most
 /// are ([`msg!`](crate::msg)): a finding on every row then costs no allocation, and the
@@ -183,15 +182,21 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
-/// Sorts findings whose first `sorted` are in order already (a row's own, sorted by the worker
-/// that found them) by moving each of the few after them (the batch stage's) to its place:
-/// the order [`sort`] gives, without moving the row's findings past each other again.
-pub fn sort_tail(diags: &mut [Diagnostic], sorted: usize) {
-    for end in sorted..diags.len() {
-        let key = diags[end].sort_key();
-        let at = diags[..end].partition_point(|d| d.sort_key() <= key);
-        diags[at..=end].rotate_right(1);
+/// Writes into `out` the findings `own` (sorted) and `added` (in the order found, placed
+/// after `own` among equal keys) in the order [`sort`] gives their concatenation. `added`
+/// is sorted in place first (a row's few); each finding is then copied once, and the row's
+/// own are not moved past each other.
+pub fn merge(own: &[Diagnostic], added: &mut [Diagnostic], out: &mut Vec<Diagnostic>) {
+    sort(added);
+    out.clear();
+    let mut own = own.iter().peekable();
+    for d in added.iter() {
+        while let Some(o) = own.next_if(|o| o.sort_key() <= d.sort_key()) {
+            out.push(o.clone());
+        }
+        out.push(d.clone());
     }
+    out.extend(own.cloned());
 }
 
 /// Counts of a finished check.
@@ -238,9 +243,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Placing the tail in a sorted slice is sorting the whole, equal keys in the order given.
+        /// Merging the batch's findings into a row's is sorting the two together, equal keys in the order given.
         #[test]
-        fn sort_tail_is_sort(
+        fn merge_is_sort(
             found in proptest::collection::vec((0..3u16, 0..4usize, 0..3u64), 0..8),
             added in proptest::collection::vec((0..3u16, 0..4usize, 0..3u64), 0..4),
         ) {
@@ -249,14 +254,14 @@ mod tests {
                 let column = if column == 0 { Column::Row } else { Column::At(column) };
                 Diagnostic::new(7, column, codes[code], msg!("{tag}"))
             };
-            let mut diags: Vec<Diagnostic> = found.iter().map(make).collect();
-            sort(&mut diags);
-            let own = diags.len();
-            diags.extend(added.iter().map(make));
-            let mut want = diags.clone();
+            let mut own: Vec<Diagnostic> = found.iter().map(make).collect();
+            sort(&mut own);
+            let mut more: Vec<Diagnostic> = added.iter().map(make).collect();
+            let mut want: Vec<Diagnostic> = own.iter().chain(&more).cloned().collect();
             sort(&mut want);
-            sort_tail(&mut diags, own);
-            proptest::prop_assert_eq!(diags, want);
+            let mut got = vec![make(&(1, 0, 9))];
+            merge(&own, &mut more, &mut got);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
