@@ -236,8 +236,12 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             let has_error = own.iter().chain(added.iter()).any(|d| d.severity == Severity::Error);
             self.batch.admit(&row, has_error, added);
+            // A row whose only findings are the batch's (the quota's, past it) is said from them.
             let diags: &[Diagnostic] = if added.is_empty() {
                 own
+            } else if own.is_empty() {
+                diagnostics::sort(added);
+                added
             } else {
                 diagnostics::merge(own, added, &mut self.merged);
                 &self.merged
