@@ -193,7 +193,7 @@ struct Ordered<'s, V> {
     keyed: Vec<(u64, Keys)>,
     /// The batch's findings on the row being settled.
     added: Vec<Diagnostic>,
-    /// The row's own findings and the batch's, in order, when the batch has some.
+    /// The row's own findings and the batch's, in order, when it has both.
     merged: Vec<Diagnostic>,
     /// A workbook's spreadsheet row of each line of the CSV it was read as.
     sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
@@ -236,16 +236,7 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
             }
             let has_error = own.iter().chain(added.iter()).any(|d| d.severity == Severity::Error);
             self.batch.admit(&row, has_error, added);
-            // A row whose only findings are the batch's (the quota's, past it) is said from them.
-            let diags: &[Diagnostic] = if added.is_empty() {
-                own
-            } else if own.is_empty() {
-                diagnostics::sort(added);
-                added
-            } else {
-                diagnostics::merge(own, added, &mut self.merged);
-                &self.merged
-            };
+            let diags = diagnostics::merge(own, added, &mut self.merged);
             self.summary.rows += 1;
             if !diags.iter().any(|d| d.severity == Severity::Error) {
                 self.summary.valid += 1;

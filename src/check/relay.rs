@@ -115,11 +115,7 @@ where
     settled
 }
 
-impl<R, T, E> Relay<R, T, E>
-where
-    T: Default,
-    R: FnMut(&mut T) -> Result<bool, E>,
-{
+impl<R, T, E> Relay<R, T, E> {
     fn lock(&self) -> MutexGuard<'_, Queue<T, E>> {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -137,7 +133,13 @@ where
             self.changed.notify_all();
         }
     }
+}
 
+impl<R, T, E> Relay<R, T, E>
+where
+    T: Default,
+    R: FnMut(&mut T) -> Result<bool, E>,
+{
     /// Reads the next piece into a free one, or `None` when the input is over; without
     /// `once`, waits for a piece to be free, else returns `None` at once when none is. A
     /// panic while reading ends the input (as `panicked()`) and goes on unwinding.
@@ -219,11 +221,9 @@ struct Stop<'r, R, T, E>(&'r Relay<R, T, E>);
 
 impl<R, T, E> Drop for Stop<'_, R, T, E> {
     fn drop(&mut self) {
-        let mut queue = self.0.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self.0.lock();
         queue.total = Some(0);
-        if queue.waiting > 0 {
-            self.0.changed.notify_all();
-        }
+        self.0.wake(&queue);
     }
 }
 

@@ -182,12 +182,18 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
-/// Writes into `out` the findings `own` (sorted) and `added` (in the order found, placed
-/// after `own` among equal keys) in the order [`sort`] gives their concatenation. `added`
-/// is sorted in place first (a row's few); each finding is then copied once, and the row's
-/// own are not moved past each other.
-pub fn merge(own: &[Diagnostic], added: &mut [Diagnostic], out: &mut Vec<Diagnostic>) {
+/// A row's findings: its own (sorted) and the batch's (`added`, in the order found, placed
+/// after its own among equal keys), in the order [`sort`] gives the two together. When either
+/// is empty the other is the answer (`added` sorted in place); else both are copied into
+/// `out`, once each, the row's own not moved past each other.
+pub fn merge<'a>(own: &'a [Diagnostic], added: &'a mut [Diagnostic], out: &'a mut Vec<Diagnostic>) -> &'a [Diagnostic] {
     sort(added);
+    if added.is_empty() {
+        return own;
+    }
+    if own.is_empty() {
+        return added;
+    }
     out.clear();
     let mut own = own.iter().peekable();
     for d in added.iter() {
@@ -197,6 +203,7 @@ pub fn merge(own: &[Diagnostic], added: &mut [Diagnostic], out: &mut Vec<Diagnos
         out.push(d.clone());
     }
     out.extend(own.cloned());
+    out
 }
 
 /// Counts of a finished check.
@@ -259,9 +266,8 @@ mod tests {
             let mut more: Vec<Diagnostic> = added.iter().map(make).collect();
             let mut want: Vec<Diagnostic> = own.iter().chain(&more).cloned().collect();
             sort(&mut want);
-            let mut got = vec![make(&(1, 0, 9))];
-            merge(&own, &mut more, &mut got);
-            proptest::prop_assert_eq!(got, want);
+            let mut out = vec![make(&(1, 0, 9))];
+            proptest::prop_assert_eq!(merge(&own, &mut more, &mut out), &want[..]);
         }
     }
 
