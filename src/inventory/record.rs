@@ -36,6 +36,12 @@ impl<'a> Record<'a> {
         matches!(self.bounds.get(i..i + 2), Some(&[start, end]) if start < end)
     }
 
+    /// Whether any of fields `from..to` is not empty, read from the bounds at the two ends
+    /// alone (the fields' texts lie one after the other); `None` past the record's end.
+    pub fn any_filled(&self, from: usize, to: usize) -> Option<bool> {
+        Some(self.bounds.get(from)? < self.bounds.get(to)?)
+    }
+
     /// Field `i` as bytes, if the record has one.
     pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
         let &[start, end] = self.bounds.get(i..i + 2)? else { return None };

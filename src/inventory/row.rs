@@ -3,6 +3,7 @@
 use super::param::Param;
 use super::record::Record;
 use super::schema::{DiskColumns, PartColumns, Schema, TagColumns};
+use super::span::Span;
 use crate::diagnostics::Column;
 
 /// A non-empty cell: its column and text.
@@ -176,22 +177,40 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// What the bounds at the ends of a list's span prove: `Some(false)`, that the row sets
+    /// none of its cells; `Some(true)`, that it sets one, when the span holds only the
+    /// list's columns. `None`: the list's cells must be looked at.
+    fn spanned(&self, span: Option<Span>) -> Option<bool> {
+        let span = span?;
+        match self.record.any_filled(span.from.into(), span.to.into())? {
+            false => Some(false),
+            true => span.exact.then_some(true),
+        }
+    }
+
+    /// `list`, or none of it when the row sets no cell of its `span`.
+    fn unless_empty<T>(&self, span: Option<Span>, list: &'a [T]) -> &'a [T] {
+        if self.spanned(span) == Some(false) { &[] } else { list }
+    }
+
     /// The data disks this row sets (any of their cells non-empty), in list order.
     pub fn data_disks(&self) -> impl Iterator<Item = Disk<'a>> + 'a {
         let row = *self;
-        self.schema.disks.iter().map(move |cols| Disk { row, cols }).filter(|d| d.is_set())
+        let disks = self.unless_empty(self.schema.spans.disks, &self.schema.disks);
+        disks.iter().map(move |cols| Disk { row, cols }).filter(|d| d.is_set())
     }
 
     /// The system disk partitions this row sets, in list order.
     pub fn system_parts(&self) -> impl Iterator<Item = Part<'a>> + 'a {
         let row = *self;
-        parts_of(row, &self.schema.system_parts)
+        parts_of(row, self.unless_empty(self.schema.spans.system_parts, &self.schema.system_parts))
     }
 
     /// The tags this row sets, in list order.
     pub fn tags(&self) -> impl Iterator<Item = Tag<'a>> + 'a {
         let row = *self;
-        self.schema.tags.iter().filter(move |cols| row.has(cols.key) || row.has(cols.value)).map(move |cols| Tag {
+        let tags = self.unless_empty(self.schema.spans.tags, &self.schema.tags);
+        tags.iter().filter(move |cols| row.has(cols.key) || row.has(cols.value)).map(move |cols| Tag {
             n: cols.n,
             cols,
             key: row.cell(cols.key),
@@ -253,7 +272,9 @@ impl<'a> Disk<'a> {
 
     fn is_set(&self) -> bool {
         let (row, cols) = (self.row, self.cols);
-        row.has(cols.index) || row.has(cols.size) || cols.parts.iter().any(|p| part_is_set(row, p))
+        row.spanned(cols.span).unwrap_or_else(|| {
+            row.has(cols.index) || row.has(cols.size) || cols.parts.iter().any(|p| part_is_set(row, p))
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The header row: which column holds which parameter, and what is wrong with the header itself.
 
 use super::param::Param;
+use super::span::{Span, Spans};
 use crate::diagnostics::{Column, Diagnostic, codes};
 
 pub use super::columns::*;
@@ -21,6 +22,8 @@ pub struct DiskColumns {
     pub index: Option<u16>,
     pub size: Option<u16>,
     pub parts: Vec<PartColumns>,
+    /// Where the disk's columns lie (set with the schema's [`Spans`]).
+    pub span: Option<Span>,
 }
 
 /// Column positions of one tag's fields.
@@ -43,6 +46,8 @@ pub struct Schema {
     pub disks: Vec<DiskColumns>,
     pub system_parts: Vec<PartColumns>,
     pub tags: Vec<TagColumns>,
+    /// Where each list's columns lie, to tell a row that sets none of them at a glance.
+    pub spans: Spans,
     /// Columns read as the API parameter their name differs from only in letter case,
     /// spaces or underscores: (column, the API's spelling).
     pub folded: Vec<(u16, String)>,
@@ -77,6 +82,7 @@ impl Schema {
             disks: Vec::new(),
             system_parts: Vec::new(),
             tags: Vec::new(),
+            spans: Spans::default(),
             folded: Vec::new(),
             delimiter: b',',
             sheet: None,
@@ -91,14 +97,7 @@ impl Schema {
         let mut schema = Schema {
             kinds: Vec::with_capacity(names.len()),
             typed: Vec::with_capacity(names.len()),
-            names: Vec::new(),
-            params: [None; Param::COUNT],
-            disks: Vec::new(),
-            system_parts: Vec::new(),
-            tags: Vec::new(),
-            folded: Vec::new(),
-            delimiter: b',',
-            sheet: None,
+            ..Schema::empty()
         };
         for (i, name) in names.iter().enumerate() {
             // Blank header cells (a column a spreadsheet left unnamed) are the user's, and may repeat.
@@ -130,6 +129,7 @@ impl Schema {
         schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
         schema.system_parts.sort_by_key(|p| p.m);
         schema.tags.sort_by_key(|t| t.n);
+        schema.spans = Spans::of(&mut schema.disks, &schema.system_parts, &schema.tags);
         for required in [Param::RegionId, Param::SourceId] {
             if schema.column(required).is_none() {
                 return Err(HeaderError::MissingRequired(required.name()));

@@ -1,0 +1,129 @@
+//! Where a list's columns lie: the range of positions from its first column to its last.
+//!
+//! A field's text ends where the next one's starts, so the cells of a range of columns are
+//! all empty exactly when the bounds at its two ends are equal. A row that sets none of the
+//! 16 data disks of a wide export is then told by two bounds, not by a look at every one of
+//! their columns; [`Row`](super::Row) falls back to that look whenever the range holds
+//! columns of something else, and its tests hold both to the same answers.
+
+use super::schema::{DiskColumns, PartColumns, TagColumns};
+
+/// Columns `from..to` of a header, and whether each of them belongs to the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub from: u16,
+    /// One past the last column.
+    pub to: u16,
+    /// Every column in the range is the list's.
+    pub exact: bool,
+}
+
+impl Span {
+    /// The span of some columns (each named once), if there are any.
+    pub fn of(cols: impl IntoIterator<Item = u16>) -> Option<Span> {
+        let (mut from, mut last, mut count) = (u16::MAX, 0, 0usize);
+        for c in cols {
+            (from, last, count) = (from.min(c), last.max(c), count + 1);
+        }
+        (count > 0).then(|| Span { from, to: last + 1, exact: count == usize::from(last + 1 - from) })
+    }
+}
+
+/// The spans of a header's lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spans {
+    /// Every column of every data disk (their partitions included).
+    pub disks: Option<Span>,
+    pub system_parts: Option<Span>,
+    pub tags: Option<Span>,
+}
+
+impl Spans {
+    /// The lists' spans; sets each disk's own.
+    pub fn of(disks: &mut [DiskColumns], system_parts: &[PartColumns], tags: &[TagColumns]) -> Spans {
+        for disk in disks.iter_mut() {
+            disk.span = Span::of(disk_columns(disk));
+        }
+        Spans {
+            disks: Span::of(disks.iter().flat_map(disk_columns)),
+            system_parts: Span::of(system_parts.iter().flat_map(part_columns)),
+            tags: Span::of(tags.iter().flat_map(|t| [t.key, t.value].into_iter().flatten())),
+        }
+    }
+}
+
+fn disk_columns(d: &DiskColumns) -> impl Iterator<Item = u16> + '_ {
+    [d.index, d.size].into_iter().flatten().chain(d.parts.iter().flat_map(part_columns))
+}
+
+fn part_columns(p: &PartColumns) -> impl Iterator<Item = u16> {
+    [p.device, p.size_bytes, p.block].into_iter().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{RecordBuf, Row, Schema};
+    use proptest::prelude::*;
+
+    /// Columns of lists, and of other things that may lie between them.
+    const POOL: [&str; 20] = [
+        "Name",
+        "DataDisk.1.Index",
+        "DataDisk.1.Size",
+        "DataDisk.1.Part.1.Device",
+        "DataDisk.1.Part.1.SizeBytes",
+        "DataDisk.1.Part.2.Block",
+        "owner",
+        "DataDisk.2.Index",
+        "DataDisk.2.Part.1.Device",
+        "DataDisk.3.Size",
+        "SystemDiskPart.1.Device",
+        "SystemDiskPart.1.SizeBytes",
+        "Description",
+        "SystemDiskPart.2.Device",
+        "Tag.1.Key",
+        "Tag.1.Value",
+        "Tag.2.Key",
+        "cmdb_id",
+        "Tag.3.Value",
+        "Tag.4.Key",
+    ];
+
+    /// Every list a row sets, as numbers.
+    fn lists(row: Row) -> (Vec<u32>, Vec<Vec<u32>>, Vec<u32>, Vec<u32>) {
+        let disks = row.data_disks().map(|d| d.n()).collect();
+        let parts = row.data_disks().map(|d| d.parts().map(|p| p.m).collect()).collect();
+        (disks, parts, row.system_parts().map(|p| p.m).collect(), row.tags().map(|t| t.n).collect())
+    }
+
+    proptest! {
+        /// A row's lists read through the spans are the lists read by looking at every cell,
+        /// in headers in an export's order and in any order.
+        #[test]
+        fn lists_read_through_spans_are_the_cells_looked_at(
+            cols in prop_oneof![
+                proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()),
+                proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()).prop_shuffle(),
+            ],
+            filled in proptest::collection::vec(any::<bool>(), POOL.len() + 2),
+        ) {
+            let names: Vec<String> = ["RegionId", "SourceId"].into_iter().chain(cols).map(String::from).collect();
+            let schema = Schema::parse(names.clone()).unwrap();
+            let mut looked = schema.clone();
+            looked.spans = Spans::default();
+            looked.disks.iter_mut().for_each(|d| d.span = None);
+            let cells: RecordBuf = (0..names.len()).map(|i| if filled[i] { "1" } else { "" }).collect();
+            let row = |schema| Row::new(2, schema, cells.view());
+            prop_assert_eq!(lists(row(&schema)), lists(row(&looked)));
+        }
+    }
+
+    #[test]
+    fn a_span_is_exact_when_nothing_else_lies_inside() {
+        assert_eq!(Span::of([7, 5, 6]), Some(Span { from: 5, to: 8, exact: true }));
+        assert_eq!(Span::of([5, 8]), Some(Span { from: 5, to: 9, exact: false }));
+        assert_eq!(Span::of([3]), Some(Span { from: 3, to: 4, exact: true }));
+        assert_eq!(Span::of([]), None);
+    }
+}
