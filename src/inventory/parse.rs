@@ -261,6 +261,8 @@ mod tests {
         fn quick_path_reads_as_csv_core(
             tokens in proptest::collection::vec(proptest::sample::select(vec![
                 "a", "bc", ",", ",", ";", "\t", "\"", "\"\"", "\n", "\n", "\r", "\r\n", "#", "\u{feff}", "\u{ff}",
+                // Runs of empty fields, across the quick path's blocks of 64 bytes.
+                ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,", ";;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;", "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t",
             ]), 0..40),
             last: bool,
             delimiter in proptest::sample::select(vec![b',', b';', b'\t']),

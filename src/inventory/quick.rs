@@ -2,7 +2,8 @@
 //!
 //! csv-core steps a state machine over every byte. Most bytes of an inventory are plain
 //! text, though; only `,`, `"` and newlines change what happens. Here vector compares
-//! find those in 16 bytes at once, and the text between them is copied whole. Records
+//! find those in 16 bytes at once, the text between them is copied whole, and a run of
+//! delimiters (the empty cells of a wide export) ends its fields at once. Records
 //! that are not plain (a blank or comment line, or one the bytes end inside) are left to
 //! csv-core, and a test checks that both read every input the same.
 
@@ -79,9 +80,17 @@ fn fields(input: &[u8], start: usize, text: &mut Text, bounds: &mut Vec<u32>, de
             }
             b'"' => {}
             byte => {
-                // Most cells of a wide export are empty: nothing to copy.
                 if s > p {
                     text.copy(p, s);
+                } else if byte != b'\n' {
+                    // Nothing to copy, and the delimiters right after this one end empty
+                    // fields too (most cells of a wide export are empty): their ends are
+                    // pushed together, not found one by one.
+                    let ends = 1 + scan.delimiters_after(s);
+                    bounds.resize(bounds.len() + ends, text.w as u32);
+                    p = s + ends;
+                    field = p;
+                    continue;
                 }
                 bounds.push(text.w as u32);
                 p = s + 1;
@@ -126,12 +135,28 @@ struct Scan {
     at: usize,
     /// A bit per special byte of the block not yet handed out.
     mask: u64,
+    /// A bit per delimiter of the block.
+    delimiters: u64,
     delimiter: u8,
 }
 
 impl Scan {
     fn new(input: &[u8], at: usize, delimiter: u8) -> Scan {
-        Scan { at, mask: specials(&block(input, at), delimiter), delimiter }
+        let (mask, delimiters) = specials(&block(input, at), delimiter);
+        Scan { at, mask, delimiters, delimiter }
+    }
+
+    /// Hands out the delimiters that follow the special byte at `s` (the last handed out)
+    /// with nothing between, up to the end of the block; returns how many.
+    #[inline(always)]
+    fn delimiters_after(&mut self, s: usize) -> usize {
+        let bit = s - self.at;
+        let run = (!(self.delimiters >> bit >> 1)).trailing_zeros() as usize;
+        if run > 0 {
+            // `bit + run` is at most 63 when there is a run.
+            self.mask &= !(((1 << run) - 1) << (bit + 1));
+        }
+        run
     }
 
     /// The next special byte, if the input has one.
@@ -142,7 +167,7 @@ impl Scan {
             if self.at >= input.len() {
                 return None;
             }
-            self.mask = specials(&block(input, self.at), self.delimiter);
+            (self.mask, self.delimiters) = specials(&block(input, self.at), self.delimiter);
         }
         let s = self.at + self.mask.trailing_zeros() as usize;
         self.mask &= self.mask - 1;
@@ -167,19 +192,21 @@ fn block(input: &[u8], at: usize) -> [u8; SCAN] {
     }
 }
 
-/// A bit per delimiter (`,`, `;` or tab), `"` or `\n` in the block (bit `i` for byte `i`):
-/// three vector compares for every 16 bytes.
+/// A bit per delimiter (`,`, `;` or tab), `"` or `\n` in the block (bit `i` for byte `i`),
+/// and a bit per delimiter: three vector compares for every 16 bytes.
 #[inline(always)]
-fn specials(block: &[u8; SCAN], delimiter: u8) -> u64 {
+fn specials(block: &[u8; SCAN], delimiter: u8) -> (u64, u64) {
     use wide::u8x16;
     let (comma, quote, newline) = (u8x16::splat(delimiter), u8x16::splat(b'"'), u8x16::splat(b'\n'));
-    let mut mask = 0;
+    let (mut mask, mut delimiters) = (0, 0);
     for (i, sixteen) in block.chunks_exact(16).enumerate() {
         let v = u8x16::new(sixteen.try_into().unwrap_or([0; 16]));
-        let hits = v.simd_eq(comma) | v.simd_eq(quote) | v.simd_eq(newline);
+        let commas = v.simd_eq(comma);
+        let hits = commas | v.simd_eq(quote) | v.simd_eq(newline);
         mask |= u64::from(hits.to_bitmask()) << (16 * i);
+        delimiters |= u64::from(commas.to_bitmask()) << (16 * i);
     }
-    mask
+    (mask, delimiters)
 }
 
 #[cfg(test)]
@@ -192,10 +219,11 @@ mod tests {
             vec![b',', b'"', b'\n', b'\r', b'a', b'#', 0, 0xff, 0xac, 0xa2],
         ), SCAN)) {
             let bytes: [u8; SCAN] = bytes.try_into().unwrap();
-            let bytewise = bytes.iter().enumerate().filter(|(_, b)| matches!(b, b',' | b'"' | b'\n'));
-            proptest::prop_assert_eq!(specials(&bytes, b','), bytewise.fold(0, |m, (i, _)| m | 1 << i));
-            let bytewise = bytes.iter().enumerate().filter(|(_, b)| matches!(b, b'\r' | b'"' | b'\n'));
-            proptest::prop_assert_eq!(specials(&bytes, b'\r'), bytewise.fold(0, |m, (i, _)| m | 1 << i));
+            let bits = |f: &dyn Fn(u8) -> bool| bytes.iter().enumerate().filter(|(_, b)| f(**b)).fold(0, |m, (i, _)| m | 1 << i);
+            for d in [b',', b'\r'] {
+                let bytewise = (bits(&|b| matches!(b, b'"' | b'\n') || b == d), bits(&|b| b == d));
+                proptest::prop_assert_eq!(specials(&bytes, d), bytewise);
+            }
         }
     }
 }
