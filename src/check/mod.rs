@@ -13,6 +13,7 @@ pub mod validate;
 use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
 use crate::diagnostics::{self, Diagnostic, Severity, Summary};
 use crate::inventory::read::{BadRow, InputError, Parsed, Parser, Piece, Reader};
+use crate::inventory::row::Cells;
 use crate::inventory::{Record, Records, Row, Schema};
 use conflicts::{Batch, Keys};
 use jiff::Timestamp;
@@ -110,8 +111,9 @@ impl Chunk {
             self.outcomes.resize_with(rows, RowOutcome::default);
         }
         self.diags.clear();
+        let mut cells = Cells::none();
         for (i, out) in self.outcomes[..rows].iter_mut().enumerate() {
-            out.keys = check_one(records.line(i), records.get(i), schema, ctx, &mut self.diags);
+            out.keys = check_one(records.line(i), records.get(i), schema, ctx, &mut cells, &mut self.diags);
             out.end = self.diags.len();
         }
         self.checked = rows;
@@ -335,10 +337,18 @@ fn threads() -> usize {
     set.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1)
 }
 
-/// Checks one row, its findings pushed sorted onto `diags`; returns its conflict keys.
-fn check_one(line: u64, rec: Record, schema: &Schema, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Keys {
-    let cells = crate::inventory::row::Cells::new(schema, rec);
-    let row = Row::with_cells(line, schema, rec, &cells);
+/// Checks one row (its parameters read into `cells`), its findings pushed sorted onto
+/// `diags`; returns its conflict keys.
+fn check_one<'a>(
+    line: u64,
+    rec: Record<'a>,
+    schema: &Schema,
+    ctx: &Context,
+    cells: &mut Cells<'a>,
+    diags: &mut Vec<Diagnostic>,
+) -> Keys {
+    cells.read(schema, rec);
+    let row = Row::with_cells(line, schema, rec, cells);
     let start = diags.len();
     validate::check_row(&row, ctx, diags);
     // Sorted here, in the cache; all are on the row's line, so the batch stage's line for them keeps the order.
