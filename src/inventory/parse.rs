@@ -140,9 +140,12 @@ impl Parser {
                 self.core.line() - u64::from(terminated) - newlines
             };
             // The record's start and field ends are `out.bounds[mark..]`.
+            // A CR before the newline is the last field's to drop; when that field is empty,
+            // the CR ends the field before it, which keeps it (every field ends where the
+            // next starts).
             let last = out.bounds.len() - 1;
             let end = out.bounds[last] as usize;
-            if end > used && out.bytes[end - 1] == b'\r' {
+            if last > mark && end > out.bounds[last - 1] as usize && out.bytes[end - 1] == b'\r' {
                 out.bounds[last] -= 1;
             }
             // A blank line, or a row whose cells are all empty (`,,,,` as a spreadsheet writes

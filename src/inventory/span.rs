@@ -63,7 +63,8 @@ fn part_columns(p: &PartColumns) -> impl Iterator<Item = u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::{RecordBuf, Row, Schema};
+    use crate::inventory::read::Parser;
+    use crate::inventory::{RecordBuf, Records, Row, Schema};
     use proptest::prelude::*;
 
     /// Columns of lists, and of other things that may lie between them.
@@ -106,16 +107,27 @@ mod tests {
                 proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()),
                 proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()).prop_shuffle(),
             ],
-            filled in proptest::collection::vec(any::<bool>(), POOL.len() + 2),
+            cells in proptest::collection::vec(proptest::sample::select(vec!["", "", "", "1", "\r"]), POOL.len()),
+            crlf: bool,
+            cut in 0..POOL.len() + 2,
         ) {
             let names: Vec<String> = ["RegionId", "SourceId"].into_iter().chain(cols).map(String::from).collect();
             let schema = Schema::parse(names.clone()).unwrap();
             let mut looked = schema.clone();
             looked.spans = Spans::default();
             looked.disks.iter_mut().for_each(|d| d.span = None);
-            let cells: RecordBuf = (0..names.len()).map(|i| if filled[i] { "1" } else { "" }).collect();
-            let row = |schema| Row::new(2, schema, cells.view());
-            prop_assert_eq!(lists(row(&schema)), lists(row(&looked)));
+            let cells: Vec<&str> = ["cn", "s"].into_iter().chain(cells).take(names.len()).collect();
+            // The row as the parser reads it from a file's line, and cut short.
+            let line = format!("{}{}\n", cells.join(","), if crlf { "\r" } else { "" });
+            let mut parsed = Records::default();
+            parsed.clear(names.len());
+            Parser::new().parse(line.as_bytes(), true, &mut parsed);
+            parsed.decode().unwrap();
+            let short: RecordBuf = cells[..cut.min(cells.len())].iter().copied().collect();
+            for record in [parsed.get(0), short.view()] {
+                let row = |schema| Row::new(2, schema, record);
+                prop_assert_eq!(lists(row(&schema)), lists(row(&looked)));
+            }
         }
     }
 
