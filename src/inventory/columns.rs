@@ -3,6 +3,32 @@
 
 use super::param::Param;
 
+/// Column positions of one partition's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartColumns {
+    pub m: u32,
+    pub device: Option<u16>,
+    pub size_bytes: Option<u16>,
+    pub block: Option<u16>,
+}
+
+/// Column positions of one data disk's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiskColumns {
+    pub n: u32,
+    pub index: Option<u16>,
+    pub size: Option<u16>,
+    pub parts: Vec<PartColumns>,
+}
+
+/// Column positions of one tag's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagColumns {
+    pub n: u32,
+    pub key: Option<u16>,
+    pub value: Option<u16>,
+}
+
 /// A field of one data disk (`DataDisk.N.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiskField {

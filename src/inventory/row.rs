@@ -206,7 +206,8 @@ impl<'a> Row<'a> {
     pub fn data_disks(&self) -> impl Iterator<Item = Disk<'a>> + 'a {
         let row = *self;
         let disks = self.unless_empty(self.schema.spans.disks, &self.schema.disks);
-        disks.iter().map(move |cols| Disk { row, cols }).filter(|d| d.is_set())
+        let span = move |i: usize| row.schema.spans.each_disk.get(i).copied().flatten();
+        disks.iter().enumerate().map(move |(i, cols)| Disk { row, cols, span: span(i) }).filter(|d| d.is_set())
     }
 
     /// The system disk partitions this row sets, in list order.
@@ -248,6 +249,8 @@ fn part_is_set(row: Row, cols: &PartColumns) -> bool {
 pub struct Disk<'a> {
     row: Row<'a>,
     pub cols: &'a DiskColumns,
+    /// Where its columns lie.
+    span: Option<Span>,
 }
 
 impl<'a> Disk<'a> {
@@ -281,7 +284,7 @@ impl<'a> Disk<'a> {
 
     fn is_set(&self) -> bool {
         let (row, cols) = (self.row, self.cols);
-        row.spanned(cols.span).unwrap_or_else(|| {
+        row.spanned(self.span).unwrap_or_else(|| {
             row.has(cols.index) || row.has(cols.size) || cols.parts.iter().any(|p| part_is_set(row, p))
         })
     }

@@ -1,38 +1,10 @@
 //! The header row: which column holds which parameter, and what is wrong with the header itself.
 
 use super::param::Param;
-use super::span::{Span, Spans};
+use super::span::Spans;
 use crate::diagnostics::{Column, Diagnostic, codes};
 
 pub use super::columns::*;
-
-/// Column positions of one partition's fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PartColumns {
-    pub m: u32,
-    pub device: Option<u16>,
-    pub size_bytes: Option<u16>,
-    pub block: Option<u16>,
-}
-
-/// Column positions of one data disk's fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DiskColumns {
-    pub n: u32,
-    pub index: Option<u16>,
-    pub size: Option<u16>,
-    pub parts: Vec<PartColumns>,
-    /// Where the disk's columns lie (set with the schema's [`Spans`]).
-    pub span: Option<Span>,
-}
-
-/// Column positions of one tag's fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TagColumns {
-    pub n: u32,
-    pub key: Option<u16>,
-    pub value: Option<u16>,
-}
 
 /// The parsed header: every column's name and meaning, and the list layouts.
 #[derive(Clone, Debug)]
@@ -129,7 +101,7 @@ impl Schema {
         schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
         schema.system_parts.sort_by_key(|p| p.m);
         schema.tags.sort_by_key(|t| t.n);
-        schema.spans = Spans::of(&mut schema.disks, &schema.system_parts, &schema.tags);
+        schema.spans = Spans::of(&schema.disks, &schema.system_parts, &schema.tags);
         for required in [Param::RegionId, Param::SourceId] {
             if schema.column(required).is_none() {
                 return Err(HeaderError::MissingRequired(required.name()));

@@ -6,7 +6,7 @@
 //! their columns; [`Row`](super::Row) falls back to that look whenever the range holds
 //! columns of something else, and its tests hold both to the same answers.
 
-use super::schema::{DiskColumns, PartColumns, TagColumns};
+use super::columns::{DiskColumns, PartColumns, TagColumns};
 
 /// Columns `from..to` of a header, and whether each of them belongs to the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,15 +36,15 @@ pub struct Spans {
     pub disks: Option<Span>,
     pub system_parts: Option<Span>,
     pub tags: Option<Span>,
+    /// Each data disk's own, in the schema's order of the disks.
+    pub each_disk: Vec<Option<Span>>,
 }
 
 impl Spans {
-    /// The lists' spans; sets each disk's own.
-    pub fn of(disks: &mut [DiskColumns], system_parts: &[PartColumns], tags: &[TagColumns]) -> Spans {
-        for disk in disks.iter_mut() {
-            disk.span = Span::of(disk_columns(disk));
-        }
+    /// The spans of the lists, and of each disk.
+    pub fn of(disks: &[DiskColumns], system_parts: &[PartColumns], tags: &[TagColumns]) -> Spans {
         Spans {
+            each_disk: disks.iter().map(|d| Span::of(disk_columns(d))).collect(),
             disks: Span::of(disks.iter().flat_map(disk_columns)),
             system_parts: Span::of(system_parts.iter().flat_map(part_columns)),
             tags: Span::of(tags.iter().flat_map(|t| [t.key, t.value].into_iter().flatten())),
@@ -115,7 +115,6 @@ mod tests {
             let schema = Schema::parse(names.clone()).unwrap();
             let mut looked = schema.clone();
             looked.spans = Spans::default();
-            looked.disks.iter_mut().for_each(|d| d.span = None);
             let cells: Vec<&str> = ["cn", "s"].into_iter().chain(cells).take(names.len()).collect();
             // The row as the parser reads it from a file's line, and cut short.
             let line = format!("{}{}\n", cells.join(","), if crlf { "\r" } else { "" });
