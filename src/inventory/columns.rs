@@ -1,5 +1,6 @@
 //! What a header name stands for: an API parameter, a field of a list entry
-//! (`DataDisk.2.Part.1.SizeBytes`), or a column of the user's own.
+//! (`DataDisk.2.Part.1.SizeBytes`), or a column of the user's own; and the columns each
+//! list entry's fields are in.
 
 use super::param::Param;
 

@@ -12,7 +12,7 @@ pub mod row;
 pub mod schema;
 pub mod sheet;
 pub mod sniff;
-pub mod span;
+mod span;
 pub mod suggest;
 pub mod table;
 pub mod tap;

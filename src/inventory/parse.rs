@@ -140,12 +140,13 @@ impl Parser {
                 self.core.line() - u64::from(terminated) - newlines
             };
             // The record's start and field ends are `out.bounds[mark..]`.
-            // A CR before the newline is the last field's to drop; when that field is empty,
-            // the CR ends the field before it, which keeps it (every field ends where the
-            // next starts).
+            // A CR before the newline is dropped from the last field. When that field is empty
+            // (`a\r,\n`), the CR is the field before's, and the last field ends before it starts:
+            // it reads as empty, and stays a field past the header's width (the row keeps the
+            // outcome it has always had; `Record::any_filled` takes no proof from such bounds).
             let last = out.bounds.len() - 1;
             let end = out.bounds[last] as usize;
-            if last > mark && end > out.bounds[last - 1] as usize && out.bytes[end - 1] == b'\r' {
+            if end > used && out.bytes[end - 1] == b'\r' {
                 out.bounds[last] -= 1;
             }
             // A blank line, or a row whose cells are all empty (`,,,,` as a spreadsheet writes
@@ -253,6 +254,16 @@ mod tests {
         let parsed = parser.parse(bytes, last, &mut out);
         let text = String::from_utf8_lossy(&out.bytes[..out.used]).into_owned();
         format!("{parsed:?} {text:?} {:?} {:?} {}", out.bounds, out.lines, parser.core.line())
+    }
+
+    /// A CR before an empty last field is the field before's: the row has the outcome it has
+    /// always had (a non-empty field past the header's width is refused).
+    #[test]
+    fn a_cr_before_an_empty_last_field_keeps_the_row_as_it_was() {
+        let mut out = Records::default();
+        out.clear(2);
+        let parsed = Parser::new().parse(b"cn,s\r,\n", true, &mut out);
+        assert_eq!(parsed.bad.map(|b| b.message).as_deref(), Some("the row has 3 fields but the header has 2"));
     }
 
     proptest::proptest! {

@@ -37,9 +37,15 @@ impl<'a> Record<'a> {
     }
 
     /// Whether any of fields `from..to` is not empty, read from the bounds at the two ends
-    /// alone (the fields' texts lie one after the other); `None` past the record's end.
-    pub fn any_filled(&self, from: usize, to: usize) -> Option<bool> {
-        Some(self.bounds.get(from)? < self.bounds.get(to)?)
+    /// alone (the fields' texts lie one after the other); `None` past the record's end, and
+    /// when the last field ends before it starts (the parser took the field before's CR off
+    /// it), where the bounds prove nothing.
+    pub(crate) fn any_filled(&self, from: usize, to: usize) -> Option<bool> {
+        let (start, end) = (*self.bounds.get(from)?, *self.bounds.get(to)?);
+        if to > 0 && to + 1 == self.bounds.len() && end < self.bounds[to - 1] {
+            return None;
+        }
+        Some(start < end)
     }
 
     /// Field `i` as bytes, if the record has one.

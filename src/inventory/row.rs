@@ -97,20 +97,14 @@ pub struct Row<'a> {
 pub struct Cells<'a>([Option<Cell<'a>>; Param::COUNT]);
 
 impl<'a> Cells<'a> {
-    pub fn new(schema: &Schema, record: Record<'a>) -> Cells<'a> {
-        let mut cells = Cells::none();
-        cells.read(schema, record);
-        cells
-    }
-
     /// No parameter set, before a record is read.
-    pub fn none() -> Cells<'a> {
+    pub(crate) fn none() -> Cells<'a> {
         Cells([None; Param::COUNT])
     }
 
     /// Reads another record's parameters in place of these: kept from row to row, the
     /// cells are not built apart and copied whole (672 bytes) for every row.
-    pub fn read(&mut self, schema: &Schema, record: Record<'a>) {
+    pub(crate) fn read(&mut self, schema: &Schema, record: Record<'a>) {
         for (cell, col) in self.0.iter_mut().zip(schema.param_columns()) {
             // Most cells of an export are empty: their bounds say so without their text.
             *cell = match *col {
@@ -206,6 +200,7 @@ impl<'a> Row<'a> {
     pub fn data_disks(&self) -> impl Iterator<Item = Disk<'a>> + 'a {
         let row = *self;
         let disks = self.unless_empty(self.schema.spans.disks, &self.schema.disks);
+        // `disks` is the whole list or none of it: `i` is the disk's place in the schema.
         let span = move |i: usize| row.schema.spans.each_disk.get(i).copied().flatten();
         disks.iter().enumerate().map(move |(i, cols)| Disk { row, cols, span: span(i) }).filter(|d| d.is_set())
     }
@@ -350,7 +345,8 @@ mod tests {
         assert!(!row.has(None));
         assert_eq!(row.column_of(Param::Name), Column::Named("Name"));
         assert_eq!(row.column_of(Param::SourceId), Column::At(1));
-        let cells = Cells::new(&schema, rec.view());
+        let mut cells = Cells::none();
+        cells.read(&schema, rec.view());
         let fast = Row::with_cells(2, &schema, rec.view(), &cells);
         for p in Param::ALL {
             assert_eq!(fast.get(*p), row.get(*p), "{p:?}");

@@ -19,7 +19,7 @@ pub struct Schema {
     pub system_parts: Vec<PartColumns>,
     pub tags: Vec<TagColumns>,
     /// Where each list's columns lie, to tell a row that sets none of them at a glance.
-    pub spans: Spans,
+    pub(crate) spans: Spans,
     /// Columns read as the API parameter their name differs from only in letter case,
     /// spaces or underscores: (column, the API's spelling).
     pub folded: Vec<(u16, String)>,

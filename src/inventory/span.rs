@@ -3,8 +3,9 @@
 //! A field's text ends where the next one's starts, so the cells of a range of columns are
 //! all empty exactly when the bounds at its two ends are equal. A row that sets none of the
 //! 16 data disks of a wide export is then told by two bounds, not by a look at every one of
-//! their columns; [`Row`](super::Row) falls back to that look whenever the range holds
-//! columns of something else, and its tests hold both to the same answers.
+//! their columns. [`Row`](super::Row) falls back to that look when the bounds prove nothing
+//! (unequal over a range that holds other columns too, or past the record's end); the tests
+//! here hold both ways to the same lists.
 
 use super::columns::{DiskColumns, PartColumns, TagColumns};
 
