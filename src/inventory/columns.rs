@@ -30,6 +30,27 @@ pub struct TagColumns {
     pub value: Option<u16>,
 }
 
+impl PartColumns {
+    /// The partition's columns that the header has.
+    pub fn columns(&self) -> impl Iterator<Item = u16> {
+        [self.device, self.size_bytes, self.block].into_iter().flatten()
+    }
+}
+
+impl DiskColumns {
+    /// The disk's columns that the header has, its partitions' included.
+    pub fn columns(&self) -> impl Iterator<Item = u16> + '_ {
+        [self.index, self.size].into_iter().flatten().chain(self.parts.iter().flat_map(PartColumns::columns))
+    }
+}
+
+impl TagColumns {
+    /// The tag's columns that the header has.
+    pub fn columns(&self) -> impl Iterator<Item = u16> {
+        [self.key, self.value].into_iter().flatten()
+    }
+}
+
 /// A field of one data disk (`DataDisk.N.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiskField {

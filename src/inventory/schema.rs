@@ -187,13 +187,13 @@ impl Schema {
                 out.push(super::suggest::unknown_column(&self.names[i], i as u16, strict));
             }
         }
-        let disk_ns: Vec<(u32, u16)> = self.disks.iter().map(|d| (d.n, first_col_of_disk(d))).collect();
+        let disk_ns: Vec<(u32, u16)> = self.disks.iter().map(|d| (d.n, d.columns().min().unwrap_or(0))).collect();
         gaps("DataDisk", &disk_ns, &mut out);
         for d in &self.disks {
-            let ms: Vec<(u32, u16)> = d.parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+            let ms: Vec<(u32, u16)> = d.parts.iter().map(|p| (p.m, p.columns().min().unwrap_or(0))).collect();
             gaps(&format!("DataDisk.{}.Part", d.n), &ms, &mut out);
         }
-        let ms: Vec<(u32, u16)> = self.system_parts.iter().map(|p| (p.m, first_col_of_part(p))).collect();
+        let ms: Vec<(u32, u16)> = self.system_parts.iter().map(|p| (p.m, p.columns().min().unwrap_or(0))).collect();
         gaps("SystemDiskPart", &ms, &mut out);
         let ns: Vec<(u32, u16)> = self.tags.iter().map(|t| (t.n, t.key.or(t.value).unwrap_or(0))).collect();
         gaps("Tag", &ns, &mut out);
@@ -232,15 +232,6 @@ fn set_part(part: &mut PartColumns, f: PartField, col: u16) {
         PartField::SizeBytes => part.size_bytes = Some(col),
         PartField::Block => part.block = Some(col),
     }
-}
-
-fn first_col_of_part(p: &PartColumns) -> u16 {
-    [p.device, p.size_bytes, p.block].into_iter().flatten().min().unwrap_or(0)
-}
-
-fn first_col_of_disk(d: &DiskColumns) -> u16 {
-    let parts = d.parts.iter().map(first_col_of_part);
-    [d.index, d.size].into_iter().flatten().chain(parts).min().unwrap_or(0)
 }
 
 /// Reports every number missing below the highest one used in a list's columns.

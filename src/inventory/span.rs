@@ -45,20 +45,12 @@ impl Spans {
     /// The spans of the lists, and of each disk.
     pub fn of(disks: &[DiskColumns], system_parts: &[PartColumns], tags: &[TagColumns]) -> Spans {
         Spans {
-            each_disk: disks.iter().map(|d| Span::of(disk_columns(d))).collect(),
-            disks: Span::of(disks.iter().flat_map(disk_columns)),
-            system_parts: Span::of(system_parts.iter().flat_map(part_columns)),
-            tags: Span::of(tags.iter().flat_map(|t| [t.key, t.value].into_iter().flatten())),
+            each_disk: disks.iter().map(|d| Span::of(d.columns())).collect(),
+            disks: Span::of(disks.iter().flat_map(DiskColumns::columns)),
+            system_parts: Span::of(system_parts.iter().flat_map(PartColumns::columns)),
+            tags: Span::of(tags.iter().flat_map(TagColumns::columns)),
         }
     }
-}
-
-fn disk_columns(d: &DiskColumns) -> impl Iterator<Item = u16> + '_ {
-    [d.index, d.size].into_iter().flatten().chain(d.parts.iter().flat_map(part_columns))
-}
-
-fn part_columns(p: &PartColumns) -> impl Iterator<Item = u16> {
-    [p.device, p.size_bytes, p.block].into_iter().flatten()
 }
 
 #[cfg(test)]
