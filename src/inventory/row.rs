@@ -2,7 +2,7 @@
 
 use super::param::Param;
 use super::record::Record;
-use super::schema::{DiskColumns, PartColumns, Schema, TagColumns};
+use super::schema::{DiskColumns, PartColumns, Schema, TagColumns, ValueType};
 use super::span::Span;
 use crate::diagnostics::Column;
 
@@ -189,6 +189,14 @@ impl<'a> Row<'a> {
             false => Some(false),
             true => span.exact.then_some(true),
         }
+    }
+
+    /// The columns the API reads, in blocks side by side in the header, but for the blocks
+    /// this row leaves empty, told by their two bounds (see [`Spans::typed`](super::span::Spans::typed)).
+    pub fn typed_blocks(&self) -> impl Iterator<Item = &'a [(u16, ValueType)]> + 'a {
+        let (row, typed) = (*self, &self.schema.typed);
+        let blocks = self.schema.spans.typed.iter().filter(move |(span, _)| row.spanned(Some(*span)) != Some(false));
+        blocks.map(move |(_, places)| &typed[places.clone()])
     }
 
     /// `list`, or none of it when the row sets no cell of its `span`.

@@ -101,7 +101,7 @@ impl Schema {
         schema.disks.iter_mut().for_each(|d| d.parts.sort_by_key(|p| p.m));
         schema.system_parts.sort_by_key(|p| p.m);
         schema.tags.sort_by_key(|t| t.n);
-        schema.spans = Spans::of(&schema.disks, &schema.system_parts, &schema.tags);
+        schema.spans = Spans::of(&schema.disks, &schema.system_parts, &schema.tags).with_typed(&schema.typed);
         for required in [Param::RegionId, Param::SourceId] {
             if schema.column(required).is_none() {
                 return Err(HeaderError::MissingRequired(required.name()));

@@ -3,11 +3,13 @@
 //! A field's text ends where the next one's starts, so the cells of a range of columns are
 //! all empty exactly when the bounds at its two ends are equal. A row that sets none of the
 //! 16 data disks of a wide export is then told by two bounds, not by a look at every one of
-//! their columns. [`Row`](super::Row) falls back to that look when the bounds prove nothing
+//! their columns, and a block of an export's API columns side by side that the row leaves
+//! empty is passed over by the value rule the same way. [`Row`](super::Row) falls back to that look when the bounds prove nothing
 //! (unequal over a range that holds other columns too, or past the record's end); the tests
-//! here hold both ways to the same lists.
+//! here hold both ways to the same lists and cells.
 
-use super::columns::{DiskColumns, PartColumns, TagColumns};
+use super::columns::{DiskColumns, PartColumns, TagColumns, ValueType};
+use std::ops::Range;
 
 /// Columns `from..to` of a header, and whether each of them belongs to the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +41,14 @@ pub struct Spans {
     pub tags: Option<Span>,
     /// Each data disk's own, in the schema's order of the disks.
     pub each_disk: Vec<Option<Span>>,
+    /// The columns the API reads, in blocks of up to [`TYPED_BLOCK`] side by side in the
+    /// header: each block's span, and its places in [`Schema::typed`](super::Schema::typed).
+    pub typed: Vec<(Span, Range<usize>)>,
 }
+
+/// The most typed columns told by one pair of bounds: an export's rows fill a few of its
+/// many API columns, so most blocks are empty, and a block that is not is looked at whole.
+pub const TYPED_BLOCK: usize = 8;
 
 impl Spans {
     /// The spans of the lists, and of each disk.
@@ -49,7 +58,23 @@ impl Spans {
             disks: Span::of(disks.iter().flat_map(DiskColumns::columns)),
             system_parts: Span::of(system_parts.iter().flat_map(PartColumns::columns)),
             tags: Span::of(tags.iter().flat_map(TagColumns::columns)),
+            typed: Vec::new(),
         }
+    }
+
+    /// Sets the blocks of `typed` (in column order): a block ends at a column the API does
+    /// not read or after [`TYPED_BLOCK`] columns.
+    pub fn with_typed(mut self, typed: &[(u16, ValueType)]) -> Spans {
+        let mut start = 0;
+        for i in 1..=typed.len() {
+            let ends = i == typed.len() || typed[i].0 != typed[i - 1].0 + 1 || i - start == TYPED_BLOCK;
+            if ends {
+                let span = Span { from: typed[start].0, to: typed[i - 1].0 + 1, exact: true };
+                self.typed.push((span, start..i));
+                start = i;
+            }
+        }
+        self
     }
 }
 
@@ -60,9 +85,17 @@ mod tests {
     use crate::inventory::{RecordBuf, Records, Row, Schema};
     use proptest::prelude::*;
 
-    /// Columns of lists, and of other things that may lie between them.
-    const POOL: [&str; 20] = [
+    /// Columns of lists, of other columns the API reads (more side by side than a block of
+    /// typed columns holds), and of the user's own, which may lie between them.
+    const POOL: [&str; 28] = [
         "Name",
+        "InstanceType",
+        "SystemDiskSize",
+        "NetMode",
+        "VpcId",
+        "VSwitchId",
+        "RunOnce",
+        "Frequency",
         "DataDisk.1.Index",
         "DataDisk.1.Size",
         "DataDisk.1.Part.1.Device",
@@ -82,6 +115,7 @@ mod tests {
         "cmdb_id",
         "Tag.3.Value",
         "Tag.4.Key",
+        "notes",
     ];
 
     /// Every list a row sets, as numbers.
@@ -91,11 +125,26 @@ mod tests {
         (disks, parts, row.system_parts().map(|p| p.m).collect(), row.tags().map(|t| t.n).collect())
     }
 
+    /// The filled cells of the columns the API reads, each looked at.
+    fn typed_cells_looked_at(row: Row<'_>) -> Vec<(u16, ValueType, &str)> {
+        filled(row, row.schema.typed.iter())
+    }
+
+    /// The filled cells of the columns the API reads, in the blocks the row does not leave empty.
+    fn typed_cells_in_blocks(row: Row<'_>) -> Vec<(u16, ValueType, &str)> {
+        filled(row, row.typed_blocks().flatten())
+    }
+
+    fn filled<'a>(row: Row<'a>, typed: impl Iterator<Item = &'a (u16, ValueType)>) -> Vec<(u16, ValueType, &'a str)> {
+        typed.filter_map(|&(i, ty)| Some((i, ty, row.record().get(i.into()).filter(|t| !t.is_empty())?))).collect()
+    }
+
     proptest! {
-        /// A row's lists read through the spans are the lists read by looking at every cell,
-        /// in headers in an export's order and in any order.
+        /// A row's lists, and the cells it fills in the columns the API reads, read through the
+        /// spans are those read by looking at every cell, in headers in an export's order and
+        /// in any order.
         #[test]
-        fn lists_read_through_spans_are_the_cells_looked_at(
+        fn read_through_spans_is_the_cells_looked_at(
             cols in prop_oneof![
                 proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()),
                 proptest::sample::subsequence(POOL.to_vec(), 0..=POOL.len()).prop_shuffle(),
@@ -119,6 +168,7 @@ mod tests {
             for record in [parsed.get(0), short.view()] {
                 let row = |schema| Row::new(2, schema, record);
                 prop_assert_eq!(lists(row(&schema)), lists(row(&looked)));
+                prop_assert_eq!(typed_cells_in_blocks(row(&schema)), typed_cells_looked_at(row(&schema)));
             }
         }
     }

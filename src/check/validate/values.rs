@@ -9,36 +9,38 @@ use crate::inventory::schema::ValueType;
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
     let record = row.record();
-    for &(i, ty) in &row.schema.typed {
-        let i = usize::from(i);
-        // Bytes first: a clean value needs no characters decoded.
-        let Some(bytes) = record.bytes(i) else { continue };
-        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
-        if formula_like(bytes) {
+    for block in row.typed_blocks() {
+        for &(i, ty) in block {
+            let i = usize::from(i);
+            // Bytes first: a clean value needs no characters decoded.
+            let Some(bytes) = record.bytes(i) else { continue };
+            let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { continue };
+            if formula_like(bytes) {
+                let text = record.get(i).unwrap_or_default();
+                let message = crate::msg!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
+                out.push(diag(row, Column::At(i as u16), codes::VALUE_FORMULA, message));
+                continue;
+            }
+            let typed = match ty {
+                // (Ignored is not among the columns the API reads.)
+                ValueType::Text | ValueType::Ignored => true,
+                ValueType::Int => parse_int_bytes(bytes).is_some(),
+                ValueType::Bool => parse_bool_bytes(bytes).is_some(),
+            };
+            // Printable ASCII at both ends is neither a space nor part of a character to decode.
+            let plain = |b: u8| b > b' ' && b < 0x7f;
+            if typed && plain(first) && plain(last) {
+                continue;
+            }
             let text = record.get(i).unwrap_or_default();
-            let message = crate::msg!("'{}' starts like a spreadsheet formula", crate::text::OneLine(text));
-            out.push(diag(row, Column::At(i as u16), codes::VALUE_FORMULA, message));
-            continue;
-        }
-        let typed = match ty {
-            // (Ignored is not among the columns the API reads.)
-            ValueType::Text | ValueType::Ignored => true,
-            ValueType::Int => parse_int_bytes(bytes).is_some(),
-            ValueType::Bool => parse_bool_bytes(bytes).is_some(),
-        };
-        // Printable ASCII at both ends is neither a space nor part of a character to decode.
-        let plain = |b: u8| b > b' ' && b < 0x7f;
-        if typed && plain(first) && plain(last) {
-            continue;
-        }
-        let text = record.get(i).unwrap_or_default();
-        let col = Column::At(i as u16);
-        if is_padded(text) {
-            out.push(diag(row, col, codes::VALUE_WHITESPACE, crate::msg!("'{text}' has spaces around it")));
-        } else if ty == ValueType::Int && !typed {
-            out.push(diag(row, col, codes::VALUE_NOT_INTEGER, crate::msg!("expected an integer, got '{text}'")));
-        } else if ty == ValueType::Bool && !typed {
-            out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, crate::msg!("expected true or false, got '{text}'")));
+            let col = Column::At(i as u16);
+            if is_padded(text) {
+                out.push(diag(row, col, codes::VALUE_WHITESPACE, crate::msg!("'{text}' has spaces around it")));
+            } else if ty == ValueType::Int && !typed {
+                out.push(diag(row, col, codes::VALUE_NOT_INTEGER, crate::msg!("expected an integer, got '{text}'")));
+            } else if ty == ValueType::Bool && !typed {
+                out.push(diag(row, col, codes::VALUE_NOT_BOOLEAN, crate::msg!("expected true or false, got '{text}'")));
+            }
         }
     }
 }
