@@ -71,23 +71,34 @@ fn is_plain_ascii_name(text: &str) -> bool {
 }
 
 /// Whether every byte is one a plain name may hold (ASCII letters, digits, `:`, `_`, `-`),
-/// tested 16 at a time.
+/// tested 16 at a time. A name's bytes are read in place in pieces that may overlap (a byte
+/// tested twice changes nothing), not copied out to be tested.
 fn all_name_bytes(b: &[u8]) -> bool {
     use wide::u8x16;
     let splat = u8x16::splat;
     let within = |v: u8x16, lo: u8, hi: u8| v.max(splat(lo)).simd_eq(v) & v.min(splat(hi)).simd_eq(v);
-    let fits = |bytes: [u8; 16]| {
-        let v = u8x16::new(bytes);
+    let fits = |halves: [u64; 2]| {
+        let v = u8x16::new(bytemuck::cast(halves));
         // Setting bit 5 turns upper-case letters to lower case and no other byte into one.
         let letter = within(v | splat(0x20), b'a', b'z');
         let other = v.simd_eq(splat(b':')) | v.simd_eq(splat(b'_')) | v.simd_eq(splat(b'-'));
         (letter | within(v, b'0', b'9') | other).to_bitmask() == 0xffff
     };
-    let mut chunks = b.chunks_exact(16);
-    let whole = chunks.by_ref().all(|c| fits(c.try_into().unwrap_or([0; 16])));
-    let mut last = [b'a'; 16];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    whole && fits(last)
+    let n = b.len();
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or_default()));
+    match n {
+        16.. => {
+            let sixteen = |i: usize| [u64_at(i), u64_at(i + 8)];
+            (0..n / 16).all(|k| fits(sixteen(16 * k))) && fits(sixteen(n - 16))
+        }
+        8..=15 => fits([u64_at(0), u64_at(n - 8)]),
+        4..=7 => fits([u32_at(0) | u32_at(n - 4) << 32; 2]),
+        1..=3 => {
+            fits([u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16 | 0x6161_6161_6100_0000; 2])
+        }
+        0 => true,
+    }
 }
 
 pub fn check(row: &Row, out: &mut Vec<Diagnostic>) {
@@ -134,6 +145,21 @@ mod tests {
             }
             if text.is_ascii() && !text.starts_with("http") {
                 proptest::prop_assert_eq!(fast, plain, "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_byte_is_found_at_any_place_of_a_name_of_any_length() {
+        for n in 0..=48 {
+            let good = vec![b'a'; n];
+            assert!(all_name_bytes(&good), "{n}");
+            for place in 0..n {
+                for bad in [b' ', b'/', b';', b'@', b'[', b'`', b'{', 0, 0x7f, 0xc3] {
+                    let mut name = good.clone();
+                    name[place] = bad;
+                    assert!(!all_name_bytes(&name), "{bad} at {place} of {n}");
+                }
             }
         }
     }
