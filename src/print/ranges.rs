@@ -9,7 +9,7 @@ use crate::inventory::Schema;
 /// Rows of one code in a row needed before they are said as a range.
 const RANGE: u64 = 3;
 
-/// Ended runs kept for their buffers, at most (a row may end more; the rest are freed).
+/// Ended runs kept with their buffers, at most (a row may end more; the others' are freed).
 const SPARE_RUNS: usize = 64;
 
 /// Findings of one code on consecutive rows, not yet written.
@@ -89,15 +89,19 @@ impl Run {
 /// The runs open, by code and column: one code in two columns is two runs.
 #[derive(Default)]
 pub(super) struct Runs {
-    /// Few are open at once (a row's codes and the runs it ends), so a list searched in
-    /// order finds one sooner than a map would (the list's order is not the output's: runs
-    /// are written in `order`).
-    open: Vec<Run>,
+    /// Every run, open or ended: a run stays in its place (it is not moved in and out of the
+    /// lists below, which hold places), and an ended run's place is taken by a later run, in
+    /// its buffers.
+    runs: Vec<Run>,
+    /// The places of the runs open. Few are open at once (a row's codes and the runs it ends),
+    /// so a list searched in order finds one sooner than a map would (the list's order is not
+    /// the output's: runs are written in `order`).
+    open: Vec<usize>,
     /// Runs started so far.
     started: u64,
-    /// Runs that ended, for the next to start in.
-    spare: Vec<Run>,
-    /// The runs a row ends: when each started, and where it is in `open`.
+    /// The places of runs that ended, for the next to start in.
+    spare: Vec<usize>,
+    /// The runs a row ends: when each started, and its place.
     ended: Vec<(u64, usize)>,
 }
 
@@ -113,72 +117,82 @@ impl Runs {
     ) {
         let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
         for d in diags {
-            let found = self.open.iter().position(|r| r.column == d.column && r.code == d.code);
-            let i = match found {
-                Some(i) if self.open[i].last_row + 1 == row || self.open[i].last_row == row => {
-                    let run = &mut self.open[i];
+            let runs = &self.runs;
+            let found = self.open.iter().copied().find(|&r| runs[r].column == d.column && runs[r].code == d.code);
+            let r = match found {
+                Some(r) if self.runs[r].last_row + 1 == row || self.runs[r].last_row == row => {
+                    let run = &mut self.runs[r];
                     if run.last_row != row {
                         run.rows += 1;
                     }
                     run.last_row = row;
                     run.last_line = d.line;
-                    i
+                    r
                 }
                 // The run of this code and column that ends here lends its buffers to the next.
-                Some(i) => {
+                Some(r) => {
                     self.started += 1;
-                    self.open[i].write(out, schema, path, palette);
-                    self.open[i].restart(d, row, self.started);
-                    i
+                    self.runs[r].write(out, schema, path, palette);
+                    self.runs[r].restart(d, row, self.started);
+                    r
                 }
                 None => {
                     self.started += 1;
-                    let run = match self.spare.pop() {
-                        Some(mut run) => {
-                            run.restart(d, row, self.started);
-                            run
+                    let r = match self.spare.pop() {
+                        Some(r) => {
+                            self.runs[r].restart(d, row, self.started);
+                            r
                         }
-                        None => Run::new(d, row, self.started),
+                        None => {
+                            self.runs.push(Run::new(d, row, self.started));
+                            self.runs.len() - 1
+                        }
                     };
-                    self.open.push(run);
-                    self.open.len() - 1
+                    self.open.push(r);
+                    r
                 }
             };
             // Too few for a range yet: the finding is kept as it will be written.
-            let run = &mut self.open[i];
+            let run = &mut self.runs[r];
             if run.rows < RANGE {
                 render::human_one_in(&mut run.held, path, d, schema, palette);
             }
         }
+        let runs = &mut self.runs;
         // A whole-row finding such as the quota's is not given to a row invalid for other
         // reasons: such a row does not end its run.
         if has_errors {
-            self.open.iter_mut().filter(|r| r.column == Column::Row).for_each(|r| r.last_row = row);
-        }
-        if self.open.iter().all(|r| r.last_row == row) {
-            return;
-        }
-        let mut ended = std::mem::take(&mut self.ended);
-        ended.clear();
-        ended.extend(self.open.iter().enumerate().filter(|(_, r)| r.last_row < row).map(|(i, r)| (r.order, i)));
-        ended.sort_unstable();
-        for &(_, i) in &ended {
-            self.open[i].write(out, schema, path, palette);
-        }
-        for run in self.open.extract_if(.., |r| r.last_row < row) {
-            if self.spare.len() < SPARE_RUNS {
-                self.spare.push(run);
+            for &r in &self.open {
+                if runs[r].column == Column::Row {
+                    runs[r].last_row = row;
+                }
             }
         }
-        self.ended = ended;
+        if self.open.iter().all(|&r| runs[r].last_row == row) {
+            return;
+        }
+        let ended = &mut self.ended;
+        ended.clear();
+        ended.extend(self.open.iter().filter(|&&r| runs[r].last_row < row).map(|&r| (runs[r].order, r)));
+        ended.sort_unstable();
+        self.open.retain(|&r| runs[r].last_row == row);
+        for &(_, r) in ended.iter() {
+            runs[r].write(out, schema, path, palette);
+            // Past the spares kept with their buffers, an ended run's buffers are freed.
+            if self.spare.len() >= SPARE_RUNS {
+                runs[r].message = String::new();
+                runs[r].held = Vec::new();
+            }
+            self.spare.push(r);
+        }
     }
 
     /// Writes the runs still open, in the order they started.
     pub fn end(&mut self, (schema, path, palette): (&Schema, &str, &Palette), out: &mut Vec<u8>) {
         let mut open = std::mem::take(&mut self.open);
-        open.sort_by_key(|r| r.order);
-        for run in open {
-            run.write(out, schema, path, palette);
+        open.sort_by_key(|&r| self.runs[r].order);
+        for r in open {
+            self.runs[r].write(out, schema, path, palette);
         }
     }
 }
