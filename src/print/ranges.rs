@@ -196,3 +196,48 @@ impl Runs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::codes;
+
+    #[test]
+    fn runs_ended_past_the_spares_lend_their_places_and_start_again_empty() {
+        let names: Vec<String> =
+            ["RegionId", "SourceId"].into_iter().map(String::from).chain((0..200).map(|i| format!("c{i}"))).collect();
+        let schema = Schema::parse(names).unwrap();
+        let how = (&schema, "inv.csv", Palette::plain());
+        let finding =
+            |line: u64, col: u16| Diagnostic::new(line, Column::At(col), codes::NAME_LENGTH, format!("m{line}.{col}"));
+        // The first and third rows each open 150 runs that the next row ends; the last four
+        // make one run a range.
+        let rows: Vec<Vec<Diagnostic>> = vec![
+            (2..152).map(|c| finding(2, c)).collect(),
+            vec![],
+            (52..202).map(|c| finding(4, c)).collect(),
+            vec![],
+            vec![finding(6, 7)],
+            vec![finding(7, 7)],
+            vec![finding(8, 7)],
+            vec![finding(9, 7)],
+        ];
+        let (mut runs, mut out) = (Runs::default(), Vec::new());
+        for (row, diags) in rows.iter().enumerate() {
+            runs.row(row as u64, diags, how, &mut out);
+        }
+        runs.end(how, &mut out);
+        let mut expected = Vec::new();
+        for d in rows[..4].iter().flatten() {
+            render::human_one_in(&mut expected, "inv.csv", d, &schema, Palette::plain());
+        }
+        let text = String::from_utf8(out).unwrap();
+        let (alone, range) = text.split_at(expected.len());
+        assert_eq!(alone, String::from_utf8(expected).unwrap());
+        assert!(range.contains("4 rows, lines 6-9 column c5; the first: m6.7"), "{range}");
+        assert_eq!(runs.runs.len(), 150, "the second row's runs took the first's places");
+        // Of the 150 ended at once, the spares past the first 64 gave up their buffers; the
+        // range's run took one of those.
+        assert_eq!(runs.runs.iter().filter(|r| r.held.capacity() == 0).count(), 150 - SPARE_RUNS - 1);
+    }
+}
