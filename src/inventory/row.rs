@@ -195,6 +195,7 @@ impl<'a> Row<'a> {
     /// this row leaves empty, told by their two bounds (see [`Spans::typed`](super::span::Spans::typed)).
     pub fn typed_blocks(&self) -> impl Iterator<Item = &'a [(u16, ValueType)]> + 'a {
         let (row, typed) = (*self, &self.schema.typed);
+        debug_assert_eq!(self.schema.spans.typed.last().map_or(0, |b| b.1.end), typed.len(), "blocks made");
         let blocks = self.schema.spans.typed.iter().filter(move |(span, _)| row.spanned(Some(*span)) != Some(false));
         blocks.map(move |(_, places)| &typed[places.clone()])
     }

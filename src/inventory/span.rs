@@ -4,8 +4,9 @@
 //! all empty exactly when the bounds at its two ends are equal. A row that sets none of the
 //! 16 data disks of a wide export is then told by two bounds, not by a look at every one of
 //! their columns, and a block of an export's API columns side by side that the row leaves
-//! empty is passed over by the value rule the same way. [`Row`](super::Row) falls back to that look when the bounds prove nothing
-//! (unequal over a range that holds other columns too, or past the record's end); the tests
+//! empty is passed over by the value rule the same way. [`Row`](super::Row) falls back to
+//! that look when the bounds prove nothing (unequal over a range that holds other columns
+//! too, past the record's end, or where the parser took a CR off the last field); the tests
 //! here hold both ways to the same lists and cells.
 
 use super::columns::{DiskColumns, PartColumns, TagColumns, ValueType};
@@ -32,7 +33,7 @@ impl Span {
     }
 }
 
-/// The spans of a header's lists.
+/// The spans of a header's lists, and blocks of the columns the API reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Spans {
     /// Every column of every data disk (their partitions included).

@@ -99,8 +99,10 @@ pub(super) struct Runs {
     open: Vec<usize>,
     /// Runs started so far.
     started: u64,
-    /// The places of runs that ended, for the next to start in.
+    /// The places of runs that ended, with their buffers, for the next to start in.
     spare: Vec<usize>,
+    /// The places of runs that ended past the spares kept: their buffers were freed.
+    bare: Vec<usize>,
     /// The runs a row ends: when each started, and its place.
     ended: Vec<(u64, usize)>,
 }
@@ -138,7 +140,7 @@ impl Runs {
                 }
                 None => {
                     self.started += 1;
-                    let r = match self.spare.pop() {
+                    let r = match self.spare.pop().or_else(|| self.bare.pop()) {
                         Some(r) => {
                             self.runs[r].restart(d, row, self.started);
                             r
@@ -179,11 +181,12 @@ impl Runs {
         for &(_, r) in ended.iter() {
             runs[r].write(out, schema, path, palette);
             // Past the spares kept with their buffers, an ended run's buffers are freed.
-            if self.spare.len() >= SPARE_RUNS {
-                runs[r].message = String::new();
-                runs[r].held = Vec::new();
+            if self.spare.len() < SPARE_RUNS {
+                self.spare.push(r);
+            } else {
+                (runs[r].message, runs[r].held) = (String::new(), Vec::new());
+                self.bare.push(r);
             }
-            self.spare.push(r);
         }
     }
 
@@ -234,10 +237,14 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let (alone, range) = text.split_at(expected.len());
         assert_eq!(alone, String::from_utf8(expected).unwrap());
-        assert!(range.contains("4 rows, lines 6-9 column c5; the first: m6.7"), "{range}");
+        assert_eq!(
+            range,
+            "error[Name.Length]: 4 rows, lines 6-9 column c5; the first: m6.7\n  --> inv.csv:6-9\n   = hint: names are 2 to 128 characters long\n\n"
+        );
         assert_eq!(runs.runs.len(), 150, "the second row's runs took the first's places");
-        // Of the 150 ended at once, the spares past the first 64 gave up their buffers; the
-        // range's run took one of those.
-        assert_eq!(runs.runs.iter().filter(|r| r.held.capacity() == 0).count(), 150 - SPARE_RUNS - 1);
+        // Of the 150 ended at once, those past the 64 spares gave up their buffers; the range's
+        // run started in a spare's.
+        assert_eq!(runs.runs.iter().filter(|r| r.held.capacity() == 0).count(), 150 - SPARE_RUNS);
+        assert_eq!((runs.spare.len(), runs.bare.len()), (SPARE_RUNS - 1, 150 - SPARE_RUNS));
     }
 }
