@@ -169,3 +169,51 @@ fn formulas_from_a_cmdb_are_guarded_in_the_draft_and_reported_in_api_columns() {
         .collect();
     assert_eq!(formulas, [(10, "Description"), (10, "InstanceType")], "db01 is the draft's ninth row");
 }
+
+/// A sheet is checked as it is read: one that goes wrong far down has the rows above the
+/// cell at fault checked and said, then the one-line refusal (exit 2) that a sheet read
+/// whole first would give alone; commands that act refuse it with nothing done.
+#[test]
+fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for row in 1..=20_000u32 {
+        // Row 101 repeats row 1's source server: a finding well before the fault.
+        let source = format!("s-bp1e2fsl57knvu{:06}", if row == 100 { 1 } else { row });
+        let cells = ["cn-hangzhou".to_string(), source, format!("web-{row}"), "Image".into(), format!("img-{row}")];
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, cell).unwrap();
+        }
+        sheet.write_number(row, 5, 40.0).unwrap();
+    }
+    sheet.write_string(15_000, 10, "stray").unwrap();
+    book.save(dir.path().join("far.xlsx")).unwrap();
+    let want = "far.xlsx: Sheet1!K15001 holds a value right of the header's last column (F): move it into the table, or clear it";
+    let out = smcplan(dir.path())
+        .args(["validate", "far.xlsx", "--format", "json", "--quota", "100000", "--now", NOW])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err, format!("error: {want}\n"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["message"], want);
+    let said: Vec<(u64, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(said, [(101, "SourceId.Duplicate")]);
+    for args in [&["plan", "far.xlsx"][..], &["submit", "far.xlsx", "--report", "out", "--dry-run"]] {
+        let out = smcplan(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), format!("error: {want}\n"), "{args:?}");
+        assert!(!dir.path().join("out").exists(), "{args:?}: nothing written");
+    }
+}

@@ -14,6 +14,7 @@ use crate::account::{AccountIndex, DEFAULT_JOB_QUOTA};
 use crate::diagnostics::{self, Diagnostic, Severity, Summary};
 use crate::inventory::read::{BadRow, InputError, Parsed, Parser, Piece, Reader};
 use crate::inventory::row::Cells;
+use crate::inventory::sheet::{SharedTold, told};
 use crate::inventory::{Record, Records, Row, Schema};
 use conflicts::{Batch, Keys};
 use jiff::Timestamp;
@@ -198,12 +199,17 @@ struct Ordered<'s, V> {
     /// The row's own findings and the batch's, in order, when it has both.
     merged: Vec<Diagnostic>,
     /// A workbook's spreadsheet row of each line of the CSV it was read as.
-    sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
+    sheet_rows: Option<SharedTold>,
 }
 
 /// The line a person sees: the CSV line, or a workbook's spreadsheet row.
-fn seen_line(sheet_rows: Option<&std::sync::Arc<Vec<u64>>>, line: u64) -> u64 {
+fn seen_line(sheet_rows: Option<&[u64]>, line: u64) -> u64 {
     sheet_rows.and_then(|rows| rows.get(line as usize).copied()).unwrap_or(line)
+}
+
+/// Sees `line` as a person does, the rows read so far locked for it.
+fn seen_line_in(sheet_rows: Option<&SharedTold>, line: u64) -> u64 {
+    seen_line(sheet_rows.map(told).as_deref().map(|t| t.rows.as_slice()), line)
 }
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
@@ -211,7 +217,9 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
     fn finish(&mut self, chunk: &mut Chunk, offset: u64) {
         let records = &chunk.records;
         self.keyed.clear();
-        let rows = self.sheet_rows.as_ref();
+        // The rows the reader has told so far include the chunk's (it read them first).
+        let told = self.sheet_rows.as_ref().map(told);
+        let rows = told.as_deref().map(|t| t.rows.as_slice());
         self.keyed.extend(
             chunk.outcomes[..chunk.checked]
                 .iter()
@@ -271,11 +279,12 @@ pub fn run_reader_with(
 ) -> Result<Checked, InputError> {
     let schema = reader.schema().clone();
     let path = reader.path().to_string();
+    // A workbook's notes on rewritten cells come once its sheet is read to the end (in `Checked`).
     let notes = reader.notes().to_vec();
     let sheet_rows = reader.sheet_rows().cloned();
     let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
     let mut header = schema.diagnostics(opts.strict);
-    header.iter_mut().for_each(|d| d.line = seen_line(sheet_rows.as_ref(), d.line));
+    header.iter_mut().for_each(|d| d.line = seen_line_in(sheet_rows.as_ref(), d.line));
     on_header(&schema, &header, &notes);
     let mut summary = Summary::default();
     header.iter().for_each(|d| summary.count(d));
@@ -299,7 +308,7 @@ pub fn run_reader_with(
         let bad = chunk.bad.take();
         ordered.finish(chunk, offset);
         if let Some(b) = bad {
-            return Err(InputError::new(&path, Some(seen_line(sheet_rows.as_ref(), b.line + offset)), b.message));
+            return Err(InputError::new(&path, Some(seen_line_in(sheet_rows.as_ref(), b.line + offset)), b.message));
         }
         Ok(())
     };
@@ -326,7 +335,7 @@ pub fn run_reader_with(
         schema: schema.clone(),
         summary: ordered.summary,
         diagnostics: ordered.diags,
-        notes,
+        notes: reader.notes_at_end(),
         tapped: None,
     })
 }

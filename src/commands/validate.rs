@@ -25,11 +25,13 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     };
     // The header's findings open the output; each row's follow as the check reaches it.
     let stream = std::cell::RefCell::new(None);
+    let said = std::cell::Cell::new(0);
     let on_header = |schema: &crate::inventory::Schema, diags: &[crate::diagnostics::Diagnostic], notes: &[String]| {
         let mut err = anstream::stderr().lock();
         for note in notes {
             let _ = writeln!(err, "note: {note}");
         }
+        said.set(notes.len());
         let mut s = Stream::new(out, style, &path);
         s.header(schema, diags);
         *stream.borrow_mut() = Some((s, schema.clone()));
@@ -43,6 +45,10 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let stream = stream.into_inner();
     match checked {
         Ok(checked) => {
+            // A workbook's notes on its rewritten cells are known once its sheet is read.
+            let mut err = anstream::stderr().lock();
+            checked.notes.iter().skip(said.get()).for_each(|note| drop(writeln!(err, "note: {note}")));
+            drop(err);
             let (stream, _) = stream.expect("a check that ran saw its header");
             stream.finish(&checked.schema, &checked.summary).map_err(stdout_fault)?;
             Ok(outcome(&checked))

@@ -5,6 +5,7 @@ use super::parse::Step;
 pub use super::parse::{BadRow, Parsed, Parser};
 use super::record::Records;
 use super::schema::Schema;
+use super::sheet::SharedTold;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -40,8 +41,9 @@ pub struct Reader {
     first_line: u64,
     piece_bytes: usize,
     notes: Vec<String>,
-    /// For a workbook read as CSV: the spreadsheet row of each CSV line.
-    sheet_rows: Option<std::sync::Arc<Vec<u64>>>,
+    /// For a workbook read as CSV: the spreadsheet row of each CSV line read so far, and
+    /// what else the sheet told.
+    sheet_rows: Option<SharedTold>,
     /// Watches the bytes as they are read, when asked (see [`Reader::tap`]).
     tap: Option<SharedTap>,
 }
@@ -89,33 +91,41 @@ impl Reader {
             let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read: {e}")))?;
             tap.lock().expect("tap lock").feed(&bytes);
         }
-        let book = super::sheet::read(path, sheet)?;
-        let rows = std::sync::Arc::new(book.rows);
-        let (sheet_name, others) = (book.sheet.name.clone(), sheet.is_none() && book.sheets.len() > 1);
+        let streamed = super::sheet::stream(path, sheet)?;
+        let told = streamed.input.told();
+        let others = sheet.is_none() && streamed.sheets.len() > 1;
+        let sheets = streamed.sheets;
         let on_the_sheet = |mut e: InputError| {
-            e.line = e.line.map(|l| rows.get(l as usize).copied().unwrap_or(l));
+            e.line = e.line.map(|l| super::sheet::told(&told).rows.get(l as usize).copied().unwrap_or(l));
             // A header without the inventory's columns: perhaps another sheet holds them.
             if others && e.message.starts_with("the header has no") {
-                let all = book.sheets.join(", ");
-                e.message = format!(
-                    "{} (sheet '{sheet_name}'; the workbook's sheets are {all}: name one with --sheet)",
-                    e.message
-                );
+                let shown = super::sheet::told(&told).sheet.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+                let all = sheets.join(", ");
+                e.message =
+                    format!("{} (sheet '{shown}'; the workbook's sheets are {all}: name one with --sheet)", e.message);
             }
             e
         };
         // The CSV made from a sheet is separated by commas whatever its cells hold.
-        let csv = Box::new(std::io::Cursor::new(book.csv));
-        let mut reader = Reader::from_reader_with(&shown, csv, Some(b',')).map_err(on_the_sheet)?;
-        reader.schema.sheet = Some(book.sheet);
-        reader.notes.extend(book.notes.into_iter().map(|n| format!("{shown}: {n}")));
-        reader.sheet_rows = Some(rows);
+        let mut reader =
+            Reader::from_reader_with(&shown, Box::new(streamed.input), Some(b',')).map_err(on_the_sheet)?;
+        reader.schema.sheet = super::sheet::told(&told).sheet.clone();
+        reader.sheet_rows = Some(told);
         Ok(reader)
     }
 
     /// For a workbook: the spreadsheet row of each line of the CSV it was read as.
-    pub fn sheet_rows(&self) -> Option<&std::sync::Arc<Vec<u64>>> {
+    pub fn sheet_rows(&self) -> Option<&SharedTold> {
         self.sheet_rows.as_ref()
+    }
+
+    /// The notes of [`Reader::notes`], and those a workbook's sheet told once it was read to its end.
+    pub fn notes_at_end(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if let Some(told) = &self.sheet_rows {
+            notes.extend(super::sheet::told(told).notes.iter().map(|n| format!("{}: {n}", self.path)));
+        }
+        notes
     }
 
     /// Opens the CSV file `path` and parses its header.
@@ -227,7 +237,7 @@ impl Reader {
     fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<(), InputError> {
         let before = buf.len();
         let read = self.input.by_ref().take(max as u64).read_to_end(buf);
-        read.map_err(|e| InputError::new(&self.path, None, format!("cannot read: {e}")))?;
+        read.map_err(|e| InputError::new(&self.path, None, super::sheet::refusal(&e)))?;
         if let Some(tap) = &self.tap {
             tap.lock().expect("tap lock").feed(&buf[before..]);
         }
