@@ -170,30 +170,43 @@ fn formulas_from_a_cmdb_are_guarded_in_the_draft_and_reported_in_api_columns() {
     assert_eq!(formulas, [(10, "Description"), (10, "InstanceType")], "db01 is the draft's ninth row");
 }
 
-/// A sheet is checked as it is read: one that goes wrong far down has the rows above the
-/// cell at fault checked and said, then the one-line refusal (exit 2) that a sheet read
-/// whole first would give alone; commands that act refuse it with nothing done.
-#[test]
-fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
-    let dir = tempfile::tempdir().unwrap();
+/// A sheet of 20,000 rows, with a note of two lines on row 51 (so that CSV lines and sheet
+/// rows part there), row 101 repeating row 1's source server and row 14,990 repeating row
+/// 2's, and `more` written after; saved as `name`.
+fn sheet_with(dir: &Path, name: &str, header: &[&str], more: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    let header = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize"];
     for (c, h) in header.iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     for row in 1..=20_000u32 {
-        // Row 101 repeats row 1's source server: a finding well before the fault.
-        let source = format!("s-bp1e2fsl57knvu{:06}", if row == 100 { 1 } else { row });
+        let source = format!(
+            "s-bp1e2fsl57knvu{:06}",
+            [(100, 1), (14_989, 2)].into_iter().find(|r| r.0 == row).map_or(row, |r| r.1)
+        );
         let cells = ["cn-hangzhou".to_string(), source, format!("web-{row}"), "Image".into(), format!("img-{row}")];
         for (c, cell) in cells.iter().enumerate() {
             sheet.write_string(row, c as u16, cell).unwrap();
         }
         sheet.write_number(row, 5, 40.0).unwrap();
     }
-    sheet.write_string(15_000, 10, "stray").unwrap();
-    book.save(dir.path().join("far.xlsx")).unwrap();
-    let want = "far.xlsx: Sheet1!K15001 holds a value right of the header's last column (F): move it into the table, or clear it";
+    sheet.write_string(50, 6, "two\nlines").unwrap();
+    more(sheet);
+    book.save(dir.join(name)).unwrap();
+}
+
+const HEADER: [&str; 7] = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize", "note"];
+
+/// A sheet is checked as it is read: one that goes wrong far down has every row above the
+/// cell at fault checked and said, then the one-line refusal (exit 2) that a sheet read whole
+/// first gave alone; commands that act refuse it with nothing done.
+#[test]
+fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    sheet_with(dir.path(), "far.xlsx", &HEADER, |s| {
+        s.write_string(15_000, 10, "stray").unwrap();
+    });
+    let want = "far.xlsx: Sheet1!K15001 holds a value right of the header's last column (G): move it into the table, or clear it";
     let out = smcplan(dir.path())
         .args(["validate", "far.xlsx", "--format", "json", "--quota", "100000", "--now", NOW])
         .output()
@@ -208,12 +221,63 @@ fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
         .unwrap()
         .iter()
         .map(|d| (d["line"].as_u64().unwrap(), d["code"].as_str().unwrap()))
+        .filter(|(_, code)| *code == "SourceId.Duplicate")
         .collect();
-    assert_eq!(said, [(101, "SourceId.Duplicate")]);
+    // Spreadsheet rows, past the two-line cell; the second just above the fault.
+    assert_eq!(said, [(101, "SourceId.Duplicate"), (14_990, "SourceId.Duplicate")]);
     for args in [&["plan", "far.xlsx"][..], &["submit", "far.xlsx", "--report", "out", "--dry-run"]] {
         let out = smcplan(dir.path()).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), format!("error: {want}\n"), "{args:?}");
         assert!(!dir.path().join("out").exists(), "{args:?}: nothing written");
+    }
+}
+
+/// What a sheet read whole before its rows gave stays: a sheet that goes wrong far down is
+/// refused as such even when a row above it cannot be read (a header cell of a space is no
+/// column) or the header lacks a column, and the notes on rewritten cells are said before the
+/// error of a row that cannot be read.
+#[test]
+fn a_sheet_at_fault_is_refused_ahead_of_its_rows_and_notes_come_before_a_rows_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let spaced = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize", " "];
+    let stray = |s: &mut rust_xlsxwriter::Worksheet| {
+        s.write_string(15_000, 10, "stray").unwrap();
+    };
+    sheet_with(dir.path(), "bad-row.xlsx", &spaced, stray);
+    sheet_with(
+        dir.path(),
+        "no-source.xlsx",
+        &["RegionId", "Source", "Name", "TargetType", "ImageName", "SystemDiskSize", "note"],
+        stray,
+    );
+    let dated = |s: &mut rust_xlsxwriter::Worksheet| {
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 12, 24).unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        s.write_datetime_with_format(9, 6, &date, &format).unwrap();
+    };
+    sheet_with(dir.path(), "dated.xlsx", &spaced, dated);
+    let past = "holds a value right of the header's last column";
+    for (file, want) in [
+        (
+            "bad-row.xlsx",
+            format!("error: bad-row.xlsx: Sheet1!K15001 {past} (G): move it into the table, or clear it\n"),
+        ),
+        (
+            "no-source.xlsx",
+            format!("error: no-source.xlsx: Sheet1!K15001 {past} (G): move it into the table, or clear it\n"),
+        ),
+        (
+            "dated.xlsx",
+            concat!(
+                "note: dated.xlsx: 1 cell of column   (first Sheet1!G10): dates, read as YYYY-MM-DDThh:mm:ssZ (UTC)\n",
+                "error: dated.xlsx:10: the row has 7 fields but the header has 6\n"
+            )
+            .to_string(),
+        ),
+    ] {
+        let out = smcplan(dir.path()).args(["validate", file, "--now", NOW]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{file}");
     }
 }

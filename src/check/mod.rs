@@ -312,7 +312,7 @@ pub fn run_reader_with(
         }
         Ok(())
     };
-    relay::run(
+    let ran = relay::run(
         threads(),
         CHUNKS,
         |chunk: &mut Chunk| reader.next_piece(&mut chunk.piece),
@@ -323,9 +323,15 @@ pub fn run_reader_with(
             settle(chunk, offset)
         },
         || InputError::new(&path, None, "internal error: a check worker panicked"),
-    )?;
-    if let Some((mut chunk, offset)) = stitch.rest() {
-        settle(&mut chunk, offset)?;
+    );
+    let ran = ran.and_then(|()| stitch.rest().map_or(Ok(()), |(mut chunk, offset)| settle(&mut chunk, offset)));
+    if let Err(mut e) = ran {
+        // A workbook's sheet that cannot be read is refused as such, whatever its rows above showed.
+        if let Some(message) = reader.sheet_refusal() {
+            e = InputError::new(&path, None, message);
+        }
+        e.notes = reader.sheet_notes();
+        return Err(e);
     }
     if ordered.summary.rows == 0 {
         return Err(InputError::new(&path, None, "the file has a header but no rows"));

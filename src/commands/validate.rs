@@ -54,13 +54,18 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
             Ok(outcome(&checked))
         }
         // Findings may be written already: the error ends that output (JSON closes its object with it).
-        Err(e) => match stream {
-            Some((stream, schema)) => {
-                let message = e.to_string();
-                stream.fail(&schema, &message).map_err(stdout_fault)?;
-                Err(Reported(message).into())
+        Err(mut e) => {
+            let mut err = anstream::stderr().lock();
+            std::mem::take(&mut e.notes).iter().for_each(|note| drop(writeln!(err, "note: {note}")));
+            drop(err);
+            match stream {
+                Some((stream, schema)) => {
+                    let message = e.to_string();
+                    stream.fail(&schema, &message).map_err(stdout_fault)?;
+                    Err(Reported(message).into())
+                }
+                None => Err(e.into()),
             }
-            None => Err(e.into()),
-        },
+        }
     }
 }

@@ -7,10 +7,13 @@ pub struct InputError {
     pub path: String,
     pub line: Option<u64>,
     pub message: String,
+    /// What reading the input had noted before it failed (a workbook's rewritten cells), to be
+    /// said before the error.
+    pub notes: Vec<String>,
 }
 
 impl InputError {
     pub fn new(path: &str, line: Option<u64>, message: impl Into<String>) -> InputError {
-        InputError { path: path.to_string(), line, message: message.into() }
+        InputError { path: path.to_string(), line, message: message.into(), notes: Vec::new() }
     }
 }

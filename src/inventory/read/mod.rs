@@ -46,6 +46,8 @@ pub struct Reader {
     sheet_rows: Option<SharedTold>,
     /// Watches the bytes as they are read, when asked (see [`Reader::tap`]).
     tap: Option<SharedTap>,
+    /// Why a workbook's sheet cannot be read past the bytes read so far, once its input said so.
+    refused: Option<String>,
 }
 
 /// A tap the reader feeds and its opener reads once the input is used up.
@@ -106,11 +108,16 @@ impl Reader {
             }
             e
         };
+        let mut reader = Reader::unopened(&shown, Box::new(streamed.input), None);
+        reader.sheet_rows = Some(std::sync::Arc::clone(&told));
         // The CSV made from a sheet is separated by commas whatever its cells hold.
-        let mut reader =
-            Reader::from_reader_with(&shown, Box::new(streamed.input), Some(b',')).map_err(on_the_sheet)?;
+        if let Err(e) = reader.open_header(Some(b',')) {
+            return Err(match reader.sheet_refusal() {
+                Some(message) => InputError::new(&shown, None, message),
+                None => on_the_sheet(e),
+            });
+        }
         reader.schema.sheet = super::sheet::told(&told).sheet.clone();
-        reader.sheet_rows = Some(told);
         Ok(reader)
     }
 
@@ -119,13 +126,17 @@ impl Reader {
         self.sheet_rows.as_ref()
     }
 
-    /// The notes of [`Reader::notes`], and those a workbook's sheet told once it was read to its end.
+    /// The notes of [`Reader::notes`], and [`Reader::sheet_notes`].
     pub fn notes_at_end(&self) -> Vec<String> {
         let mut notes = self.notes.clone();
-        if let Some(told) = &self.sheet_rows {
-            notes.extend(super::sheet::told(told).notes.iter().map(|n| format!("{}: {n}", self.path)));
-        }
+        notes.extend(self.sheet_notes());
         notes
+    }
+
+    /// The notes a workbook's sheet told once it was read to its end (none before).
+    pub fn sheet_notes(&self) -> Vec<String> {
+        let told = self.sheet_rows.as_ref().map(super::sheet::told);
+        told.map_or_else(Vec::new, |t| t.notes.iter().map(|n| format!("{}: {n}", self.path)).collect())
     }
 
     /// Opens the CSV file `path` and parses its header.
@@ -154,7 +165,14 @@ impl Reader {
         delimiter: Option<u8>,
         tap: Option<SharedTap>,
     ) -> Result<Reader, InputError> {
-        let mut reader = Reader {
+        let mut reader = Reader::unopened(path, input, tap);
+        reader.open_header(delimiter)?;
+        Ok(reader)
+    }
+
+    /// A reader of `input` whose header is not read yet.
+    fn unopened(path: &str, input: Box<dyn Read + Send>, tap: Option<SharedTap>) -> Reader {
+        Reader {
             path: path.to_string(),
             input,
             schema: Schema::empty(),
@@ -166,12 +184,28 @@ impl Reader {
             notes: Vec::new(),
             sheet_rows: None,
             tap,
-        };
-        let (names, line, delimiter) = reader.header(delimiter)?;
-        reader.schema = Schema::parse(names).map_err(|e| InputError::new(path, Some(line), e.to_string()))?;
-        reader.schema.delimiter = delimiter;
-        reader.notes.extend(delimiter_note(path, delimiter));
-        Ok(reader)
+            refused: None,
+        }
+    }
+
+    /// Reads the header, separated by `delimiter` or by the one it shows, into the schema.
+    fn open_header(&mut self, delimiter: Option<u8>) -> Result<(), InputError> {
+        let (names, line, delimiter) = self.header(delimiter)?;
+        self.schema = Schema::parse(names).map_err(|e| InputError::new(&self.path, Some(line), e.to_string()))?;
+        self.schema.delimiter = delimiter;
+        self.notes.extend(delimiter_note(&self.path, delimiter));
+        Ok(())
+    }
+
+    /// For a workbook: why its sheet cannot be read, if it cannot, past what was read so far
+    /// (the rest of it read to learn it). An error in the rows above the cell at fault gives
+    /// way to it, as when a sheet was written whole before its rows were read.
+    pub fn sheet_refusal(&mut self) -> Option<String> {
+        self.sheet_rows.as_ref()?;
+        if let Some(message) = &self.refused {
+            return Some(message.clone());
+        }
+        std::io::copy(&mut self.input, &mut std::io::sink()).err().and_then(|e| super::sheet::refused(&e))
     }
 
     /// What reading the file changed or decided that the user should hear of, once each
@@ -236,8 +270,17 @@ impl Reader {
     /// Appends up to `max` more bytes of the input to `buf`, noting the end of the input.
     fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<(), InputError> {
         let before = buf.len();
-        let read = self.input.by_ref().take(max as u64).read_to_end(buf);
-        read.map_err(|e| InputError::new(&self.path, None, super::sheet::refusal(&e)))?;
+        if let Err(e) = self.input.by_ref().take(max as u64).read_to_end(buf) {
+            match super::sheet::refused(&e) {
+                // A sheet's records before the cell at fault are whole: they are handed out
+                // first, then the refusal (see `next_piece`).
+                Some(message) => {
+                    self.refused = Some(message);
+                    self.eof = true;
+                }
+                None => return Err(InputError::new(&self.path, None, format!("cannot read: {e}"))),
+            }
+        }
         if let Some(tap) = &self.tap {
             tap.lock().expect("tap lock").feed(&buf[before..]);
         }
@@ -275,7 +318,10 @@ impl Reader {
             self.read_into(bytes, want - bytes.len())?;
         }
         if bytes.is_empty() {
-            return Ok(false);
+            return match &self.refused {
+                Some(message) => Err(InputError::new(&self.path, None, message.clone())),
+                None => Ok(false),
+            };
         }
         // Cut after the last newline, so that what is left for the next piece is less than
         // a line; a piece without one grows, up to a row too long to accept (which the

@@ -51,12 +51,9 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// The message for a failed read: the sheet's refusal as it was said, or the I/O error's.
-pub fn refusal(e: &io::Error) -> String {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<Refused>()) {
-        Some(Refused(message)) => message.clone(),
-        None => format!("cannot read: {e}"),
-    }
+/// Why the sheet cannot be read, when `e` is its input's refusal (and not an I/O error).
+pub fn refused(e: &io::Error) -> Option<String> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<Refused>()).map(|Refused(message)| message.clone())
 }
 
 /// The CSV of a sheet, read as its writer hands it over.
@@ -178,10 +175,14 @@ mod tests {
         let mut got = Vec::new();
         let e = input.read_to_end(&mut got).unwrap_err();
         assert_eq!(got, b"a,b\n");
-        assert_eq!(refusal(&e), "sheet 'S' holds row 3 after row 9");
+        assert_eq!(refused(&e).as_deref(), Some("sheet 'S' holds row 3 after row 9"));
         let again = input.read(&mut [0u8; 8]).unwrap_err();
-        assert_eq!(refusal(&again), "sheet 'S' holds row 3 after row 9", "said again to a reader that asks again");
-        assert_eq!(refusal(&io::Error::other("disk gone")), "cannot read: disk gone");
+        assert_eq!(
+            refused(&again).as_deref(),
+            Some("sheet 'S' holds row 3 after row 9"),
+            "said again when asked again"
+        );
+        assert_eq!(refused(&io::Error::other("disk gone")), None, "an I/O error is not a refusal");
     }
 
     #[test]
@@ -190,7 +191,7 @@ mod tests {
         tx.send(lines("a,b\n", &[1], Some("S"))).unwrap();
         drop(tx);
         let e = SheetInput::new(rx, None).read_to_end(&mut Vec::new()).unwrap_err();
-        assert_eq!(refusal(&e), "internal error: the workbook's reader stopped");
+        assert_eq!(refused(&e).as_deref(), Some("internal error: the workbook's reader stopped"));
     }
 
     #[test]

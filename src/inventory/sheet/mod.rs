@@ -15,7 +15,7 @@ use super::workbook;
 use crate::text::one_line;
 use calamine::{Data, Reader as _};
 use input::Handed;
-pub use input::{SharedTold, SheetInput, Told, refusal, told};
+pub use input::{SharedTold, SheetInput, Told, refused, told};
 pub use place::{MAX_COLUMNS, MAX_ROWS, Sheet, SheetError, column_letters};
 use rows::{Cell, Written, write};
 use std::io::Read as _;
@@ -53,7 +53,8 @@ pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
     let shown = path.display().to_string();
     let Streamed { mut input, sheets } = stream(path, wanted)?;
     let mut csv = Vec::new();
-    input.read_to_end(&mut csv).map_err(|e| InputError::new(&shown, None, refusal(&e)))?;
+    let said = |e: std::io::Error| refused(&e).unwrap_or_else(|| format!("cannot read: {e}"));
+    input.read_to_end(&mut csv).map_err(|e| InputError::new(&shown, None, said(e)))?;
     let shared = input.told();
     drop(input);
     let mut told = told(&shared);
@@ -91,7 +92,9 @@ pub fn stream(path: &Path, wanted: Option<&str>) -> Result<Streamed, InputError>
                 // The crate's cells borrow its shared strings for as long as the book is lent.
                 let make = move |emit: &mut dyn FnMut(_) -> bool| {
                     let book = book;
-                    pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
+                    guarded(sheet, emit, |emit| {
+                        pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
+                    })
                 };
                 overlapped(make, |cells| hand(cells.map(owned), sheet, &tx));
             };
@@ -200,6 +203,19 @@ fn pump<'a, R, O: std::fmt::Display, E: std::fmt::Display>(
     }
 }
 
+/// Runs `read`, which gives cells to `emit`; when the workbook crate panics on the way, says
+/// so as a cell that cannot be read, so that the sheet is refused, not taken as ended there.
+fn guarded<'a>(
+    sheet: &str,
+    emit: &mut dyn FnMut(CellRef<'a>) -> bool,
+    read: impl FnOnce(&mut dyn FnMut(CellRef<'a>) -> bool),
+) {
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&mut *emit)));
+    if read.is_err() {
+        emit(Err(cannot(sheet, &"the workbook is damaged; save it again from Excel")));
+    }
+}
+
 /// The sheet named exactly, else the one named so in another letter case; the first when
 /// none is wanted.
 fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, SheetError> {
@@ -214,5 +230,28 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, SheetErr
             .cloned()
             .ok_or_else(|| SheetError::NoSuchSheet { wanted: w.to_string(), has: names.to_vec() }),
         None => names.first().cloned().ok_or(SheetError::NoSheet),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_of_the_workbook_crate_refuses_the_sheet() {
+        let mut emitted = Vec::new();
+        guarded(
+            "S",
+            &mut |cell| {
+                emitted.push(cell.map(|(at, _)| at));
+                true
+            },
+            |emit| {
+                emit(Ok(((0, 0), calamine::DataRef::Int(1))));
+                panic!("a damaged sheet");
+            },
+        );
+        let why = "the workbook is damaged; save it again from Excel".to_string();
+        assert_eq!(emitted, [Ok((0, 0)), Err(SheetError::Unread { sheet: "S".into(), why })]);
     }
 }
