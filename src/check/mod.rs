@@ -334,7 +334,9 @@ pub fn run_reader_with(
         return Err(e);
     }
     if ordered.summary.rows == 0 {
-        return Err(InputError::new(&path, None, "the file has a header but no rows"));
+        let mut e = InputError::new(&path, None, "the file has a header but no rows");
+        e.notes = reader.sheet_notes();
+        return Err(e);
     }
     Ok(Checked {
         path,

@@ -167,3 +167,28 @@ fn lines_ended_by_cr_alone_are_explained() {
     assert!(said.starts_with("its lines end with CR alone"), "{said}");
     assert_eq!(not_csv_text(b"RegionId,SourceId\r\ncn-hangzhou,s-1\r\n"), None);
 }
+
+/// An input that refuses (a workbook's sheet at fault far down) after records of more than a
+/// piece: every record before the refusal is checked, then the refusal is the error, in its
+/// own words.
+#[test]
+fn every_record_before_a_refusal_is_checked() {
+    let mut csv = String::from("RegionId,SourceId\n");
+    (0..10_000).for_each(|i| csv.push_str(&format!("cn-hangzhou,s-{i}\n")));
+    let input = crate::inventory::sheet::refusing_after(&csv, "sheet 'S' holds row 3 after row 10002");
+    let reader = Reader::from_reader("inv.xlsx", Box::new(input)).unwrap();
+    let opts = crate::check::Options {
+        strict: false,
+        now: jiff::Timestamp::UNIX_EPOCH,
+        account: None,
+        quota: Some(100_000),
+        retain: false,
+        sheet: None,
+        tap: false,
+    };
+    let mut lines = Vec::new();
+    let e = crate::check::run_reader(reader, &opts, |row, _| lines.push(row.line)).err().unwrap();
+    assert_eq!(e, InputError::new("inv.xlsx", None, "sheet 'S' holds row 3 after row 10002"));
+    let every = lines.iter().copied().eq(2..=10_001);
+    assert!(every, "every record, the last piece's too: {} of 10,000, the last {:?}", lines.len(), lines.last());
+}

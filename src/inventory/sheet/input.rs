@@ -131,6 +131,23 @@ impl Drop for SheetInput {
     }
 }
 
+/// An input that hands over `csv` in blocks of whole lines of about 4 KiB, then refuses
+/// with `message` (for the reader's tests).
+#[cfg(test)]
+pub fn refusing_after(csv: &str, message: &str) -> SheetInput {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut rest = csv;
+    while !rest.is_empty() {
+        let cut = rest[..rest.len().min(4096)].rfind('\n').map_or(rest.len(), |i| i + 1);
+        let (block, after) = rest.split_at(cut);
+        let rows = vec![0; block.matches('\n').count()];
+        tx.send(Handed::Written(Written::Lines { csv: block.as_bytes().to_vec(), rows, sheet: None })).unwrap();
+        rest = after;
+    }
+    tx.send(Handed::Failed(message.to_string())).unwrap();
+    SheetInput::new(rx, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,8 @@ use super::workbook;
 use crate::text::one_line;
 use calamine::{Data, Reader as _};
 use input::Handed;
+#[cfg(test)]
+pub use input::refusing_after;
 pub use input::{SharedTold, SheetInput, Told, refused, told};
 pub use place::{MAX_COLUMNS, MAX_ROWS, Sheet, SheetError, column_letters};
 use rows::{Cell, Written, write};
