@@ -40,16 +40,9 @@ pub fn told(shared: &SharedTold) -> std::sync::MutexGuard<'_, Told> {
 }
 
 /// The reading's own words for why the sheet cannot be read, carried through [`io::Error`].
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// Why the sheet cannot be read, when `e` is its input's refusal (and not an I/O error).
 pub fn refused(e: &io::Error) -> Option<String> {
