@@ -198,8 +198,8 @@ fn sheet_with(dir: &Path, name: &str, header: &[&str], more: impl FnOnce(&mut ru
 const HEADER: [&str; 7] = ["RegionId", "SourceId", "Name", "TargetType", "ImageName", "SystemDiskSize", "note"];
 
 /// A sheet is checked as it is read: one that goes wrong far down has every row above the
-/// cell at fault checked and said, then the one-line refusal (exit 2) that a sheet read whole
-/// first gave alone; commands that act refuse it with nothing done.
+/// cell at fault checked and said, then its one-line refusal (exit 2); commands that act
+/// refuse it with nothing done.
 #[test]
 fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
     let dir = tempfile::tempdir().unwrap();
@@ -233,10 +233,9 @@ fn a_sheet_that_goes_wrong_far_down_is_checked_up_to_the_cell_at_fault() {
     }
 }
 
-/// What a sheet read whole before its rows gave stays: a sheet that goes wrong far down is
-/// refused as such even when a row above it cannot be read (a header cell of a space is no
-/// column) or the header lacks a column, and the notes on rewritten cells are said before the
-/// error of a row that cannot be read.
+/// A sheet that goes wrong far down is refused as such even when a row above it cannot be
+/// read (a header cell of a space is no column) or the header lacks a column, and the notes on
+/// rewritten cells are said before the error of a row that cannot be read.
 #[test]
 fn a_sheet_at_fault_is_refused_ahead_of_its_rows_and_notes_come_before_a_rows_error() {
     let dir = tempfile::tempdir().unwrap();

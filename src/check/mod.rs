@@ -51,7 +51,7 @@ pub struct Checked {
     /// Every finding kept (see [`Options::retain`]), sorted by line, column and code.
     pub diagnostics: Vec<Diagnostic>,
     /// What reading the file decided or rewrote, for the user to hear once each (see
-    /// [`Reader::notes`]).
+    /// [`Reader::notes_at_end`]: a workbook's notes come once its sheet is read).
     pub notes: Vec<String>,
     /// The file's hash and the rows a `failed.csv` says it fixes, when asked (see [`Options::tap`]).
     pub tapped: Option<crate::inventory::tap::Tapped>,
@@ -171,8 +171,9 @@ pub fn run(path: &Path, opts: &Options, visit: impl FnMut(&Row, &[Diagnostic])) 
     Ok(checked)
 }
 
-/// Like [`run`], and `header` sees the header's findings (and the notes of the reading)
-/// before any row is checked, so that findings can be written as they are found.
+/// Like [`run`], and `header` sees the header's findings (and the notes of the reading so far,
+/// which a workbook's sheet adds to at its end) before any row is checked, so that findings
+/// can be written as they are found.
 pub fn run_streaming(
     path: &Path,
     opts: &Options,
@@ -198,8 +199,8 @@ struct Ordered<'s, V> {
     added: Vec<Diagnostic>,
     /// The row's own findings and the batch's, in order, when it has both.
     merged: Vec<Diagnostic>,
-    /// A workbook's spreadsheet row of each line of the CSV it was read as.
-    sheet_rows: Option<SharedTold>,
+    /// What a workbook's sheet told so far: the spreadsheet row of each line of the CSV it is read as.
+    sheet_told: Option<SharedTold>,
 }
 
 /// The line a person sees: the CSV line, or a workbook's spreadsheet row.
@@ -208,8 +209,8 @@ fn seen_line(sheet_rows: Option<&[u64]>, line: u64) -> u64 {
 }
 
 /// Sees `line` as a person does, the rows read so far locked for it.
-fn seen_line_in(sheet_rows: Option<&SharedTold>, line: u64) -> u64 {
-    seen_line(sheet_rows.map(told).as_deref().map(|t| t.rows.as_slice()), line)
+fn seen_line_in(sheet_told: Option<&SharedTold>, line: u64) -> u64 {
+    seen_line(sheet_told.map(told).as_deref().map(|t| t.rows.as_slice()), line)
 }
 
 impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
@@ -217,8 +218,10 @@ impl<V: FnMut(&Row, &[Diagnostic])> Ordered<'_, V> {
     fn finish(&mut self, chunk: &mut Chunk, offset: u64) {
         let records = &chunk.records;
         self.keyed.clear();
-        // The rows the reader has told so far include the chunk's (it read them first).
-        let told = self.sheet_rows.as_ref().map(told);
+        // The rows the reader has told so far include the chunk's (it read them first). They
+        // stay locked while the chunk is settled: the reader waits for them only to add a
+        // block's rows, and the thread the workbook crate keeps busy does not wait at all.
+        let told = self.sheet_told.as_ref().map(told);
         let rows = told.as_deref().map(|t| t.rows.as_slice());
         self.keyed.extend(
             chunk.outcomes[..chunk.checked]
@@ -281,10 +284,10 @@ pub fn run_reader_with(
     let path = reader.path().to_string();
     // A workbook's notes on rewritten cells come once its sheet is read to the end (in `Checked`).
     let notes = reader.notes().to_vec();
-    let sheet_rows = reader.sheet_rows().cloned();
+    let sheet_told = reader.sheet_told().cloned();
     let quota = opts.quota.or(opts.account.map(|a| a.state.quota.replication_jobs)).unwrap_or(DEFAULT_JOB_QUOTA);
     let mut header = schema.diagnostics(opts.strict);
-    header.iter_mut().for_each(|d| d.line = seen_line_in(sheet_rows.as_ref(), d.line));
+    header.iter_mut().for_each(|d| d.line = seen_line_in(sheet_told.as_ref(), d.line));
     on_header(&schema, &header, &notes);
     let mut summary = Summary::default();
     header.iter().for_each(|d| summary.count(d));
@@ -299,7 +302,7 @@ pub fn run_reader_with(
         keyed: Vec::new(),
         added: Vec::new(),
         merged: Vec::new(),
-        sheet_rows: sheet_rows.clone(),
+        sheet_told: sheet_told.clone(),
     };
     let ctx = Context::new(opts.now, opts.account);
     let mut stitch = Stitch { schema: &schema, ctx: &ctx, next_line: reader.first_line(), open: None };
@@ -308,7 +311,7 @@ pub fn run_reader_with(
         let bad = chunk.bad.take();
         ordered.finish(chunk, offset);
         if let Some(b) = bad {
-            return Err(InputError::new(&path, Some(seen_line_in(sheet_rows.as_ref(), b.line + offset)), b.message));
+            return Err(InputError::new(&path, Some(seen_line_in(sheet_told.as_ref(), b.line + offset)), b.message));
         }
         Ok(())
     };
@@ -327,7 +330,7 @@ pub fn run_reader_with(
     let ran = ran.and_then(|()| stitch.rest().map_or(Ok(()), |(mut chunk, offset)| settle(&mut chunk, offset)));
     if let Err(mut e) = ran {
         // A workbook's sheet that cannot be read is refused as such, whatever its rows above showed.
-        if let Some(message) = reader.sheet_refusal() {
+        if let Some(message) = reader.read_for_refusal() {
             e = InputError::new(&path, None, message);
         }
         e.notes = reader.sheet_notes();

@@ -43,7 +43,7 @@ pub struct Reader {
     notes: Vec<String>,
     /// For a workbook read as CSV: the spreadsheet row of each CSV line read so far, and
     /// what else the sheet told.
-    sheet_rows: Option<SharedTold>,
+    sheet_told: Option<SharedTold>,
     /// Watches the bytes as they are read, when asked (see [`Reader::tap`]).
     tap: Option<SharedTap>,
     /// Why a workbook's sheet cannot be read past the bytes read so far, once its input said so.
@@ -109,10 +109,10 @@ impl Reader {
             e
         };
         let mut reader = Reader::unopened(&shown, Box::new(streamed.input), None);
-        reader.sheet_rows = Some(std::sync::Arc::clone(&told));
+        reader.sheet_told = Some(std::sync::Arc::clone(&told));
         // The CSV made from a sheet is separated by commas whatever its cells hold.
         if let Err(e) = reader.open_header(Some(b',')) {
-            return Err(match reader.sheet_refusal() {
+            return Err(match reader.read_for_refusal() {
                 Some(message) => InputError::new(&shown, None, message),
                 None => on_the_sheet(e),
             });
@@ -121,9 +121,10 @@ impl Reader {
         Ok(reader)
     }
 
-    /// For a workbook: the spreadsheet row of each line of the CSV it was read as.
-    pub fn sheet_rows(&self) -> Option<&SharedTold> {
-        self.sheet_rows.as_ref()
+    /// For a workbook: what its sheet told so far (the spreadsheet row of each line of the CSV
+    /// it is read as, the sheet, and at its end the notes).
+    pub fn sheet_told(&self) -> Option<&SharedTold> {
+        self.sheet_told.as_ref()
     }
 
     /// The notes of [`Reader::notes`], and [`Reader::sheet_notes`].
@@ -135,7 +136,7 @@ impl Reader {
 
     /// The notes a workbook's sheet told once it was read to its end (none before).
     pub fn sheet_notes(&self) -> Vec<String> {
-        let told = self.sheet_rows.as_ref().map(super::sheet::told);
+        let told = self.sheet_told.as_ref().map(super::sheet::told);
         told.map_or_else(Vec::new, |t| t.notes.iter().map(|n| format!("{}: {n}", self.path)).collect())
     }
 
@@ -182,7 +183,7 @@ impl Reader {
             first_line: 1,
             piece_bytes: PIECE_BYTES,
             notes: Vec::new(),
-            sheet_rows: None,
+            sheet_told: None,
             tap,
             refused: None,
         }
@@ -198,18 +199,18 @@ impl Reader {
     }
 
     /// For a workbook: why its sheet cannot be read, if it cannot, past what was read so far
-    /// (the rest of it read to learn it). An error in the rows above the cell at fault gives
-    /// way to it, as when a sheet was written whole before its rows were read.
-    pub fn sheet_refusal(&mut self) -> Option<String> {
-        self.sheet_rows.as_ref()?;
+    /// (the rest of it read to learn it): an error in the rows above the cell at fault gives
+    /// way to it.
+    pub fn read_for_refusal(&mut self) -> Option<String> {
+        self.sheet_told.as_ref()?;
         if let Some(message) = &self.refused {
             return Some(message.clone());
         }
         std::io::copy(&mut self.input, &mut std::io::sink()).err().and_then(|e| super::sheet::refused(&e))
     }
 
-    /// What reading the file changed or decided that the user should hear of, once each
-    /// (the delimiter of a file not separated by commas, rewritten cells).
+    /// What reading the file decided that the user should hear of, once each (the delimiter of
+    /// a file not separated by commas); a workbook's rewritten cells are [`Reader::sheet_notes`].
     pub fn notes(&self) -> &[String] {
         &self.notes
     }

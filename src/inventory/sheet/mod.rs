@@ -1,9 +1,10 @@
 //! Workbook intake: the first sheet of an `.xlsx` (or the one `--sheet` names), read as the
 //! user sees it, turned into CSV text and the map from its lines back to the sheet's rows.
 //!
-//! The workbook crate reads the cells on a thread of their own, a second thread writes them as
-//! CSV, and the inventory reader takes that CSV a block at a time as it is written ([`stream`]):
-//! the check of the first rows overlaps the reading of the last.
+//! For an `.xlsx` (or `.xlsb`), the workbook crate reads the cells on a thread of their own, a
+//! second thread writes them as CSV, and the inventory reader takes that CSV a block at a time
+//! as it is written ([`stream`]): the check of the first rows overlaps the reading of the
+//! last. An `.xls` or `.ods` sheet the crate reads whole, and it is written whole first.
 
 mod input;
 mod place;
@@ -24,15 +25,12 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::mpsc;
 
-/// A sheet as CSV: its text, the spreadsheet row of each CSV line (index 0 unused), the
-/// sheet, and what was rewritten on the way, for a note each.
+/// A sheet as CSV: its text, the spreadsheet row of each CSV line (index 0 unused), and what
+/// was rewritten on the way, for a note each.
 pub struct AsCsv {
     pub csv: Vec<u8>,
     pub rows: Vec<u64>,
-    pub sheet: Sheet,
     pub notes: Vec<String>,
-    /// Every sheet of the workbook, for an error that should point to `--sheet`.
-    pub sheets: Vec<String>,
 }
 
 /// A sheet being read: its CSV as a byte stream, and every sheet of the workbook.
@@ -53,15 +51,14 @@ pub fn is_workbook(path: &Path) -> bool {
 /// Reads sheet `wanted` (or the first) of the workbook at `path` whole: its CSV in memory.
 pub fn read(path: &Path, wanted: Option<&str>) -> Result<AsCsv, InputError> {
     let shown = path.display().to_string();
-    let Streamed { mut input, sheets } = stream(path, wanted)?;
+    let mut input = stream(path, wanted)?.input;
     let mut csv = Vec::new();
     let said = |e: std::io::Error| refused(&e).unwrap_or_else(|| format!("cannot read: {e}"));
     input.read_to_end(&mut csv).map_err(|e| InputError::new(&shown, None, said(e)))?;
     let shared = input.told();
     drop(input);
     let mut told = told(&shared);
-    let sheet = told.sheet.take().expect("a sheet with a record places the sheet");
-    Ok(AsCsv { csv, rows: std::mem::take(&mut told.rows), sheet, notes: std::mem::take(&mut told.notes), sheets })
+    Ok(AsCsv { csv, rows: std::mem::take(&mut told.rows), notes: std::mem::take(&mut told.notes) })
 }
 
 /// Opens sheet `wanted` (or the first) of the workbook at `path` and reads it cell by cell:
@@ -136,7 +133,7 @@ fn hand<S: Sender>(cells: impl Iterator<Item = Cell>, sheet: &str, tx: &S) {
     }
 }
 
-/// Either end of a channel that hands blocks over: bounded, or not (a sheet held whole already).
+/// The sending end of a channel that hands blocks over: bounded, or not (a sheet held whole already).
 trait Sender {
     /// `false` once the reader has gone.
     fn hand(&self, handed: Handed) -> bool;
@@ -170,8 +167,8 @@ fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
 /// A cell as the workbook crate reads it: its text still in the workbook's shared strings.
 type CellRef<'a> = Result<((u32, u32), calamine::DataRef<'a>), SheetError>;
 
-/// A cell read, made the calling thread's own (the text of a shared string copied there,
-/// where it is freed too: the thread that reads the sheet is the one the crate keeps busy).
+/// A cell read, made the writing thread's own (the text of a shared string copied there, and
+/// freed there, not on the thread the crate keeps busy).
 fn owned(cell: CellRef) -> Cell {
     cell.map(|(at, value)| (at, Data::from(value)))
 }

@@ -66,7 +66,7 @@ impl Writing {
         Ok(())
     }
 
-    /// The records written and not handed over yet, if any (or if `all`, once they are a block).
+    /// The records written and not handed over yet: once they are a block, or, with `all`, any.
     fn block(&mut self, all: bool) -> Option<Written> {
         let written = self.writer.get_ref().len();
         if written == 0 || (!all && written < BLOCK) {
