@@ -204,9 +204,9 @@ fn check_options<'a>(args: &'a CheckArgs, account: Option<&'a AccountIndex>) -> 
 }
 
 /// Says on stderr, once each, what reading the inventory decided or rewrote.
-fn say_notes(checked: &Checked) {
+fn say_notes(notes: &[String]) {
     let mut err = anstream::stderr().lock();
-    for note in &checked.notes {
+    for note in notes {
         let _ = writeln!(err, "note: {note}");
     }
 }

@@ -30,7 +30,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Outcome> {
             findings.extend_from_slice(diags);
         }
     })?;
-    say_notes(&checked);
+    say_notes(&checked.notes);
     let mut plan = Plan::new(steps, args.rate);
     let pace = crate::plan::estimate::Pace::of_file(&args.check.inventory);
     let throughput =
@@ -96,7 +96,7 @@ fn against_batch(args: &PlanArgs, dir: &std::path::Path) -> anyhow::Result<Outco
         (prepared, batch)
     });
     let (prepared, batch) = (prepared?, batch?);
-    say_notes(&prepared.checked);
+    say_notes(&prepared.checked.notes);
     let plan = batch.plan(prepared.lines());
     let entries = batch.entries;
     let checked = &prepared.checked;

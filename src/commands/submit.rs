@@ -47,7 +47,7 @@ pub(super) fn run(args: &SubmitArgs) -> anyhow::Result<Outcome> {
     };
     let mut err = anstream::stderr();
     let prepared = submit::check(&opts, account.as_ref())?;
-    super::say_notes(&prepared.checked);
+    super::say_notes(&prepared.checked.notes);
     if prepared.stops(args.skip_invalid) {
         let checked = &prepared.checked;
         {

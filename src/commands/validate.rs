@@ -27,10 +27,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let stream = std::cell::RefCell::new(None);
     let said = std::cell::Cell::new(0);
     let on_header = |schema: &crate::inventory::Schema, diags: &[crate::diagnostics::Diagnostic], notes: &[String]| {
-        let mut err = anstream::stderr().lock();
-        for note in notes {
-            let _ = writeln!(err, "note: {note}");
-        }
+        say_notes(notes);
         said.set(notes.len());
         let mut s = Stream::new(out, style, &path);
         s.header(schema, diags);
@@ -46,18 +43,14 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     match checked {
         Ok(checked) => {
             // A workbook's notes on its rewritten cells are known once its sheet is read.
-            let mut err = anstream::stderr().lock();
-            checked.notes.iter().skip(said.get()).for_each(|note| drop(writeln!(err, "note: {note}")));
-            drop(err);
+            say_notes(checked.notes.get(said.get()..).unwrap_or_default());
             let (stream, _) = stream.expect("a check that ran saw its header");
             stream.finish(&checked.schema, &checked.summary).map_err(stdout_fault)?;
             Ok(outcome(&checked))
         }
         // Findings may be written already: the error ends that output (JSON closes its object with it).
-        Err(mut e) => {
-            let mut err = anstream::stderr().lock();
-            std::mem::take(&mut e.notes).iter().for_each(|note| drop(writeln!(err, "note: {note}")));
-            drop(err);
+        Err(e) => {
+            say_notes(&e.notes);
             match stream {
                 Some((stream, schema)) => {
                     let message = e.to_string();

@@ -95,7 +95,7 @@ pub fn stream(path: &Path, wanted: Option<&str>) -> Result<Streamed, InputError>
                         pump(book.worksheet_cells_reader(sheet), sheet, |r| r.next_cell(), emit)
                     })
                 };
-                overlapped(make, |cells| hand(cells.map(owned), sheet, &tx));
+                overlapped(make, |cells| hand(cells.map(owned), sheet, &|h| tx.send(h).is_ok()));
             };
             let writer = std::thread::Builder::new().name("smcplan-sheet".to_string()).spawn(writer);
             let writer = writer.map_err(|e| fail(format!("cannot read: {e}")))?;
@@ -116,7 +116,7 @@ pub fn stream(path: &Path, wanted: Option<&str>) -> Result<Streamed, InputError>
             let cells = range.used_cells().map(|(r, c, d)| Ok(((r0 + r as u32, c0 + c as u32), d.clone())));
             // The crate held the whole sheet already: it is written here, whole.
             let (tx, rx) = mpsc::channel();
-            hand(cells, &name, &tx);
+            hand(cells, &name, &|h| tx.send(h).is_ok());
             Ok(Streamed { input: SheetInput::new(rx, None), sheets: names })
         }
         // The two streamed kinds differ only in the crate's type for them.
@@ -125,29 +125,11 @@ pub fn stream(path: &Path, wanted: Option<&str>) -> Result<Streamed, InputError>
     }
 }
 
-/// Writes `cells` as CSV into `tx`, a block at a time, then the end or why the sheet cannot
-/// be read (nothing more once the reader has gone).
-fn hand<S: Sender>(cells: impl Iterator<Item = Cell>, sheet: &str, tx: &S) {
-    if let Err(e) = write(cells, sheet, &mut |w: Written| tx.hand(Handed::Written(w))) {
-        tx.hand(Handed::Failed(e.to_string()));
-    }
-}
-
-/// The sending end of a channel that hands blocks over: bounded, or not (a sheet held whole already).
-trait Sender {
-    /// `false` once the reader has gone.
-    fn hand(&self, handed: Handed) -> bool;
-}
-
-impl Sender for mpsc::Sender<Handed> {
-    fn hand(&self, handed: Handed) -> bool {
-        self.send(handed).is_ok()
-    }
-}
-
-impl Sender for mpsc::SyncSender<Handed> {
-    fn hand(&self, handed: Handed) -> bool {
-        self.send(handed).is_ok()
+/// Writes `cells` as CSV, handing it to `send` a block at a time, then the end or why the
+/// sheet cannot be read (`send` says `false` once the reader has gone: nothing more then).
+fn hand(cells: impl Iterator<Item = Cell>, sheet: &str, send: &dyn Fn(Handed) -> bool) {
+    if let Err(e) = write(cells, sheet, &mut |w: Written| send(Handed::Written(w))) {
+        send(Handed::Failed(e.to_string()));
     }
 }
 
