@@ -12,8 +12,10 @@
 #            under two seeds the others did not use.
 # Usage: scripts/bench.sh [ROWS] [RUNS] [SHAPE:SEED ...]    (default 1000000 rows, 5 runs of
 # each; each SHAPE:SEED, such as mixed:21, is a case more, of a seed the set does not use)
-# Prints each case's median wall and CPU ratios (with the wall ratio's spread) and its peak
-# memory over the file size; then the worst wall and CPU ratios of all cases.
+# Prints each case's median wall and CPU ratios (with the wall ratio's spread), its peak
+# memory over the file size, and the median CPU time a row of the floor and of validate (the
+# floor's grows with a row's bytes, validate's mostly with its rules, so short rows give the
+# highest ratios); then the worst wall and CPU ratios of all cases.
 set -euo pipefail
 rows=${1:-1000000}
 runs=${2:-5}
@@ -42,16 +44,18 @@ bench() { # NAME FILE ARGS...
         read -r w c m < <(measure target/release/smcplan validate "$file" "${now[@]}" "$@")
         vw+=("$w") vc+=("$c") rss+=("$m")
     done
-    python3 - "$name" "$(stat -c %s "$file")" "${fw[*]}" "${fc[*]}" "${vw[*]}" "${vc[*]}" "${rss[*]}" "$dir/results" <<'PY'
+    python3 - "$name" "$(stat -c %s "$file")" "${fw[*]}" "${fc[*]}" "${vw[*]}" "${vc[*]}" "${rss[*]}" "$dir/results" "$rows" <<'PY'
 import statistics, sys
-name, size = sys.argv[1], int(sys.argv[2])
+name, size, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[9])
 fw, fc, vw, vc, rss = ([float(x) for x in a.split()] for a in sys.argv[3:8])
-walls = sorted(v / f for f, v in zip(fw, vw))
+walls = sorted(v / max(f, 0.01) for f, v in zip(fw, vw))  # time counts hundredths
 cpu = statistics.median(vc) / max(statistics.median(fc), 1e-9)
 peak = max(rss) * 1024 / size
 print(f"{name:<24} {size / 1e6:6.0f} MB  floor {statistics.median(fw):.2f}s  validate {statistics.median(vw):.2f}s"
       f"  wall {statistics.median(walls):.2f}x ({walls[0]:.2f}-{walls[-1]:.2f})  cpu {cpu:.2f}x"
-      f"  peak {max(rss) * 1024 / 1e6:.0f} MB = {peak:.2f} of the file", flush=True)
+      f"  peak {max(rss) * 1024 / 1e6:.0f} MB = {peak:.2f} of the file"
+      f"  cpu a row: floor {statistics.median(fc) / rows * 1e9:.0f} ns, validate {statistics.median(vc) / rows * 1e9:.0f} ns",
+      flush=True)
 with open(sys.argv[8], "a") as out:
     out.write(f"{name}\t{statistics.median(walls)}\t{cpu}\t{peak}\n")
 PY
