@@ -9,7 +9,9 @@
 #   shapes   ROWS --shape S with a fixed seed each: wide (40-80 columns, most empty),
 #            findings (every rule family, a value in each message, on every row), warnings,
 #            long (long descriptions and JSON), disks (16 data disks and 20 tags), and mixed
-#            under two seeds the others did not use.
+#            under two seeds the others did not use;
+#   padded   findings with a remark of 170 bytes on every row (--pad): the same findings on
+#            rows of about 330 bytes, an export's length, where the shape's own are 164.
 # Usage: scripts/bench.sh [ROWS] [RUNS] [SHAPE:SEED ...]    (default 1000000 rows, 5 runs of
 # each; each SHAPE:SEED, such as mixed:21, is a case more, of a seed the set does not use)
 # Prints each case's median wall and CPU ratios (with the wall ratio's spread), its peak
@@ -74,6 +76,9 @@ for case in wide:11 findings:12 warnings:13 long:14 disks:15 mixed:16 mixed:17 "
     bench "$shape/$seed json" "$dir/in.csv" --format json
     bench "$shape/$seed human" "$dir/in.csv"
 done
+"$gen" "$rows" 12 --shape findings --pad 170 > "$dir/in.csv"
+bench "findings/12 padded json" "$dir/in.csv" --format json
+bench "findings/12 padded human" "$dir/in.csv"
 python3 - "$dir/results" <<'PY'
 import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
