@@ -14,7 +14,7 @@
 //! sizes), `long` (128-character descriptions and long quoted JSON cells), `disks` (16 data
 //! disks and 20 tags on some rows); `mixed` picks one of them for each row. `--pad BYTES`
 //! adds a last column the API does not read, a remark of BYTES bytes with commas on every
-//! row: rows as long as an export's, with the same findings.
+//! row: longer rows with the same findings.
 
 use std::io::{self, BufWriter, Write};
 

@@ -11,7 +11,7 @@
 #            long (long descriptions and JSON), disks (16 data disks and 20 tags), and mixed
 #            under two seeds the others did not use;
 #   padded   findings with a remark of 170 bytes on every row (--pad): the same findings on
-#            rows of about 330 bytes, an export's length, where the shape's own are 164.
+#            rows of about 330 bytes, where the shape's own are 164.
 # Usage: scripts/bench.sh [ROWS] [RUNS] [SHAPE:SEED ...]    (default 1000000 rows, 5 runs of
 # each; each SHAPE:SEED, such as mixed:21, is a case more, of a seed the set does not use)
 # Prints each case's median wall and CPU ratios (with the wall ratio's spread), its peak
