@@ -1,6 +1,7 @@
 //! Writes a large, realistic inventory to stdout for the validate benchmark.
 //!
-//! `cargo run --release --example gen_inventory -- ROWS [SEED] [--export] [--findings PCT]`:
+//! `cargo run --release --example gen_inventory -- ROWS [SEED] [--export] [--findings PCT]
+//! [--shape NAME [--pad BYTES]]`:
 //! about 330 bytes a row, `PCT` percent of rows (default 4) invalid (bad sizes, names,
 //! times, JSON) and a few percent duplicating an earlier row's Name or SourceId. With
 //! `--export`, the rows look like a spreadsheet's export: a BOM, CRLF line ends, a quoted
@@ -12,9 +13,10 @@
 //! (a finding of every rule family whose message carries a value, on PCT percent of rows,
 //! default 100), `warnings` (unknown and case-folded columns, lists with holes, disks without
 //! sizes), `long` (128-character descriptions and long quoted JSON cells), `disks` (16 data
-//! disks and 20 tags on some rows); `mixed` picks one of them for each row. `--pad BYTES`
-//! adds a last column the API does not read, a remark of BYTES bytes with commas on every
-//! row: longer rows with the same findings.
+//! disks and 20 tags on some rows); `mixed` picks one of them for each row. With a shape,
+//! `--pad BYTES` adds a last column the API does not read, `remark`, holding BYTES bytes on
+//! every row (commas among them from about 20 bytes on): longer rows, with the same findings
+//! and one warning more, the header's for that column.
 
 use std::io::{self, BufWriter, Write};
 
@@ -41,6 +43,9 @@ fn main() -> io::Result<()> {
     let all: Vec<String> = std::env::args().skip(1).collect();
     if let Some(shape) = all.iter().position(|a| a == "--shape").and_then(|i| all.get(i + 1)) {
         return shapes::write(shape, &all);
+    }
+    if all.iter().any(|a| a == "--pad") {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "--pad goes with --shape"));
     }
     let export = all.iter().any(|a| a == "--export");
     let findings: u64 = all

@@ -31,9 +31,16 @@ target/release/examples/gen_account 1000 1000 > "$dir/account.json"
 now=(--now 2026-11-27T08:00:00Z)
 : > "$dir/results"
 
-measure() { # prints "wall_seconds cpu_seconds max_rss_kib"
-    /usr/bin/time -f "%e %U %S %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
+measure() { # prints "wall_seconds cpu_seconds max_rss_kib"; notes a tool failure (exit 2 or more)
+    local rc=0
+    /usr/bin/time -f "%e %U %S %M" -o "$dir/time" "$@" > /dev/null 2>&1 || rc=$?
+    # validate exits 1 when it finds problems, as it does on most shapes; 2 is a failure.
+    [ "$rc" -lt 2 ] || echo "$* exited $rc" > "$dir/failed"
     tail -n 1 "$dir/time" | awk '{ print $1, $2 + $3, $4 }'
+}
+
+failed() { # stops the bench when a measured command failed: its time would mean nothing
+    [ ! -e "$dir/failed" ] || { echo "bench.sh: $(cat "$dir/failed")" >&2; exit 2; }
 }
 
 bench() { # NAME FILE ARGS...
@@ -42,16 +49,18 @@ bench() { # NAME FILE ARGS...
     local fw=() fc=() vw=() vc=() rss=()
     for _ in $(seq "$runs"); do
         read -r w c _ < <(measure target/release/examples/csv_floor "$file")
+        failed
         fw+=("$w") fc+=("$c")
         read -r w c m < <(measure target/release/smcplan validate "$file" "${now[@]}" "$@")
+        failed
         vw+=("$w") vc+=("$c") rss+=("$m")
     done
     python3 - "$name" "$(stat -c %s "$file")" "${fw[*]}" "${fc[*]}" "${vw[*]}" "${vc[*]}" "${rss[*]}" "$dir/results" "$rows" <<'PY'
 import statistics, sys
-name, size, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[9])
+name, size, rows = sys.argv[1], int(sys.argv[2]), max(int(sys.argv[9]), 1)
 fw, fc, vw, vc, rss = ([float(x) for x in a.split()] for a in sys.argv[3:8])
 walls = sorted(v / max(f, 0.01) for f, v in zip(fw, vw))  # time counts hundredths
-cpu = statistics.median(vc) / max(statistics.median(fc), 1e-9)
+cpu = statistics.median(vc) / max(statistics.median(fc), 0.01)
 peak = max(rss) * 1024 / size
 print(f"{name:<24} {size / 1e6:6.0f} MB  floor {statistics.median(fw):.2f}s  validate {statistics.median(vw):.2f}s"
       f"  wall {statistics.median(walls):.2f}x ({walls[0]:.2f}-{walls[-1]:.2f})  cpu {cpu:.2f}x"
@@ -70,15 +79,19 @@ bench "export json" "$dir/in.csv" --format json
 bench "export human" "$dir/in.csv"
 bench "export jsonl" "$dir/in.csv" --format jsonl
 bench "export json --account" "$dir/in.csv" --format json --account "$dir/account.json"
-for case in wide:11 findings:12 warnings:13 long:14 disks:15 mixed:16 mixed:17 "${more[@]}"; do
-    shape=${case%%:*} seed=${case##*:}
-    "$gen" "$rows" "$seed" --shape "$shape" > "$dir/in.csv"
-    bench "$shape/$seed json" "$dir/in.csv" --format json
-    bench "$shape/$seed human" "$dir/in.csv"
-done
+shapes() { # SHAPE:SEED...
+    for case in "$@"; do
+        shape=${case%%:*} seed=${case##*:}
+        "$gen" "$rows" "$seed" --shape "$shape" > "$dir/in.csv"
+        bench "$shape/$seed json" "$dir/in.csv" --format json
+        bench "$shape/$seed human" "$dir/in.csv"
+    done
+}
+shapes wide:11 findings:12 warnings:13 long:14 disks:15 mixed:16 mixed:17
 "$gen" "$rows" 12 --shape findings --pad 170 > "$dir/in.csv"
 bench "findings/12 padded json" "$dir/in.csv" --format json
 bench "findings/12 padded human" "$dir/in.csv"
+shapes "${more[@]}"
 python3 - "$dir/results" <<'PY'
 import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]

@@ -258,6 +258,10 @@ pub fn write(name: &str, all: &[String]) -> io::Result<()> {
     let mut h = header(&mut rng, width, disks, parts, tags);
     let pad = number("--pad").map(|n| n as usize);
     if pad.is_some() {
+        // A second column of the name would make the header invalid, and the file unreadable.
+        if h.iter().any(|c| c.eq_ignore_ascii_case("remark")) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "the shape already has a column named remark"));
+        }
         h.push("remark".into());
     }
     let mut out =
