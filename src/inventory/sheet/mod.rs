@@ -83,7 +83,8 @@ pub fn stream(path: &Path, wanted: Option<&str>) -> Result<Streamed, InputError>
     macro_rules! streamed {
         ($kind:ty) => {{
             let book: $kind = calamine::open_workbook(path).map_err(|e| unreadable(&e))?;
-            let (names, name) = named(book.sheet_names(), &pick)?;
+            let names = book.sheet_names();
+            let name = pick(&names)?;
             let (tx, rx) = mpsc::sync_channel(AHEAD);
             let writer = move || {
                 let (mut book, sheet) = (book, &name);
@@ -131,15 +132,6 @@ fn hand(cells: impl Iterator<Item = Cell>, sheet: &str, send: &dyn Fn(Handed) ->
     if let Err(e) = write(cells, sheet, &mut |w: Written| send(Handed::Written(w))) {
         send(Handed::Failed(e.to_string()));
     }
-}
-
-/// The workbook's sheets, and the one to read.
-fn named(
-    names: Vec<String>,
-    pick: &dyn Fn(&[String]) -> Result<String, InputError>,
-) -> Result<(Vec<String>, String), InputError> {
-    let name = pick(&names)?;
-    Ok((names, name))
 }
 
 fn cannot(name: &str, e: &dyn std::fmt::Display) -> SheetError {
